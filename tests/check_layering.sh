@@ -1,0 +1,39 @@
+#!/bin/sh
+# Layering check (TAP): each third-party library belongs to exactly one folder.
+#   curses          only in tui/
+#   curl, jansson   only in api/
+#   libarchive      only in archive/
+# and the lower layers never include the upper ones:
+#   api/, archive/  never include tui/ or src/ (except src/util.h and src/sha256.h)
+#   tui/            never includes api/ (it reads the model in src/model.h)
+set -u
+root=${1:-$(dirname "$0")/..}
+cd "$root" || exit 1
+n=0
+fail=0
+check() { # description, command producing offending lines
+	n=$((n + 1))
+	out=$(eval "$2")
+	if [ -n "$out" ]; then
+		echo "not ok $n - $1"
+		echo "$out" | sed 's/^/# /'
+		fail=1
+	else
+		echo "ok $n - $1"
+	fi
+}
+src() { find "$@" -name '*.[ch]' 2>/dev/null; }
+check "curses only in tui/" \
+	"src api archive | xargs -r grep -lE '#include *[<\"](n?curses|ncursesw/|term\\.h)' 2>/dev/null; true"
+check "curl and jansson only in api/" \
+	"src src tui archive | xargs -r grep -lE '#include *[<\"](curl/|jansson)' 2>/dev/null; true"
+check "libarchive only in archive/" \
+	"src src tui api | xargs -r grep -lE '#include *[<\"]archive(_entry)?\\.h' 2>/dev/null; true"
+check "api/ and archive/ do not include tui/ or src/ (but util)" \
+	"src api archive | xargs -r grep -nE '#include *\"(tui|src)/' 2>/dev/null | grep -vE '\"src/(util|sha256)\\.h\"'; true"
+check "tui/ does not include api/ or archive/ (but plain types)" \
+	"src tui | xargs -r grep -nE '#include *\"(api|archive)/' 2>/dev/null | grep -v '\"api/types.h\"'; true"
+check "no source outside the known folders links a library directly" \
+	"find . -path ./build\\* -prune -o -name '*.c' -print | grep -vE '^\\./(src|api|archive|tui|tests|bench)/'; true"
+echo "1..$n"
+exit $fail
