@@ -1,0 +1,153 @@
+/*
+ * api/client.h: the OpenHands endpoints, over the async engine in api/http.h.
+ *
+ * Owns: which URL and which key each request uses, V0/V1 routing, paging
+ * tokens, wake-up polling, tree walks and transfers. Every operation is
+ * asynchronous: it returns a struct api_op and later calls its completion
+ * exactly once from http_perform() -- unless api_op_cancel() was called
+ * first, after which it never calls back (the caller moved on; results are
+ * dropped here, so callers need no stale-result checks for cancelled ops).
+ *
+ * Keys (security contract, asserted by tests against the fake server's log):
+ *  - the account key goes only to the app server (--server), as
+ *    "Authorization: Bearer" (or X-Session-API-Key in --auth=session mode);
+ *  - a conversation's session_api_key goes only to that conversation's own
+ *    runtime (V0 url) or agent-server (V1), as X-Session-API-Key;
+ *  - no key is sent over plain http to a non-loopback host unless allow_http.
+ */
+#ifndef OHBROWSE_API_CLIENT_H
+#define OHBROWSE_API_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/http.h"
+#include "api/types.h"
+
+enum api_auth_mode {
+	API_AUTH_BEARER = 0,	/* Cloud: Authorization: Bearer <key> */
+	API_AUTH_SESSION,	/* self-hosted with SESSION_API_KEY: X-Session-API-Key: <key> */
+	API_AUTH_NONE,		/* self-hosted without auth */
+};
+
+struct api_client_config {
+	const char *server;		/* app server base, e.g. https://app.all-hands.dev */
+	const char *api_key;		/* may be NULL */
+	enum api_auth_mode auth;
+	bool allow_http;		/* permit keys over http:// to non-loopback hosts */
+	const char *workspace_root;	/* default /workspace/project */
+	struct http_limit app_limit;	/* default 10 rps, 6 connections */
+	struct http_limit runtime_limit;/* V0 runtimes: default 10 rps, 6 connections */
+	struct http_limit agent_limit;	/* V1 agent-servers: default no rate limit, 16 connections */
+	int walk_max_depth;		/* default 64 */
+	size_t walk_max_files;		/* default 200000 */
+	long wake_timeout_ms;		/* default 180000 */
+};
+
+struct api_client;
+struct api_op;
+
+/* Fails (NULL + err) on a bad URL or a key that would go over plain http. */
+struct api_client *api_client_new(struct http *h, const struct api_client_config *cfg,
+				  struct api_error *err);
+void api_client_free(struct api_client *c);	/* cancels every op still running */
+struct http *api_client_http(struct api_client *c);
+const char *api_client_workspace_root(const struct api_client *c);
+
+/* Cancel: no completion will run; the op is freed. NULL is accepted. */
+void api_op_cancel(struct api_op *op);
+
+/* ---- conversations ---- */
+
+/*
+ * A lister merges V0 GET /api/conversations with V1 /api/v1/app-conversations/search
+ * (when the server has it), de-duplicated by id (first seen wins). Each call to
+ * api_lister_next() fetches the next page of every source that has more and delivers the
+ * new rows (newest first within the batch). At most one next() may be in flight.
+ */
+struct api_lister_opts {
+	int limit;			/* page size; default 100 */
+	const char *title_contains;	/* server-side V1 filter, and applied client-side to V0 rows */
+};
+struct api_lister;
+typedef void (*api_page_fn)(void *ud, struct api_conversation *rows, size_t n, bool more,
+			    const struct api_error *err);	/* rows: callee-owned, copy what you keep */
+struct api_lister *api_lister_new(struct api_client *c, const struct api_lister_opts *opts);
+struct api_op *api_lister_next(struct api_lister *l, api_page_fn done, void *ud);
+bool api_lister_more(const struct api_lister *l);
+size_t api_lister_requests(const struct api_lister *l);	/* pages fetched so far */
+void api_lister_free(struct api_lister *l);
+
+/* GET /api/conversations/{id} (V0 or V1 id); NOT_FOUND for 200 null. */
+typedef void (*api_conv_fn)(void *ud, struct api_conversation *conv, const struct api_error *err);
+struct api_op *api_get_conversation(struct api_client *c, const char *id, api_conv_fn done,
+				    void *ud);
+
+/*
+ * Wake a stopped conversation (V0 POST .../start, V1 sandbox resume), then poll until
+ * its url and session key appear. progress(ud, elapsed_ms, status) is called after each
+ * poll; done gets the refreshed conversation. Times out after wake_timeout_ms.
+ */
+typedef void (*api_wake_progress_fn)(void *ud, long elapsed_ms, const char *status);
+struct api_op *api_wake(struct api_client *c, const struct api_conversation *conv,
+			api_wake_progress_fn progress, api_conv_fn done, void *ud);
+
+/* ---- workspace ---- */
+
+typedef void (*api_files_fn)(void *ud, struct api_file_list *files, const struct api_error *err);
+/* files: callee-owned, may be moved from (take items and zero the list). */
+
+/* One directory level (dir "" = the workspace root); V0 list-files, V1 via the full listing. */
+struct api_op *api_list_dir(struct api_client *c, const struct api_conversation *conv,
+			    const char *dir, api_files_fn done, void *ud);
+/* The whole tree, files and directories, paths relative to the root, sorted by path.
+ * V0: list-files walked concurrently (bounded by max depth / count: partial trees are an
+ * error with kind API_ERR_SERVER and the message says the bound); V1: one find via bash. */
+struct api_op *api_walk(struct api_client *c, const struct api_conversation *conv,
+			api_files_fn done, void *ud);
+/* Git changes (V0 letters / V1 words unified); paths relative to the workspace root. */
+struct api_op *api_changes(struct api_client *c, const struct api_conversation *conv,
+			   api_files_fn done, void *ud);
+
+typedef void (*api_text_fn)(void *ud, const char *text, size_t len, bool binary, bool truncated,
+			    const struct api_error *err);
+/* The first max_bytes of a file as text; binary=true (text NULL) for binary content. */
+struct api_op *api_preview(struct api_client *c, const struct api_conversation *conv,
+			   const char *path, size_t max_bytes, api_text_fn done, void *ud);
+/* Unified diff text for one changed file (made locally from original/modified). */
+struct api_op *api_diff(struct api_client *c, const struct api_conversation *conv,
+			const char *path, api_text_fn done, void *ud);
+
+/*
+ * Transfers to a caller-owned fd (a spool file: it is truncated before each retry).
+ * api_fetch_file: V1 raw bytes (download?path=, falling back to the old /download/<path>);
+ * V0 select-file decoded as it streams (text only: a binary file ends with kind
+ * API_ERR_UNSUPPORTED and binary=true so the caller can take it from zip-directory).
+ */
+typedef void (*api_xfer_progress_fn)(void *ud, int64_t done, int64_t total);	/* total -1 = unknown */
+struct api_xfer_result {
+	int64_t bytes;
+	bool binary;		/* V0 select-file refused a binary file (415) */
+	const char *content_type;
+};
+typedef void (*api_xfer_fn)(void *ud, const struct api_xfer_result *r, const struct api_error *err);
+struct api_op *api_fetch_file(struct api_client *c, const struct api_conversation *conv,
+			      const char *path, int fd, api_xfer_progress_fn progress,
+			      api_xfer_fn done, void *ud);
+/*
+ * The whole workspace as one server archive: V0 zip-directory (checked for the PK
+ * signature: a body that is not a ZIP is an error saying so) or V1 /api/file/archive
+ * tar.gz (API_ERR_UNSUPPORTED when the agent-server is too old to have it).
+ * r->content_type tells which ("application/zip" or "application/gzip").
+ */
+struct api_op *api_fetch_archive(struct api_client *c, const struct api_conversation *conv,
+				 int fd, api_xfer_progress_fn progress, api_xfer_fn done, void *ud);
+
+/* Build the V1 listing shell command for a directory (exposed for tests). Caller frees. */
+char *api_listing_command(const char *abs_dir);
+/* Parse the listing output ("<f|d> <size> <mtime> <relpath>\n"...) into out. Returns the
+ * number of malformed lines skipped. */
+size_t api_parse_listing(const char *text, size_t len, struct api_file_list *out);
+
+#endif
