@@ -49,11 +49,18 @@ struct http_result {
 	bool truncated;		/* memory sink: body exceeded max_mem and was cut */
 	char error[256];	/* curl's error text, "" when none */
 	char *location;		/* Location header, if any (owned by the engine) */
+	int sink_errno;		/* a sink write failed with this errno (ENOSPC...), else 0 */
+	char *error_body;	/* fd/callback sinks: the body of a non-2xx answer (<= 64 KiB) */
+	size_t error_body_len;
 };
 
 typedef void (*http_done_fn)(struct http_req *req, const struct http_result *res, void *ud);
 /* Progress: total < 0 when unknown. Called from curl callbacks: store, never draw. */
 typedef void (*http_progress_fn)(void *ud, int64_t done, int64_t total);
+/* Custom sink for 2xx bodies: return 0 on success, else an errno value (stops the transfer). */
+typedef int (*http_write_fn)(void *ud, const char *data, size_t len);
+/* Called before a retry so a custom sink can start over. */
+typedef void (*http_reset_fn)(void *ud);
 
 struct http_opts {
 	const char *method;		/* NULL means GET */
@@ -61,9 +68,13 @@ struct http_opts {
 	const char *const *headers;	/* NULL-terminated "Name: value" list, may be NULL */
 	const char *body;		/* request body for POST/PATCH, may be NULL */
 	size_t body_len;
-	int sink_fd;			/* >= 0: stream the body to this fd (download) */
+	int sink_fd;			/* > 0: stream a 2xx body to this fd (truncated on retry);
+					 * 0 = none (main() keeps fds 0-2 open, so 0 is never a spool) */
+	http_write_fn sink_write;	/* else, when set: stream a 2xx body through this */
+	http_reset_fn sink_reset;
 	size_t max_mem;			/* memory sink cap; 0 means 64 MiB */
 	bool idempotent;		/* allow automatic retries */
+	bool no_retry_500;		/* a 500 is an answer here (V0 select-file: missing file) */
 	bool download;			/* stall detection instead of a total timeout */
 	int max_attempts;		/* 0 means the engine default */
 	long timeout_ms;		/* total timeout for non-downloads; 0 = default */
