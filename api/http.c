@@ -1,0 +1,887 @@
+/*
+ * api/http.c: the asynchronous HTTP engine (see http.h for the contract).
+ *
+ * Shape: every request lives in one list. A request is QUEUED until its
+ * host limiter allows it (concurrency and a sliding one-second window, which
+ * is what the real OpenHands limiter counts), RUNNING while curl owns its easy
+ * handle, WAITING after a retryable failure until its backoff expires, and
+ * DONE once its completion may run. Completions run at the end of
+ * http_perform(), so callers never re-enter curl from a curl callback.
+ */
+#include "api/http.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/util.h"
+
+#define ERROR_BODY_MAX (64 * 1024)
+#define WINDOW_MS 1020	/* one second plus a margin for clock skew against the server */
+
+enum req_state {
+	REQ_QUEUED,
+	REQ_RUNNING,
+	REQ_WAITING,
+	REQ_DONE,
+};
+
+struct host {
+	char *origin;
+	struct http_limit limit;
+	int active;
+	int64_t *starts;	/* ring of start times within the window (rps slots) */
+	size_t n_starts;
+	size_t cap_starts;
+	struct host *next;
+};
+
+struct http_req {
+	struct http *h;
+	struct http_opts o;
+	char *url;
+	char *method;
+	char *body;
+	struct curl_slist *hdrs;
+	char *log_line;		/* request line for the log, secrets elided */
+	CURL *easy;
+	struct host *host;
+	enum req_state state;
+	int64_t not_before_ms;
+	int64_t started_ms;
+	long retry_after_ms;	/* from the last 429/503, -1 when absent */
+	bool status_checked;	/* first body byte seen: 2xx goes to the sink */
+	bool body_to_sink;
+	bool cancelled;
+	struct strbuf mem;
+	struct http_result res;
+	char errbuf[CURL_ERROR_SIZE];
+	struct http_req *prev, *next;
+};
+
+struct timer {
+	unsigned id;
+	int64_t due_ms;
+	http_timer_fn fn;
+	void *ud;
+	struct timer *next;
+};
+
+struct http {
+	CURLM *multi;
+	struct http_config cfg;
+	struct http_req *head, *tail;
+	struct host *hosts;
+	struct timer *timers;
+	unsigned next_timer_id;
+	uint64_t sent;
+	unsigned rng;
+	bool in_perform;
+};
+
+static void
+log_line(struct http *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+log_line(struct http *h, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	if (!h->cfg.verbose || h->cfg.log_fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(h->cfg.log_fd, buf, (size_t)n) < 0) {
+		/* logging is best effort */
+	}
+}
+
+struct http *
+http_new(const struct http_config *cfg)
+{
+	struct http *h = xcalloc(1, sizeof(*h));
+
+	if (cfg)
+		h->cfg = *cfg;
+	else
+		h->cfg.log_fd = -1;
+	if (h->cfg.max_attempts <= 0)
+		h->cfg.max_attempts = 4;
+	if (h->cfg.connect_timeout_ms <= 0)
+		h->cfg.connect_timeout_ms = 10000;
+	if (h->cfg.json_timeout_ms <= 0)
+		h->cfg.json_timeout_ms = 30000;
+	if (h->cfg.stall_seconds <= 0)
+		h->cfg.stall_seconds = 60;
+	if (h->cfg.backoff_base_ms <= 0)
+		h->cfg.backoff_base_ms = 500;
+	if (h->cfg.backoff_max_ms <= 0)
+		h->cfg.backoff_max_ms = 30000;
+	h->multi = curl_multi_init();
+	if (!h->multi)
+		die("cannot initialise libcurl");
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 64L);
+	h->rng = (unsigned)clock_now_ms() ^ (unsigned)getpid();
+	return h;
+}
+
+static void
+req_unlink(struct http_req *r)
+{
+	struct http *h = r->h;
+
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		h->head = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	else
+		h->tail = r->prev;
+	r->prev = r->next = NULL;
+}
+
+static void
+req_detach_easy(struct http_req *r)
+{
+	if (r->easy) {
+		curl_multi_remove_handle(r->h->multi, r->easy);
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+		if (r->host && r->host->active > 0)
+			r->host->active--;
+	}
+}
+
+static void
+req_free(struct http_req *r)
+{
+	req_detach_easy(r);
+	curl_slist_free_all(r->hdrs);
+	free(r->url);
+	free(r->method);
+	free(r->body);
+	free(r->log_line);
+	strbuf_free(&r->mem);
+	free(r->res.location);
+	free(r->res.error_body);
+	free(r);
+}
+
+void
+http_free(struct http *h)
+{
+	if (!h)
+		return;
+	while (h->head) {
+		struct http_req *r = h->head;
+
+		req_unlink(r);
+		req_free(r);
+	}
+	while (h->hosts) {
+		struct host *n = h->hosts->next;
+
+		free(h->hosts->origin);
+		free(h->hosts->starts);
+		free(h->hosts);
+		h->hosts = n;
+	}
+	while (h->timers) {
+		struct timer *n = h->timers->next;
+
+		free(h->timers);
+		h->timers = n;
+	}
+	curl_multi_cleanup(h->multi);
+	free(h);
+}
+
+char *
+http_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, (int)strlen(s));
+	char *r;
+
+	if (!e)
+		die("out of memory escaping a URL");
+	r = xstrdup(e);
+	curl_free(e);
+	return r;
+}
+
+char *
+http_origin(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		for (char *p = scheme; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		for (char *p = host; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		out = xasprintf("%s://%s:%s", scheme, host, port);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return out;
+}
+
+bool
+http_host_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	bool lo = false;
+
+	if (!u)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		lo = strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+		     strcmp(host, "::1") == 0 || strncmp(host, "127.", 4) == 0;
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return lo;
+}
+
+static struct host *
+host_get(struct http *h, const char *url, const struct http_limit *limit)
+{
+	char *origin = http_origin(url);
+	struct host *o;
+
+	if (!origin)
+		origin = xstrdup("?");
+	for (o = h->hosts; o; o = o->next) {
+		if (strcmp(o->origin, origin) == 0) {
+			free(origin);
+			return o;
+		}
+	}
+	o = xcalloc(1, sizeof(*o));
+	o->origin = origin;
+	if (limit)
+		o->limit = *limit;
+	if (o->limit.max_conns <= 0)
+		o->limit.max_conns = 6;
+	o->next = h->hosts;
+	h->hosts = o;
+	return o;
+}
+
+void
+http_set_host_limit(struct http *h, const char *url, struct http_limit limit)
+{
+	struct host *o = host_get(h, url, &limit);
+
+	o->limit = limit;
+	if (o->limit.max_conns <= 0)
+		o->limit.max_conns = 6;
+}
+
+/* Drop window entries older than the window; returns when the next slot frees up. */
+static int64_t
+host_next_slot(struct host *o, int64_t now)
+{
+	if (o->limit.rps <= 0)
+		return now;
+	size_t keep = 0;
+	for (size_t i = 0; i < o->n_starts; i++)
+		if (now - o->starts[i] < WINDOW_MS)
+			o->starts[keep++] = o->starts[i];
+	o->n_starts = keep;
+	size_t max = (size_t)o->limit.rps;
+	if (max < 1)
+		max = 1;
+	if (o->n_starts < max)
+		return now;
+	/* the oldest start in the window leaves it at starts[0] + WINDOW_MS */
+	int64_t oldest = o->starts[0];
+	for (size_t i = 1; i < o->n_starts; i++)
+		if (o->starts[i] < oldest)
+			oldest = o->starts[i];
+	return oldest + WINDOW_MS;
+}
+
+static void
+host_note_start(struct host *o, int64_t now)
+{
+	if (o->limit.rps <= 0)
+		return;
+	if (o->n_starts == o->cap_starts) {
+		o->cap_starts = o->cap_starts ? o->cap_starts * 2 : 16;
+		o->starts = xrealloc(o->starts, o->cap_starts * sizeof(*o->starts));
+	}
+	o->starts[o->n_starts++] = now;
+}
+
+static bool
+header_is_secret(const char *line)
+{
+	return strncasecmp(line, "authorization:", 14) == 0 ||
+	       strncasecmp(line, "x-session-api-key:", 18) == 0 ||
+	       strncasecmp(line, "cookie:", 7) == 0;
+}
+
+struct http_req *
+http_submit(struct http *h, const struct http_opts *opts)
+{
+	struct http_req *r = xcalloc(1, sizeof(*r));
+	struct strbuf log = {0};
+
+	r->h = h;
+	r->o = *opts;
+	r->url = xstrdup(opts->url);
+	r->method = xstrdup(opts->method ? opts->method : "GET");
+	if (opts->body) {
+		r->body = xmalloc(opts->body_len + 1);
+		memcpy(r->body, opts->body, opts->body_len);
+		r->body[opts->body_len] = '\0';
+	}
+	r->o.url = r->url;
+	r->o.method = r->method;
+	r->o.body = r->body;
+	r->o.headers = NULL;
+	if (r->o.max_mem == 0)
+		r->o.max_mem = 64u << 20;
+	if (r->o.max_attempts <= 0)
+		r->o.max_attempts = h->cfg.max_attempts;
+	strbuf_printf(&log, "%s %s", r->method, r->url);
+	for (const char *const *hd = opts->headers; hd && *hd; hd++) {
+		r->hdrs = curl_slist_append(r->hdrs, *hd);
+		if (!r->hdrs)
+			die("out of memory");
+		if (header_is_secret(*hd)) {
+			const char *colon = strchr(*hd, ':');
+			strbuf_printf(&log, " [%.*s: (secret)]", (int)(colon - *hd), *hd);
+		}
+	}
+	r->log_line = strbuf_detach(&log);
+	r->host = host_get(h, r->url, &opts->limit);
+	r->state = REQ_QUEUED;
+	r->retry_after_ms = -1;
+	r->prev = h->tail;
+	if (h->tail)
+		h->tail->next = r;
+	else
+		h->head = r;
+	h->tail = r;
+	return r;
+}
+
+void
+http_cancel(struct http_req *r)
+{
+	if (!r || r->state == REQ_DONE)
+		return;
+	req_detach_easy(r);
+	r->cancelled = true;
+	r->res.cancelled = true;
+	r->state = REQ_DONE;
+}
+
+static size_t
+on_header(char *buf, size_t size, size_t n, void *ud)
+{
+	struct http_req *r = ud;
+	size_t len = size * n;
+	const char *v;
+	size_t vlen;
+
+	/* A new status line means a new response (redirect or 100-continue): forget the old. */
+	if (len > 5 && strncmp(buf, "HTTP/", 5) == 0) {
+		r->res.content_type[0] = '\0';
+		r->retry_after_ms = -1;
+		return len;
+	}
+	const char *colon = memchr(buf, ':', len);
+	if (!colon)
+		return len;
+	v = colon + 1;
+	while (v < buf + len && (*v == ' ' || *v == '\t'))
+		v++;
+	vlen = (size_t)(buf + len - v);
+	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+		vlen--;
+	size_t nlen = (size_t)(colon - buf);
+	if (nlen == 12 && strncasecmp(buf, "content-type", 12) == 0) {
+		size_t c = vlen < sizeof(r->res.content_type) - 1 ? vlen : sizeof(r->res.content_type) - 1;
+		memcpy(r->res.content_type, v, c);
+		r->res.content_type[c] = '\0';
+	} else if (nlen == 11 && strncasecmp(buf, "retry-after", 11) == 0) {
+		char tmp[64];
+		size_t c = vlen < sizeof(tmp) - 1 ? vlen : sizeof(tmp) - 1;
+		char *end;
+
+		memcpy(tmp, v, c);
+		tmp[c] = '\0';
+		long secs = strtol(tmp, &end, 10);
+		if (end != tmp && *end == '\0' && secs >= 0) {
+			r->retry_after_ms = secs * 1000;
+		} else {
+			time_t when = curl_getdate(tmp, NULL);
+			if (when > 0) {
+				long d = (long)(when - time(NULL));
+				r->retry_after_ms = d > 0 ? d * 1000 : 0;
+			}
+		}
+	} else if (nlen == 8 && strncasecmp(buf, "location", 8) == 0) {
+		free(r->res.location);
+		r->res.location = xstrndup(v, vlen);
+	}
+	return len;
+}
+
+static int
+write_fd_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static size_t
+on_body(char *buf, size_t size, size_t n, void *ud)
+{
+	struct http_req *r = ud;
+	size_t len = size * n;
+
+	if (!r->status_checked) {
+		long code = 0;
+
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+		r->status_checked = true;
+		r->body_to_sink = code >= 200 && code < 300 && (r->o.sink_fd > 0 || r->o.sink_write);
+	}
+	r->res.bytes += (int64_t)len;
+	if (r->body_to_sink) {
+		int e = r->o.sink_fd > 0 ? write_fd_all(r->o.sink_fd, buf, len)
+					 : r->o.sink_write(r->o.ud, buf, len);
+		if (e) {
+			r->res.sink_errno = e;
+			return 0;
+		}
+		return len;
+	}
+	size_t cap = (r->o.sink_fd > 0 || r->o.sink_write) ? ERROR_BODY_MAX : r->o.max_mem;
+	if (r->mem.len + len > cap) {
+		size_t room = cap - r->mem.len;
+
+		strbuf_append(&r->mem, buf, room);
+		r->res.truncated = true;
+		return 0;	/* stop: we have all we keep */
+	}
+	strbuf_append(&r->mem, buf, len);
+	return len;
+}
+
+static int
+on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct http_req *r = ud;
+
+	if (r->cancelled)
+		return 1;
+	if (r->o.progress && r->body_to_sink)
+		r->o.progress(r->o.ud, (int64_t)dlnow, dltotal > 0 ? (int64_t)dltotal : -1);
+	return 0;
+}
+
+static bool
+req_start(struct http_req *r, int64_t now)
+{
+	struct http *h = r->h;
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return false;
+	r->easy = e;
+	r->status_checked = false;
+	r->body_to_sink = false;
+	strbuf_reset(&r->mem);
+	r->res.bytes = 0;
+	r->res.truncated = false;
+	r->res.sink_errno = 0;
+	r->res.content_type[0] = '\0';
+	r->errbuf[0] = '\0';
+	r->res.attempts++;
+	r->started_ms = now;
+	curl_easy_setopt(e, CURLOPT_URL, r->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "ohbrowse/0.1");
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");	/* gzip etc.; sizes below are decoded */
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
+	/* Loopback never goes through a proxy, whatever the user's environment says. */
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+	/* Redirects would carry our key headers to another host: never follow them. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	if (r->o.download) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->cfg.stall_seconds);
+	} else {
+		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+				 r->o.timeout_ms > 0 ? r->o.timeout_ms : h->cfg.json_timeout_ms);
+	}
+	if (strcmp(r->method, "GET") != 0) {
+		if (strcmp(r->method, "POST") == 0)
+			curl_easy_setopt(e, CURLOPT_POST, 1L);
+		else
+			curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)(r->body ? r->o.body_len : 0));
+		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->body ? r->body : "");
+	}
+	if (curl_multi_add_handle(h->multi, e) != CURLM_OK) {
+		curl_easy_cleanup(e);
+		r->easy = NULL;
+		return false;
+	}
+	r->host->active++;
+	host_note_start(r->host, now);
+	r->state = REQ_RUNNING;
+	h->sent++;
+	log_line(h, "> %s (attempt %d)", r->log_line, r->res.attempts);
+	return true;
+}
+
+static long
+backoff_ms(struct http *h, int attempt)
+{
+	long base = h->cfg.backoff_base_ms;
+	long d = base;
+
+	for (int i = 1; i < attempt && d < h->cfg.backoff_max_ms; i++)
+		d *= 2;
+	if (d > h->cfg.backoff_max_ms)
+		d = h->cfg.backoff_max_ms;
+	/* full jitter on the upper half: spreads retries of parallel requests apart */
+	h->rng = h->rng * 1103515245u + 12345u;
+	return d / 2 + (long)((h->rng >> 8) % (unsigned)(d / 2 + 1));
+}
+
+static bool
+curl_code_retryable(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A transfer ended: retry it, or mark it done. */
+static void
+req_finished(struct http_req *r, CURLcode code, int64_t now)
+{
+	struct http *h = r->h;
+	long status = 0;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	req_detach_easy(r);
+	r->res.status = status;
+	r->res.curl_code = (int)code;
+	bool cut = code == CURLE_WRITE_ERROR && r->res.truncated && !r->res.sink_errno;
+	if (cut)
+		r->res.curl_code = 0;	/* we stopped reading on purpose */
+	snprintf(r->res.error, sizeof(r->res.error), "%s",
+		 r->errbuf[0] ? r->errbuf : (code ? curl_easy_strerror(code) : ""));
+	log_line(h, "< %s: %ld, %lld bytes, curl %d, %lld ms", r->log_line, status,
+		 (long long)r->res.bytes, (int)code, (long long)(now - r->started_ms));
+
+	bool retry = false;
+	long delay = -1;
+	if (!r->cancelled && !r->res.sink_errno && r->res.attempts < r->o.max_attempts) {
+		if (status == 429) {
+			retry = true;	/* a rate limit is never an answer, even for POST */
+			delay = r->retry_after_ms;
+		} else if (r->o.idempotent && !cut) {
+			if (code != CURLE_OK)
+				retry = curl_code_retryable(code);
+			else if (status == 502 || status == 503 || status == 504)
+				retry = true, delay = status == 503 ? r->retry_after_ms : -1;
+			else if (status == 500 && !r->o.no_retry_500)
+				retry = true;
+		}
+	}
+	if (retry) {
+		if (delay < 0)
+			delay = backoff_ms(h, r->res.attempts);
+		if (delay > h->cfg.backoff_max_ms * 4)
+			delay = h->cfg.backoff_max_ms * 4;	/* a silly Retry-After must not hang us */
+		r->not_before_ms = now + delay;
+		r->state = REQ_WAITING;
+		if (r->o.sink_fd > 0) {
+			if (ftruncate(r->o.sink_fd, 0) != 0 || lseek(r->o.sink_fd, 0, SEEK_SET) < 0)
+				retry = false;	/* a pipe cannot be rewound: give up cleanly */
+		} else if (r->o.sink_reset) {
+			r->o.sink_reset(r->o.ud);
+		}
+		if (retry) {
+			log_line(h, "  retry %s in %ld ms", r->log_line, delay);
+			return;
+		}
+	}
+	if (!r->body_to_sink && (r->o.sink_fd > 0 || r->o.sink_write) && r->mem.len) {
+		r->res.error_body = xstrndup(r->mem.buf, r->mem.len);
+		r->res.error_body_len = r->mem.len;
+	}
+	r->state = REQ_DONE;
+}
+
+static void
+timers_run(struct http *h, int64_t now)
+{
+	for (;;) {
+		struct timer **pp, *due = NULL;
+
+		for (pp = &h->timers; *pp; pp = &(*pp)->next) {
+			if ((*pp)->due_ms <= now) {
+				due = *pp;
+				*pp = due->next;
+				break;
+			}
+		}
+		if (!due)
+			return;
+		http_timer_fn fn = due->fn;
+		void *ud = due->ud;
+		free(due);
+		fn(ud);
+	}
+}
+
+static void
+start_ready(struct http *h, int64_t now)
+{
+	for (struct http_req *r = h->head; r; r = r->next) {
+		if (r->state == REQ_WAITING && r->not_before_ms <= now)
+			r->state = REQ_QUEUED;
+		if (r->state != REQ_QUEUED)
+			continue;
+		if (r->host->active >= r->host->limit.max_conns)
+			continue;
+		if (host_next_slot(r->host, now) > now)
+			continue;
+		if (!req_start(r, now)) {
+			snprintf(r->res.error, sizeof(r->res.error), "cannot start a transfer");
+			r->res.curl_code = CURLE_FAILED_INIT;
+			r->state = REQ_DONE;
+		}
+	}
+}
+
+void
+http_perform(struct http *h)
+{
+	int running;
+	CURLMsg *m;
+	int left;
+
+	if (h->in_perform)
+		return;	/* a completion called us: the outer call finishes the work */
+	h->in_perform = true;
+	for (int round = 0; round < 4; round++) {
+		int64_t now = clock_now_ms();
+
+		start_ready(h, now);
+		curl_multi_perform(h->multi, &running);
+		while ((m = curl_multi_info_read(h->multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			struct http_req *r = NULL;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+			if (r)
+				req_finished(r, m->data.result, clock_now_ms());
+		}
+		timers_run(h, clock_now_ms());
+
+		/* Completions last: they may submit new work, started in the next round. */
+		bool any = false;
+		for (struct http_req *r = h->head, *next; r; r = next) {
+			next = r->next;
+			if (r->state != REQ_DONE)
+				continue;
+			any = true;
+			req_unlink(r);
+			if (!r->res.body) {
+				r->res.body = r->mem.buf ? r->mem.buf : (char *)"";
+				r->res.body_len = r->mem.len;
+			}
+			if (r->o.done)
+				r->o.done(r, &r->res, r->o.ud);
+			if (r->res.body == r->mem.buf)
+				r->res.body = NULL;
+			req_free(r);
+			next = h->head;	/* the list may have changed under us */
+		}
+		if (!any)
+			break;
+	}
+	start_ready(h, clock_now_ms());
+	curl_multi_perform(h->multi, &running);
+	h->in_perform = false;
+}
+
+long
+http_next_timeout_ms(struct http *h)
+{
+	int64_t now = clock_now_ms();
+	int64_t best = -1;
+
+	for (struct http_req *r = h->head; r; r = r->next) {
+		int64_t t = -1;
+
+		if (r->state == REQ_DONE)
+			return 0;
+		if (r->state == REQ_WAITING)
+			t = r->not_before_ms;
+		else if (r->state == REQ_QUEUED && r->host->active < r->host->limit.max_conns)
+			t = host_next_slot(r->host, now);
+		if (t >= 0 && (best < 0 || t < best))
+			best = t;
+	}
+	for (struct timer *t = h->timers; t; t = t->next)
+		if (best < 0 || t->due_ms < best)
+			best = t->due_ms;
+	if (best < 0) {
+		long ct = -1;
+		curl_multi_timeout(h->multi, &ct);
+		return ct;
+	}
+	return best <= now ? 0 : (long)(best - now);
+}
+
+void
+http_wait(struct http *h, struct http_waitfd *extra, unsigned n_extra, long timeout_ms)
+{
+	struct curl_waitfd fds[8];
+	int numfds = 0;
+	long next = http_next_timeout_ms(h);
+
+	if (next >= 0 && (timeout_ms < 0 || next < timeout_ms))
+		timeout_ms = next;
+	if (timeout_ms < 0 || timeout_ms > 60000)
+		timeout_ms = 60000;
+	if (n_extra > ARRAY_SIZE(fds))
+		n_extra = ARRAY_SIZE(fds);
+	for (unsigned i = 0; i < n_extra; i++) {
+		fds[i].fd = extra[i].fd;
+		fds[i].events = (short)(extra[i].events & POLLIN ? CURL_WAIT_POLLIN : 0) |
+				(short)(extra[i].events & POLLOUT ? CURL_WAIT_POLLOUT : 0);
+		fds[i].revents = 0;
+	}
+	curl_multi_poll(h->multi, fds, n_extra, (int)timeout_ms, &numfds);
+	for (unsigned i = 0; i < n_extra; i++)
+		extra[i].revents = (short)((fds[i].revents & CURL_WAIT_POLLIN ? POLLIN : 0) |
+					   (fds[i].revents & CURL_WAIT_POLLOUT ? POLLOUT : 0));
+}
+
+void
+http_wakeup(struct http *h)
+{
+	curl_multi_wakeup(h->multi);
+}
+
+size_t
+http_pending(struct http *h)
+{
+	size_t n = 0;
+
+	for (struct http_req *r = h->head; r; r = r->next)
+		n++;
+	return n;
+}
+
+uint64_t
+http_requests_sent(struct http *h)
+{
+	return h->sent;
+}
+
+unsigned
+http_timer_add(struct http *h, long delay_ms, http_timer_fn fn, void *ud)
+{
+	struct timer *t = xcalloc(1, sizeof(*t));
+
+	t->id = ++h->next_timer_id;
+	if (t->id == 0)
+		t->id = ++h->next_timer_id;
+	t->due_ms = clock_now_ms() + (delay_ms > 0 ? delay_ms : 0);
+	t->fn = fn;
+	t->ud = ud;
+	t->next = h->timers;
+	h->timers = t;
+	return t->id;
+}
+
+void
+http_timer_cancel(struct http *h, unsigned id)
+{
+	for (struct timer **pp = &h->timers; *pp; pp = &(*pp)->next) {
+		if ((*pp)->id == id) {
+			struct timer *t = *pp;
+
+			*pp = t->next;
+			free(t);
+			return;
+		}
+	}
+}
