@@ -1,0 +1,2207 @@
+/*
+ * api/client.c: OpenHands endpoints over the async engine (see client.h).
+ *
+ * Every operation is a struct api_op that owns zero or more in-flight HTTP
+ * requests (struct op_call) and at most one timer. The op stays alive until
+ * its last request has completed, so api_op_cancel() only has to cancel the
+ * requests and mark the op: the completions that still arrive are swallowed.
+ */
+#include "api/client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "api/json.h"
+#include "api/udiff.h"
+#include "src/util.h"
+
+struct api_client {
+	struct http *h;
+	char *server;		/* no trailing slash */
+	char *server_origin;
+	char *api_key;
+	enum api_auth_mode auth;
+	bool allow_http;
+	char *root;		/* workspace root, no trailing slash */
+	struct http_limit app_limit, runtime_limit, agent_limit;
+	int walk_max_depth;
+	size_t walk_max_files;
+	long wake_timeout_ms;
+	char *app_headers[3];	/* NULL-terminated */
+	struct api_op *ops;	/* every live op, for api_client_free */
+};
+
+struct op_call;
+typedef void (*op_call_fn)(struct api_op *op, const struct http_result *res, void *arg);
+
+struct api_op {
+	struct api_client *c;
+	bool cancelled;
+	bool finished;
+	struct op_call *calls;	/* in flight */
+	unsigned timer;
+	void (*timer_fn)(struct api_op *op);
+	int64_t started_ms;
+	void *state;
+	void (*free_state)(void *state);
+	struct api_op *prev, *next;
+};
+
+struct op_call {
+	struct api_op *op;
+	op_call_fn fn;
+	void *arg;
+	void *inner;		/* ud for the progress and sink callbacks */
+	http_progress_fn progress;
+	http_write_fn sink_write;
+	http_reset_fn sink_reset;
+	void (*free_arg)(void *arg);
+	struct http_req *req;
+	struct op_call *next;
+};
+
+/* ---------------------------------------------------------------- ops */
+
+static struct api_op *
+op_new(struct api_client *c, void *state, void (*free_state)(void *))
+{
+	struct api_op *op = xcalloc(1, sizeof(*op));
+
+	op->c = c;
+	op->state = state;
+	op->free_state = free_state;
+	op->started_ms = clock_now_ms();
+	op->next = c->ops;
+	if (c->ops)
+		c->ops->prev = op;
+	c->ops = op;
+	return op;
+}
+
+static void
+op_free(struct api_op *op)
+{
+	struct api_client *c = op->c;
+
+	if (op->prev)
+		op->prev->next = op->next;
+	else
+		c->ops = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	if (op->timer)
+		http_timer_cancel(c->h, op->timer);
+	if (op->free_state)
+		op->free_state(op->state);
+	free(op);
+}
+
+static void
+op_maybe_free(struct api_op *op)
+{
+	if ((op->finished || op->cancelled) && !op->calls && !op->timer)
+		op_free(op);
+}
+
+static void
+op_cancel_calls(struct api_op *op)
+{
+	for (struct op_call *k = op->calls; k; k = k->next)
+		http_cancel(k->req);
+	if (op->timer) {
+		http_timer_cancel(op->c->h, op->timer);
+		op->timer = 0;
+	}
+}
+
+/* The op delivered its result: stop what is still running and free when idle. */
+static void
+op_finish(struct api_op *op)
+{
+	op->finished = true;
+	op_cancel_calls(op);
+	/* Not freed here: the caller may still be inside one of this op's handlers; the
+	 * engine frees it once the handler returns (op_call_done / op_timer_fire). */
+}
+
+void
+api_op_cancel(struct api_op *op)
+{
+	if (!op || op->cancelled)
+		return;
+	op->cancelled = true;
+	op_cancel_calls(op);
+	op_maybe_free(op);
+}
+
+static void
+op_call_done(struct http_req *req, const struct http_result *res, void *ud)
+{
+	struct op_call *k = ud;
+	struct api_op *op = k->op;
+
+	for (struct op_call **pp = &op->calls; *pp; pp = &(*pp)->next) {
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	}
+	if (!op->cancelled && !op->finished && !res->cancelled)
+		k->fn(op, res, k->arg);
+	if (k->free_arg)
+		k->free_arg(k->arg);
+	free(k);
+	op_maybe_free(op);
+}
+
+static void
+tramp_progress(void *ud, int64_t done, int64_t total)
+{
+	struct op_call *k = ud;
+
+	if (!k->op->cancelled)
+		k->progress(k->inner, done, total);
+}
+
+static int
+tramp_write(void *ud, const char *data, size_t len)
+{
+	struct op_call *k = ud;
+
+	return k->op->cancelled ? ECANCELED : k->sink_write(k->inner, data, len);
+}
+
+static void
+tramp_reset(void *ud)
+{
+	struct op_call *k = ud;
+
+	k->sink_reset(k->inner);
+}
+
+/* Submit one request of an op; progress and sink callbacks (if set in o) receive inner. */
+static void
+op_submit_ud(struct api_op *op, struct http_opts *o, op_call_fn fn, void *inner)
+{
+	struct op_call *k = xcalloc(1, sizeof(*k));
+
+	k->op = op;
+	k->fn = fn;
+	k->inner = inner;
+	k->progress = o->progress;
+	k->sink_write = o->sink_write;
+	k->sink_reset = o->sink_reset;
+	o->progress = k->progress ? tramp_progress : NULL;
+	o->sink_write = k->sink_write ? tramp_write : NULL;
+	o->sink_reset = k->sink_reset ? tramp_reset : NULL;
+	o->done = op_call_done;
+	o->ud = k;
+	k->next = op->calls;
+	op->calls = k;
+	k->req = http_submit(op->c->h, o);
+}
+
+static void
+op_submit(struct api_op *op, struct http_opts *o, op_call_fn fn, void *arg, void (*free_arg)(void *))
+{
+	op_submit_ud(op, o, fn, NULL);
+	op->calls->arg = arg;
+	op->calls->free_arg = free_arg;
+}
+
+static void
+op_timer_fire(void *ud)
+{
+	struct api_op *op = ud;
+
+	op->timer = 0;
+	if (!op->cancelled && !op->finished && op->timer_fn)
+		op->timer_fn(op);
+	op_maybe_free(op);
+}
+
+/* Run fn(op) after delay_ms from the loop (also used to deliver results asynchronously). */
+static void
+op_later(struct api_op *op, long delay_ms, void (*fn)(struct api_op *op))
+{
+	if (op->timer)
+		http_timer_cancel(op->c->h, op->timer);
+	op->timer_fn = fn;
+	op->timer = http_timer_add(op->c->h, delay_ms, op_timer_fire, op);
+}
+
+/* ------------------------------------------------------------ client */
+
+static char *
+strip_slash(const char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == '/')
+		n--;
+	return xstrndup(s, n);
+}
+
+static bool
+url_is_http(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0;
+}
+
+/* May a key travel to this URL? */
+static bool
+key_allowed(const struct api_client *c, const char *url)
+{
+	return c->allow_http || !url_is_http(url) || http_host_is_loopback(url);
+}
+
+struct api_client *
+api_client_new(struct http *h, const struct api_client_config *cfg, struct api_error *err)
+{
+	struct api_client *c;
+	char *origin;
+
+	if (!cfg->server || !*cfg->server) {
+		api_error_set(err, API_ERR_USAGE, 0, "no server URL given; pass --server URL");
+		return NULL;
+	}
+	if (strncasecmp(cfg->server, "http://", 7) != 0 && strncasecmp(cfg->server, "https://", 8) != 0) {
+		api_error_set(err, API_ERR_USAGE, 0,
+			      "the server URL must start with https:// (or http:// for a local server)");
+		return NULL;
+	}
+	origin = http_origin(cfg->server);
+	if (!origin) {
+		api_error_set(err, API_ERR_USAGE, 0, "cannot parse the server URL; expected e.g. https://app.all-hands.dev");
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->h = h;
+	c->server = strip_slash(cfg->server);
+	c->server_origin = origin;
+	c->api_key = cfg->api_key && *cfg->api_key ? xstrdup(cfg->api_key) : NULL;
+	c->auth = cfg->auth;
+	c->allow_http = cfg->allow_http;
+	c->root = strip_slash(cfg->workspace_root && *cfg->workspace_root ? cfg->workspace_root
+									   : "/workspace/project");
+	c->app_limit = cfg->app_limit.max_conns ? cfg->app_limit : (struct http_limit){10, 6};
+	c->runtime_limit = cfg->runtime_limit.max_conns ? cfg->runtime_limit : (struct http_limit){10, 6};
+	c->agent_limit = cfg->agent_limit.max_conns ? cfg->agent_limit : (struct http_limit){0, 16};
+	c->walk_max_depth = cfg->walk_max_depth > 0 ? cfg->walk_max_depth : 64;
+	c->walk_max_files = cfg->walk_max_files > 0 ? cfg->walk_max_files : 200000;
+	c->wake_timeout_ms = cfg->wake_timeout_ms > 0 ? cfg->wake_timeout_ms : 180000;
+	if (c->api_key && c->auth != API_AUTH_NONE && !key_allowed(c, c->server)) {
+		api_error_set(err, API_ERR_USAGE, 0,
+			      "refusing to send the API key over plain http to %s; use https, or pass "
+			      "--allow-http if you really trust this network", c->server_origin);
+		api_client_free(c);
+		return NULL;
+	}
+	int n = 0;
+	if (c->api_key && c->auth == API_AUTH_BEARER)
+		c->app_headers[n++] = xasprintf("Authorization: Bearer %s", c->api_key);
+	else if (c->api_key && c->auth == API_AUTH_SESSION)
+		c->app_headers[n++] = xasprintf("X-Session-API-Key: %s", c->api_key);
+	c->app_headers[n++] = xstrdup("Accept: application/json");
+	http_set_host_limit(h, c->server, c->app_limit);
+	return c;
+}
+
+void
+api_client_free(struct api_client *c)
+{
+	if (!c)
+		return;
+	/* Requests of cancelled ops are still owned by the engine; detach them so their
+	 * completions (if the engine runs again) cannot reach freed memory. */
+	while (c->ops) {
+		struct api_op *op = c->ops;
+
+		for (struct op_call *k = op->calls, *n; k; k = n) {
+			n = k->next;
+			http_cancel(k->req);
+			/* the engine will call op_call_done with this k later: keep k but orphan it */
+		}
+		op->cancelled = true;
+		if (op->calls) {
+			/* run the engine so the cancelled requests complete and free themselves */
+			http_perform(c->h);
+			if (c->ops == op && op->calls)
+				die("internal error: cancelled requests did not complete");
+		} else {
+			op_free(op);
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(c->app_headers); i++)
+		free(c->app_headers[i]);
+	free(c->server);
+	free(c->server_origin);
+	free(c->api_key);
+	free(c->root);
+	free(c);
+}
+
+struct http *
+api_client_http(struct api_client *c)
+{
+	return c->h;
+}
+
+const char *
+api_client_workspace_root(const struct api_client *c)
+{
+	return c->root;
+}
+
+/* ------------------------------------------------------ errors */
+
+static const char *
+what_host(const char *url, char *buf, size_t n)
+{
+	char *o = http_origin(url);
+
+	snprintf(buf, n, "%s", o ? o : "the server");
+	free(o);
+	return buf;
+}
+
+/*
+ * Turn an HTTP result into an api_error. Returns true when res is a usable 2xx answer.
+ * role: "app" for the app server (key problems mean the account key), else "runtime".
+ * what: a short noun phrase for the message ("the conversation list").
+ */
+static bool
+classify(const struct http_result *res, const char *url, bool app, const char *what,
+	 struct api_error *err)
+{
+	char host[160];
+	const char *body = res->error_body ? res->error_body : res->body;
+	size_t blen = res->error_body ? res->error_body_len : res->body_len;
+	char *text = NULL;
+
+	memset(err, 0, sizeof(*err));
+	what_host(url, host, sizeof(host));
+	if (res->cancelled) {
+		api_error_set(err, API_ERR_CANCELLED, 0, "cancelled");
+		return false;
+	}
+	if (res->sink_errno) {
+		api_error_set(err, API_ERR_LOCAL, 0, "cannot save %s: %s%s", what, strerror(res->sink_errno),
+			      res->sink_errno == ENOSPC ? "; free some disk space and retry" : "");
+		return false;
+	}
+	if (res->curl_code) {
+		err->curl_code = res->curl_code;
+		api_error_set(err, API_ERR_NETWORK, 0,
+			      "could not get %s from %s: %s (after %d attempt%s); check the connection and retry",
+			      what, host, res->error[0] ? res->error : "network error", res->attempts,
+			      res->attempts == 1 ? "" : "s");
+		return false;
+	}
+	if (res->status >= 200 && res->status < 300)
+		return true;
+	if (body && blen)
+		text = json_error_text(body, blen);
+	if (res->status == 401 || res->status == 403) {
+		if (app)
+			api_error_set(err, API_ERR_AUTH, res->status,
+				      "%s rejected the API key (HTTP %ld%s%s); set OPENHANDS_API_KEY or run "
+				      "'ohbrowse login' with a valid key", host, res->status, text ? ": " : "",
+				      text ? text : "");
+		else
+			api_error_set(err, API_ERR_AUTH, res->status,
+				      "the conversation's sandbox at %s rejected its session key (HTTP %ld); "
+				      "it may have restarted: refresh the list and retry", host, res->status);
+	} else if (res->status == 404) {
+		api_error_set(err, API_ERR_NOT_FOUND, 404, "%s: not found on %s%s%s", what, host,
+			      text ? " (" : "", text ? text : "");
+		if (text)
+			strncat(err->message, ")", sizeof(err->message) - strlen(err->message) - 1);
+	} else if (res->status == 429) {
+		api_error_set(err, API_ERR_SERVER, 429,
+			      "%s kept answering 'too many requests' for %s after %d attempts; wait a minute "
+			      "and retry, or lower --rate", host, what, res->attempts);
+	} else {
+		api_error_set(err, res->status >= 500 ? API_ERR_SERVER : API_ERR_SERVER, res->status,
+			      "%s failed to send %s (HTTP %ld%s%s) after %d attempt%s; try again later", host,
+			      what, res->status, text ? ": " : "", text ? text : "", res->attempts,
+			      res->attempts == 1 ? "" : "s");
+	}
+	free(text);
+	return false;
+}
+
+/* ------------------------------------------------------ URLs and headers */
+
+static void
+app_opts(struct api_client *c, struct http_opts *o, const char *url)
+{
+	memset(o, 0, sizeof(*o));
+	o->url = url;
+	o->headers = (const char *const *)c->app_headers;
+	o->limit = c->app_limit;
+	o->idempotent = true;
+}
+
+/* The base of a V0 conversation's runtime routes: {url} (made absolute). */
+static char *
+v0_base(struct api_client *c, const struct api_conversation *conv)
+{
+	if (!conv->url || !*conv->url)
+		return NULL;
+	if (conv->url[0] == '/')
+		return xasprintf("%s%s", c->server, conv->url);
+	return strip_slash(conv->url);
+}
+
+/* The agent-server base of a V1 conversation: conversation_url minus /api/conversations/<id>. */
+static char *
+v1_base(const struct api_conversation *conv)
+{
+	if (!conv->url || !*conv->url)
+		return NULL;
+	char *u = strip_slash(conv->url);
+	char *p = strstr(u, "/api/conversations/");
+	if (p)
+		*p = '\0';
+	return u;
+}
+
+/* Headers for a runtime/agent URL, or an error when no key may go there. */
+static bool
+runtime_headers(struct api_client *c, const struct api_conversation *conv, const char *base,
+		char **hdr, struct api_error *err)
+{
+	char *origin = http_origin(base);
+	bool same_as_app = origin && strcmp(origin, c->server_origin) == 0;
+
+	free(origin);
+	hdr[0] = hdr[1] = NULL;
+	if (conv->session_api_key && *conv->session_api_key) {
+		if (!key_allowed(c, base)) {
+			char host[160];
+			api_error_set(err, API_ERR_USAGE, 0,
+				      "refusing to send the conversation's session key over plain http to %s; "
+				      "pass --allow-http if you trust this network",
+				      what_host(base, host, sizeof(host)));
+			return false;
+		}
+		hdr[0] = xasprintf("X-Session-API-Key: %s", conv->session_api_key);
+	} else if (same_as_app && c->api_key && c->auth == API_AUTH_SESSION) {
+		/* OSS standalone: the runtime routes live on the app server itself. */
+		hdr[0] = xasprintf("X-Session-API-Key: %s", c->api_key);
+	} else if (same_as_app && c->api_key && c->auth == API_AUTH_BEARER) {
+		hdr[0] = xasprintf("Authorization: Bearer %s", c->api_key);
+	}
+	return true;
+}
+
+static bool
+need_running(const struct api_conversation *conv, struct api_error *err)
+{
+	if (conv->url && *conv->url)
+		return true;
+	api_error_set(err, API_ERR_UNSUPPORTED, 0,
+		      "the conversation \"%s\" is not running (status %s): wake it first (w in the "
+		      "browser, or --wake on the command line)",
+		      conv->title ? conv->title : conv->id, conv->status ? conv->status : "unknown");
+	return false;
+}
+
+/* Everything a runtime request needs, kept alive for the op's lifetime. */
+struct rt {
+	struct api_conversation conv;
+	char *base;		/* V0: {url}; V1: agent-server base */
+	char *hdr[3];		/* NULL-terminated */
+	struct http_limit limit;
+};
+
+static void
+rt_clear(struct rt *rt)
+{
+	api_conversation_free(&rt->conv);
+	free(rt->base);
+	for (size_t i = 0; i < ARRAY_SIZE(rt->hdr); i++)
+		free(rt->hdr[i]);
+	memset(rt, 0, sizeof(*rt));
+}
+
+static bool
+rt_init(struct api_client *c, struct rt *rt, const struct api_conversation *conv,
+	struct api_error *err)
+{
+	memset(rt, 0, sizeof(*rt));
+	if (!need_running(conv, err))
+		return false;
+	rt->base = conv->version == API_V1 ? v1_base(conv) : v0_base(c, conv);
+	if (!rt->base) {
+		api_error_set(err, API_ERR_SERVER, 0, "the conversation has no usable runtime URL");
+		return false;
+	}
+	if (!runtime_headers(c, conv, rt->base, rt->hdr, err)) {
+		free(rt->base);
+		rt->base = NULL;
+		return false;
+	}
+	api_conversation_copy(&rt->conv, conv);
+	rt->limit = conv->version == API_V1 ? c->agent_limit : c->runtime_limit;
+	http_set_host_limit(c->h, rt->base, rt->limit);
+	return true;
+}
+
+static void
+rt_opts(struct rt *rt, struct http_opts *o, const char *url)
+{
+	memset(o, 0, sizeof(*o));
+	o->url = url;
+	o->headers = (const char *const *)rt->hdr;
+	o->limit = rt->limit;
+	o->idempotent = true;
+}
+
+/* Absolute workspace path of a relative one ("" = the root). */
+static char *
+abs_path(const struct api_client *c, const char *rel)
+{
+	while (rel && *rel == '/')
+		rel++;
+	if (!rel || !*rel)
+		return xstrdup(c->root);
+	return xasprintf("%s/%s", c->root, rel);
+}
+
+/* Relative path of a server path: strip the root prefix (and a leading "/"). */
+static char *
+rel_path(const struct api_client *c, const char *p)
+{
+	size_t rl = strlen(c->root);
+
+	if (strncmp(p, c->root, rl) == 0 && (p[rl] == '/' || p[rl] == '\0'))
+		p += rl;
+	while (*p == '/')
+		p++;
+	size_t n = strlen(p);
+	while (n && p[n - 1] == '/')
+		n--;
+	return xstrndup(p, n);
+}
+
+/* Query value escaping that keeps '/' readable in logs: curl escapes it, which servers accept. */
+static char *
+url_with_query(const char *base, const char *route, const char *key, const char *value)
+{
+	char *e = http_escape(value);
+	char *u = xasprintf("%s%s?%s=%s", base, route, key, e);
+
+	free(e);
+	return u;
+}
+
+/* Path escaping per segment, keeping the slashes (old /download/<path> routes). */
+static char *
+escape_path(const char *p)
+{
+	struct strbuf sb = {0};
+	const char *s = p;
+
+	while (*s) {
+		const char *slash = strchr(s, '/');
+		size_t n = slash ? (size_t)(slash - s) : strlen(s);
+		char *seg = xstrndup(s, n);
+		char *e = http_escape(seg);
+
+		strbuf_puts(&sb, e);
+		free(e);
+		free(seg);
+		s += n;
+		if (*s == '/') {
+			strbuf_putc(&sb, '/');
+			s++;
+		}
+	}
+	return strbuf_detach(&sb);
+}
+
+/* ------------------------------------------------------ conversations: lister */
+
+struct id_set {
+	char **keys;
+	size_t cap, count;
+};
+
+static uint64_t
+hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static bool
+id_set_add(struct id_set *s, const char *key)
+{
+	if ((s->count + 1) * 2 > s->cap) {
+		struct id_set n = {xcalloc(s->cap ? s->cap * 2 : 64, sizeof(char *)),
+				   s->cap ? s->cap * 2 : 64, 0};
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->keys[i])
+				id_set_add(&n, s->keys[i]), free(s->keys[i]);
+		free(s->keys);
+		*s = n;
+	}
+	size_t i = hash_str(key) & (s->cap - 1);
+	while (s->keys[i]) {
+		if (strcmp(s->keys[i], key) == 0)
+			return false;
+		i = (i + 1) & (s->cap - 1);
+	}
+	s->keys[i] = xstrdup(key);
+	s->count++;
+	return true;
+}
+
+static void
+id_set_free(struct id_set *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	memset(s, 0, sizeof(*s));
+}
+
+enum src_state { SRC_UNKNOWN, SRC_MORE, SRC_DONE, SRC_ABSENT };
+
+struct api_lister {
+	struct api_client *c;
+	int limit;
+	char *title;
+	enum src_state v0, v1;
+	char *v0_token, *v1_token;
+	struct id_set seen;
+	size_t requests;
+	struct api_op *op;	/* the next() in flight */
+};
+
+struct lister_batch {
+	struct api_lister *l;
+	api_page_fn done;
+	void *ud;
+	int waiting;
+	struct json_conv_page v0, v1;
+	bool got_v0, got_v1;
+	struct api_error err;	/* first error */
+	int empty_rounds;
+};
+
+struct api_lister *
+api_lister_new(struct api_client *c, const struct api_lister_opts *opts)
+{
+	struct api_lister *l = xcalloc(1, sizeof(*l));
+
+	l->c = c;
+	l->limit = opts && opts->limit > 0 ? opts->limit : 100;
+	l->title = opts && opts->title_contains && *opts->title_contains ? xstrdup(opts->title_contains) : NULL;
+	return l;
+}
+
+bool
+api_lister_more(const struct api_lister *l)
+{
+	return l->v0 == SRC_UNKNOWN || l->v0 == SRC_MORE || l->v1 == SRC_UNKNOWN || l->v1 == SRC_MORE;
+}
+
+size_t
+api_lister_requests(const struct api_lister *l)
+{
+	return l->requests;
+}
+
+void
+api_lister_free(struct api_lister *l)
+{
+	if (!l)
+		return;
+	api_op_cancel(l->op);
+	free(l->title);
+	free(l->v0_token);
+	free(l->v1_token);
+	id_set_free(&l->seen);
+	free(l);
+}
+
+static bool
+title_matches(const char *title, const char *needle)
+{
+	if (!needle)
+		return true;
+	if (!title)
+		return false;
+	size_t n = strlen(needle);
+	for (const char *p = title; *p; p++)
+		if (strncasecmp(p, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static void
+batch_free(void *p)
+{
+	struct lister_batch *b = p;
+
+	json_conv_page_free(&b->v0);
+	json_conv_page_free(&b->v1);
+	free(b);
+}
+
+static int
+conv_newest_first(const void *a, const void *b)
+{
+	const struct api_conversation *x = a, *y = b;
+
+	if (x->created_s != y->created_s)
+		return x->created_s < y->created_s ? 1 : -1;
+	return strcmp(x->id, y->id);
+}
+
+static void lister_fetch(struct api_op *op, struct lister_batch *b);
+
+static void
+lister_batch_ready(struct api_op *op, struct lister_batch *b)
+{
+	struct api_lister *l = b->l;
+	struct api_conversation *rows = NULL;
+	size_t n = 0, cap = 0;
+
+	if (b->err.kind != API_OK) {
+		l->op = NULL;
+		b->done(b->ud, NULL, 0, api_lister_more(l), &b->err);
+		op_finish(op);
+		return;
+	}
+	/* V1 search first: its rows carry sandbox ids the combined V0 list lacks. */
+	struct json_conv_page *pages[2] = {&b->v1, &b->v0};
+	for (int p = 0; p < 2; p++) {
+		for (size_t i = 0; i < pages[p]->count; i++) {
+			struct api_conversation *cv = &pages[p]->items[i];
+
+			if (!cv->id || !title_matches(cv->title, l->title))
+				continue;
+			if (!id_set_add(&l->seen, cv->id))
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				rows = xrealloc(rows, cap * sizeof(*rows));
+			}
+			rows[n++] = *cv;
+			memset(cv, 0, sizeof(*cv));	/* moved */
+		}
+	}
+	json_conv_page_free(&b->v0);
+	json_conv_page_free(&b->v1);
+	if (n == 0 && api_lister_more(l) && ++b->empty_rounds < 64) {
+		/* Real servers send short or empty pages with a next token: keep going. */
+		free(rows);
+		lister_fetch(op, b);
+		return;
+	}
+	qsort(rows, n, sizeof(*rows), conv_newest_first);
+	l->op = NULL;
+	if (!api_lister_more(l) && l->v0 == SRC_ABSENT && l->v1 == SRC_ABSENT) {
+		struct api_error e;
+		api_error_set(&e, API_ERR_UNSUPPORTED, 0,
+			      "%s does not look like an OpenHands server: it answered with a web page "
+			      "where the conversation list should be; check --server", l->c->server);
+		b->done(b->ud, NULL, 0, false, &e);
+	} else {
+		b->done(b->ud, rows, n, api_lister_more(l), NULL);
+	}
+	for (size_t i = 0; i < n; i++)
+		api_conversation_free(&rows[i]);
+	free(rows);
+	op_finish(op);
+}
+
+static void
+lister_source_done(struct api_op *op, const struct http_result *res, void *arg, bool v1)
+{
+	struct lister_batch *b = op->state;
+	struct api_lister *l = b->l;
+	struct api_error e;
+	const char *url = l->c->server;
+
+	b->waiting--;
+	if (classify(res, url, true, "the conversation list", &e)) {
+		struct json_conv_page *pg = v1 ? &b->v1 : &b->v0;
+		int rc = v1 ? json_decode_conv_page_v1(res->body, res->body_len, pg, &e)
+			    : json_decode_conv_page_v0(res->body, res->body_len, pg, &e);
+		if (rc == 0) {
+			char **tok = v1 ? &l->v1_token : &l->v0_token;
+			free(*tok);
+			*tok = pg->next_page_id ? xstrdup(pg->next_page_id) : NULL;
+			*(v1 ? &l->v1 : &l->v0) = *tok ? SRC_MORE : SRC_DONE;
+		} else if (e.kind == API_ERR_UNSUPPORTED) {
+			*(v1 ? &l->v1 : &l->v0) = SRC_ABSENT;
+		} else if (b->err.kind == API_OK) {
+			b->err = e;
+		}
+	} else if ((e.kind == API_ERR_NOT_FOUND || (v1 && e.status == 422)) &&
+		   (v1 ? l->v1 : l->v0) == SRC_UNKNOWN) {
+		/* an older server without this route */
+		*(v1 ? &l->v1 : &l->v0) = SRC_ABSENT;
+	} else if (b->err.kind == API_OK) {
+		b->err = e;
+	}
+	if (b->waiting == 0)
+		lister_batch_ready(op, b);
+}
+
+static void
+lister_v0_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	lister_source_done(op, res, arg, false);
+}
+
+static void
+lister_v1_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	lister_source_done(op, res, arg, true);
+}
+
+static void
+lister_fetch(struct api_op *op, struct lister_batch *b)
+{
+	struct api_lister *l = b->l;
+	struct api_client *c = l->c;
+	struct http_opts o;
+	char *url;
+
+	b->waiting = 0;
+	if (l->v1 == SRC_UNKNOWN || l->v1 == SRC_MORE) {
+		struct strbuf sb = {0};
+		strbuf_printf(&sb, "%s/api/v1/app-conversations/search?limit=%d", c->server,
+			      l->limit > 100 ? 100 : l->limit);
+		if (l->v1_token) {
+			char *e = http_escape(l->v1_token);
+			strbuf_printf(&sb, "&page_id=%s", e);
+			free(e);
+		}
+		if (l->title) {
+			char *e = http_escape(l->title);
+			strbuf_printf(&sb, "&title__contains=%s", e);
+			free(e);
+		}
+		url = strbuf_detach(&sb);
+		app_opts(c, &o, url);
+		b->waiting++;
+		l->requests++;
+		op_submit(op, &o, lister_v1_done, NULL, NULL);
+		free(url);
+	}
+	if (l->v0 == SRC_UNKNOWN || l->v0 == SRC_MORE) {
+		struct strbuf sb = {0};
+		strbuf_printf(&sb, "%s/api/conversations?limit=%d", c->server, l->limit);
+		if (l->v0_token) {
+			char *e = http_escape(l->v0_token);
+			strbuf_printf(&sb, "&page_id=%s", e);
+			free(e);
+		}
+		url = strbuf_detach(&sb);
+		app_opts(c, &o, url);
+		b->waiting++;
+		l->requests++;
+		op_submit(op, &o, lister_v0_done, NULL, NULL);
+		free(url);
+	}
+	if (b->waiting == 0)
+		lister_batch_ready(op, b);
+}
+
+static void
+lister_start(struct api_op *op)
+{
+	lister_fetch(op, op->state);
+}
+
+struct api_op *
+api_lister_next(struct api_lister *l, api_page_fn done, void *ud)
+{
+	struct lister_batch *b = xcalloc(1, sizeof(*b));
+	struct api_op *op;
+
+	if (l->op)
+		die("internal error: api_lister_next while a page is in flight");
+	b->l = l;
+	b->done = done;
+	b->ud = ud;
+	op = op_new(l->c, b, batch_free);
+	l->op = op;
+	op_later(op, 0, lister_start);	/* results always arrive from the loop, never inside next() */
+	return op;
+}
+
+/* ------------------------------------------------------ one conversation, wake */
+
+struct conv_state {
+	char *id;
+	char *sandbox_id;
+	enum api_version version;
+	api_conv_fn done;
+	api_wake_progress_fn progress;
+	void *ud;
+	bool started;		/* wake: start/resume accepted */
+	char last_status[32];
+};
+
+static void
+conv_state_free(void *p)
+{
+	struct conv_state *s = p;
+
+	free(s->id);
+	free(s->sandbox_id);
+	free(s);
+}
+
+static bool
+id_is_safe(const char *id)
+{
+	if (!id || !*id || strlen(id) > 100)
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      *p == '-' || *p == '_'))
+			return false;
+	return true;
+}
+
+static void
+get_conv_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct conv_state *s = op->state;
+	struct api_error e;
+	struct api_conversation cv = {0};
+	bool found = false;
+
+	if (classify(res, op->c->server, true, "the conversation", &e) &&
+	    json_decode_conversation(res->body, res->body_len, &cv, &found, &e) == 0) {
+		if (found) {
+			s->done(s->ud, &cv, NULL);
+		} else {
+			api_error_set(&e, API_ERR_NOT_FOUND, 200,
+				      "no conversation with id %s on this server; check the id (ohbrowse list)",
+				      s->id);
+			s->done(s->ud, NULL, &e);
+		}
+	} else {
+		s->done(s->ud, NULL, &e);
+	}
+	api_conversation_free(&cv);
+	op_finish(op);
+}
+
+static void
+get_conv_start(struct api_op *op)
+{
+	struct conv_state *s = op->state;
+	struct http_opts o;
+	char *url = xasprintf("%s/api/conversations/%s", op->c->server, s->id);
+
+	app_opts(op->c, &o, url);
+	op_submit(op, &o, get_conv_done, NULL, NULL);
+	free(url);
+}
+
+static void
+deliver_error_later(struct api_op *op)
+{
+	struct conv_state *s = op->state;
+	struct api_error e;
+
+	api_error_set(&e, API_ERR_USAGE, 0, "\"%s\" is not a conversation id (expected 32 hex digits)",
+		      s->id);
+	s->done(s->ud, NULL, &e);
+	op_finish(op);
+}
+
+struct api_op *
+api_get_conversation(struct api_client *c, const char *id, api_conv_fn done, void *ud)
+{
+	struct conv_state *s = xcalloc(1, sizeof(*s));
+	struct api_op *op = op_new(c, s, conv_state_free);
+
+	s->id = xstrdup(id);
+	s->done = done;
+	s->ud = ud;
+	op_later(op, 0, id_is_safe(id) ? get_conv_start : deliver_error_later);
+	return op;
+}
+
+static void wake_poll(struct api_op *op);
+
+static void
+wake_poll_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct conv_state *s = op->state;
+	struct api_error e;
+	struct api_conversation cv = {0};
+	bool found = false;
+	long elapsed = (long)(clock_now_ms() - op->started_ms);
+	int rc = -1;
+
+	if (classify(res, op->c->server, true, "the conversation status", &e)) {
+		rc = s->version == API_V1
+			     ? json_decode_v1_conversation_list(res->body, res->body_len, &cv, &found, &e)
+			     : json_decode_conversation(res->body, res->body_len, &cv, &found, &e);
+	}
+	if (rc != 0 || !found) {
+		if (rc == 0)
+			api_error_set(&e, API_ERR_NOT_FOUND, 200, "the conversation %s disappeared while waking it", s->id);
+		s->done(s->ud, NULL, &e);
+		op_finish(op);
+		return;
+	}
+	snprintf(s->last_status, sizeof(s->last_status), "%s", cv.status ? cv.status : "?");
+	if (s->progress)
+		s->progress(s->ud, elapsed, s->last_status);
+	if (api_conversation_is_running(&cv)) {
+		s->done(s->ud, &cv, NULL);
+		api_conversation_free(&cv);
+		op_finish(op);
+		return;
+	}
+	api_conversation_free(&cv);
+	if ((strcmp(s->last_status, "ERROR") == 0 || strcmp(s->last_status, "ARCHIVED") == 0)) {
+		api_error_set(&e, API_ERR_SERVER, 0,
+			      "the conversation's sandbox went to %s instead of starting; open it in the "
+			      "OpenHands web app to see why", s->last_status);
+		s->done(s->ud, NULL, &e);
+		op_finish(op);
+		return;
+	}
+	if (elapsed > op->c->wake_timeout_ms) {
+		api_error_set(&e, API_ERR_NETWORK, 0,
+			      "the conversation did not start within %ld s (last status %s); try again later",
+			      op->c->wake_timeout_ms / 1000, s->last_status);
+		s->done(s->ud, NULL, &e);
+		op_finish(op);
+		return;
+	}
+	op_later(op, elapsed < 10000 ? 1000 : 2000, wake_poll);
+}
+
+static void
+wake_poll(struct api_op *op)
+{
+	struct conv_state *s = op->state;
+	struct http_opts o;
+	char *url = s->version == API_V1
+			    ? xasprintf("%s/api/v1/app-conversations?ids=%s", op->c->server, s->id)
+			    : xasprintf("%s/api/conversations/%s", op->c->server, s->id);
+
+	app_opts(op->c, &o, url);
+	op_submit(op, &o, wake_poll_done, NULL, NULL);
+	free(url);
+}
+
+static void
+wake_started(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct conv_state *s = op->state;
+	struct api_error e;
+
+	if (!classify(res, op->c->server, true, s->version == API_V1 ? "the sandbox resume" : "the wake-up",
+		      &e)) {
+		s->done(s->ud, NULL, &e);
+		op_finish(op);
+		return;
+	}
+	if (s->version == API_V0) {
+		bool ok = true;
+		char *msg = NULL;
+		if (json_decode_start(res->body, res->body_len, &ok, &msg, &e) != 0 || !ok) {
+			if (ok)
+				;	/* e is set by the decoder */
+			else
+				api_error_set(&e, API_ERR_SERVER, res->status,
+					      "the server could not start the conversation%s%s", msg ? ": " : "",
+					      msg ? msg : "");
+			free(msg);
+			s->done(s->ud, NULL, &e);
+			op_finish(op);
+			return;
+		}
+		free(msg);
+	}
+	s->started = true;
+	op_later(op, 500, wake_poll);
+}
+
+static void
+wake_resume(struct api_op *op)
+{
+	struct conv_state *s = op->state;
+	struct http_opts o;
+	char *url = xasprintf("%s/api/v1/sandboxes/%s/resume", op->c->server, s->sandbox_id);
+
+	app_opts(op->c, &o, url);
+	o.method = "POST";
+	o.body = "{}";
+	o.body_len = 2;
+	o.idempotent = false;
+	op_submit(op, &o, wake_started, NULL, NULL);
+	free(url);
+}
+
+static void
+wake_sandbox_found(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct conv_state *s = op->state;
+	struct api_error e;
+	struct api_conversation cv = {0};
+	bool found = false;
+
+	if (!classify(res, op->c->server, true, "the conversation", &e) ||
+	    json_decode_v1_conversation_list(res->body, res->body_len, &cv, &found, &e) != 0 || !found ||
+	    !cv.sandbox_id) {
+		if (e.kind == API_OK)
+			api_error_set(&e, API_ERR_NOT_FOUND, 0,
+				      "the server does not know the sandbox of conversation %s", s->id);
+		s->done(s->ud, NULL, &e);
+		api_conversation_free(&cv);
+		op_finish(op);
+		return;
+	}
+	s->sandbox_id = xstrdup(cv.sandbox_id);
+	api_conversation_free(&cv);
+	wake_resume(op);
+}
+
+static void
+wake_begin(struct api_op *op)
+{
+	struct conv_state *s = op->state;
+	struct http_opts o;
+	char *url;
+
+	if (s->version == API_V1) {
+		if (s->sandbox_id) {
+			wake_resume(op);
+			return;
+		}
+		url = xasprintf("%s/api/v1/app-conversations?ids=%s", op->c->server, s->id);
+		app_opts(op->c, &o, url);
+		op_submit(op, &o, wake_sandbox_found, NULL, NULL);
+	} else {
+		url = xasprintf("%s/api/conversations/%s/start", op->c->server, s->id);
+		app_opts(op->c, &o, url);
+		o.method = "POST";
+		o.body = "{}";
+		o.body_len = 2;
+		o.idempotent = false;
+		op_submit(op, &o, wake_started, NULL, NULL);
+	}
+	free(url);
+}
+
+struct api_op *
+api_wake(struct api_client *c, const struct api_conversation *conv, api_wake_progress_fn progress,
+	 api_conv_fn done, void *ud)
+{
+	struct conv_state *s = xcalloc(1, sizeof(*s));
+	struct api_op *op = op_new(c, s, conv_state_free);
+
+	s->id = xstrdup(conv->id);
+	s->sandbox_id = xstrdup(conv->sandbox_id);
+	s->version = conv->version;
+	s->done = done;
+	s->progress = progress;
+	s->ud = ud;
+	op_later(op, 0, id_is_safe(conv->id) ? wake_begin : deliver_error_later);
+	return op;
+}
+
+/* ------------------------------------------------------ workspace */
+
+struct chunk {
+	bool have;
+	int exit_code;
+	char *out;
+	size_t out_len;
+	char *err;
+};
+
+struct ws_state {
+	struct rt rt;
+	api_files_fn files_done;
+	api_text_fn text_done;
+	api_xfer_fn xfer_done;
+	api_xfer_progress_fn progress;
+	void *ud;
+	struct api_error err;		/* set before a deferred error delivery */
+	struct api_file_list list;
+	char *path;			/* preview, diff, fetch: workspace-relative */
+	char *dir;			/* list_dir: workspace-relative, "" = root */
+	bool children_only;		/* list_dir on V1: filter the full listing */
+	size_t max_bytes;
+	int fd;
+	/* V0 walk */
+	int dirs_pending;
+	bool walk_failed;
+	/* V1 listing through bash */
+	char *cmd_id;
+	struct chunk *chunks;
+	size_t n_chunks;
+	int64_t poll_started_ms;
+	/* V0 select-file streaming */
+	struct json_code_stream *cs;
+	FILE *tmp;
+	bool cut;			/* preview: stopped on purpose */
+	bool old_route;			/* V1: the server only has the old /path routes */
+};
+
+static void
+ws_state_free(void *p)
+{
+	struct ws_state *s = p;
+
+	rt_clear(&s->rt);
+	api_file_list_free(&s->list);
+	free(s->path);
+	free(s->dir);
+	free(s->cmd_id);
+	for (size_t i = 0; i < s->n_chunks; i++) {
+		free(s->chunks[i].out);
+		free(s->chunks[i].err);
+	}
+	free(s->chunks);
+	json_code_stream_free(s->cs);
+	if (s->tmp)
+		fclose(s->tmp);
+	free(s);
+}
+
+static void
+ws_deliver_error(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	if (s->files_done)
+		s->files_done(s->ud, NULL, &s->err);
+	else if (s->text_done)
+		s->text_done(s->ud, NULL, 0, false, false, &s->err);
+	else if (s->xfer_done)
+		s->xfer_done(s->ud, NULL, &s->err);
+	op_finish(op);
+}
+
+static void
+ws_fail(struct api_op *op, const struct api_error *e)
+{
+	struct ws_state *s = op->state;
+
+	if (e != &s->err)
+		s->err = *e;
+	ws_deliver_error(op);
+}
+
+/* Create the op; on a conversation that cannot be reached, deliver the error from the loop. */
+static struct api_op *
+ws_op(struct api_client *c, const struct api_conversation *conv, struct ws_state *s,
+      void (*start)(struct api_op *op))
+{
+	struct api_op *op = op_new(c, s, ws_state_free);
+
+	s->fd = -1;
+	if (rt_init(c, &s->rt, conv, &s->err))
+		op_later(op, 0, start);
+	else
+		op_later(op, 0, ws_deliver_error);
+	return op;
+}
+
+/* FastAPI answers an unknown route with 404 {"detail":"Not Found"}: an older agent-server. */
+static bool
+route_missing(const struct http_result *res)
+{
+	const char *body = res->error_body ? res->error_body : res->body;
+	size_t len = res->error_body ? res->error_body_len : res->body_len;
+	char *t;
+	bool missing;
+
+	if (res->status != 404 && res->status != 405)
+		return false;
+	if (res->status == 405)
+		return true;
+	t = body && len ? json_error_text(body, len) : NULL;
+	missing = t && strcmp(t, "Not Found") == 0;
+	free(t);
+	return missing;
+}
+
+static int
+cmp_file_path(const void *a, const void *b)
+{
+	const struct api_file *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+static void
+ws_deliver_files(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	qsort(s->list.items, s->list.count, sizeof(*s->list.items), cmp_file_path);
+	s->files_done(s->ud, &s->list, NULL);
+	op_finish(op);
+}
+
+/* ---- V0: list-files, one level per request */
+
+static void v0_list_submit(struct api_op *op, const char *rel, int depth);
+
+struct list_arg {
+	char *rel;
+	int depth;
+};
+
+static void
+list_arg_free(void *p)
+{
+	struct list_arg *a = p;
+
+	free(a->rel);
+	free(a);
+}
+
+static void
+v0_list_done(struct api_op *op, const struct http_result *res, void *argp)
+{
+	struct ws_state *s = op->state;
+	struct list_arg *arg = argp;
+	struct api_error e;
+	char **names = NULL;
+	size_t n = 0;
+
+	s->dirs_pending--;
+	if (!classify(res, s->rt.base, false, "the file list", &e) ||
+	    json_decode_string_array(res->body, res->body_len, &names, &n, &e) != 0) {
+		ws_fail(op, &e);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+		bool is_dir = len && names[i][len - 1] == '/';
+		char *rel = rel_path(op->c, names[i]);
+		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
+
+		if (!*rel) {
+			free(rel);
+			continue;
+		}
+		if (s->children_only) {
+			api_file_list_add(&s->list, rel, is_dir ? API_DIR : API_FILE, -1, -1, API_CHANGE_NONE);
+		} else if (is_dir) {
+			/* .git holds thousands of objects the user never asked for (V1 prunes it too) */
+			if (strcmp(base, ".git") != 0) {
+				api_file_list_add(&s->list, rel, API_DIR, -1, -1, API_CHANGE_NONE);
+				if (arg->depth + 1 >= op->c->walk_max_depth) {
+					api_error_set(&e, API_ERR_SERVER, 0,
+						      "the workspace is deeper than %d levels (at %s); the walk "
+						      "stopped there", op->c->walk_max_depth, rel);
+					free(rel);
+					json_string_array_free(names, n);
+					ws_fail(op, &e);
+					return;
+				}
+				v0_list_submit(op, rel, arg->depth + 1);
+			}
+		} else {
+			api_file_list_add(&s->list, rel, API_FILE, -1, -1, API_CHANGE_NONE);
+		}
+		free(rel);
+		if (s->list.count > op->c->walk_max_files) {
+			api_error_set(&e, API_ERR_SERVER, 0,
+				      "the workspace has more than %zu entries; the walk stopped there "
+				      "(download the whole workspace archive instead)", op->c->walk_max_files);
+			json_string_array_free(names, n);
+			ws_fail(op, &e);
+			return;
+		}
+	}
+	json_string_array_free(names, n);
+	if (s->dirs_pending == 0)
+		ws_deliver_files(op);
+}
+
+static void
+v0_list_submit(struct api_op *op, const char *rel, int depth)
+{
+	struct ws_state *s = op->state;
+	struct list_arg *a = xcalloc(1, sizeof(*a));
+	char *abs = abs_path(op->c, rel);
+	char *url = url_with_query(s->rt.base, "/list-files", "path", abs);
+	struct http_opts o;
+
+	a->rel = xstrdup(rel);
+	a->depth = depth;
+	rt_opts(&s->rt, &o, url);
+	s->dirs_pending++;
+	op_submit(op, &o, v0_list_done, a, list_arg_free);
+	free(url);
+	free(abs);
+}
+
+/* ---- V1: one find through the agent-server's bash API */
+
+char *
+api_listing_command(const char *abs_dir)
+{
+	struct strbuf sb = {0};
+
+	strbuf_puts(&sb, "cd -- '");
+	for (const char *p = abs_dir; *p; p++) {
+		if (*p == '\'')
+			strbuf_puts(&sb, "'\\''");
+		else
+			strbuf_putc(&sb, *p);
+	}
+	strbuf_puts(&sb, "' && find . -mindepth 1 -name .git -prune -o -printf '%y %s %T@ %P\\n'");
+	return strbuf_detach(&sb);
+}
+
+size_t
+api_parse_listing(const char *text, size_t len, struct api_file_list *out)
+{
+	size_t bad = 0;
+	const char *p = text, *end = text + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		char type = *p;
+		char *line = xstrndup(p, (size_t)(le - p));
+		char *sp1 = strchr(line, ' ');
+		char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+		char *sp3 = sp2 ? strchr(sp2 + 1, ' ') : NULL;
+
+		p = nl ? nl + 1 : end;
+		if (!sp3 || sp1 != line + 1 || !sp3[1] || (type != 'f' && type != 'd' && type != 'l')) {
+			if (*line)
+				bad++;
+			free(line);
+			continue;
+		}
+		char *e1, *e2;
+		long long size = strtoll(sp1 + 1, &e1, 10);
+		double mtime = strtod(sp2 + 1, &e2);
+		if (e1 != sp2 || e2 != sp3) {
+			bad++;
+			free(line);
+			continue;
+		}
+		api_file_list_add(out, sp3 + 1, type == 'd' ? API_DIR : API_FILE, type == 'd' ? -1 : size,
+				  (int64_t)mtime, API_CHANGE_NONE);
+		free(line);
+	}
+	return bad;
+}
+
+static void v1_poll(struct api_op *op);
+
+static void
+v1_listing_complete(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct strbuf all = {0}, errs = {0};
+	int code = 0;
+
+	for (size_t i = 0; i < s->n_chunks; i++) {
+		strbuf_append(&all, s->chunks[i].out ? s->chunks[i].out : "", s->chunks[i].out_len);
+		if (s->chunks[i].err)
+			strbuf_puts(&errs, s->chunks[i].err);
+		if (s->chunks[i].exit_code >= 0)
+			code = s->chunks[i].exit_code;
+	}
+	if (code != 0 && !(code == 1 && all.len)) {
+		struct api_error e;
+		char *firstline = errs.buf ? xstrndup(errs.buf, strcspn(errs.buf, "\n")) : xstrdup("");
+		api_error_set(&e, code == 1 ? API_ERR_NOT_FOUND : API_ERR_SERVER, 0,
+			      "listing the workspace failed (exit %d%s%.200s); is %s the workspace root? "
+			      "(see --workspace-root)", code, *firstline ? ": " : "", firstline,
+			      op->c->root);
+		free(firstline);
+		strbuf_free(&all);
+		strbuf_free(&errs);
+		ws_fail(op, &e);
+		return;
+	}
+	struct api_file_list full = {0};
+	api_parse_listing(all.buf ? all.buf : "", all.len, &full);
+	strbuf_free(&all);
+	strbuf_free(&errs);
+	for (size_t i = 0; i < full.count; i++) {
+		struct api_file *f = &full.items[i];
+		if (s->children_only) {
+			const char *slash = strrchr(f->path, '/');
+			size_t plen = slash ? (size_t)(slash - f->path) : 0;
+			if (plen != strlen(s->dir) || strncmp(f->path, s->dir, plen) != 0)
+				continue;
+		}
+		api_file_list_add(&s->list, f->path, f->type, f->size, f->mtime, API_CHANGE_NONE);
+	}
+	api_file_list_free(&full);
+	ws_deliver_files(op);
+}
+
+static bool
+v1_chunks_complete(const struct ws_state *s)
+{
+	bool last = false;
+
+	for (size_t i = 0; i < s->n_chunks; i++) {
+		if (!s->chunks[i].have)
+			return false;
+		if (s->chunks[i].exit_code >= 0)
+			last = true;
+	}
+	return last;
+}
+
+static void v1_poll_page(struct api_op *op, const char *page_id);
+
+static void
+v1_poll_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ws_state *s = op->state;
+	struct api_error e;
+	struct json_bash_page pg = {0};
+
+	if (!classify(res, s->rt.base, false, "the workspace listing", &e) ||
+	    json_decode_bash_page(res->body, res->body_len, &pg, &e) != 0) {
+		ws_fail(op, &e);
+		return;
+	}
+	for (size_t i = 0; i < pg.count; i++) {
+		struct json_bash_chunk *ch = &pg.items[i];
+		if (ch->order < 0 || ch->order > 1000000)
+			continue;
+		size_t o = (size_t)ch->order;
+		if (o >= s->n_chunks) {
+			s->chunks = xrealloc(s->chunks, (o + 1) * sizeof(*s->chunks));
+			memset(s->chunks + s->n_chunks, 0, (o + 1 - s->n_chunks) * sizeof(*s->chunks));
+			s->n_chunks = o + 1;
+		}
+		if (s->chunks[o].have)
+			continue;
+		s->chunks[o].have = true;
+		s->chunks[o].exit_code = ch->exit_code;
+		s->chunks[o].out = ch->out;
+		s->chunks[o].out_len = ch->out_len;
+		s->chunks[o].err = ch->err;
+		ch->out = ch->err = NULL;
+	}
+	if (v1_chunks_complete(s)) {
+		json_bash_page_free(&pg);
+		v1_listing_complete(op);
+		return;
+	}
+	if (pg.next_page_id) {
+		char *next = xstrdup(pg.next_page_id);
+		json_bash_page_free(&pg);
+		v1_poll_page(op, next);
+		free(next);
+		return;
+	}
+	json_bash_page_free(&pg);
+	if (clock_now_ms() - s->poll_started_ms > 300000) {
+		api_error_set(&e, API_ERR_NETWORK, 0, "listing the workspace took more than 5 minutes; try again");
+		ws_fail(op, &e);
+		return;
+	}
+	op_later(op, 150, v1_poll);
+}
+
+static void
+v1_poll_page(struct api_op *op, const char *page_id)
+{
+	struct ws_state *s = op->state;
+	struct strbuf sb = {0};
+	struct http_opts o;
+	char *id = http_escape(s->cmd_id);
+
+	strbuf_printf(&sb, "%s/api/bash/bash_events/search?command_id__eq=%s&kind__eq=BashOutput"
+		      "&sort_order=TIMESTAMP&limit=100", s->rt.base, id);
+	free(id);
+	if (page_id) {
+		char *e = http_escape(page_id);
+		strbuf_printf(&sb, "&page_id=%s", e);
+		free(e);
+	}
+	char *url = strbuf_detach(&sb);
+	rt_opts(&s->rt, &o, url);
+	op_submit(op, &o, v1_poll_done, NULL, NULL);
+	free(url);
+}
+
+static void
+v1_poll(struct api_op *op)
+{
+	v1_poll_page(op, NULL);
+}
+
+static void
+v1_started(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ws_state *s = op->state;
+	struct api_error e;
+
+	if (!classify(res, s->rt.base, false, "the workspace listing", &e) ||
+	    json_decode_bash_command_id(res->body, res->body_len, &s->cmd_id, &e) != 0) {
+		ws_fail(op, &e);
+		return;
+	}
+	s->poll_started_ms = clock_now_ms();
+	op_later(op, 50, v1_poll);
+}
+
+static void
+v1_list_start(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	char *cmd = api_listing_command(op->c->root);
+	char *body = json_encode_bash_command(cmd, 300);
+	char *url = xasprintf("%s/api/bash/start_bash_command", s->rt.base);
+	const char *hdr[4] = {s->rt.hdr[0], "Content-Type: application/json", NULL, NULL};
+	struct http_opts o;
+
+	if (!hdr[0]) {
+		hdr[0] = "Content-Type: application/json";
+		hdr[1] = NULL;
+	}
+	rt_opts(&s->rt, &o, url);
+	o.headers = hdr;
+	o.method = "POST";
+	o.body = body;
+	o.body_len = strlen(body);
+	o.idempotent = false;	/* starting a command twice is harmless but wasteful: only 429 retries */
+	op_submit(op, &o, v1_started, NULL, NULL);
+	free(url);
+	free(body);
+	free(cmd);
+}
+
+static void
+walk_start(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	if (s->rt.conv.version == API_V1)
+		v1_list_start(op);
+	else
+		v0_list_submit(op, s->children_only ? s->dir : "", 0);
+}
+
+struct api_op *
+api_walk(struct api_client *c, const struct api_conversation *conv, api_files_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+
+	s->files_done = done;
+	s->ud = ud;
+	return ws_op(c, conv, s, walk_start);
+}
+
+struct api_op *
+api_list_dir(struct api_client *c, const struct api_conversation *conv, const char *dir,
+	     api_files_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+
+	s->files_done = done;
+	s->ud = ud;
+	s->children_only = true;
+	s->dir = rel_path(c, dir ? dir : "");
+	return ws_op(c, conv, s, walk_start);
+}
+
+/* ---- git changes */
+
+static void changes_submit(struct api_op *op);
+
+static void
+changes_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ws_state *s = op->state;
+	struct api_error e;
+
+	if (s->rt.conv.version == API_V1 && !s->old_route && route_missing(res)) {
+		s->old_route = true;
+		changes_submit(op);
+		return;
+	}
+	if (!classify(res, s->rt.base, false, "the git changes", &e)) {
+		if (e.kind == API_ERR_NOT_FOUND)
+			api_error_set(&e, API_ERR_NOT_FOUND, 404,
+				      "the workspace is not a git repository, so there are no changes to list");
+		ws_fail(op, &e);
+		return;
+	}
+	if (json_decode_changes(res->body, res->body_len, &s->list, &e) != 0) {
+		ws_fail(op, &e);
+		return;
+	}
+	/* normalise paths: V1 may answer relative to the root we passed, V0 to the mount */
+	for (size_t i = 0; i < s->list.count; i++) {
+		char *r = rel_path(op->c, s->list.items[i].path);
+		free(s->list.items[i].path);
+		s->list.items[i].path = r;
+	}
+	ws_deliver_files(op);
+}
+
+static void
+changes_submit(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct http_opts o;
+	char *url;
+
+	if (s->rt.conv.version == API_V1) {
+		if (s->old_route) {
+			char *p = escape_path(op->c->root);
+			url = xasprintf("%s/api/git/changes/%s", s->rt.base, p[0] == '/' ? p + 1 : p);
+			free(p);
+		} else {
+			url = url_with_query(s->rt.base, "/api/git/changes", "path", op->c->root);
+		}
+	} else {
+		url = xasprintf("%s/git/changes", s->rt.base);
+	}
+	rt_opts(&s->rt, &o, url);
+	op_submit(op, &o, changes_done, NULL, NULL);
+	free(url);
+}
+
+struct api_op *
+api_changes(struct api_client *c, const struct api_conversation *conv, api_files_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+
+	s->files_done = done;
+	s->ud = ud;
+	return ws_op(c, conv, s, changes_submit);
+}
+
+/* ---- single files: preview, diff, fetch; the whole-workspace archive */
+
+static bool
+looks_binary(const char *t, size_t n, bool truncated)
+{
+	size_t check = n < 8192 ? n : 8192;
+
+	if (memchr(t, '\0', check))
+		return true;
+	/* a cut may split the last UTF-8 sequence: ignore up to 3 trailing bytes */
+	if (truncated || check < n) {
+		size_t k = check;
+		for (int i = 0; i < 3 && k > 0 && ((unsigned char)t[k - 1] & 0xc0) == 0x80; i++)
+			k--;
+		if (k > 0 && ((unsigned char)t[k - 1] & 0xc0) == 0xc0)
+			k--;
+		check = k;
+	}
+	return !utf8_valid(t, check);
+}
+
+static int
+code_sink_write(void *ud, const char *data, size_t len)
+{
+	struct ws_state *s = ud;
+
+	if (json_code_stream_feed(s->cs, data, len) != 0)
+		return errno ? errno : EIO;
+	if (s->max_bytes && (size_t)json_code_stream_bytes(s->cs) >= s->max_bytes) {
+		s->cut = true;
+		return ECANCELED;
+	}
+	return 0;
+}
+
+static void
+code_sink_reset(void *ud)
+{
+	struct ws_state *s = ud;
+
+	json_code_stream_free(s->cs);
+	if (ftruncate(s->fd, 0) != 0 || lseek(s->fd, 0, SEEK_SET) < 0) {
+		/* the retry will fail its writes and report it */
+	}
+	s->cs = json_code_stream_new(s->fd);
+	s->cut = false;
+}
+
+static void
+file_progress(void *ud, int64_t done, int64_t total)
+{
+	struct ws_state *s = ud;
+
+	if (s->progress)
+		s->progress(s->ud, done, s->rt.conv.version == API_V1 ? total : -1);
+}
+
+static void fetch_submit(struct api_op *op);
+
+/* V0 select-file answered: finish the stream and report. */
+static bool
+v0_code_result(struct api_op *op, const struct http_result *res, struct api_error *e, bool *binary)
+{
+	struct ws_state *s = op->state;
+	struct http_result r = *res;
+
+	*binary = false;
+	if (s->cut)
+		r.sink_errno = 0;	/* preview: we stopped on purpose */
+	if (r.status == 415) {
+		*binary = true;
+		api_error_set(e, API_ERR_UNSUPPORTED, 415,
+			      "%s is a binary file, which this server's select-file cannot send", s->path);
+		return false;
+	}
+	if (r.sink_errno == ECANCELED && s->cut)
+		r.sink_errno = 0;
+	if (!classify(&r, s->rt.base, false, s->path, e)) {
+		if (r.status == 500) {
+			char *t = r.error_body ? json_error_text(r.error_body, r.error_body_len) : NULL;
+			bool missing = t && (strstr(t, "File not found") || strstr(t, "No such file"));
+			if (missing)
+				api_error_set(e, API_ERR_NOT_FOUND, 500, "%s: no such file in the workspace", s->path);
+			free(t);
+		}
+		return false;
+	}
+	if (!s->cut && json_code_stream_finish(s->cs) != 0) {
+		api_error_set(e, API_ERR_SERVER, r.status, "the server sent a broken file body for %s: %s",
+			      s->path, json_code_stream_error(s->cs));
+		return false;
+	}
+	return true;
+}
+
+static void
+preview_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ws_state *s = op->state;
+	struct api_error e;
+	bool binary = false;
+
+	if (s->rt.conv.version == API_V1) {
+		if (!s->old_route && route_missing(res)) {
+			s->old_route = true;
+			fetch_submit(op);
+			return;
+		}
+		if (!classify(res, s->rt.base, false, s->path, &e)) {
+			ws_fail(op, &e);
+			return;
+		}
+		bool bin = looks_binary(res->body, res->body_len, res->truncated);
+		s->text_done(s->ud, bin ? NULL : res->body, bin ? 0 : res->body_len, bin, res->truncated, NULL);
+		op_finish(op);
+		return;
+	}
+	if (!v0_code_result(op, res, &e, &binary)) {
+		if (binary) {
+			s->text_done(s->ud, NULL, 0, true, false, NULL);
+			op_finish(op);
+		} else {
+			ws_fail(op, &e);
+		}
+		return;
+	}
+	/* read back what the stream decoded (at most max_bytes plus one buffer) */
+	size_t want = s->max_bytes;
+	char *buf = xmalloc(want + 1);
+	ssize_t n = pread(s->fd, buf, want, 0);
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	bool bin = looks_binary(buf, (size_t)n, s->cut);
+	s->text_done(s->ud, bin ? NULL : buf, bin ? 0 : (size_t)n, bin, s->cut, NULL);
+	free(buf);
+	op_finish(op);
+}
+
+static void
+fetch_done(struct api_op *op, const struct http_result *res, void *arg);
+
+static void
+fetch_submit(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct http_opts o;
+	char *abs = abs_path(op->c, s->path);
+	char *url;
+
+	if (s->rt.conv.version == API_V1) {
+		if (s->old_route) {
+			char *p = escape_path(abs);
+			url = xasprintf("%s/api/file/download/%s", s->rt.base, p[0] == '/' ? p + 1 : p);
+			free(p);
+		} else {
+			url = url_with_query(s->rt.base, "/api/file/download", "path", abs);
+		}
+	} else {
+		url = url_with_query(s->rt.base, "/select-file", "file", abs);
+	}
+	rt_opts(&s->rt, &o, url);
+	o.download = s->text_done == NULL;
+	o.progress = file_progress;
+	if (s->rt.conv.version == API_V1) {
+		if (s->text_done) {
+			o.max_mem = s->max_bytes ? s->max_bytes : 1;
+		} else {
+			o.sink_fd = s->fd;
+		}
+	} else {
+		o.no_retry_500 = true;
+		if (!s->cs)
+			s->cs = json_code_stream_new(s->fd);
+		o.sink_write = code_sink_write;
+		o.sink_reset = code_sink_reset;
+	}
+	/* The sink and progress callbacks get the op state; the completion gets the call. */
+	op_submit_ud(op, &o, s->text_done ? preview_done : fetch_done, s);
+	free(url);
+	free(abs);
+}
+
+static void
+fetch_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ws_state *s = op->state;
+	struct api_error e;
+	struct api_xfer_result r = {0};
+	bool binary = false;
+
+	if (s->rt.conv.version == API_V1) {
+		if (!s->old_route && route_missing(res)) {
+			s->old_route = true;
+			if (ftruncate(s->fd, 0) == 0 && lseek(s->fd, 0, SEEK_SET) == 0) {
+				fetch_submit(op);
+				return;
+			}
+		}
+		if (!classify(res, s->rt.base, false, s->path, &e)) {
+			ws_fail(op, &e);
+			return;
+		}
+		r.bytes = res->bytes;
+		r.content_type = res->content_type;
+		s->xfer_done(s->ud, &r, NULL);
+		op_finish(op);
+		return;
+	}
+	if (!v0_code_result(op, res, &e, &binary)) {
+		r.binary = binary;
+		s->xfer_done(s->ud, binary ? &r : NULL, &e);
+		op_finish(op);
+		return;
+	}
+	r.bytes = json_code_stream_bytes(s->cs);
+	r.content_type = "text/plain";
+	s->xfer_done(s->ud, &r, NULL);
+	op_finish(op);
+}
+
+struct api_op *
+api_preview(struct api_client *c, const struct api_conversation *conv, const char *path,
+	    size_t max_bytes, api_text_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+	struct api_op *op;
+
+	s->text_done = done;
+	s->ud = ud;
+	s->path = rel_path(c, path);
+	s->max_bytes = max_bytes ? max_bytes : 64 * 1024;
+	op = ws_op(c, conv, s, fetch_submit);
+	if (conv->version != API_V1 && !op->finished) {
+		/* V0 decodes into a scratch file so memory stays bounded whatever the file */
+		s->tmp = tmpfile();
+		if (!s->tmp) {
+			api_error_set(&s->err, API_ERR_LOCAL, 0, "cannot create a temporary file: %s",
+				      strerror(errno));
+			op_later(op, 0, ws_deliver_error);
+		} else {
+			s->fd = fileno(s->tmp);
+		}
+	}
+	return op;
+}
+
+struct api_op *
+api_fetch_file(struct api_client *c, const struct api_conversation *conv, const char *path, int fd,
+	       api_xfer_progress_fn progress, api_xfer_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+	struct api_op *op;
+
+	s->xfer_done = done;
+	s->progress = progress;
+	s->ud = ud;
+	s->path = rel_path(c, path);
+	op = ws_op(c, conv, s, fetch_submit);
+	s->fd = fd;
+	return op;
+}
+
+/* ---- diff */
+
+static void diff_submit(struct api_op *op);
+
+static void
+diff_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ws_state *s = op->state;
+	struct api_error e;
+	char *orig = NULL, *mod = NULL;
+
+	if (s->rt.conv.version == API_V1 && !s->old_route && route_missing(res)) {
+		s->old_route = true;
+		diff_submit(op);
+		return;
+	}
+	if (!classify(res, s->rt.base, false, "the diff", &e) ||
+	    json_decode_diff(res->body, res->body_len, &orig, &mod, &e) != 0) {
+		ws_fail(op, &e);
+		return;
+	}
+	char *text = udiff_make(orig ? orig : "", mod ? mod : "", s->path);
+	s->text_done(s->ud, text, strlen(text), false, false, NULL);
+	free(text);
+	free(orig);
+	free(mod);
+	op_finish(op);
+}
+
+static void
+diff_submit(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct http_opts o;
+	char *url;
+
+	if (s->rt.conv.version == API_V1) {
+		char *abs = abs_path(op->c, s->path);
+		if (s->old_route) {
+			char *p = escape_path(abs);
+			url = xasprintf("%s/api/git/diff/%s", s->rt.base, p[0] == '/' ? p + 1 : p);
+			free(p);
+		} else {
+			url = url_with_query(s->rt.base, "/api/git/diff", "path", abs);
+		}
+		free(abs);
+	} else {
+		url = url_with_query(s->rt.base, "/git/diff", "path", s->path);
+	}
+	rt_opts(&s->rt, &o, url);
+	op_submit(op, &o, diff_done, NULL, NULL);
+	free(url);
+}
+
+struct api_op *
+api_diff(struct api_client *c, const struct api_conversation *conv, const char *path,
+	 api_text_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+
+	s->text_done = done;
+	s->ud = ud;
+	s->path = rel_path(c, path);
+	return ws_op(c, conv, s, diff_submit);
+}
+
+/* ---- whole-workspace archive */
+
+static void
+archive_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ws_state *s = op->state;
+	struct api_error e;
+	struct api_xfer_result r = {0};
+	unsigned char magic[4] = {0};
+	bool v1 = s->rt.conv.version == API_V1;
+
+	if (v1 && route_missing(res)) {
+		api_error_set(&e, API_ERR_UNSUPPORTED, 404,
+			      "this agent-server is too old to send a workspace archive");
+		ws_fail(op, &e);
+		return;
+	}
+	if (!classify(res, s->rt.base, false, "the workspace archive", &e)) {
+		ws_fail(op, &e);
+		return;
+	}
+	ssize_t n = pread(s->fd, magic, sizeof(magic), 0);
+	bool ok = v1 ? (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+		     : (n >= 4 && magic[0] == 'P' && magic[1] == 'K' &&
+			((magic[2] == 3 && magic[3] == 4) || (magic[2] == 5 && magic[3] == 6)));
+	if (!ok) {
+		api_error_set(&e, API_ERR_SERVER, res->status,
+			      "the server sent something that is not a %s archive (%lld bytes, type %s); "
+			      "it may have failed to pack the workspace: retry, or download file by file",
+			      v1 ? "tar.gz" : "ZIP", (long long)res->bytes,
+			      res->content_type[0] ? res->content_type : "unknown");
+		ws_fail(op, &e);
+		return;
+	}
+	r.bytes = res->bytes;
+	r.content_type = v1 ? "application/gzip" : "application/zip";
+	s->xfer_done(s->ud, &r, NULL);
+	op_finish(op);
+}
+
+static void
+archive_submit(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct http_opts o;
+	char *url;
+
+	if (s->rt.conv.version == API_V1) {
+		char *e = http_escape(op->c->root);
+		url = xasprintf("%s/api/file/archive?path=%s&format=tar.gz&use_default_excludes=false",
+				s->rt.base, e);
+		free(e);
+	} else {
+		url = xasprintf("%s/zip-directory", s->rt.base);
+	}
+	rt_opts(&s->rt, &o, url);
+	o.download = true;
+	o.sink_fd = s->fd;
+	o.progress = file_progress;
+	op_submit_ud(op, &o, archive_done, s);
+	free(url);
+}
+
+struct api_op *
+api_fetch_archive(struct api_client *c, const struct api_conversation *conv, int fd,
+		  api_xfer_progress_fn progress, api_xfer_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+	struct api_op *op;
+
+	s->xfer_done = done;
+	s->progress = progress;
+	s->ud = ud;
+	op = ws_op(c, conv, s, archive_submit);
+	s->fd = fd;
+	return op;
+}
