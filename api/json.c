@@ -1,0 +1,1398 @@
+/*
+ * api/json.c: see api/json.h.
+ *
+ * Every decoder parses the whole body with jansson (bodies other than
+ * select-file are small), then walks the tree tolerantly: a field of the
+ * wrong type is treated as absent, null list items are skipped, unknown
+ * fields are ignored. Only a wrong top-level shape is an error, because then
+ * the body is almost certainly the answer of a different endpoint.
+ *
+ * The select-file body is the exception: its single string can be gigabytes,
+ * so json_code_stream is a hand-written push parser that validates the JSON
+ * grammar with a bounded stack and writes the decoded "code" text straight to
+ * a file descriptor.
+ */
+#include "api/json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "api/types.h"
+#include "src/util.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* Loading and shared helpers                                                                */
+
+static const char *
+type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "a list";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	}
+	return "an unknown value";
+}
+
+static size_t
+bom_len(const char *body, size_t len)
+{
+	return (len >= 3 && (unsigned char)body[0] == 0xef && (unsigned char)body[1] == 0xbb &&
+		(unsigned char)body[2] == 0xbf) ? 3 : 0;
+}
+
+/* Skip leading whitespace and a UTF-8 byte order mark, which some proxies prepend. */
+static size_t
+skip_lead(const char *body, size_t len)
+{
+	size_t i = bom_len(body, len);
+
+	while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r'))
+		i++;
+	return i;
+}
+
+bool
+json_looks_like_html(const char *body, size_t len)
+{
+	if (!body)
+		return false;
+	size_t i = skip_lead(body, len);
+	/* JSON never starts with '<'; "<!doctype", "<html", "<?xml", "<!--" all count. */
+	if (i + 1 >= len || body[i] != '<')
+		return false;
+	unsigned char c = (unsigned char)body[i + 1];
+	return c == '!' || c == '?' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * Parse a whole body. flags are jansson decode flags on top of JSON_DECODE_ANY (a
+ * literal null or a bare list is a valid answer). what names the expected answer in
+ * error messages. Returns NULL with err set on failure.
+ */
+static json_t *
+load_body(const char *body, size_t len, size_t flags, struct api_error *err)
+{
+	json_error_t jerr;
+	size_t lead;
+
+	if (!body)
+		len = 0;
+	if (body && json_looks_like_html(body, len)) {
+		api_error_set(err, API_ERR_UNSUPPORTED, 0,
+			      "the server answered with a web page instead of JSON; this endpoint is "
+			      "probably missing on this server (check --server)");
+		return NULL;
+	}
+	lead = body ? skip_lead(body, len) : 0;
+	if (lead == len) {
+		api_error_set(err, API_ERR_SERVER, 0,
+			      "the server sent an empty answer where JSON was expected");
+		return NULL;
+	}
+	/* Start after a BOM (jansson rejects it); it only shifts columns on line 1. */
+	size_t start = bom_len(body, len);
+	json_t *root = json_loadb(body + start, len - start, flags | JSON_DECODE_ANY, &jerr);
+	if (!root) {
+		api_error_set(err, API_ERR_SERVER, 0,
+			      "the server sent malformed JSON (line %d, column %d): %s", jerr.line,
+			      jerr.column, jerr.text);
+		return NULL;
+	}
+	return root;
+}
+
+static void
+wrong_type(struct api_error *err, const json_t *v, const char *expected)
+{
+	api_error_set(err, API_ERR_SERVER, 0, "the server sent %s where %s was expected",
+		      type_name(v), expected);
+}
+
+/* A string member as a fresh copy, NULL when absent, null or not a string. */
+static char *
+get_str(const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v))
+		return NULL;
+	return xstrndup(json_string_value(v), json_string_length(v));
+}
+
+/*
+ * Like get_str, for bodies loaded with JSON_ALLOW_NUL: NUL bytes become U+FFFD so the
+ * result stays a C string (bash output may contain NUL; callers treat it as text).
+ */
+static char *
+get_bytes_no_nul(const json_t *obj, const char *key, size_t *len_out)
+{
+	const json_t *v = json_object_get(obj, key);
+	struct strbuf sb = {0};
+
+	if (len_out)
+		*len_out = 0;
+	if (!json_is_string(v))
+		return NULL;
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	size_t run = 0;
+	strbuf_append(&sb, "", 0);	/* an empty string is "", not NULL */
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] != '\0')
+			continue;
+		strbuf_append(&sb, s + run, i - run);
+		strbuf_append(&sb, "\xef\xbf\xbd", 3);
+		run = i + 1;
+	}
+	strbuf_append(&sb, s + run, n - run);
+	if (len_out)
+		*len_out = sb.len;
+	return strbuf_detach(&sb);
+}
+
+/* next_page_id: a non-empty string, or (leniently) an integer offset; else NULL. */
+static char *
+get_page_id(const json_t *obj)
+{
+	const json_t *v = json_object_get(obj, "next_page_id");
+
+	if (json_is_string(v) && json_string_length(v) > 0)
+		return xstrndup(json_string_value(v), json_string_length(v));
+	if (json_is_integer(v))
+		return xasprintf("%lld", (long long)json_integer_value(v));
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Conversations                                                                             */
+
+/* The id must be a non-empty string: it ends up in URLs and file names. */
+static bool
+decode_id(const json_t *o, const char *key, struct api_conversation *c)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v) || json_string_length(v) == 0)
+		return false;
+	c->id = xstrndup(json_string_value(v), json_string_length(v));
+	return true;
+}
+
+static void
+finish_conversation(struct api_conversation *c)
+{
+	if (!c->title)
+		c->title = xstrdup("");
+	c->created_s = time_parse_iso(c->created_at);
+	c->updated_s = time_parse_iso(c->updated_at);
+}
+
+/* V0 ConversationInfo. False (and c left empty) when it has no usable id. */
+static bool
+decode_v0(const json_t *o, struct api_conversation *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!json_is_object(o) || !decode_id(o, "conversation_id", c))
+		return false;
+	c->title = get_str(o, "title");
+	c->status = get_str(o, "status");
+	c->runtime_status = get_str(o, "runtime_status");
+	c->repository = get_str(o, "selected_repository");
+	c->branch = get_str(o, "selected_branch");
+	c->git_provider = get_str(o, "git_provider");
+	c->trigger = get_str(o, "trigger");
+	c->created_at = get_str(o, "created_at");
+	c->updated_at = get_str(o, "last_updated_at");
+	c->url = get_str(o, "url");
+	c->session_api_key = get_str(o, "session_api_key");
+	/* conversation_version was added in 2025-10; older servers only have V0. */
+	const char *ver = json_string_value(json_object_get(o, "conversation_version"));
+	c->version = (ver && strcmp(ver, "V1") == 0) ? API_V1 : API_V0;
+	finish_conversation(c);
+	return true;
+}
+
+/* The app server's own mapping from sandbox status to conversation status. */
+static char *
+map_sandbox_status(const char *s)
+{
+	static const struct {
+		const char *sandbox;
+		const char *status;
+	} map[] = {
+		{"RUNNING", "RUNNING"}, {"STARTING", "STARTING"}, {"PAUSED", "STOPPED"},
+		{"ERROR", "ERROR"},     {"MISSING", "ARCHIVED"},
+	};
+
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
+		if (strcmp(s, map[i].sandbox) == 0)
+			return xstrdup(map[i].status);
+	/* A status newer than this client: pass it on rather than invent one. */
+	return xstrdup(s);
+}
+
+/* V1 AppConversation. False (and c left empty) when it has no usable id. */
+static bool
+decode_v1(const json_t *o, struct api_conversation *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!json_is_object(o) || !decode_id(o, "id", c))
+		return false;
+	c->title = get_str(o, "title");
+	c->sandbox_id = get_str(o, "sandbox_id");
+	c->repository = get_str(o, "selected_repository");
+	c->branch = get_str(o, "selected_branch");
+	c->git_provider = get_str(o, "git_provider");
+	c->trigger = get_str(o, "trigger");
+	c->created_at = get_str(o, "created_at");
+	c->updated_at = get_str(o, "updated_at");
+	c->status = map_sandbox_status(json_string_value(json_object_get(o, "sandbox_status")));
+	c->execution_status = get_str(o, "execution_status");
+	c->url = get_str(o, "conversation_url");
+	c->session_api_key = get_str(o, "session_api_key");
+	c->version = API_V1;
+	finish_conversation(c);
+	return true;
+}
+
+void
+json_conv_page_free(struct json_conv_page *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->count; i++)
+		api_conversation_free(&p->items[i]);
+	free(p->items);
+	free(p->next_page_id);
+	memset(p, 0, sizeof(*p));
+}
+
+static int
+decode_conv_page(const char *body, size_t len, struct json_conv_page *out, struct api_error *err,
+		 const char *list_key, bool (*decode)(const json_t *, struct api_conversation *))
+{
+	char expected[96];
+
+	memset(out, 0, sizeof(*out));
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	snprintf(expected, sizeof(expected), "an object with \"%s\" (a page of conversations)",
+		 list_key);
+	if (!json_is_object(root)) {
+		wrong_type(err, root, expected);
+		json_decref(root);
+		return -1;
+	}
+	json_t *list = json_object_get(root, list_key);
+	if (!list || (!json_is_array(list) && !json_is_null(list))) {
+		api_error_set(err, API_ERR_SERVER, 0,
+			      "the server's page of conversations has no \"%s\" list", list_key);
+		json_decref(root);
+		return -1;
+	}
+	size_t n = json_array_size(list);	/* 0 for null */
+	if (n)
+		out->items = xcalloc(n, sizeof(*out->items));
+	for (size_t i = 0; i < n; i++)
+		if (decode(json_array_get(list, i), &out->items[out->count]))
+			out->count++;
+	out->next_page_id = get_page_id(root);
+	json_decref(root);
+	return 0;
+}
+
+int
+json_decode_conv_page_v0(const char *body, size_t len, struct json_conv_page *out,
+			 struct api_error *err)
+{
+	return decode_conv_page(body, len, out, err, "results", decode_v0);
+}
+
+int
+json_decode_conv_page_v1(const char *body, size_t len, struct json_conv_page *out,
+			 struct api_error *err)
+{
+	return decode_conv_page(body, len, out, err, "items", decode_v1);
+}
+
+int
+json_decode_conversation(const char *body, size_t len, struct api_conversation *out, bool *found,
+			 struct api_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (found)
+		*found = false;
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	int rc = 0;
+	if (json_is_null(root)) {
+		/* The server's way of saying "no such conversation". */
+	} else if (!json_is_object(root)) {
+		wrong_type(err, root, "a conversation object");
+		rc = -1;
+	} else if (!decode_v0(root, out)) {
+		api_error_set(err, API_ERR_SERVER, 0,
+			      "the server sent a conversation without a \"conversation_id\"");
+		rc = -1;
+	} else if (found) {
+		*found = true;
+	}
+	json_decref(root);
+	return rc;
+}
+
+int
+json_decode_v1_conversation_list(const char *body, size_t len, struct api_conversation *out,
+				 bool *found, struct api_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (found)
+		*found = false;
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_array(root) && !json_is_null(root)) {
+		wrong_type(err, root, "a list of conversations");
+		json_decref(root);
+		return -1;
+	}
+	for (size_t i = 0; i < json_array_size(root); i++) {
+		if (decode_v1(json_array_get(root, i), out)) {
+			if (found)
+				*found = true;
+			break;
+		}
+	}
+	json_decref(root);
+	return 0;
+}
+
+int
+json_decode_sandbox(const char *body, size_t len, char **agent_url, char **session_api_key,
+		    char **status, bool *found, struct api_error *err)
+{
+	if (agent_url)
+		*agent_url = NULL;
+	if (session_api_key)
+		*session_api_key = NULL;
+	if (status)
+		*status = NULL;
+	if (found)
+		*found = false;
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_array(root) && !json_is_null(root)) {
+		wrong_type(err, root, "a list of sandboxes");
+		json_decref(root);
+		return -1;
+	}
+	for (size_t i = 0; i < json_array_size(root); i++) {
+		const json_t *sb = json_array_get(root, i);
+		if (!json_is_object(sb))
+			continue;
+		if (agent_url) {
+			const json_t *urls = json_object_get(sb, "exposed_urls");
+			for (size_t k = 0; k < json_array_size(urls); k++) {
+				const json_t *u = json_array_get(urls, k);
+				const char *name = json_string_value(json_object_get(u, "name"));
+				if (name && strcmp(name, "AGENT_SERVER") == 0) {
+					*agent_url = get_str(u, "url");
+					if (*agent_url)
+						break;
+				}
+			}
+		}
+		if (session_api_key)
+			*session_api_key = get_str(sb, "session_api_key");
+		if (status)
+			*status = get_str(sb, "status");
+		if (found)
+			*found = true;
+		break;
+	}
+	json_decref(root);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Files, git, bash                                                                          */
+
+int
+json_decode_string_array(const char *body, size_t len, char ***out, size_t *n,
+			 struct api_error *err)
+{
+	*out = NULL;
+	*n = 0;
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_array(root)) {
+		wrong_type(err, root, "a list of file names");
+		json_decref(root);
+		return -1;
+	}
+	size_t total = json_array_size(root);
+	char **a = total ? xcalloc(total, sizeof(*a)) : NULL;
+	size_t count = 0;
+	for (size_t i = 0; i < total; i++) {
+		const json_t *v = json_array_get(root, i);
+		if (json_is_string(v))	/* null or other junk items are skipped */
+			a[count++] = xstrndup(json_string_value(v), json_string_length(v));
+	}
+	json_decref(root);
+	if (count == 0) {
+		free(a);
+		a = NULL;
+	}
+	*out = a;
+	*n = count;
+	return 0;
+}
+
+void
+json_string_array_free(char **a, size_t n)
+{
+	if (!a)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(a[i]);
+	free(a);
+}
+
+int
+json_decode_changes(const char *body, size_t len, struct api_file_list *out,
+		    struct api_error *err)
+{
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_array(root)) {
+		wrong_type(err, root, "a list of changed files");
+		json_decref(root);
+		return -1;
+	}
+	for (size_t i = 0; i < json_array_size(root); i++) {
+		const json_t *item = json_array_get(root, i);
+		const json_t *p = json_object_get(item, "path");
+		if (!json_is_string(p))
+			continue;
+		/* api_file paths never end in '/'; git reports untracked dirs that way. */
+		size_t plen = json_string_length(p);
+		const char *ps = json_string_value(p);
+		while (plen > 0 && ps[plen - 1] == '/')
+			plen--;
+		if (plen == 0)
+			continue;
+		char *path = xstrndup(ps, plen);
+		enum api_change ch =
+			api_change_parse(json_string_value(json_object_get(item, "status")));
+		api_file_list_add(out, path, API_FILE, -1, -1, ch);
+		free(path);
+	}
+	json_decref(root);
+	return 0;
+}
+
+int
+json_decode_diff(const char *body, size_t len, char **original, char **modified,
+		 struct api_error *err)
+{
+	*original = NULL;
+	*modified = NULL;
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_object(root)) {
+		wrong_type(err, root, "an object with \"original\" and \"modified\" (a diff)");
+		json_decref(root);
+		return -1;
+	}
+	*original = get_str(root, "original");
+	*modified = get_str(root, "modified");
+	json_decref(root);
+	return 0;
+}
+
+int
+json_decode_bash_command_id(const char *body, size_t len, char **id, struct api_error *err)
+{
+	*id = NULL;
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_object(root)) {
+		wrong_type(err, root, "an object with \"id\" (a started command)");
+		json_decref(root);
+		return -1;
+	}
+	*id = get_str(root, "id");
+	if (!*id || !**id) {
+		free(*id);
+		*id = NULL;
+		api_error_set(err, API_ERR_SERVER, 0,
+			      "the server accepted the command but sent no command \"id\"");
+		json_decref(root);
+		return -1;
+	}
+	json_decref(root);
+	return 0;
+}
+
+void
+json_bash_page_free(struct json_bash_page *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->count; i++) {
+		free(p->items[i].out);
+		free(p->items[i].err);
+	}
+	free(p->items);
+	free(p->next_page_id);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+json_decode_bash_page(const char *body, size_t len, struct json_bash_page *out,
+		      struct api_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	/* Command output may legitimately contain "\u0000"; one NUL must not lose the page. */
+	json_t *root = load_body(body, len, JSON_ALLOW_NUL, err);
+	if (!root)
+		return -1;
+	if (!json_is_object(root)) {
+		wrong_type(err, root, "an object with \"items\" (a page of command output)");
+		json_decref(root);
+		return -1;
+	}
+	const json_t *items = json_object_get(root, "items");
+	if (!json_is_array(items) && !json_is_null(items)) {
+		api_error_set(err, API_ERR_SERVER, 0,
+			      "the server's page of command output has no \"items\" list");
+		json_decref(root);
+		return -1;
+	}
+	size_t n = json_array_size(items);
+	if (n)
+		out->items = xcalloc(n, sizeof(*out->items));
+	for (size_t i = 0; i < n; i++) {
+		const json_t *it = json_array_get(items, i);
+		if (!json_is_object(it))
+			continue;
+		/* Servers without kind__eq filtering may mix in BashCommand events. */
+		const char *kind = json_string_value(json_object_get(it, "kind"));
+		if (kind && strcmp(kind, "BashOutput") != 0)
+			continue;
+		struct json_bash_chunk *c = &out->items[out->count++];
+		const json_t *order = json_object_get(it, "order");
+		c->order = json_is_integer(order) ? (int64_t)json_integer_value(order) : 0;
+		const json_t *code = json_object_get(it, "exit_code");
+		c->exit_code = -1;
+		if (json_is_integer(code) && json_integer_value(code) >= -2147483647LL - 1 &&
+		    json_integer_value(code) <= 2147483647LL)
+			c->exit_code = (int)json_integer_value(code);
+		c->out = get_bytes_no_nul(it, "stdout", &c->out_len);
+		if (!c->out)
+			c->out = xstrdup("");
+		c->err = get_bytes_no_nul(it, "stderr", NULL);
+	}
+	out->next_page_id = get_page_id(root);
+	json_decref(root);
+	return 0;
+}
+
+int
+json_decode_start(const char *body, size_t len, bool *ok, char **message, struct api_error *err)
+{
+	*ok = false;
+	*message = NULL;
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_object(root)) {
+		wrong_type(err, root, "an object with \"status\" (the start answer)");
+		json_decref(root);
+		return -1;
+	}
+	const char *status = json_string_value(json_object_get(root, "status"));
+	*ok = status && strcmp(status, "ok") == 0;
+	*message = get_str(root, "message");
+	json_decref(root);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Error text and request bodies                                                             */
+
+#define ERROR_TEXT_MAX 200
+
+/*
+ * Clean up text for a one-line message: control characters become spaces,
+ * surrounding blanks go, and the result is cut to ERROR_TEXT_MAX bytes without
+ * splitting a UTF-8 sequence. NULL when nothing is left.
+ */
+static char *
+clean_text(const char *s, size_t n)
+{
+	while (n > 0 && (unsigned char)*s <= ' ') {
+		s++;
+		n--;
+	}
+	while (n > 0 && (unsigned char)s[n - 1] <= ' ')
+		n--;
+	if (n == 0)
+		return NULL;
+	if (n > ERROR_TEXT_MAX) {
+		n = ERROR_TEXT_MAX;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;	/* s[n] continues a sequence: cut before its lead byte */
+	}
+	char *r = xstrndup(s, n);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)r[i] < 0x20 || r[i] == 0x7f)
+			r[i] = ' ';
+	return r;
+}
+
+static void
+append_detail_item(struct strbuf *sb, const json_t *item)
+{
+	const char *msg = json_string_value(json_object_get(item, "msg"));
+	const json_t *loc = json_object_get(item, "loc");
+
+	if (!msg)
+		return;
+	if (sb->len)
+		strbuf_puts(sb, "; ");
+	/* FastAPI's loc is like ["query","limit"]: "query.limit: msg" says which input. */
+	if (json_array_size(loc) > 0) {
+		for (size_t i = 0; i < json_array_size(loc); i++) {
+			const json_t *l = json_array_get(loc, i);
+			if (i)
+				strbuf_putc(sb, '.');
+			if (json_is_string(l))
+				strbuf_puts(sb, json_string_value(l));
+			else if (json_is_integer(l))
+				strbuf_printf(sb, "%lld", (long long)json_integer_value(l));
+		}
+		strbuf_puts(sb, ": ");
+	}
+	strbuf_puts(sb, msg);
+}
+
+char *
+json_error_text(const char *body, size_t len)
+{
+	json_error_t jerr;
+	struct strbuf sb = {0};
+
+	if (!body || len == 0 || json_looks_like_html(body, len))
+		return NULL;
+	json_t *root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (!root) {
+		/* uvicorn answers some failures with plain text ("Internal Server Error").
+		 * Anything that is neither JSON-ish nor binary is shown as it is. */
+		size_t lead = skip_lead(body, len);
+		if (lead < len && body[lead] != '{' && body[lead] != '[' &&
+		    utf8_valid(body + lead, len - lead) && !memchr(body, '\0', len))
+			return clean_text(body + lead, len - lead);
+		return NULL;
+	}
+	if (json_is_string(root)) {
+		strbuf_append(&sb, json_string_value(root), json_string_length(root));
+	} else if (json_is_object(root)) {
+		const json_t *e = json_object_get(root, "error");
+		const json_t *d = json_object_get(root, "detail");
+		const json_t *m = json_object_get(root, "message");
+		if (json_is_string(e)) {
+			strbuf_append(&sb, json_string_value(e), json_string_length(e));
+		} else if (json_is_string(d)) {
+			strbuf_append(&sb, json_string_value(d), json_string_length(d));
+			/* The agent-server's 500 says only "Internal Server Error" in detail. */
+			const json_t *x = json_object_get(root, "exception");
+			if (json_is_string(x) && json_string_length(x) > 0) {
+				strbuf_puts(&sb, ": ");
+				strbuf_append(&sb, json_string_value(x), json_string_length(x));
+			}
+		} else if (json_is_array(d)) {
+			for (size_t i = 0; i < json_array_size(d); i++)
+				append_detail_item(&sb, json_array_get(d, i));
+		}
+		if (sb.len == 0 && json_is_string(m))
+			strbuf_append(&sb, json_string_value(m), json_string_length(m));
+	}
+	json_decref(root);
+	char *r = sb.len ? clean_text(sb.buf, sb.len) : NULL;
+	strbuf_free(&sb);
+	return r;
+}
+
+char *
+json_encode_bash_command(const char *cmd, int timeout_s)
+{
+	/* json_string() refuses invalid UTF-8; such a command cannot be sent as JSON. */
+	json_t *o = json_object();
+	json_t *c = cmd ? json_string(cmd) : NULL;
+
+	if (!c) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "command", c);
+	json_object_set_new(o, "cwd", json_null());
+	json_object_set_new(o, "timeout", json_integer(timeout_s));
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return NULL;
+	/* jansson allocates with malloc by default; copy so callers free one allocator. */
+	char *r = xstrdup(s);
+	free(s);
+	return r;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Streaming select-file decoder                                                             */
+
+#define CS_BUF_SIZE (64 * 1024)
+/* Nesting of skipped values; select-file bodies are flat, so this is generous. */
+#define CS_MAX_DEPTH 256
+
+enum cs_state {
+	CS_VALUE,	/* a value must start here */
+	CS_KEY_OR_END,	/* just after '{' */
+	CS_KEY,		/* after ',' inside an object */
+	CS_COLON,
+	CS_ELEM_OR_END,	/* just after '[' */
+	CS_AFTER,	/* after a value: ',' or a closer */
+	CS_STRING,
+	CS_ESCAPE,	/* after a backslash */
+	CS_UHEX,	/* inside the 4 hex digits of \u */
+	CS_NUMBER,
+	CS_LITERAL,	/* inside true/false/null */
+	CS_DONE,	/* the top-level object is closed: only whitespace may follow */
+	CS_FAILED,
+};
+
+enum cs_string_kind {
+	STR_SKIP,	/* a value we do not keep */
+	STR_KEY,	/* an object key */
+	STR_CODE,	/* the "code" value: decoded to the fd */
+};
+
+/* Number grammar states (RFC 8259 section 6). */
+enum cs_num {
+	NUM_MINUS,	/* after '-': a digit must follow */
+	NUM_ZERO,	/* a leading 0: no more integer digits */
+	NUM_INT,
+	NUM_DOT,	/* after '.': a digit must follow */
+	NUM_FRAC,
+	NUM_E,		/* after e/E: sign or digit */
+	NUM_ESIGN,	/* after the exponent sign: a digit must follow */
+	NUM_EXP,
+};
+
+struct json_code_stream {
+	int fd;
+	enum cs_state state;
+	enum cs_string_kind str_kind;
+	enum cs_num num;
+	int depth;
+	char stack[CS_MAX_DEPTH];	/* '{' or '[' per open container */
+	/* Key matching at depth 1, byte by byte as the key decodes (escapes allowed). */
+	size_t key_len;
+	bool key_mismatch;
+	bool next_is_code;	/* the key just read at depth 1 was "code" */
+	bool seen_code;
+	bool seen_any;		/* a non-blank byte arrived */
+	/* \uXXXX decoding: a high surrogate waits for its low half. */
+	unsigned hex_count;
+	uint32_t hex_val;
+	uint32_t pending_high;
+	const char *lit;
+	size_t lit_pos;
+	/* Position of the byte being parsed, for error messages. */
+	int64_t line, col, offset;
+	int64_t decoded;	/* decoded bytes emitted */
+	char *buf;
+	size_t buf_len;
+	char error[256];
+};
+
+struct json_code_stream *
+json_code_stream_new(int fd)
+{
+	struct json_code_stream *s = xcalloc(1, sizeof(*s));
+
+	s->fd = fd;
+	s->state = CS_VALUE;
+	s->line = 1;
+	s->buf = xmalloc(CS_BUF_SIZE);
+	return s;
+}
+
+void
+json_code_stream_free(struct json_code_stream *s)
+{
+	if (!s)
+		return;
+	free(s->buf);
+	free(s);
+}
+
+const char *
+json_code_stream_error(const struct json_code_stream *s)
+{
+	return s->error;
+}
+
+int64_t
+json_code_stream_bytes(const struct json_code_stream *s)
+{
+	return s->decoded;
+}
+
+static int
+cs_fail(struct json_code_stream *s, const char *what)
+{
+	if (s->state != CS_FAILED) {
+		snprintf(s->error, sizeof(s->error),
+			 "the server sent malformed JSON (line %lld, column %lld, byte %lld): %s",
+			 (long long)s->line, (long long)s->col, (long long)s->offset, what);
+		s->state = CS_FAILED;
+	}
+	return -1;
+}
+
+/* Write the buffer out completely. A signal is no reason to abandon a download, so EINTR
+ * retries; everything else is fatal for the stream. */
+static int
+cs_flush(struct json_code_stream *s)
+{
+	size_t done = 0;
+
+	while (done < s->buf_len) {
+		ssize_t w = write(s->fd, s->buf + done, s->buf_len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+			if (e == ENOSPC || e == EDQUOT)
+				snprintf(s->error, sizeof(s->error),
+					 "disk full while writing the file (%s); free some space and "
+					 "download it again",
+					 strerror(e));
+			else
+				snprintf(s->error, sizeof(s->error),
+					 "could not write the downloaded file: %s", strerror(e));
+			s->state = CS_FAILED;
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	s->buf_len = 0;
+	return 0;
+}
+
+static int
+cs_out(struct json_code_stream *s, const char *p, size_t n)
+{
+	s->decoded += (int64_t)n;
+	while (n > 0) {
+		size_t room = CS_BUF_SIZE - s->buf_len;
+		size_t k = n < room ? n : room;
+		memcpy(s->buf + s->buf_len, p, k);
+		s->buf_len += k;
+		p += k;
+		n -= k;
+		if (s->buf_len == CS_BUF_SIZE && cs_flush(s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* One decoded byte of the current string, routed by what the string is. */
+static int
+cs_str_bytes(struct json_code_stream *s, const char *p, size_t n)
+{
+	static const char code_key[] = "code";
+
+	switch (s->str_kind) {
+	case STR_CODE:
+		return cs_out(s, p, n);
+	case STR_KEY:
+		for (size_t i = 0; i < n; i++) {
+			if (s->key_len >= 4 || p[i] != code_key[s->key_len])
+				s->key_mismatch = true;
+			if (s->key_len < 4)
+				s->key_len++;
+		}
+		return 0;
+	case STR_SKIP:
+		return 0;
+	}
+	return 0;
+}
+
+static int
+cs_codepoint(struct json_code_stream *s, uint32_t cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return cs_str_bytes(s, u, n);
+}
+
+/* A high surrogate followed by anything but a low one is a lone surrogate: U+FFFD. */
+static int
+cs_drop_pending(struct json_code_stream *s)
+{
+	if (!s->pending_high)
+		return 0;
+	s->pending_high = 0;
+	return cs_codepoint(s, 0xfffd);
+}
+
+static int
+cs_push(struct json_code_stream *s, char c)
+{
+	if (s->depth >= CS_MAX_DEPTH)
+		return cs_fail(s, "values are nested too deeply");
+	s->stack[s->depth++] = c;
+	return 0;
+}
+
+/* A complete value ended at the current depth. */
+static void
+cs_value_done(struct json_code_stream *s)
+{
+	s->state = s->depth == 0 ? CS_DONE : CS_AFTER;
+}
+
+static bool
+cs_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int
+cs_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+cs_start_value(struct json_code_stream *s, unsigned char c)
+{
+	bool is_code = s->next_is_code;
+
+	s->next_is_code = false;
+	if (s->depth == 0 && c != '{') {
+		if (c == '<')
+			return cs_fail(s, "the server answered with a web page instead of JSON");
+		return cs_fail(s, "expected a JSON object with \"code\"");
+	}
+	if (is_code && c != '"')
+		return cs_fail(s, "the \"code\" value is not a string");
+	switch (c) {
+	case '{':
+		s->state = CS_KEY_OR_END;
+		return cs_push(s, '{');
+	case '[':
+		s->state = CS_ELEM_OR_END;
+		return cs_push(s, '[');
+	case '"':
+		s->str_kind = STR_SKIP;
+		if (is_code && !s->seen_code) {
+			/* A repeated "code" key is skipped: the first one wins. */
+			s->str_kind = STR_CODE;
+			s->seen_code = true;
+		}
+		s->state = CS_STRING;
+		return 0;
+	case 't':
+		s->lit = "true";
+		break;
+	case 'f':
+		s->lit = "false";
+		break;
+	case 'n':
+		s->lit = "null";
+		break;
+	case '-':
+		s->num = NUM_MINUS;
+		s->state = CS_NUMBER;
+		return 0;
+	default:
+		if (c >= '0' && c <= '9') {
+			s->num = c == '0' ? NUM_ZERO : NUM_INT;
+			s->state = CS_NUMBER;
+			return 0;
+		}
+		return cs_fail(s, "expected a value");
+	}
+	s->lit_pos = 1;
+	s->state = CS_LITERAL;
+	return 0;
+}
+
+static void
+cs_start_key(struct json_code_stream *s)
+{
+	s->str_kind = STR_KEY;
+	s->key_len = 0;
+	s->key_mismatch = false;
+	s->state = CS_STRING;
+}
+
+/* Advance the number grammar by c. Returns 1 if c belongs to the number, 0 if the
+ * number ended before c (c must be parsed again), -1 on error. */
+static int
+cs_number(struct json_code_stream *s, unsigned char c)
+{
+	bool digit = c >= '0' && c <= '9';
+
+	switch (s->num) {
+	case NUM_MINUS:
+		if (!digit)
+			return cs_fail(s, "a digit must follow '-'");
+		s->num = c == '0' ? NUM_ZERO : NUM_INT;
+		return 1;
+	case NUM_ZERO:
+	case NUM_INT:
+		if (digit && s->num == NUM_INT)
+			return 1;
+		if (digit)
+			return cs_fail(s, "a number cannot have leading zeros");
+		if (c == '.') {
+			s->num = NUM_DOT;
+			return 1;
+		}
+		if (c == 'e' || c == 'E') {
+			s->num = NUM_E;
+			return 1;
+		}
+		return 0;
+	case NUM_DOT:
+		if (!digit)
+			return cs_fail(s, "a digit must follow '.'");
+		s->num = NUM_FRAC;
+		return 1;
+	case NUM_FRAC:
+		if (digit)
+			return 1;
+		if (c == 'e' || c == 'E') {
+			s->num = NUM_E;
+			return 1;
+		}
+		return 0;
+	case NUM_E:
+		if (c == '+' || c == '-') {
+			s->num = NUM_ESIGN;
+			return 1;
+		}
+		/* fall through */
+	case NUM_ESIGN:
+		if (!digit)
+			return cs_fail(s, "a digit must follow the exponent");
+		s->num = NUM_EXP;
+		return 1;
+	case NUM_EXP:
+		return digit ? 1 : 0;
+	}
+	return cs_fail(s, "bad number");
+}
+
+static int
+cs_escape(struct json_code_stream *s, unsigned char c)
+{
+	char out;
+
+	switch (c) {
+	case '"':
+	case '\\':
+	case '/':
+		out = (char)c;
+		break;
+	case 'b':
+		out = '\b';
+		break;
+	case 'f':
+		out = '\f';
+		break;
+	case 'n':
+		out = '\n';
+		break;
+	case 'r':
+		out = '\r';
+		break;
+	case 't':
+		out = '\t';
+		break;
+	case 'u':
+		s->hex_count = 0;
+		s->hex_val = 0;
+		s->state = CS_UHEX;
+		return 0;	/* a pending high surrogate may still be completed */
+	default:
+		return cs_fail(s, "invalid escape sequence in a string");
+	}
+	s->state = CS_STRING;
+	if (cs_drop_pending(s) < 0)
+		return -1;
+	return cs_str_bytes(s, &out, 1);
+}
+
+static int
+cs_uhex_done(struct json_code_stream *s)
+{
+	uint32_t cp = s->hex_val;
+
+	s->state = CS_STRING;
+	if (s->pending_high) {
+		if (cp >= 0xdc00 && cp <= 0xdfff) {
+			uint32_t full = 0x10000 + ((s->pending_high - 0xd800) << 10) + (cp - 0xdc00);
+			s->pending_high = 0;
+			return cs_codepoint(s, full);
+		}
+		if (cs_drop_pending(s) < 0)
+			return -1;
+	}
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		s->pending_high = cp;
+		return 0;
+	}
+	if (cp >= 0xdc00 && cp <= 0xdfff)
+		cp = 0xfffd;	/* a low half with no high half before it */
+	return cs_codepoint(s, cp);
+}
+
+/* Parse one byte outside the fast path. */
+static int
+cs_byte(struct json_code_stream *s, unsigned char c)
+{
+again:
+	switch (s->state) {
+	case CS_FAILED:
+		return -1;
+	case CS_DONE:
+		if (cs_blank(c))
+			return 0;
+		return cs_fail(s, "unexpected data after the end of the JSON body");
+	case CS_VALUE:
+		if (cs_blank(c))
+			return 0;
+		return cs_start_value(s, c);
+	case CS_KEY_OR_END:
+		if (cs_blank(c))
+			return 0;
+		if (c == '}') {
+			s->depth--;
+			cs_value_done(s);
+			return 0;
+		}
+		/* fall through */
+	case CS_KEY:
+		if (cs_blank(c))
+			return 0;
+		if (c != '"')
+			return cs_fail(s, "expected a quoted key");
+		cs_start_key(s);
+		return 0;
+	case CS_COLON:
+		if (cs_blank(c))
+			return 0;
+		if (c != ':')
+			return cs_fail(s, "expected ':' after a key");
+		s->state = CS_VALUE;
+		return 0;
+	case CS_ELEM_OR_END:
+		if (cs_blank(c))
+			return 0;
+		if (c == ']') {
+			s->depth--;
+			cs_value_done(s);
+			return 0;
+		}
+		s->state = CS_VALUE;
+		goto again;
+	case CS_AFTER:
+		if (cs_blank(c))
+			return 0;
+		if (c == ',') {
+			s->state = s->stack[s->depth - 1] == '{' ? CS_KEY : CS_VALUE;
+			return 0;
+		}
+		if ((c == '}' && s->stack[s->depth - 1] == '{') ||
+		    (c == ']' && s->stack[s->depth - 1] == '[')) {
+			s->depth--;
+			cs_value_done(s);
+			return 0;
+		}
+		return cs_fail(s, "expected ',' or a closing bracket");
+	case CS_STRING:
+		if (c == '"') {
+			if (cs_drop_pending(s) < 0)
+				return -1;
+			if (s->str_kind == STR_KEY) {
+				if (s->depth == 1)
+					s->next_is_code = !s->key_mismatch && s->key_len == 4;
+				s->state = CS_COLON;
+			} else {
+				cs_value_done(s);
+			}
+			return 0;
+		}
+		if (c == '\\') {
+			s->state = CS_ESCAPE;
+			return 0;
+		}
+		if (c < 0x20)
+			return cs_fail(s, "a control character inside a string must be escaped");
+		if (cs_drop_pending(s) < 0)
+			return -1;
+		return cs_str_bytes(s, (const char *)&c, 1);
+	case CS_ESCAPE:
+		return cs_escape(s, c);
+	case CS_UHEX: {
+		int h = cs_hexval(c);
+		if (h < 0)
+			return cs_fail(s, "\\u must be followed by 4 hex digits");
+		s->hex_val = (s->hex_val << 4) | (uint32_t)h;
+		if (++s->hex_count == 4)
+			return cs_uhex_done(s);
+		return 0;
+	}
+	case CS_NUMBER: {
+		int r = cs_number(s, c);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			cs_value_done(s);
+			goto again;
+		}
+		return 0;
+	}
+	case CS_LITERAL:
+		if (c != (unsigned char)s->lit[s->lit_pos])
+			return cs_fail(s, "expected true, false or null");
+		if (s->lit[++s->lit_pos] == '\0')
+			cs_value_done(s);
+		return 0;
+	}
+	return cs_fail(s, "internal parser state");
+}
+
+int
+json_code_stream_feed(struct json_code_stream *s, const char *buf, size_t len)
+{
+	size_t i = 0;
+
+	if (s->state == CS_FAILED)
+		return -1;
+	while (i < len) {
+		/* Fast path: a run of plain bytes inside a string is copied in one go, so
+		 * a big file costs a memcpy per run instead of a call per byte. Raw bytes
+		 * are passed through as sent (the server sends UTF-8). */
+		if (s->state == CS_STRING && !s->pending_high) {
+			size_t j = i;
+			while (j < len && buf[j] != '"' && buf[j] != '\\' &&
+			       (unsigned char)buf[j] >= 0x20)
+				j++;
+			if (j > i) {
+				if (cs_str_bytes(s, buf + i, j - i) < 0)
+					return -1;
+				s->col += (int64_t)(j - i);
+				s->offset += (int64_t)(j - i);
+				i = j;
+				continue;
+			}
+		}
+		unsigned char c = (unsigned char)buf[i];
+		s->col++;
+		if (!cs_blank(c))
+			s->seen_any = true;
+		if (cs_byte(s, c) < 0)
+			return -1;
+		s->offset++;
+		if (c == '\n') {
+			s->line++;
+			s->col = 0;
+		}
+		i++;
+	}
+	return 0;
+}
+
+int
+json_code_stream_finish(struct json_code_stream *s)
+{
+	if (s->state == CS_FAILED)
+		return -1;
+	if (s->state != CS_DONE) {
+		if (!s->seen_any)
+			snprintf(s->error, sizeof(s->error),
+				 "the server sent an empty answer where the file was expected");
+		else
+			snprintf(s->error, sizeof(s->error),
+				 "the file download was cut off after %lld bytes of the answer",
+				 (long long)s->offset);
+		s->state = CS_FAILED;
+		return -1;
+	}
+	if (!s->seen_code) {
+		snprintf(s->error, sizeof(s->error),
+			 "the server's answer has no \"code\" field with the file text");
+		s->state = CS_FAILED;
+		return -1;
+	}
+	return cs_flush(s);
+}
