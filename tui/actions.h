@@ -1,0 +1,51 @@
+/*
+ * tui/actions.h: every user action, defined once.
+ *
+ * Owns: the ACTION_INFO table. From it come enum action, the names accepted
+ * by "bind" in the config file, the help overlay, --dump-actions and the
+ * action table in docs/ohbrowse.conf.5 (a test keeps the two in sync).
+ * Columns: id, name, group, help sentence.
+ */
+#ifndef OHBROWSE_TUI_ACTIONS_H
+#define OHBROWSE_TUI_ACTIONS_H
+
+#define ACTION_INFO(_) \
+	_(NONE,             "none",             "general",  "Do nothing (use it to unbind a key).") \
+	_(QUIT,             "quit",             "general",  "Quit; asks first when a download is running.") \
+	_(HELP,             "help",             "general",  "Show or hide this help.") \
+	_(REDRAW,           "redraw",           "general",  "Redraw the whole screen.") \
+	_(MOVE_DOWN,        "move-down",        "movement", "Move the cursor down one row.") \
+	_(MOVE_UP,          "move-up",          "movement", "Move the cursor up one row.") \
+	_(PAGE_DOWN,        "page-down",        "movement", "Move the cursor down one page.") \
+	_(PAGE_UP,          "page-up",          "movement", "Move the cursor up one page.") \
+	_(HALF_PAGE_DOWN,   "half-page-down",   "movement", "Move the cursor down half a page.") \
+	_(HALF_PAGE_UP,     "half-page-up",     "movement", "Move the cursor up half a page.") \
+	_(FIRST,            "first",            "movement", "Go to the first row.") \
+	_(LAST,             "last",             "movement", "Go to the last row.") \
+	_(NEXT_PANE,        "next-pane",        "movement", "Focus the next pane.") \
+	_(PREV_PANE,        "prev-pane",        "movement", "Focus the previous pane.") \
+	_(OPEN,             "open",             "browse",   "Open the conversation, expand the directory or show the file.") \
+	_(BACK,             "back",             "browse",   "Collapse the directory or go up one level.") \
+	_(CLOSE,            "close",            "browse",   "Close the overlay or go back to the conversations.") \
+	_(FILTER,           "filter",           "browse",   "Filter conversations by title.") \
+	_(REFRESH,          "refresh",          "browse",   "Reload the list; retries a failed load.") \
+	_(SORT,             "sort",             "browse",   "Cycle the sort order of the conversations.") \
+	_(WAKE,             "wake",             "browse",   "Wake a stopped conversation.") \
+	_(MARK,             "mark",             "marks",    "Mark or unmark the file or whole directory.") \
+	_(MARK_ALL,         "mark-all",         "marks",    "Mark every file.") \
+	_(MARK_CHANGED,     "mark-changed",     "marks",    "Mark the changed files.") \
+	_(CLEAR_MARKS,      "clear-marks",      "marks",    "Remove all marks.") \
+	_(DOWNLOAD,         "download",         "download", "Download the marked files (or everything) into one ZIP.") \
+	_(TOGGLE_DOWNLOADS, "toggle-downloads", "download", "Show or hide the downloads pane.") \
+	_(CANCEL_FILE,      "cancel-file",      "download", "Cancel the download under the cursor.") \
+	_(CANCEL_ALL,       "cancel-all",       "download", "Cancel the whole download.") \
+	_(RETRY_FAILED,     "retry-failed",     "download", "Retry the failed and cancelled files.")
+
+enum action {
+#define ACTION_ENUM(id, name, group, help) ACTION_##id,
+	ACTION_INFO(ACTION_ENUM)
+#undef ACTION_ENUM
+	ACTION_COUNT
+};
+
+#endif

@@ -1,0 +1,177 @@
+/* tui/text.c: width-aware truncation and padding, relative times, sizes. */
+#include "tui/text.h"
+
+#include <langinfo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <wchar.h>
+
+/* Decode one character: *w gets the code point, return value the bytes used (>= 1).
+ * An invalid sequence consumes one byte and yields '?'. */
+static size_t
+text_next(const char *s, wchar_t *w, int *cols)
+{
+	mbstate_t st;
+	memset(&st, 0, sizeof(st));
+	size_t r = mbrtowc(w, s, MB_CUR_MAX, &st);
+	if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+		*w = L'?';
+		*cols = 1;
+		return 1;
+	}
+	int cw = wcwidth(*w);
+	if (*w < 0x20 || *w == 0x7f || (*w >= 0x80 && *w < 0xa0)) {
+		*w = L'?';
+		*cols = 1;
+		return r;
+	}
+	if (cw < 0) {
+		*w = L'?';
+		cw = 1;
+	}
+	*cols = cw;
+	return r;
+}
+
+int
+text_width(const char *s)
+{
+	int total = 0;
+	while (s && *s) {
+		wchar_t w;
+		int cols;
+		s += text_next(s, &w, &cols);
+		total += cols;
+	}
+	return total;
+}
+
+/* Append the bytes of one decoded character: the original bytes when valid, '?' otherwise. */
+static size_t
+text_put(char *out, size_t pos, size_t outsz, const char *src, size_t len, wchar_t w)
+{
+	if (w == L'?' && !(len == 1 && src[0] == '?')) {
+		src = "?";
+		len = 1;
+	}
+	if (pos + len + 1 > outsz)
+		return pos;
+	memcpy(out + pos, src, len);
+	return pos + len;
+}
+
+int
+text_fit(char *out, size_t outsz, const char *s, int width, bool pad, bool align_right, bool utf8)
+{
+	if (outsz == 0)
+		return 0;
+	out[0] = '\0';
+	if (width <= 0)
+		return 0;
+	if (!s)
+		s = "";
+	int total = text_width(s);
+	size_t pos = 0;
+	int used = 0;
+	if (total <= width) {
+		int fill = pad ? width - total : 0;
+		if (align_right)
+			for (; fill > 0 && pos + 2 < outsz; fill--, used++)
+				out[pos++] = ' ';
+		while (*s) {
+			wchar_t w;
+			int cols;
+			size_t n = text_next(s, &w, &cols);
+			pos = text_put(out, pos, outsz, s, n, w);
+			used += cols;
+			s += n;
+		}
+		for (; fill > 0 && pos + 2 < outsz; fill--, used++)
+			out[pos++] = ' ';
+		out[pos] = '\0';
+		return used;
+	}
+	/* Too wide: keep what fits in width - 1 columns, then the ellipsis. */
+	int room = width - 1;
+	while (*s) {
+		wchar_t w;
+		int cols;
+		size_t n = text_next(s, &w, &cols);
+		if (used + cols > room)
+			break;
+		pos = text_put(out, pos, outsz, s, n, w);
+		used += cols;
+		s += n;
+	}
+	/* A wide character that did not fit leaves a gap: pad it. */
+	while (used < room && pos + 2 < outsz) {
+		out[pos++] = ' ';
+		used++;
+	}
+	const char *ell = utf8 ? "\xe2\x80\xa6" : "~";
+	size_t el = strlen(ell);
+	if (pos + el + 1 <= outsz) {
+		memcpy(out + pos, ell, el);
+		pos += el;
+		used++;
+	}
+	out[pos] = '\0';
+	return used;
+}
+
+void
+text_ago(char *buf, size_t n, int64_t t, int64_t now)
+{
+	if (t < 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	int64_t d = now - t;
+	if (d < 0)
+		d = 0;
+	if (d < 60)
+		snprintf(buf, n, "just now");
+	else if (d < 3600)
+		snprintf(buf, n, "%lld min ago", (long long)(d / 60));
+	else if (d < 86400)
+		snprintf(buf, n, "%lld h ago", (long long)(d / 3600));
+	else if (d < 86400LL * 30)
+		snprintf(buf, n, "%lld d ago", (long long)(d / 86400));
+	else if (d < 86400LL * 365)
+		snprintf(buf, n, "%lld mo ago", (long long)(d / (86400LL * 30)));
+	else
+		snprintf(buf, n, "%lld y ago", (long long)(d / (86400LL * 365)));
+}
+
+void
+text_size(char *buf, size_t n, int64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	if (bytes < 0) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	if (bytes < 1024) {
+		snprintf(buf, n, "%lld B", (long long)bytes);
+		return;
+	}
+	double v = (double)bytes / 1024.0;
+	size_t u = 0;
+	while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024.0;
+		u++;
+	}
+	if (v < 9.95)
+		snprintf(buf, n, "%.1f %s", v, units[u]);
+	else
+		snprintf(buf, n, "%.0f %s", v, units[u]);
+}
+
+bool
+text_locale_utf8(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}

@@ -1,0 +1,420 @@
+/* tui/tui.c: curses init/restore, input, drawing primitives and screen dumps. */
+#include "tui/tui.h"
+
+#include <curses.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <limits.h>
+#include <wchar.h>
+
+#include "src/util.h"
+#include "tui/keys.h"
+#include "tui/text.h"
+
+static struct {
+	bool active;
+	bool headless;
+	bool utf8;
+	bool eof;
+	SCREEN *screen;
+	FILE *out, *in;		/* headless: /dev/null */
+	FILE *err_tmp;		/* captured stderr */
+	int saved_err;		/* the real stderr */
+	int mouse_y, mouse_x, mouse_button;
+	bool mouse_valid;
+} tui;
+
+bool
+tui_active(void)
+{
+	return tui.active;
+}
+
+bool
+tui_utf8(void)
+{
+	return tui.utf8;
+}
+
+static void
+tui_capture_stderr(void)
+{
+	fflush(stderr);
+	tui.saved_err = -1;
+	tui.err_tmp = tmpfile();
+	if (!tui.err_tmp)
+		return;
+	tui.saved_err = dup(STDERR_FILENO);
+	if (tui.saved_err < 0 || dup2(fileno(tui.err_tmp), STDERR_FILENO) < 0) {
+		if (tui.saved_err >= 0)
+			close(tui.saved_err);
+		tui.saved_err = -1;
+		fclose(tui.err_tmp);
+		tui.err_tmp = NULL;
+	}
+}
+
+static void
+tui_replay_stderr(void)
+{
+	if (!tui.err_tmp)
+		return;
+	fflush(stderr);
+	dup2(tui.saved_err, STDERR_FILENO);
+	close(tui.saved_err);
+	tui.saved_err = -1;
+	char buf[4096];
+	size_t n;
+	rewind(tui.err_tmp);
+	while ((n = fread(buf, 1, sizeof(buf), tui.err_tmp)) > 0)
+		if (write(STDERR_FILENO, buf, n) < 0)
+			break;
+	fclose(tui.err_tmp);
+	tui.err_tmp = NULL;
+}
+
+bool
+tui_init(const struct tui_opts *o, char *err, size_t errlen)
+{
+	if (tui.active)
+		return true;
+	tui.headless = o->headless;
+	tui.utf8 = text_locale_utf8();
+	tui.eof = false;
+	if (o->headless) {
+		tui.out = fopen("/dev/null", "w");
+		tui.in = fopen("/dev/null", "r");
+		if (!tui.out || !tui.in) {
+			snprintf(err, errlen, "cannot open /dev/null: %s", strerror(errno));
+			if (tui.out)
+				fclose(tui.out);
+			if (tui.in)
+				fclose(tui.in);
+			tui.out = tui.in = NULL;
+			return false;
+		}
+		tui.screen = newterm(NULL, tui.out, tui.in);
+	} else {
+		tui.screen = newterm(NULL, stdout, stdin);
+	}
+	if (!tui.screen) {
+		const char *term = getenv("TERM");
+		snprintf(err, errlen, "cannot initialise the terminal (TERM=%s)", term ? term : "");
+		if (tui.out)
+			fclose(tui.out);
+		if (tui.in)
+			fclose(tui.in);
+		tui.out = tui.in = NULL;
+		return false;
+	}
+	set_term(tui.screen);
+	tui.active = true;
+	tui_capture_stderr();
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	if (o->mouse)
+		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	colors_init(o->use_color);
+	return true;
+}
+
+void
+tui_end(void)
+{
+	if (!tui.active)
+		return;
+	tui.active = false;
+	curs_set(1);
+	endwin();
+	if (tui.screen) {
+		delscreen(tui.screen);
+		tui.screen = NULL;
+	}
+	if (tui.out)
+		fclose(tui.out);
+	if (tui.in)
+		fclose(tui.in);
+	tui.out = tui.in = NULL;
+	tui_replay_stderr();
+}
+
+bool
+tui_input_eof(void)
+{
+	return tui.eof;
+}
+
+int
+tui_read_key(void)
+{
+	if (!tui.active)
+		return KEYS_NONE;
+	wint_t wch;
+	int r = wget_wch(stdscr, &wch);
+	if (r == ERR)
+		return KEYS_NONE;
+	if (r == KEY_CODE_YES) {
+		if (wch == KEY_MOUSE) {
+			MEVENT ev;
+			tui.mouse_valid = false;
+			if (getmouse(&ev) == OK) {
+				tui.mouse_y = ev.y;
+				tui.mouse_x = ev.x;
+				if (ev.bstate & BUTTON4_PRESSED)
+					tui.mouse_button = 4;
+				else if (ev.bstate & BUTTON5_PRESSED)
+					tui.mouse_button = 5;
+				else
+					tui.mouse_button = 1;
+				tui.mouse_valid = true;
+			}
+		}
+		return keys_from_curses((int)wch, true);
+	}
+	return keys_from_curses((int)wch, false);
+}
+
+bool
+tui_mouse(int *y, int *x, int *button)
+{
+	if (!tui.mouse_valid)
+		return false;
+	*y = tui.mouse_y;
+	*x = tui.mouse_x;
+	*button = tui.mouse_button;
+	return true;
+}
+
+void
+tui_size(int *rows, int *cols)
+{
+	*rows = LINES;
+	*cols = COLS;
+}
+
+void
+tui_resize(int rows, int cols)
+{
+	if (tui.active && rows > 0 && cols > 0)
+		resizeterm(rows, cols);
+}
+
+bool
+tui_query_size(int *rows, int *cols)
+{
+	struct winsize ws;
+	if (tui.headless || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_row == 0)
+		return false;
+	*rows = ws.ws_row;
+	*cols = ws.ws_col;
+	return true;
+}
+
+void
+tui_frame_begin(void)
+{
+	werase(stdscr);
+}
+
+void
+tui_frame_end(void)
+{
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+void
+tui_force_redraw(void)
+{
+	clearok(curscr, TRUE);
+}
+
+void
+tui_fill(const struct rect *r, enum role role)
+{
+	attr_t a = (attr_t)colors_attr(role);
+	wattrset(stdscr, (int)a);
+	for (int y = r->y; y < r->y + r->h; y++)
+		mvwhline(stdscr, y, r->x, ' ', r->w);
+	wattrset(stdscr, A_NORMAL);
+}
+
+/* Draw len bytes of text at the cursor, at most *room columns; updates *room. */
+static void
+tui_put_bytes(const char *text, size_t len, int *room)
+{
+	char tmp[LINE_BUF];
+	char fitted[LINE_BUF];
+	if (len >= sizeof(tmp))
+		len = sizeof(tmp) - 1;
+	memcpy(tmp, text, len);
+	tmp[len] = '\0';
+	if (*room <= 0)
+		return;
+	int w = text_width(tmp);
+	if (w > *room) {
+		w = text_fit(fitted, sizeof(fitted), tmp, *room, false, false, tui.utf8);
+		waddstr(stdscr, fitted);
+	} else {
+		/* text_fit also replaces control characters and invalid bytes. */
+		text_fit(fitted, sizeof(fitted), tmp, w, false, false, tui.utf8);
+		waddstr(stdscr, fitted);
+	}
+	*room -= w;
+}
+
+void
+tui_draw_line(int y, int x, int width, const struct line *l, enum role base, bool selected,
+	      bool focused)
+{
+	if (width <= 0)
+		return;
+	enum role sel = focused ? ROLE_SELECTED : ROLE_CURSOR;
+	attr_t base_attr = (attr_t)colors_attr(selected ? sel : base);
+	wattrset(stdscr, (int)base_attr);
+	mvwhline(stdscr, y, x, ' ', width);
+	wmove(stdscr, y, x);
+	int room = width;
+	for (int i = 0; i < l->nseg && room > 0; i++) {
+		const struct line_seg *s = &l->seg[i];
+		attr_t a = selected ? (attr_t)colors_attr(sel) : (attr_t)colors_attr((enum role)s->role);
+		if (selected && !focused)
+			a |= (attr_t)colors_attr((enum role)s->role) & ~A_COLOR;
+		wattrset(stdscr, (int)a);
+		tui_put_bytes(l->buf + s->off, s->len, &room);
+	}
+	wattrset(stdscr, A_NORMAL);
+}
+
+void
+tui_draw_text(int y, int x, int width, enum role role, const char *text)
+{
+	struct line l;
+	line_reset(&l, tui.utf8);
+	line_add(&l, role, text);
+	tui_draw_line(y, x, width, &l, role, false, false);
+}
+
+void
+tui_hline(int y, int x, int width, enum role role)
+{
+	if (width <= 0)
+		return;
+	wattrset(stdscr, (int)colors_attr(role));
+	mvwhline(stdscr, y, x, ACS_HLINE, width);
+	wattrset(stdscr, A_NORMAL);
+}
+
+void
+tui_vline(int y, int x, int height, enum role role)
+{
+	if (height <= 0)
+		return;
+	wattrset(stdscr, (int)colors_attr(role));
+	mvwvline(stdscr, y, x, ACS_VLINE, height);
+	wattrset(stdscr, A_NORMAL);
+}
+
+void
+tui_box(const struct rect *r, enum role role)
+{
+	if (r->h < 2 || r->w < 2)
+		return;
+	wattrset(stdscr, (int)colors_attr(role));
+	mvwaddch(stdscr, r->y, r->x, ACS_ULCORNER);
+	mvwhline(stdscr, r->y, r->x + 1, ACS_HLINE, r->w - 2);
+	mvwaddch(stdscr, r->y, r->x + r->w - 1, ACS_URCORNER);
+	mvwvline(stdscr, r->y + 1, r->x, ACS_VLINE, r->h - 2);
+	mvwvline(stdscr, r->y + 1, r->x + r->w - 1, ACS_VLINE, r->h - 2);
+	mvwaddch(stdscr, r->y + r->h - 1, r->x, ACS_LLCORNER);
+	mvwhline(stdscr, r->y + r->h - 1, r->x + 1, ACS_HLINE, r->w - 2);
+	mvwaddch(stdscr, r->y + r->h - 1, r->x + r->w - 1, ACS_LRCORNER);
+	wattrset(stdscr, A_NORMAL);
+}
+
+/* Map an alternate-charset letter or a Unicode box-drawing character to ASCII. */
+static wchar_t
+tui_dump_map(wchar_t c, bool acs)
+{
+	if (acs) {
+		switch (c) {
+		case 'q': return L'-';
+		case 'x': return L'|';
+		case 'l': case 'k': case 'm': case 'j': case 't': case 'u': case 'v': case 'w': case 'n':
+			return L'+';
+		default: return c;
+		}
+	}
+	if (c == 0x2500 || c == 0x2501)
+		return L'-';
+	if (c == 0x2502 || c == 0x2503)
+		return L'|';
+	if (c > 0x2500 && c < 0x2580)
+		return L'+';
+	return c;
+}
+
+int
+tui_dump(const char *path)
+{
+	if (!tui.active) {
+		errno = EINVAL;
+		return -1;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int rows = getmaxy(curscr), cols = getmaxx(curscr);
+	char *line = xmalloc((size_t)cols * (CCHARW_MAX + 1) * MB_LEN_MAX + 2);
+	for (int y = 0; y < rows; y++) {
+		size_t pos = 0, keep = 0;
+		for (int x = 0; x < cols;) {
+			cchar_t cc;
+			wchar_t wch[CCHARW_MAX + 1];
+			attr_t attrs;
+			short pair;
+			if (mvwin_wch(curscr, y, x, &cc) == ERR)
+				break;
+			if (getcchar(&cc, wch, &attrs, &pair, NULL) == ERR)
+				wch[0] = L' ', wch[1] = 0;
+			int w = wch[0] ? wcwidth(wch[0]) : 1;
+			if (w < 1)
+				w = 1;
+			for (int i = 0; wch[i] && i < CCHARW_MAX; i++) {
+				wchar_t c = tui_dump_map(wch[i], (attrs & A_ALTCHARSET) != 0);
+				char mb[MB_LEN_MAX];
+				mbstate_t st;
+				memset(&st, 0, sizeof(st));
+				size_t n = wcrtomb(mb, c, &st);
+				if (n == (size_t)-1) {
+					mb[0] = '?';
+					n = 1;
+				}
+				memcpy(line + pos, mb, n);
+				pos += n;
+				if (i > 0 || c != L' ')
+					keep = pos;
+			}
+			if (!wch[0])
+				line[pos++] = ' ';
+			if (wch[0] && wch[0] != L' ')
+				keep = pos;
+			x += w;
+		}
+		fwrite(line, 1, keep, f);
+		fputc('\n', f);
+	}
+	free(line);
+	if (fclose(f) != 0)
+		return -1;
+	return 0;
+}
