@@ -1,0 +1,65 @@
+/*
+ * archive/srcarc.h: reading an archive the server sent (a ZIP from a V0 runtime's zip-directory,
+ * or a tar.gz from a V1 agent-server), entry by entry, so its files can be re-packed into our
+ * ZIP as a stream.
+ *
+ * Owns: a libarchive reader over a caller-owned fd (usually a spool file). Invariants: the input
+ * is sniffed before libarchive sees it, so an HTML error page or a JSON body gives a clear
+ * message rather than "unrecognized archive format"; a ZIP is read through its central
+ * directory (the seekable reader), which is authoritative over local headers; reads use
+ * pread() at our own offset, so the fd's file position does not matter; one entry at a time.
+ */
+#ifndef OHBROWSE_ARCHIVE_SRCARC_H
+#define OHBROWSE_ARCHIVE_SRCARC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct srcarc;
+
+enum srcarc_format { SRCARC_ZIP, SRCARC_TAR_GZ, SRCARC_TAR };
+
+struct srcarc_entry {
+	/* The name as stored (UTF-8 when the archive says so, else raw bytes; may be invalid
+	 * UTF-8 or hostile: pass it through names_sanitize()). Owned by the reader, valid until
+	 * the next srcarc_next() or srcarc_close(). */
+	const char *path;
+	size_t path_len;
+	bool is_file;		/* a regular file; other entries carry no data */
+	const char *kind;	/* "file", "directory", "symlink", "hardlink", "other" */
+	int64_t size;		/* declared size, -1 when unknown */
+	int64_t mtime;		/* seconds since the epoch, -1 when unknown */
+};
+
+/*
+ * Start reading the archive in fd (a regular, seekable file; not closed by us). Returns a
+ * reader, or NULL with a message in err: empty input, something that is not a ZIP, tar.gz or
+ * tar (the message shows the first bytes, escaped), or an archive libarchive cannot open.
+ */
+struct srcarc *srcarc_open_fd(int fd, char *err, size_t errlen);
+
+/* Which format srcarc_open_fd() detected. */
+enum srcarc_format srcarc_format(const struct srcarc *a);
+
+/*
+ * Advance to the next entry, directories and links included (check e->is_file). Returns 1 with
+ * *e filled, 0 at the end, -1 on a damaged archive (see srcarc_error()). Unread data of the
+ * previous entry is skipped.
+ */
+int srcarc_next(struct srcarc *a, struct srcarc_entry *e);
+
+/*
+ * Read up to len bytes of the current entry's data. Returns the count, 0 at the end of the
+ * entry, -1 on damage (a CRC mismatch, truncation; see srcarc_error()).
+ */
+ssize_t srcarc_read(struct srcarc *a, void *buf, size_t len);
+
+/* The message for the last -1, one sentence saying what to do; owned by a. */
+const char *srcarc_error(const struct srcarc *a);
+
+/* Free the reader (the fd stays open). NULL is fine. */
+void srcarc_close(struct srcarc *a);
+
+#endif
