@@ -657,14 +657,11 @@ json_decode_start(const char *body, size_t len, bool *ok, char **message, struct
 static char *
 clean_text(const char *s, size_t n)
 {
-	while (n > 0 && (unsigned char)*s <= ' ') {
+	/* DEL counts as blank too: it becomes a space below, so it must not lead. */
+	while (n > 0 && ((unsigned char)*s <= ' ' || *s == 0x7f)) {
 		s++;
 		n--;
 	}
-	while (n > 0 && (unsigned char)s[n - 1] <= ' ')
-		n--;
-	if (n == 0)
-		return NULL;
 	if (n > ERROR_TEXT_MAX) {
 		n = ERROR_TEXT_MAX;
 		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
@@ -674,6 +671,12 @@ clean_text(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)r[i] < 0x20 || r[i] == 0x7f)
 			r[i] = ' ';
+	while (n > 0 && r[n - 1] == ' ')
+		r[--n] = '\0';
+	if (n == 0) {
+		free(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -1036,8 +1039,14 @@ cs_start_value(struct json_code_stream *s, unsigned char c)
 
 	s->next_is_code = false;
 	if (s->depth == 0 && c != '{') {
-		if (c == '<')
-			return cs_fail(s, "the server answered with a web page instead of JSON");
+		if (c == '<') {
+			/* Not a syntax error worth a position: the route is missing. */
+			snprintf(s->error, sizeof(s->error),
+				 "the server answered with a web page instead of JSON; this endpoint "
+				 "is probably missing on this server (check --server)");
+			s->state = CS_FAILED;
+			return -1;
+		}
 		return cs_fail(s, "expected a JSON object with \"code\"");
 	}
 	if (is_code && c != '"')

@@ -797,6 +797,8 @@ test_error_text_edges(void **state)
 	expect_text("\"a bare string\"", "a bare string");
 	expect_text("Internal Server Error", "Internal Server Error");
 	expect_text("  Bad Gateway\r\n", "Bad Gateway");
+	expect_text("\x7f{ x \x7f", "{ x");
+	expect_text("{\"error\":\"\\u007f\\u0001 lead and trail \\t\"}", "lead and trail");
 	expect_text("{\"error\": broken", NULL);
 	expect_text("{\"error\":\"tab\\there\\u0000nul\\u001b[31m\"}", "tab here nul [31m");
 	expect_text("<html><body>502</body></html>", NULL);
@@ -1024,6 +1026,7 @@ test_stream_malformed(void **state)
 	expect_stream_fail(S("{\"code\":\n\n  [\"x\"]}"), "(line 3, column 3, byte 12)");
 	expect_stream_fail(S("[\"code\"]"), "expected a JSON object");
 	expect_stream_fail(S("<!DOCTYPE html>"), "web page");
+	expect_stream_fail(S("\n <html>"), "answered with a web page instead of JSON; this endpoint");
 	expect_stream_fail(S("{\"code\":\"a\nb\"}"), "control character");
 	expect_stream_fail(S("{\"code\":\"\\x\"}"), "invalid escape");
 	expect_stream_fail(S("{\"code\":\"\\u12g4\"}"), "4 hex digits");
