@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "src/util.h"
@@ -139,13 +140,13 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 	unsigned char head[512];
 	char preview[4 * SRCARC_PREVIEW + 8];
 	struct srcarc *a;
+	struct stat st;
 	locale_t old;
-	off_t end;
 	ssize_t n;
 	int r;
 
-	end = lseek(fd, 0, SEEK_END);
-	if (end < 0) {
+	/* fstat, not lseek: the caller's file position stays untouched. */
+	if (fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "cannot read the downloaded archive: %s; retry", strerror(errno));
 		return NULL;
 	}
@@ -162,7 +163,7 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 	}
 	a = xcalloc(1, sizeof(*a));
 	a->fd = fd;
-	a->fsize = end;
+	a->fsize = st.st_size;
 	if (n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) {
 		a->format = SRCARC_ZIP;
 	} else if (n >= 4 && memcmp(head, "PK\x05\x06", 4) == 0) {
@@ -207,8 +208,15 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 	if (r != ARCHIVE_OK) {
 		const char *why = archive_error_string(a->a);
 
-		snprintf(err, errlen, "cannot open the %s the server sent (%s); retry the download",
-			 a->format == SRCARC_ZIP ? "ZIP" : "tar archive", why ? why : "no reason given");
+		/* For a ZIP this is nearly always a cut-off download: the seekable reader starts from
+		 * the central directory at the end, and without it libarchive only says
+		 * "Unrecognized archive format". */
+		if (a->format == SRCARC_ZIP)
+			snprintf(err, errlen, "the ZIP the server sent is incomplete or damaged (no readable "
+				 "central directory: %s); retry the download", why ? why : "no reason given");
+		else
+			snprintf(err, errlen, "the tar archive the server sent is damaged (%s); retry the download",
+				 why ? why : "no reason given");
 		srcarc_close(a);
 		return NULL;
 	}
