@@ -1,0 +1,574 @@
+/*
+ * tests/fakehands/agent.c: the V1 agent-server (one per V1 conversation).
+ *
+ * Owns: file download (query and old path forms, selectable per conversation),
+ * the tar.gz file archive, the bash API with the single listing command the
+ * client sends (output split into 1 MiB BashOutput chunks), git changes/diff
+ * with the agent's status words, and the conversation events search.
+ */
+#define _GNU_SOURCE /* memrchr */
+#include "tests/fakehands/fh.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CONTENT_CHARS 1048576
+
+static bool
+prefix_rest(const struct fh_req *r, const char *prefix, const char **rest)
+{
+	size_t pl = strlen(prefix);
+
+	if (strncmp(r->path, prefix, pl))
+		return false;
+	*rest = r->path + pl;
+	return true;
+}
+
+const char *
+agent_route(struct fh_req *r)
+{
+	const char *rest;
+	bool get = !strcmp(r->method, "GET"), post = !strcmp(r->method, "POST");
+
+	if (get && (!strcmp(r->path, "/alive") || !strcmp(r->path, "/health") || !strcmp(r->path, "/ready") ||
+		    !strcmp(r->path, "/server_info")))
+		return "alive";
+	if (get && (!strcmp(r->path, "/api/file/download") || prefix_rest(r, "/api/file/download/", &rest)))
+		return "file-download";
+	if (get && !strcmp(r->path, "/api/file/archive"))
+		return "file-archive";
+	if (post && !strcmp(r->path, "/api/bash/start_bash_command"))
+		return "bash-start";
+	if (post && !strcmp(r->path, "/api/bash/execute_bash_command"))
+		return "bash-exec";
+	if (get && !strcmp(r->path, "/api/bash/bash_events/search"))
+		return "bash-events";
+	if (get && (!strcmp(r->path, "/api/git/changes") || prefix_rest(r, "/api/git/changes/", &rest)))
+		return "git-changes";
+	if (get && (!strcmp(r->path, "/api/git/diff") || prefix_rest(r, "/api/git/diff/", &rest)))
+		return "git-diff";
+	if (get && prefix_rest(r, "/api/conversations/", &rest) && !strncmp(rest, r->srv->conv->id, 32) &&
+	    !strcmp(rest + 32, "/events/search"))
+		return "events";
+	return "unknown";
+}
+
+static void
+file_download(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *ws)
+{
+	struct fh_conv *c = r->srv->conv;
+	const char *path;
+	struct strbuf rel = { 0 };
+	const struct fh_node *nd = NULL;
+
+	if (r->path_len > strlen("/api/file/download")) {
+		if (!(c->download_api & DL_PATH)) {
+			reply_detail(rp, 404, "Not Found");
+			return;
+		}
+		path = r->path + strlen("/api/file/download/");
+	} else {
+		if (!(c->download_api & DL_QUERY)) {
+			/* an old server only has /download/{path}: "/download" alone matches nothing */
+			reply_detail(rp, 404, "Not Found");
+			return;
+		}
+		path = q_get(r, "path");
+		if (!path) {
+			reply_json(rp, 422, json_pack("{s:[{s:s,s:[s,s],s:s,s:n}]}", "detail", "type", "missing", "loc",
+						      "query", "path", "msg", "Field required", "input"));
+			return;
+		}
+	}
+	if (path[0] != '/') {
+		reply_detail(rp, 400, "Path must be absolute");
+		return;
+	}
+	if (ws_rel(ws, path, strlen(path), &rel) && rel.len)
+		nd = ws_find(ws, rel.buf, rel.len);
+	if (!nd && !(rel.len == 0 && ws_rel(ws, path, strlen(path), &rel))) {
+		reply_detail(rp, 404, "File not found");
+	} else if (!nd || nd->is_dir) {
+		reply_detail(rp, 400, "Path is not a file");
+	} else {
+		const char *slash = memrchr(nd->path, '/', nd->path_len);
+		char *cd = content_disposition(slash ? slash + 1 : nd->path);
+
+		rp->status = 200;
+		rp->ctype = "application/octet-stream";
+		rp->kind = BODY_NODE;
+		rp->node = nd;
+		rp->size = node_size(nd);
+		reply_header(rp, "Content-Disposition", cd);
+		free(cd);
+	}
+	strbuf_free(&rel);
+}
+
+static void
+file_archive(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *ws)
+{
+	const char *path = q_get(r, "path"), *fmt = q_get(r, "format"), *ex = q_get(r, "use_default_excludes");
+	struct strbuf rel = { 0 };
+	bool excludes = !(ex && (!strcasecmp(ex, "false") || !strcmp(ex, "0")));
+
+	if (!r->srv->conv->archive) {
+		reply_detail(rp, 404, "Not Found");
+		return;
+	}
+	if (fmt && strcmp(fmt, "tar.gz")) {
+		reply_detail(rp, 400, "fakehands only produces format=tar.gz");
+		return;
+	}
+	if (!path || path[0] != '/') {
+		reply_detail(rp, 400, "Path must be absolute");
+	} else if (!ws_rel(ws, path, strlen(path), &rel) ||
+		   (rel.len && !ws_find(ws, rel.buf, rel.len))) {
+		reply_detail(rp, 404, "Path not found");
+	} else if (!ws_is_dir(ws, rel.buf, rel.len)) {
+		reply_detail(rp, 400, "Path is not a directory");
+	} else {
+		const char *base = strrchr(rel.len ? rel.buf : ws->root, '/');
+		char *name = xasprintf("%s.tar.gz", base ? base + 1 : rel.len ? rel.buf : ws->root), *cd;
+
+		cd = content_disposition(name);
+		rp->status = 200;
+		rp->ctype = "application/gzip";
+		rp->kind = BODY_ARCHIVE;
+		rp->arch = arch_targz(ws, rel.buf, excludes);
+		rp->size = UINT64_MAX;
+		reply_header(rp, "Content-Disposition", cd);
+		free(cd);
+		free(name);
+	}
+	strbuf_free(&rel);
+}
+
+/* ---------- bash ---------- */
+
+static const char listing_tail[] = "' && find . -mindepth 1 -name .git -prune -o -printf '%y %s %T@ %P\\n'";
+
+/* Parse `cd -- '<DIR>' && find ...`; returns the directory or NULL for any other command. */
+static char *
+parse_listing(const char *cmd)
+{
+	struct strbuf dir = { 0 };
+	const char *p;
+	size_t tl = strlen(listing_tail);
+
+	if (strncmp(cmd, "cd -- '", 7))
+		return NULL;
+	for (p = cmd + 7; *p;) {
+		if (!strncmp(p, "'\\''", 4)) {
+			strbuf_putc(&dir, '\'');
+			p += 4;
+		} else if (*p == '\'') {
+			break;
+		} else {
+			strbuf_putc(&dir, *p++);
+		}
+	}
+	size_t rest = strlen(p);
+	while (rest > tl && (p[rest - 1] == ' ' || p[rest - 1] == '\n'))
+		rest--;
+	if (rest != tl || strncmp(p, listing_tail, tl) || !dir.buf) {
+		strbuf_free(&dir);
+		return NULL;
+	}
+	return strbuf_detach(&dir);
+}
+
+struct line {
+	char *rel;
+	char *text;
+};
+
+static int
+line_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct line *)a)->rel, ((const struct line *)b)->rel);
+}
+
+static bool
+under_git(const char *rel)
+{
+	return !strcmp(rel, ".git") || !strncmp(rel, ".git/", 5) || strstr(rel, "/.git/") ||
+	       (strlen(rel) >= 5 && !strcmp(rel + strlen(rel) - 5, "/.git"));
+}
+
+static void
+add_line(struct line **ls, size_t *n, char type, uint64_t size, int64_t mtime, const char *rel)
+{
+	*ls = xrealloc(*ls, (*n + 1) * sizeof(**ls));
+	(*ls)[*n].rel = xstrdup(rel);
+	(*ls)[*n].text = xasprintf("%c %llu %lld.0000000000 %s\n", type, (unsigned long long)size, (long long)mtime, rel);
+	(*n)++;
+}
+
+/* Run the listing: find's view of DIR, .git pruned, sorted by path. */
+static int
+run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, struct strbuf *err)
+{
+	char *d = xstrdup(dir);
+	size_t dl = strlen(d), rootl = strlen(ws->root);
+	struct line *ls = NULL;
+	size_t n = 0;
+	struct strbuf rel = { 0 };
+	const char *prefix = NULL;	/* root-relative dir being listed */
+	char *up = NULL;		/* when DIR is an ancestor of the root: root's path below DIR */
+
+	while (dl > 1 && d[dl - 1] == '/')
+		d[--dl] = '\0';
+	if (ws_rel(ws, d, dl, &rel) && ws_is_dir(ws, rel.buf, rel.len)) {
+		prefix = rel.buf;
+	} else if ((dl == 1 && d[0] == '/') || (rootl > dl && !strncmp(ws->root, d, dl) && ws->root[dl] == '/')) {
+		up = xstrdup(ws->root + (dl == 1 ? 1 : dl + 1));
+	} else {
+		strbuf_printf(err, "find: '%s': No such file or directory\n", dir);
+		free(d);
+		strbuf_free(&rel);
+		return 1;
+	}
+	if (up) {
+		/* the directories between DIR and the root, then the root itself */
+		for (char *s = up; (s = strchr(s, '/')); s++) {
+			*s = '\0';
+			add_line(&ls, &n, 'd', 4096, 1732406400, up);
+			*s = '/';
+		}
+		add_line(&ls, &n, 'd', 4096, 1732406400, up);
+	}
+	size_t pl = prefix ? strlen(prefix) : 0;
+	for (size_t i = 0; i < ws->n_nodes; i++) {
+		const struct fh_node *nd = &ws->nodes[i];
+		const char *sub = nd->path;
+		char *full;
+
+		if (prefix && pl) {
+			if (nd->path_len <= pl + 1 || memcmp(nd->path, prefix, pl) || nd->path[pl] != '/')
+				continue;
+			sub = nd->path + pl + 1;
+		}
+		if (under_git(sub))
+			continue;
+		full = up ? xasprintf("%s/%s", up, sub) : xstrdup(sub);
+		add_line(&ls, &n, nd->is_dir ? 'd' : 'f', nd->is_dir ? 4096 : node_size(nd), nd->mtime, full);
+		free(full);
+	}
+	qsort(ls, n, sizeof(*ls), line_cmp);
+	for (size_t i = 0; i < n; i++) {
+		strbuf_puts(out, ls[i].text);
+		free(ls[i].rel);
+		free(ls[i].text);
+	}
+	free(ls);
+	free(up);
+	free(d);
+	strbuf_free(&rel);
+	return 0;
+}
+
+static char *
+naive_now(struct fakehands *fh)
+{
+	/* agent-server timestamps are naive ISO with microseconds */
+	int64_t us = fh->now_s * 1000000 + (clock_now_ms() - fh->t0_ms) * 1000 + 1;
+	char *s = fmt_time_us(us), *z = strrchr(s, 'Z');
+
+	if (z)
+		*z = '\0';
+	return s;
+}
+
+static char *
+uuid_seq(struct fakehands *fh, unsigned long k)
+{
+	uint64_t a = mix64(k * 7919 + 17), b = mix64(k * 104729 + 3);
+
+	return xasprintf("%08x-%04x-4%03x-%04x-%012llx", (unsigned)(a >> 32), (unsigned)(a >> 16) & 0xffff,
+			 (unsigned)a & 0xfff, (unsigned)(0x8000 | ((b >> 48) & 0x3fff)),
+			 (unsigned long long)(b & 0xffffffffffffULL));
+}
+
+/* Execute a command and store it; returns its index. Lock held. */
+static size_t
+bash_run(struct fh_srv *s, const char *command, const char *cwd)
+{
+	struct fakehands *fh = s->fh;
+	const struct fh_workspace *ws = s->conv->ws ? s->conv->ws : &fh_empty_ws;
+	struct strbuf out = { 0 }, err = { 0 };
+	struct bash_cmd *b;
+	char *dir = parse_listing(command);
+	int code;
+
+	if (dir) {
+		code = run_listing(ws, dir, &out, &err);
+	} else {
+		strbuf_puts(&err, "fakehands: unsupported command");
+		code = 127;
+	}
+	free(dir);
+	s->cmds = xrealloc(s->cmds, (s->n_cmds + 1) * sizeof(*s->cmds));
+	b = &s->cmds[s->n_cmds];
+	memset(b, 0, sizeof(*b));
+	b->id = uuid_seq(fh, ++fh->seq);
+	b->command = xstrdup(command);
+	b->cwd = xstrdup(cwd);
+	b->timestamp = naive_now(fh);
+	/* the server decodes process output with errors="replace" */
+	json_t *so = jstr(out.buf ? out.buf : "", out.len);
+	b->stdout_len = json_string_length(so);
+	b->stdout_text = xstrndup(json_string_value(so), b->stdout_len);
+	json_decref(so);
+	b->stderr_text = err.len ? strbuf_detach(&err) : NULL;
+	b->exit_code = code;
+	strbuf_free(&out);
+	strbuf_free(&err);
+	return s->n_cmds++;
+}
+
+/* Byte offsets of the 1 MiB-character chunks (code points, as Python slices str). */
+static size_t
+chunk_bounds(const struct bash_cmd *b, size_t **starts)
+{
+	size_t n = 0, chars = 0;
+
+	*starts = xmalloc(sizeof(size_t) * (b->stdout_len / MAX_CONTENT_CHARS + 2));
+	(*starts)[n++] = 0;
+	for (size_t i = 0; i < b->stdout_len; i++) {
+		if (((unsigned char)b->stdout_text[i] & 0xc0) == 0x80)
+			continue;
+		if (chars && chars % MAX_CONTENT_CHARS == 0)
+			(*starts)[n++] = i;
+		chars++;
+	}
+	(*starts)[n] = b->stdout_len;
+	return n;
+}
+
+static json_t *
+bash_output(const struct bash_cmd *b, size_t order, size_t nchunks, const size_t *starts, const char *ts)
+{
+	bool last = order + 1 == nchunks;
+	char id[48];
+
+	snprintf(id, sizeof(id), "%.28s%08zx", b->id, order);
+	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:o,s:o,s:o}", "kind", "BashOutput", "id", id, "timestamp", ts,
+			 "command_id", b->id, "order", (int)order, "exit_code",
+			 last ? json_integer(b->exit_code) : json_null(), "stdout",
+			 jstr(b->stdout_text + starts[order], starts[order + 1] - starts[order]), "stderr",
+			 last ? jstr0(b->stderr_text) : json_null());
+}
+
+static json_t *
+bash_command_json(const struct bash_cmd *b, json_t *timeout)
+{
+	return json_pack("{s:s,s:s,s:o,s:O,s:s,s:s}", "id", b->id, "command", b->command, "cwd", jstr0(b->cwd),
+			 "timeout", timeout, "kind", "BashCommand", "timestamp", b->timestamp);
+}
+
+static void
+bash_start(struct fh_req *r, struct fh_reply *rp, bool execute)
+{
+	struct fh_srv *s = r->srv;
+	struct fakehands *fh = s->fh;
+	json_t *body = json_loadb(r->body.buf ? r->body.buf : "", r->body.len, 0, NULL), *cmd, *timeout;
+	const char *cwd;
+	size_t idx;
+
+	cmd = json_object_get(body, "command");
+	if (!json_is_string(cmd)) {
+		json_decref(body);
+		reply_json(rp, 422, json_pack("{s:[{s:s,s:[s,s],s:s}]}", "detail", "type", "missing", "loc", "body",
+					      "command", "msg", "Field required"));
+		return;
+	}
+	cwd = json_string_value(json_object_get(body, "cwd"));
+	timeout = json_object_get(body, "timeout");
+	if (!timeout)
+		timeout = json_integer(300);
+	else
+		json_incref(timeout);
+	pthread_mutex_lock(&fh->lock);
+	idx = bash_run(s, json_string_value(cmd), cwd);
+	const struct bash_cmd *b = &s->cmds[idx];
+	if (execute) {
+		size_t *starts, n = chunk_bounds(b, &starts);
+
+		/* execute_bash_command answers with one BashOutput: the last chunk */
+		reply_json(rp, 200, bash_output(b, n - 1, n, starts, b->timestamp));
+		free(starts);
+	} else {
+		reply_json(rp, 200, bash_command_json(b, timeout));
+	}
+	pthread_mutex_unlock(&fh->lock);
+	json_decref(timeout);
+	json_decref(body);
+}
+
+static void
+bash_events(struct fh_req *r, struct fh_reply *rp)
+{
+	struct fh_srv *s = r->srv;
+	struct fakehands *fh = s->fh;
+	const char *cid = q_get(r, "command_id__eq"), *kind = q_get(r, "kind__eq"), *lim = q_get(r, "limit");
+	const char *page = q_get(r, "page_id"), *order = q_get(r, "sort_order");
+	long long limit = lim ? atoll(lim) : 100, off = page && *page ? atoll(page) : 0, k = 0;
+	bool desc = order && !strcmp(order, "TIMESTAMP_DESC"), more = false;
+	json_t *all = json_array(), *items = json_array();
+
+	if (limit < 1 || limit > 100) {
+		json_decref(all);
+		json_decref(items);
+		reply_json(rp, 422, json_pack("{s:[{s:s,s:[s,s],s:s}]}", "detail", "type", "less_than_equal", "loc",
+					      "query", "limit", "msg", "Input should be less than or equal to 100"));
+		return;
+	}
+	pthread_mutex_lock(&fh->lock);
+	for (size_t i = 0; i < s->n_cmds; i++) {
+		const struct bash_cmd *b = &s->cmds[i];
+
+		if (cid && strcmp(cid, b->id))
+			continue;
+		if (!kind || !strcmp(kind, "BashCommand"))
+			json_array_append_new(all, bash_command_json(b, json_integer(300)));
+		if (!kind || !strcmp(kind, "BashOutput")) {
+			size_t *starts, n = chunk_bounds(b, &starts);
+
+			for (size_t o = 0; o < n; o++)
+				json_array_append_new(all, bash_output(b, o, n, starts, b->timestamp));
+			free(starts);
+		}
+	}
+	pthread_mutex_unlock(&fh->lock);
+	size_t total = json_array_size(all);
+	for (size_t i = 0; i < total; i++) {
+		json_t *e = json_array_get(all, desc ? total - 1 - i : i);
+
+		if (k++ < off)
+			continue;
+		if ((long long)json_array_size(items) >= limit) {
+			more = true;
+			break;
+		}
+		json_array_append(items, e);
+	}
+	json_decref(all);
+	json_t *next = json_null();
+	if (more) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "%lld", off + limit);
+		next = json_string(buf);
+	}
+	reply_json(rp, 200, json_pack("{s:o,s:o}", "items", items, "next_page_id", next));
+}
+
+/* ---------- git ---------- */
+
+static const char *
+git_word(char c)
+{
+	switch (c) {
+	case 'A': return "ADDED";
+	case 'D': return "DELETED";
+	case 'R': return "MOVED";
+	default: return "UPDATED";
+	}
+}
+
+static int
+change_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fh_change *)a)->path, ((const struct fh_change *)b)->path);
+}
+
+static void
+git_changes(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *ws)
+{
+	const char *p = q_get(r, "path");
+	struct strbuf rel = { 0 };
+	json_t *arr = json_array();
+	struct fh_change *sorted;
+
+	if (!p && r->path_len > strlen("/api/git/changes"))
+		p = r->path + strlen("/api/git/changes/");
+	/* new servers answer [] outside a repository */
+	if (!ws->git || !ws_rel(ws, p ? p : "", p ? strlen(p) : 0, &rel)) {
+		strbuf_free(&rel);
+		reply_json(rp, 200, arr);
+		return;
+	}
+	sorted = xmalloc((ws->n_changes + 1) * sizeof(*sorted));
+	memcpy(sorted, ws->changes, ws->n_changes * sizeof(*sorted));
+	qsort(sorted, ws->n_changes, sizeof(*sorted), change_cmp);
+	for (size_t i = 0; i < ws->n_changes; i++) {
+		const char *cp = sorted[i].path;
+
+		if (rel.len) {
+			if (strncmp(cp, rel.buf, rel.len) || cp[rel.len] != '/')
+				continue;
+			cp += rel.len + 1;
+		}
+		json_array_append_new(arr, json_pack("{s:s,s:o}", "status", git_word(sorted[i].status[0]), "path",
+						     jstr0(cp)));
+	}
+	free(sorted);
+	strbuf_free(&rel);
+	reply_json(rp, 200, arr);
+}
+
+void
+agent_handle(struct fh_req *r, struct fh_reply *rp)
+{
+	struct fakehands *fh = r->srv->fh;
+	struct fh_conv *c = r->srv->conv;
+	const struct fh_workspace *ws = c->ws ? c->ws : &fh_empty_ws;
+	const char *key = req_header(r, "X-Session-API-Key"), *rt = r->route;
+	enum fh_status st;
+
+	pthread_mutex_lock(&fh->lock);
+	st = conv_status(fh, c);
+	pthread_mutex_unlock(&fh->lock);
+	if (st != ST_RUNNING) {
+		/* a paused sandbox has no agent-server: the runtime ingress answers */
+		reply_text(rp, 503, "text/html", "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n"
+			   "<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n");
+		return;
+	}
+	if (!strcmp(rt, "alive")) {
+		reply_json(rp, 200, json_pack("{s:s}", "status", "ok"));
+		return;
+	}
+	if (!key || strcmp(key, c->session_key)) {
+		reply_detail(rp, 401, "Unauthorized");
+		return;
+	}
+	if (!strcmp(rt, "file-download")) {
+		file_download(r, rp, ws);
+	} else if (!strcmp(rt, "file-archive")) {
+		file_archive(r, rp, ws);
+	} else if (!strcmp(rt, "bash-start")) {
+		bash_start(r, rp, false);
+	} else if (!strcmp(rt, "bash-exec")) {
+		bash_start(r, rp, true);
+	} else if (!strcmp(rt, "bash-events")) {
+		bash_events(r, rp);
+	} else if (!strcmp(rt, "git-changes")) {
+		git_changes(r, rp, ws);
+	} else if (!strcmp(rt, "git-diff")) {
+		const char *p = q_get(r, "path");
+		struct strbuf rel = { 0 };
+
+		if (!p && r->path_len > strlen("/api/git/diff"))
+			p = r->path + strlen("/api/git/diff/");
+		ws_rel(ws, p ? p : "", p ? strlen(p) : 0, &rel);
+		reply_json(rp, 200, ws_diff(ws, rel.buf));
+		strbuf_free(&rel);
+	} else if (!strcmp(rt, "events")) {
+		events_search(r, rp, c);
+	} else {
+		reply_detail(rp, 404, "Not Found");
+	}
+}
