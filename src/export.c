@@ -1,0 +1,1343 @@
+/*
+ * src/export.c: the export job (see export.h for the contract).
+ *
+ * Shape of a job:
+ *   listing  -> a sorted array of files, each with a unique entry name;
+ *   fetching -> up to max_parallel api_fetch_file() ops, each into its own
+ *               anonymous spool, started in path order inside a bounded window
+ *               after the write head (so open spools stay bounded too);
+ *   writing  -> export_pump() appends the file at the write head to the ZIP in
+ *               slices, hashing as it goes; the head waits for a file that is
+ *               still downloading, which keeps the entry order deterministic.
+ * Two other sources feed the same pipeline through a "stage" step that copies
+ * an entry out of a server archive into the file's spool, also in slices:
+ *   - EXPORT_ALL with prefer_server_archive: the whole archive is downloaded
+ *     to a spool and its entries become files as they are read (archive
+ *     order); damage part way falls back to a walk for the files not yet
+ *     written;
+ *   - V0 binary files that select-file refuses: the zip-directory archive is
+ *     fetched once and only the needed entries are staged from it.
+ * Staging before writing means a damaged source never leaves half an entry in
+ * our ZIP. Nothing here blocks: work happens in API completions and in pump.
+ */
+#include "src/export.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive/names.h"
+#include "archive/spool.h"
+#include "archive/srcarc.h"
+#include "archive/zipout.h"
+#include "ohbrowse_config.h"
+#include "src/jsonw.h"
+#include "src/sha256.h"
+#include "src/util.h"
+
+#define EX_META_NAME "conversation_metadata.json"
+#define EX_BUF_SIZE (64 * 1024)
+#define EX_DEFAULT_BUDGET (256 * 1024)
+#define EX_RATE_WINDOW_MS 2000	/* time constant of the smoothed rate */
+#define EX_RATE_SAMPLE_MS 200
+
+/* Per-file private state; pub is what the accessors hand out. */
+struct ex_file {
+	struct export_file pub;
+	struct export_job *job;
+	int fd;			/* spool, -1 when none */
+	struct api_op *op;	/* running api_fetch_file, or NULL */
+	int64_t mtime;		/* -1 unknown: the export time is used */
+	bool bin;		/* V0 binary: waiting to be staged from zip-directory */
+	bool staging;		/* data is being copied into fd from a server archive */
+};
+
+enum ex_bin_state { BIN_NONE = 0, BIN_FETCHING, BIN_READY, BIN_FAILED };
+
+struct export_job {
+	struct api_client *c;
+	struct api_conversation conv;
+	enum export_mode mode;
+	char **sel;		/* EXPORT_SELECTED paths, normalised */
+	size_t n_sel;
+	bool prefer_archive;
+	int max_parallel;
+	size_t window;		/* files past the write head that may hold a spool */
+
+	enum export_phase phase;
+	char *planned_path;
+	char *final_path;	/* after a successful close */
+	int64_t archive_size;
+	char *message;
+	int64_t export_time;	/* wall seconds at start */
+	char exported_at[32];
+
+	struct zipout *z;
+	struct names_set *names;
+	struct ex_file **files;
+	size_t n_files, cap_files;
+	bool listed;		/* the file list is complete */
+	struct api_op *list_op;
+	size_t active;		/* running fetch ops */
+	size_t head;		/* write head: index of the next file to write */
+
+	/* the entry being written */
+	struct ex_file *wf;
+	int64_t woff;
+	struct sha256 wsha;
+	unsigned char *buf;
+
+	/* EXPORT_ALL from one server archive ("repack") */
+	struct api_op *arc_op;
+	int arc_fd;
+	int64_t arc_done, arc_total;
+	bool arc_downloading;
+	struct srcarc *rp;
+	bool rp_strip_root;	/* tar.gz: drop the leading "<root>/" component */
+	struct ex_file *rp_cur;	/* entry being staged */
+
+	/* V0 binary files, staged from one zip-directory download */
+	enum ex_bin_state bin_state;
+	struct api_op *bin_op;
+	int bin_fd;
+	char *bin_error;
+	struct srcarc *bin_src;
+	bool bin_from_start;	/* the current search began at the first entry */
+	struct ex_file *bin_cur;
+
+	/* progress */
+	int64_t rx;		/* bytes received, monotonic, for the rate */
+	int64_t rate_ms, rate_rx;
+	double rate;
+	bool rate_primed;
+};
+
+static void ex_kick(struct export_job *j);
+static void ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err);
+
+/* ------------------------------------------------------------ helpers */
+
+static bool
+ex_done_phase(const struct export_job *j)
+{
+	return j->phase == EXPORT_DONE || j->phase == EXPORT_FAILED || j->phase == EXPORT_CANCELLED;
+}
+
+static void
+ex_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void
+ex_rate_tick(struct export_job *j)
+{
+	int64_t now = clock_now_ms();
+	int64_t dt = now - j->rate_ms;
+
+	if (dt < EX_RATE_SAMPLE_MS)
+		return;
+	/* An exponential moving average with a ~2 s time constant: alpha = dt / (dt + T)
+	 * approximates 1 - e^(-dt/T) without libm and stays stable for long gaps. */
+	double inst = (double)(j->rx - j->rate_rx) * 1000.0 / (double)dt;
+	double alpha = (double)dt / (double)(dt + EX_RATE_WINDOW_MS);
+
+	/* the first sample seeds the average so the display does not ramp up from 0 */
+	j->rate = j->rate_primed ? j->rate + alpha * (inst - j->rate) : inst;
+	j->rate_primed = true;
+	j->rate_ms = now;
+	j->rate_rx = j->rx;
+}
+
+/* Workspace-relative form of a path the server or the user gave. */
+static char *
+ex_rel_path(const struct export_job *j, const char *p)
+{
+	const char *root = api_client_workspace_root(j->c);
+	size_t rl = root ? strlen(root) : 0;
+
+	if (rl > 1 && !strncmp(p, root, rl) && (p[rl] == '/' || p[rl] == '\0'))
+		p += rl;
+	for (;;) {
+		if (p[0] == '/')
+			p++;
+		else if (p[0] == '.' && p[1] == '/')
+			p += 2;
+		else
+			break;
+	}
+	size_t n = strlen(p);
+	while (n && p[n - 1] == '/')
+		n--;
+	return xstrndup(p, n);
+}
+
+static struct ex_file *
+ex_add_file(struct export_job *j, const char *path, int64_t size, int64_t mtime)
+{
+	struct ex_file *f = xcalloc(1, sizeof(*f));
+
+	f->pub.path = xstrdup(path);
+	f->pub.size = size;
+	f->pub.state = EXPORT_FILE_QUEUED;
+	f->job = j;
+	f->fd = -1;
+	f->mtime = mtime;
+	if (j->n_files == j->cap_files) {
+		j->cap_files = j->cap_files ? j->cap_files * 2 : 64;
+		j->files = xrealloc(j->files, j->cap_files * sizeof(*j->files));
+	}
+	j->files[j->n_files++] = f;
+	return f;
+}
+
+/* Give f its ZIP entry name: sanitised, unique, never the metadata's name. */
+static void
+ex_name(struct export_job *j, struct ex_file *f)
+{
+	char *s = names_sanitize(f->pub.path, strlen(f->pub.path));
+
+	f->pub.entry = xstrdup(names_set_unique(j->names, s ? s : "unnamed"));
+	free(s);
+}
+
+static void
+ex_set_error(struct ex_file *f, enum export_file_state st, const char *why)
+{
+	free(f->pub.error);
+	f->pub.error = xstrdup(why);
+	f->pub.state = st;
+	f->pub.finished_ms = clock_now_ms();
+}
+
+/* Stop whatever f has running and drop its spool. */
+static void
+ex_file_stop(struct export_job *j, struct ex_file *f)
+{
+	if (f->op) {
+		api_op_cancel(f->op);
+		f->op = NULL;
+		j->active--;
+	}
+	if (j->rp_cur == f)
+		j->rp_cur = NULL;
+	if (j->bin_cur == f)
+		j->bin_cur = NULL;
+	f->bin = false;
+	f->staging = false;
+	ex_close_fd(&f->fd);
+}
+
+static void
+ex_file_fail(struct export_job *j, struct ex_file *f, const char *why)
+{
+	ex_file_stop(j, f);
+	ex_set_error(f, EXPORT_FILE_FAILED, why);
+}
+
+/* Stop everything and drop the archive: the job ends in phase with message. */
+static void
+ex_abort(struct export_job *j, enum export_phase phase, const char *msg)
+{
+	if (ex_done_phase(j))
+		return;
+	api_op_cancel(j->list_op);
+	j->list_op = NULL;
+	api_op_cancel(j->arc_op);
+	j->arc_op = NULL;
+	api_op_cancel(j->bin_op);
+	j->bin_op = NULL;
+	for (size_t i = 0; i < j->n_files; i++) {
+		struct ex_file *f = j->files[i];
+		bool live = f->pub.state == EXPORT_FILE_QUEUED || f->pub.state == EXPORT_FILE_ACTIVE ||
+			    f->pub.state == EXPORT_FILE_SPOOLED;
+
+		ex_file_stop(j, f);
+		if (live)
+			ex_set_error(f, phase == EXPORT_CANCELLED ? EXPORT_FILE_CANCELLED : EXPORT_FILE_FAILED,
+				     msg);
+	}
+	srcarc_close(j->rp);
+	j->rp = NULL;
+	srcarc_close(j->bin_src);
+	j->bin_src = NULL;
+	ex_close_fd(&j->arc_fd);
+	ex_close_fd(&j->bin_fd);
+	zipout_abort(j->z);	/* removes the .part */
+	j->z = NULL;
+	j->wf = NULL;
+	free(j->message);
+	j->message = xstrdup(msg);
+	j->phase = phase;
+}
+
+/* ------------------------------------------------------------ downloads */
+
+static void
+ex_fetch_progress(void *ud, int64_t done, int64_t total)
+{
+	struct ex_file *f = ud;
+	struct export_job *j = f->job;
+
+	if (done > f->pub.done)
+		j->rx += done - f->pub.done;
+	f->pub.done = done;
+	if (total >= 0)
+		f->pub.size = total;
+	ex_rate_tick(j);
+}
+
+static void
+ex_bin_fail_waiting(struct export_job *j)
+{
+	char *why = xasprintf("binary file: the server archive it must come from failed: %s",
+			      j->bin_error ? j->bin_error : "unknown error");
+
+	for (size_t i = 0; i < j->n_files; i++)
+		if (j->files[i]->bin && j->files[i]->pub.state == EXPORT_FILE_ACTIVE)
+			ex_file_fail(j, j->files[i], why);
+	free(why);
+}
+
+static void
+ex_bin_done(void *ud, const struct api_xfer_result *r, const struct api_error *err)
+{
+	struct export_job *j = ud;
+	char msg[512];
+
+	j->bin_op = NULL;
+	if (err) {
+		free(j->bin_error);
+		j->bin_error = xstrdup(err->message);
+		j->bin_state = BIN_FAILED;
+		ex_close_fd(&j->bin_fd);
+		ex_bin_fail_waiting(j);
+		return;
+	}
+	j->bin_src = srcarc_open_fd(j->bin_fd, msg, sizeof(msg));
+	if (!j->bin_src) {
+		free(j->bin_error);
+		j->bin_error = xstrdup(msg);
+		j->bin_state = BIN_FAILED;
+		ex_close_fd(&j->bin_fd);
+		ex_bin_fail_waiting(j);
+		return;
+	}
+	j->bin_from_start = true;
+	j->bin_state = BIN_READY;
+}
+
+static void
+ex_bin_progress(void *ud, int64_t done, int64_t total)
+{
+	(void)ud;
+	(void)done;
+	(void)total;
+}
+
+/* A V0 binary file: take it from zip-directory, which is fetched once for all of them. */
+static void
+ex_bin_wait(struct export_job *j, struct ex_file *f)
+{
+	char msg[256];
+
+	f->bin = true;
+	f->pub.state = EXPORT_FILE_ACTIVE;
+	f->pub.size = -1;	/* select-file does not say; the archive will */
+	if (spool_rewind_truncate(f->fd) != 0) {
+		ex_file_fail(j, f, "cannot reuse the temporary file for this download");
+		return;
+	}
+	if (j->bin_state == BIN_FAILED) {
+		ex_bin_fail_waiting(j);
+		return;
+	}
+	if (j->bin_state != BIN_NONE)
+		return;
+	j->bin_fd = spool_open(msg, sizeof(msg));
+	if (j->bin_fd < 0) {
+		j->bin_state = BIN_FAILED;
+		j->bin_error = xstrdup(msg);
+		ex_bin_fail_waiting(j);
+		return;
+	}
+	j->bin_state = BIN_FETCHING;
+	j->bin_op = api_fetch_archive(j->c, &j->conv, j->bin_fd, ex_bin_progress, ex_bin_done, j);
+}
+
+static void
+ex_fetch_done(void *ud, const struct api_xfer_result *r, const struct api_error *err)
+{
+	struct ex_file *f = ud;
+	struct export_job *j = f->job;
+
+	f->op = NULL;
+	j->active--;
+	if (err) {
+		if (r && r->binary)
+			ex_bin_wait(j, f);
+		else
+			ex_file_fail(j, f, err->message);
+	} else {
+		if (r->bytes > f->pub.done)
+			j->rx += r->bytes - f->pub.done;
+		f->pub.size = r->bytes;
+		f->pub.done = r->bytes;
+		f->pub.state = EXPORT_FILE_SPOOLED;
+	}
+	ex_rate_tick(j);
+	ex_kick(j);
+}
+
+static void
+ex_start_fetch(struct export_job *j, struct ex_file *f)
+{
+	char msg[256];
+
+	f->fd = spool_open(msg, sizeof(msg));
+	if (f->fd < 0) {
+		ex_set_error(f, EXPORT_FILE_FAILED, msg);
+		return;
+	}
+	f->pub.state = EXPORT_FILE_ACTIVE;
+	f->pub.started_ms = clock_now_ms();
+	f->pub.done = 0;
+	j->active++;
+	f->op = api_fetch_file(j->c, &j->conv, f->pub.path, f->fd, ex_fetch_progress, ex_fetch_done, f);
+}
+
+/* Start queued files in path order, inside the window after the write head. */
+static void
+ex_kick(struct export_job *j)
+{
+	if (j->phase != EXPORT_RUNNING)
+		return;
+	size_t end = j->head + j->window < j->n_files ? j->head + j->window : j->n_files;
+
+	for (size_t i = j->head; i < end && j->active < (size_t)j->max_parallel; i++)
+		if (j->files[i]->pub.state == EXPORT_FILE_QUEUED)
+			ex_start_fetch(j, j->files[i]);
+}
+
+/* ------------------------------------------------------------ listing */
+
+static int
+ex_cmp_file(const void *a, const void *b)
+{
+	const struct ex_file *x = *(struct ex_file *const *)a, *y = *(struct ex_file *const *)b;
+
+	return strcmp(x->pub.path, y->pub.path);
+}
+
+static int
+ex_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Sort files[from..] by path, drop duplicates and paths already present before from
+ * (a fallback after a partial archive), then name them in that order.
+ */
+static void
+ex_finish_batch(struct export_job *j, size_t from)
+{
+	size_t n_old = from, k = from;
+	char **old = NULL;
+
+	qsort(j->files + from, j->n_files - from, sizeof(*j->files), ex_cmp_file);
+	if (n_old) {
+		old = xmalloc(n_old * sizeof(*old));
+		for (size_t i = 0; i < n_old; i++)
+			old[i] = j->files[i]->pub.path;
+		qsort(old, n_old, sizeof(*old), ex_cmp_str);
+	}
+	for (size_t i = from; i < j->n_files; i++) {
+		struct ex_file *f = j->files[i];
+		bool dup = k > from && !strcmp(j->files[k - 1]->pub.path, f->pub.path);
+
+		if (!dup && old && bsearch(&f->pub.path, old, n_old, sizeof(*old), ex_cmp_str))
+			dup = true;
+		if (dup) {
+			free(f->pub.path);
+			free(f);
+			continue;
+		}
+		j->files[k++] = f;
+	}
+	j->n_files = k;
+	free(old);
+	for (size_t i = from; i < j->n_files; i++)
+		if (j->files[i]->pub.state != EXPORT_FILE_DELETED)
+			ex_name(j, j->files[i]);
+}
+
+static void
+ex_list_failed(struct export_job *j, const struct api_error *err)
+{
+	char *m = xasprintf("cannot list the workspace: %s", err->message);
+
+	ex_abort(j, EXPORT_FAILED, m);
+	free(m);
+}
+
+/* EXPORT_SELECTED: each selected path is a file, or a directory whose files are taken. */
+static void
+ex_select(struct export_job *j, const struct api_file_list *l)
+{
+	for (size_t s = 0; s < j->n_sel; s++) {
+		const char *p = j->sel[s];
+		size_t pl = strlen(p);
+		bool found = false;
+
+		for (size_t i = 0; i < l->count; i++) {
+			const struct api_file *af = &l->items[i];
+
+			if (af->type != API_FILE)
+				continue;
+			if (pl == 0 || !strcmp(af->path, p) ||
+			    (!strncmp(af->path, p, pl) && af->path[pl] == '/')) {
+				ex_add_file(j, af->path, af->size, af->mtime);
+				found = true;
+			}
+		}
+		/* A path the walk did not show (pruned .git, a bound) is still tried: the
+		 * download says whether it exists. A directory that showed up empty adds nothing. */
+		bool is_dir = false;
+		for (size_t i = 0; !found && i < l->count; i++)
+			if (l->items[i].type == API_DIR && !strcmp(l->items[i].path, p))
+				is_dir = true;
+		if (!found && !is_dir && pl)
+			ex_add_file(j, p, -1, -1);
+	}
+}
+
+static void
+ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err)
+{
+	struct export_job *j = ud;
+	size_t from = j->n_files;
+
+	j->list_op = NULL;
+	if (err) {
+		ex_list_failed(j, err);
+		return;
+	}
+	if (j->mode == EXPORT_SELECTED) {
+		ex_select(j, files);
+	} else {
+		for (size_t i = 0; i < files->count; i++) {
+			const struct api_file *af = &files->items[i];
+
+			if (af->type != API_FILE)
+				continue;
+			struct ex_file *f = ex_add_file(j, af->path, af->size, af->mtime);
+			if (j->mode == EXPORT_CHANGED && af->change == API_CHANGE_DELETED) {
+				f->pub.state = EXPORT_FILE_DELETED;
+				f->pub.size = 0;
+			}
+		}
+	}
+	ex_finish_batch(j, from);
+	j->listed = true;
+	j->phase = EXPORT_RUNNING;
+	ex_kick(j);
+}
+
+static void
+ex_start_walk(struct export_job *j)
+{
+	if (j->mode == EXPORT_CHANGED)
+		j->list_op = api_changes(j->c, &j->conv, ex_walk_done, j);
+	else
+		j->list_op = api_walk(j->c, &j->conv, ex_walk_done, j);
+}
+
+/* ------------------------------------------------------------ server archive (repack) */
+
+static void
+ex_arc_progress(void *ud, int64_t done, int64_t total)
+{
+	struct export_job *j = ud;
+
+	if (done > j->arc_done)
+		j->rx += done - j->arc_done;
+	j->arc_done = done;
+	j->arc_total = total;
+	ex_rate_tick(j);
+}
+
+static void
+ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *err)
+{
+	struct export_job *j = ud;
+	char msg[512];
+
+	j->arc_op = NULL;
+	j->arc_downloading = false;
+	if (!err) {
+		j->rp = srcarc_open_fd(j->arc_fd, msg, sizeof(msg));
+		if (j->rp) {
+			j->rp_strip_root = srcarc_format(j->rp) != SRCARC_ZIP;
+			return;
+		}
+	}
+	/* Unsupported, failed or unreadable: the walk and file by file get the same files. */
+	ex_close_fd(&j->arc_fd);
+	j->phase = EXPORT_LISTING;
+	ex_start_walk(j);
+}
+
+/* The archive was damaged part way: fetch the files not yet written one by one. */
+static void
+ex_repack_fallback(struct export_job *j)
+{
+	if (j->rp_cur) {
+		ex_close_fd(&j->rp_cur->fd);
+		j->rp_cur->staging = false;
+		j->rp_cur->pub.state = EXPORT_FILE_QUEUED;
+		j->rp_cur = NULL;
+	}
+	srcarc_close(j->rp);
+	j->rp = NULL;
+	ex_close_fd(&j->arc_fd);
+	/* Files already staged but not yet written keep their spool; the walk adds the rest. */
+	ex_start_walk(j);
+}
+
+/* Map an archive entry name to a workspace path; NULL for entries we leave out. */
+static char *
+ex_repack_path(struct export_job *j, const struct srcarc_entry *e)
+{
+	char *raw = xstrndup(e->path, e->path_len);
+	const char *p = raw;
+
+	while (p[0] == '/' || (p[0] == '.' && p[1] == '/'))
+		p += p[0] == '/' ? 1 : 2;
+	if (j->rp_strip_root) {
+		/* the agent-server prefixes every member with "<root name>/" */
+		const char *slash = strchr(p, '/');
+		if (slash)
+			p = slash + 1;
+		if (!strcmp(p, "archive_manifest.json"))
+			p = "";
+	}
+	char *out = p[0] ? xstrdup(p) : NULL;
+	free(raw);
+	return out;
+}
+
+/* Copy up to budget bytes of the current source entry into f's spool. Returns bytes used;
+ * f ends SPOOLED at the end of the entry, FAILED on damage or a local error. */
+static size_t
+ex_stage_step(struct export_job *j, struct ex_file *f, struct srcarc *src, size_t budget, bool *damaged)
+{
+	size_t want = budget < EX_BUF_SIZE ? budget : EX_BUF_SIZE;
+	ssize_t n = srcarc_read(src, j->buf, want);
+
+	*damaged = false;
+	if (n < 0) {
+		*damaged = true;
+		return 0;
+	}
+	if (n == 0) {
+		f->staging = false;
+		f->pub.size = f->pub.done;
+		f->pub.state = EXPORT_FILE_SPOOLED;
+		return 0;
+	}
+	for (ssize_t off = 0; off < n;) {
+		ssize_t w = write(f->fd, j->buf + off, (size_t)(n - off));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			char *m = xasprintf("cannot write a temporary file: %s", strerror(errno));
+			ex_file_fail(j, f, m);
+			free(m);
+			return (size_t)n;
+		}
+		off += w;
+	}
+	f->pub.done += n;
+	return (size_t)n;
+}
+
+/* One repack step: open the next entry, or stage a slice of the current one. */
+static size_t
+ex_repack_step(struct export_job *j, size_t budget)
+{
+	char msg[256];
+	bool damaged;
+
+	if (!j->rp_cur) {
+		struct srcarc_entry e;
+		int rc = srcarc_next(j->rp, &e);
+
+		if (rc < 0) {
+			ex_repack_fallback(j);
+			return 0;
+		}
+		if (rc == 0) {
+			srcarc_close(j->rp);
+			j->rp = NULL;
+			ex_close_fd(&j->arc_fd);
+			j->listed = true;
+			return 0;
+		}
+		char *path = e.is_file ? ex_repack_path(j, &e) : NULL;
+		if (!path)
+			return 0;
+		struct ex_file *f = ex_add_file(j, path, e.size, e.mtime);
+		free(path);
+		ex_name(j, f);
+		f->pub.started_ms = clock_now_ms();
+		f->fd = spool_open(msg, sizeof(msg));
+		if (f->fd < 0) {
+			ex_set_error(f, EXPORT_FILE_FAILED, msg);
+			return 0;
+		}
+		f->pub.state = EXPORT_FILE_ACTIVE;
+		f->staging = true;
+		j->rp_cur = f;
+	}
+	struct ex_file *f = j->rp_cur;
+	size_t used = ex_stage_step(j, f, j->rp, budget, &damaged);
+	if (damaged) {
+		ex_repack_fallback(j);
+		return used;
+	}
+	if (!f->staging || f->pub.state != EXPORT_FILE_ACTIVE)
+		j->rp_cur = NULL;
+	return used;
+}
+
+/* ------------------------------------------------------------ V0 binaries from zip-directory */
+
+static bool
+ex_entry_is(const struct srcarc_entry *e, const char *path)
+{
+	const char *p = e->path;
+	size_t n = e->path_len;
+
+	while (n && (p[0] == '/' || (n > 1 && p[0] == '.' && p[1] == '/'))) {
+		size_t skip = p[0] == '/' ? 1 : 2;
+		p += skip;
+		n -= skip;
+	}
+	return n == strlen(path) && !memcmp(p, path, n);
+}
+
+/* Position bin_src on path's entry. 1 found, 0 not in the archive, -1 damaged. */
+static int
+ex_bin_locate(struct export_job *j, const char *path)
+{
+	char msg[256];
+	struct srcarc_entry e;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int rc;
+
+		while ((rc = srcarc_next(j->bin_src, &e)) > 0)
+			if (e.is_file && ex_entry_is(&e, path))
+				return 1;
+		if (rc < 0)
+			return -1;
+		if (j->bin_from_start)
+			return 0;
+		/* not after the current position: start over once from the first entry */
+		srcarc_close(j->bin_src);
+		j->bin_src = srcarc_open_fd(j->bin_fd, msg, sizeof(msg));
+		if (!j->bin_src)
+			return -1;
+		j->bin_from_start = true;
+	}
+	return 0;
+}
+
+static size_t
+ex_bin_step(struct export_job *j, size_t budget)
+{
+	bool damaged;
+
+	if (!j->bin_cur) {
+		struct ex_file *f = NULL;
+
+		for (size_t i = j->head; i < j->n_files && !f; i++)
+			if (j->files[i]->bin && j->files[i]->pub.state == EXPORT_FILE_ACTIVE)
+				f = j->files[i];
+		if (!f)
+			return 0;
+		int rc = ex_bin_locate(j, f->pub.path);
+		j->bin_from_start = false;
+		if (rc <= 0) {
+			ex_file_fail(j, f, rc == 0 ? "binary file, and the server's workspace archive does not contain it"
+					  : j->bin_src ? srcarc_error(j->bin_src)
+					  : "the server's workspace archive cannot be read again");
+			if (rc < 0) {
+				/* a damaged archive stays damaged: fail the others too */
+				free(j->bin_error);
+				j->bin_error = xstrdup("the server's workspace archive is damaged");
+				j->bin_state = BIN_FAILED;
+				srcarc_close(j->bin_src);
+				j->bin_src = NULL;
+				ex_close_fd(&j->bin_fd);
+				ex_bin_fail_waiting(j);
+			}
+			return 0;
+		}
+		f->staging = true;
+		f->pub.done = 0;
+		j->bin_cur = f;
+	}
+	struct ex_file *f = j->bin_cur;
+	size_t used = ex_stage_step(j, f, j->bin_src, budget, &damaged);
+	if (damaged) {
+		ex_file_fail(j, f, srcarc_error(j->bin_src));
+		j->bin_cur = NULL;
+		return used;
+	}
+	if (f->pub.state != EXPORT_FILE_ACTIVE) {
+		f->bin = false;
+		j->bin_cur = NULL;
+	} else {
+		j->rx += (int64_t)used;
+	}
+	return used;
+}
+
+/* ------------------------------------------------------------ writing */
+
+static bool
+ex_settled(enum export_file_state s)
+{
+	return s == EXPORT_FILE_WRITTEN || s == EXPORT_FILE_FAILED || s == EXPORT_FILE_CANCELLED ||
+	       s == EXPORT_FILE_DELETED;
+}
+
+/* Move the head past settled files; returns the head file when it is ready to write. */
+static struct ex_file *
+ex_head_ready(struct export_job *j)
+{
+	size_t was = j->head;
+
+	while (j->head < j->n_files && ex_settled(j->files[j->head]->pub.state))
+		j->head++;
+	if (j->head != was)
+		ex_kick(j);	/* the window moved */
+	if (j->head < j->n_files && j->files[j->head]->pub.state == EXPORT_FILE_SPOOLED)
+		return j->files[j->head];
+	return NULL;
+}
+
+static void
+ex_zip_failed(struct export_job *j, const char *err)
+{
+	ex_abort(j, EXPORT_FAILED, err[0] ? err : "cannot write the archive");
+}
+
+/* Append a slice of f's spool to the ZIP; returns bytes used. */
+static size_t
+ex_write_step(struct export_job *j, struct ex_file *f, size_t budget)
+{
+	char err[512] = "";
+
+	if (j->wf != f) {
+		if (zipout_begin(j->z, f->pub.entry, f->mtime, err, sizeof(err))) {
+			ex_zip_failed(j, err);
+			return 0;
+		}
+		j->wf = f;
+		j->woff = 0;
+		sha256_init(&j->wsha);
+	}
+	size_t want = budget < EX_BUF_SIZE ? budget : EX_BUF_SIZE;
+	ssize_t n = pread(f->fd, j->buf, want, j->woff);
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n < 0) {
+		char *m = xasprintf("cannot read back a temporary file: %s", strerror(errno));
+		ex_abort(j, EXPORT_FAILED, m);
+		free(m);
+		return 0;
+	}
+	if (n == 0) {
+		uint8_t d[SHA256_DIGEST_LEN];
+
+		if (zipout_end(j->z, err, sizeof(err))) {
+			ex_zip_failed(j, err);
+			return 0;
+		}
+		sha256_final(&j->wsha, d);
+		sha256_hex(d, f->pub.sha256);
+		f->pub.size = j->woff;
+		f->pub.state = EXPORT_FILE_WRITTEN;
+		f->pub.finished_ms = clock_now_ms();
+		ex_close_fd(&f->fd);
+		j->wf = NULL;
+		ex_kick(j);	/* the window moved */
+		return 0;
+	}
+	sha256_update(&j->wsha, j->buf, (size_t)n);
+	if (zipout_write(j->z, j->buf, (size_t)n, err, sizeof(err))) {
+		ex_zip_failed(j, err);
+		return (size_t)n;
+	}
+	j->woff += n;
+	return (size_t)n;
+}
+
+static void
+ex_metadata(struct export_job *j, struct strbuf *sb)
+{
+	struct jsonw w;
+	size_t written = 0;
+
+	for (size_t i = 0; i < j->n_files; i++)
+		written += j->files[i]->pub.state == EXPORT_FILE_WRITTEN;
+	jsonw_init(&w, sb, true);
+	jsonw_obj_begin(&w);
+	jsonw_kstr(&w, "conversation_id", j->conv.id);
+	jsonw_kstr(&w, "title", j->conv.title);
+	jsonw_kstr(&w, "created_at", j->conv.created_at);
+	jsonw_kstr(&w, "last_updated_at", j->conv.updated_at);
+	jsonw_kstr(&w, "status", j->conv.status);
+	jsonw_kint(&w, "num_files", (int64_t)written);
+	jsonw_kstr(&w, "version", j->conv.version == API_V1 ? "V1" : "V0");
+	jsonw_kstr(&w, "repository", j->conv.repository);
+	jsonw_kstr(&w, "branch", j->conv.branch);
+	jsonw_kstr(&w, "mode", j->mode == EXPORT_ALL ? "all" : j->mode == EXPORT_CHANGED ? "changed" : "selected");
+	jsonw_kstr(&w, "exported_at", j->exported_at);
+	jsonw_kstr(&w, "generator", "ohbrowse " OHBROWSE_VERSION);
+	jsonw_key(&w, "files");
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < j->n_files; i++) {
+		const struct export_file *f = &j->files[i]->pub;
+
+		if (f->state != EXPORT_FILE_WRITTEN)
+			continue;
+		jsonw_obj_begin(&w);
+		jsonw_kstr(&w, "path", f->path);
+		jsonw_kstr(&w, "entry", f->entry);
+		jsonw_kint(&w, "size", f->size);
+		jsonw_kstr(&w, "sha256", f->sha256);
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
+	jsonw_key(&w, "skipped");
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < j->n_files; i++) {
+		const struct export_file *f = &j->files[i]->pub;
+
+		if (f->state != EXPORT_FILE_FAILED && f->state != EXPORT_FILE_CANCELLED)
+			continue;
+		jsonw_obj_begin(&w);
+		jsonw_kstr(&w, "path", f->path);
+		jsonw_kstr(&w, "reason", f->error ? f->error : "unknown");
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
+	jsonw_key(&w, "deleted");
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < j->n_files; i++)
+		if (j->files[i]->pub.state == EXPORT_FILE_DELETED)
+			jsonw_str(&w, j->files[i]->pub.path);
+	jsonw_arr_end(&w);
+	jsonw_obj_end(&w);
+	strbuf_putc(sb, '\n');
+}
+
+/* Everything is settled: write the metadata and close, or give up when nothing came. */
+static void
+ex_finish(struct export_job *j)
+{
+	size_t wanted = 0, written = 0;
+	const char *first_error = NULL;
+	char err[512] = "", final_path[4096];
+	struct strbuf sb = {0};
+
+	for (size_t i = 0; i < j->n_files; i++) {
+		const struct export_file *f = &j->files[i]->pub;
+
+		if (f->state == EXPORT_FILE_DELETED)
+			continue;
+		wanted++;
+		written += f->state == EXPORT_FILE_WRITTEN;
+		if (!first_error && f->error)
+			first_error = f->error;
+	}
+	if (wanted && !written) {
+		char *m = xasprintf("nothing could be downloaded: %s", first_error ? first_error : "every file failed");
+		ex_abort(j, EXPORT_FAILED, m);
+		free(m);
+		return;
+	}
+	ex_metadata(j, &sb);
+	if (zipout_begin(j->z, EX_META_NAME, j->export_time, err, sizeof(err)) ||
+	    zipout_write(j->z, sb.buf, sb.len, err, sizeof(err)) || zipout_end(j->z, err, sizeof(err))) {
+		strbuf_free(&sb);
+		ex_zip_failed(j, err);
+		return;
+	}
+	strbuf_free(&sb);
+	struct zipout *z = j->z;
+	j->z = NULL;	/* zipout_close frees it whatever happens */
+	if (zipout_close(z, final_path, sizeof(final_path), err, sizeof(err))) {
+		ex_zip_failed(j, err);	/* z is gone and its .part removed; drop the rest */
+		return;
+	}
+	struct stat st;
+	j->final_path = xstrdup(final_path);
+	j->archive_size = stat(final_path, &st) == 0 ? (int64_t)st.st_size : -1;
+	j->phase = EXPORT_DONE;
+}
+
+/* A V0 binary can be staged from the zip-directory download now. */
+static bool
+ex_bin_pending(const struct export_job *j)
+{
+	if (j->bin_state != BIN_READY)
+		return false;
+	if (j->bin_cur)
+		return true;
+	for (size_t i = j->head; i < j->n_files; i++)
+		if (j->files[i]->bin && j->files[i]->pub.state == EXPORT_FILE_ACTIVE)
+			return true;
+	return false;
+}
+
+/* Every file is settled and no listing is running: the metadata and the close remain. */
+static bool
+ex_can_finish(struct export_job *j)
+{
+	ex_head_ready(j);
+	return j->phase == EXPORT_RUNNING && j->listed && !j->list_op && !j->rp && !j->wf &&
+	       j->head == j->n_files;
+}
+
+/* True when the pump has something to do right now. */
+static bool
+ex_ready(struct export_job *j)
+{
+	if (ex_done_phase(j) || !j->z)
+		return false;
+	return j->wf || j->rp || ex_head_ready(j) || ex_bin_pending(j) || ex_can_finish(j);
+}
+
+bool
+export_pump(struct export_job *j, size_t budget)
+{
+	size_t used = 0;
+
+	if (!j || ex_done_phase(j))
+		return false;
+	if (budget == 0)
+		budget = EX_DEFAULT_BUDGET;
+	while (used < budget && !ex_done_phase(j)) {
+		struct ex_file *f = j->wf ? j->wf : ex_head_ready(j);
+		size_t before = used;
+
+		if (f)
+			used += ex_write_step(j, f, budget - used);
+		else if (j->rp)
+			used += ex_repack_step(j, budget - used);
+		else if (ex_bin_pending(j))
+			used += ex_bin_step(j, budget - used);
+		else if (ex_can_finish(j))
+			ex_finish(j);
+		else
+			break;
+		/* zero-byte steps (entry ends, skipped members) still cost something: count a
+		 * token amount so a long run of them cannot hold the loop forever */
+		if (used == before)
+			used += 512;
+	}
+	ex_rate_tick(j);
+	return ex_ready(j);
+}
+
+/* ------------------------------------------------------------ public */
+
+static char *
+ex_output_check(const char *path, struct api_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		api_error_set(err, API_ERR_USAGE, 0,
+			      "%s already exists; choose another name (ohbrowse never overwrites a file)", path);
+		return NULL;
+	}
+	return xstrdup(path);
+}
+
+struct export_job *
+export_start(struct api_client *c, const struct api_conversation *conv, const struct export_opts *opts,
+	     struct api_error *err)
+{
+	struct api_error dummy;
+	char msg[512];
+
+	if (!err)
+		err = &dummy;
+	memset(err, 0, sizeof(*err));
+	if (!c || !conv || !opts || !conv->id) {
+		api_error_set(err, API_ERR_USAGE, 0, "export needs a client, a conversation and options");
+		return NULL;
+	}
+	if (opts->mode == EXPORT_SELECTED && !opts->n_paths) {
+		api_error_set(err, API_ERR_USAGE, 0, "nothing selected to export: give at least one path");
+		return NULL;
+	}
+
+	struct export_job *j = xcalloc(1, sizeof(*j));
+	j->c = c;
+	j->arc_fd = -1;
+	j->bin_fd = -1;
+	api_conversation_copy(&j->conv, conv);
+	j->mode = opts->mode;
+	j->prefer_archive = opts->prefer_server_archive && opts->mode == EXPORT_ALL;
+	j->max_parallel = opts->max_parallel > 0 ? opts->max_parallel : 8;
+	j->window = (size_t)j->max_parallel * 8;
+	if (j->window < 32)
+		j->window = 32;
+	if (opts->mode == EXPORT_SELECTED) {
+		j->sel = xcalloc(opts->n_paths, sizeof(*j->sel));
+		for (size_t i = 0; i < opts->n_paths; i++)
+			j->sel[j->n_sel++] = ex_rel_path(j, opts->paths[i] ? opts->paths[i] : "");
+	}
+	j->export_time = clock_wall_s();
+	time_t t = (time_t)j->export_time;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(j->exported_at, sizeof(j->exported_at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	if (opts->output) {
+		j->planned_path = ex_output_check(opts->output, err);
+	} else {
+		char *base = names_archive_base(conv->title, conv->id);
+		j->planned_path = names_pick_archive_path(opts->dir ? opts->dir : ".", base,
+							  opts->mode == EXPORT_CHANGED ? "-changes" : "", msg,
+							  sizeof(msg));
+		free(base);
+		if (!j->planned_path)
+			api_error_set(err, API_ERR_LOCAL, 0, "%s", msg);
+	}
+	if (!j->planned_path) {
+		export_free(j);
+		return NULL;
+	}
+	struct zipout_opts zo = { .level = -1, .zip64_compat = false, .default_mtime = j->export_time };
+	j->z = zipout_open(j->planned_path, &zo, msg, sizeof(msg));
+	if (!j->z) {
+		api_error_set(err, API_ERR_LOCAL, 0, "%s", msg);
+		export_free(j);
+		return NULL;
+	}
+	j->names = names_set_new();
+	names_set_reserve(j->names, EX_META_NAME);
+	j->buf = xmalloc(EX_BUF_SIZE);
+	j->rate_ms = clock_now_ms();
+	j->phase = EXPORT_LISTING;
+
+	if (j->prefer_archive) {
+		j->arc_fd = spool_open(msg, sizeof(msg));
+		if (j->arc_fd >= 0) {
+			j->phase = EXPORT_RUNNING;
+			j->arc_downloading = true;
+			j->arc_total = -1;
+			j->arc_op = api_fetch_archive(c, &j->conv, j->arc_fd, ex_arc_progress, ex_arc_done, j);
+			return j;
+		}
+	}
+	ex_start_walk(j);
+	return j;
+}
+
+bool
+export_finished(const struct export_job *j)
+{
+	return !j || ex_done_phase(j);
+}
+
+void
+export_totals(const struct export_job *j, struct export_totals *out)
+{
+	bool unknown = !j->listed;
+
+	memset(out, 0, sizeof(*out));
+	out->phase = j->phase;
+	out->bytes_total = 0;
+	for (size_t i = 0; i < j->n_files; i++) {
+		const struct export_file *f = &j->files[i]->pub;
+
+		if (f->state == EXPORT_FILE_DELETED)
+			continue;
+		out->files_total++;
+		if (f->state == EXPORT_FILE_WRITTEN)
+			out->files_written++;
+		if (f->state == EXPORT_FILE_FAILED || f->state == EXPORT_FILE_CANCELLED) {
+			out->files_failed++;
+			continue;	/* no longer part of what is left to do */
+		}
+		out->bytes_done += f->done;
+		if (f->size < 0)
+			unknown = true;
+		else
+			out->bytes_total += f->size > f->done ? f->size : f->done;
+	}
+	if (j->arc_downloading) {
+		out->bytes_done = j->arc_done;
+		unknown = j->arc_total < 0;
+		out->bytes_total = j->arc_total;
+	}
+	if (unknown)
+		out->bytes_total = -1;
+	/* Between samples the average only decays: a stalled transfer shows its rate falling. */
+	double rate = j->rate;
+	int64_t idle = clock_now_ms() - j->rate_ms;
+	if (idle > EX_RATE_WINDOW_MS)
+		rate *= (double)EX_RATE_WINDOW_MS / (double)idle;
+	out->rate = ex_done_phase(j) ? 0 : rate;
+	out->eta_s = -1;
+	if (out->bytes_total >= 0 && out->rate > 1 && !ex_done_phase(j))
+		out->eta_s = (long)((double)(out->bytes_total - out->bytes_done) / out->rate + 0.5);
+	if (j->phase == EXPORT_DONE)
+		out->eta_s = 0;
+	out->archive_path = j->final_path ? j->final_path : j->planned_path;
+	out->archive_size = j->phase == EXPORT_DONE ? j->archive_size : 0;
+	out->message = j->message;
+}
+
+size_t
+export_file_count(const struct export_job *j)
+{
+	return j->n_files;
+}
+
+const struct export_file *
+export_file_at(const struct export_job *j, size_t i)
+{
+	return i < j->n_files ? &j->files[i]->pub : NULL;
+}
+
+void
+export_cancel(struct export_job *j, const char *why)
+{
+	if (!j)
+		return;
+	ex_abort(j, EXPORT_CANCELLED, why && why[0] ? why : "cancelled");
+}
+
+void
+export_cancel_file(struct export_job *j, size_t i)
+{
+	if (!j || i >= j->n_files || ex_done_phase(j))
+		return;
+	struct ex_file *f = j->files[i];
+	enum export_file_state s = f->pub.state;
+
+	/* an entry already being written is nearly done and cannot be taken back out */
+	if (j->wf == f || (s != EXPORT_FILE_QUEUED && s != EXPORT_FILE_ACTIVE && s != EXPORT_FILE_SPOOLED))
+		return;
+	ex_file_stop(j, f);
+	ex_set_error(f, EXPORT_FILE_CANCELLED, "cancelled by the user");
+	ex_kick(j);
+}
+
+/*
+ * Re-queue failed and cancelled files. Only while the archive is open: once the last file
+ * was written the pump closes the archive at once, and from then on this does nothing (the
+ * failures stay recorded in the metadata; export again to fetch them).
+ */
+void
+export_retry_failed(struct export_job *j)
+{
+	if (!j || ex_done_phase(j) || !j->z)
+		return;
+	for (size_t i = 0; i < j->n_files; i++) {
+		struct ex_file *f = j->files[i];
+
+		if (f->pub.state != EXPORT_FILE_FAILED && f->pub.state != EXPORT_FILE_CANCELLED)
+			continue;
+		free(f->pub.error);
+		f->pub.error = NULL;
+		f->pub.state = EXPORT_FILE_QUEUED;
+		f->pub.done = 0;
+		f->pub.finished_ms = 0;
+		if (i < j->head)
+			j->head = i;	/* the head waits for it; order stays by path */
+	}
+	if (j->bin_state == BIN_FAILED) {
+		/* one more try at the archive for binaries that fail again */
+		j->bin_state = BIN_NONE;
+		free(j->bin_error);
+		j->bin_error = NULL;
+	}
+	if (j->phase == EXPORT_RUNNING)
+		ex_kick(j);
+}
+
+bool
+export_partial(const struct export_job *j)
+{
+	if (!j)
+		return false;
+	for (size_t i = 0; i < j->n_files; i++)
+		if (j->files[i]->pub.state == EXPORT_FILE_FAILED || j->files[i]->pub.state == EXPORT_FILE_CANCELLED)
+			return true;
+	return false;
+}
+
+const char *
+export_part_path(const struct export_job *j)
+{
+	return j && j->z ? zipout_part_path(j->z) : NULL;
+}
+
+void
+export_free(struct export_job *j)
+{
+	if (!j)
+		return;
+	if (!ex_done_phase(j))
+		ex_abort(j, EXPORT_CANCELLED, "the export was abandoned");
+	for (size_t i = 0; i < j->n_files; i++) {
+		struct ex_file *f = j->files[i];
+
+		api_op_cancel(f->op);
+		ex_close_fd(&f->fd);
+		free(f->pub.path);
+		free(f->pub.entry);
+		free(f->pub.error);
+		free(f);
+	}
+	free(j->files);
+	for (size_t i = 0; i < j->n_sel; i++)
+		free(j->sel[i]);
+	free(j->sel);
+	api_op_cancel(j->list_op);
+	api_op_cancel(j->arc_op);
+	api_op_cancel(j->bin_op);
+	srcarc_close(j->rp);
+	srcarc_close(j->bin_src);
+	ex_close_fd(&j->arc_fd);
+	ex_close_fd(&j->bin_fd);
+	zipout_abort(j->z);
+	names_set_free(j->names);
+	api_conversation_free(&j->conv);
+	free(j->planned_path);
+	free(j->final_path);
+	free(j->message);
+	free(j->bin_error);
+	free(j->buf);
+	free(j);
+}
