@@ -63,10 +63,14 @@ arch_open(bool zip, bool dry)
 		archive_write_set_format_zip(st->a);
 		/* store: never the CPU bottleneck of a benchmark, and the size is predictable */
 		archive_write_zip_set_compression_store(st->a);
+		archive_write_set_format_option(st->a, "zip", "hdrcharset", "UTF-8");
 	} else {
 		archive_write_set_format_pax_restricted(st->a);
+		archive_write_set_format_option(st->a, "pax", "hdrcharset", "UTF-8");
 		archive_write_add_filter_gzip(st->a);
-		archive_write_set_filter_option(st->a, "gzip", "compression-level", "1");
+		/* level 0 (stored deflate blocks): still a valid gzip stream, but never the
+		 * CPU bottleneck of a benchmark */
+		archive_write_set_filter_option(st->a, "gzip", "compression-level", "0");
 	}
 	archive_write_set_bytes_in_last_block(st->a, 1);
 	if (archive_write_open(st->a, st, NULL, write_cb, NULL) != ARCHIVE_OK)
@@ -92,7 +96,13 @@ arch_step(struct arch_stream *st)
 	if (!st->header_done) {
 		struct archive_entry *ae = archive_entry_new();
 
-		archive_entry_set_pathname(ae, e->name);
+		/* names are UTF-8 bytes whatever the process locale: give libarchive the
+		 * UTF-8 form so zip sets the UTF-8 flag and pax writes a proper path;
+		 * invalid UTF-8 (hostile names) falls back to the raw bytes */
+		if (utf8_valid(e->name, strlen(e->name)))
+			archive_entry_set_pathname_utf8(ae, e->name);
+		else
+			archive_entry_set_pathname(ae, e->name);
 		archive_entry_set_filetype(ae, n->is_dir ? AE_IFDIR : AE_IFREG);
 		archive_entry_set_perm(ae, n->is_dir ? 0755 : 0644);
 		archive_entry_set_mtime(ae, n->mtime, 0);
