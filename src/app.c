@@ -1,0 +1,2088 @@
+/* src/app.c: the browser's controller and its single event loop (see app.h). */
+#include "src/app.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive/names.h"
+#include "src/export.h"
+#include "src/model.h"
+#include "src/signals.h"
+#include "src/util.h"
+#include "tui/bindings.h"
+#include "tui/colors.h"
+#include "tui/help.h"
+#include "tui/keys.h"
+#include "tui/layout.h"
+#include "tui/line.h"
+#include "tui/pane.h"
+#include "tui/progress.h"
+#include "tui/prompt.h"
+#include "tui/script.h"
+#include "tui/text.h"
+#include "tui/tui.h"
+
+#define PUMP_BUDGET (256 * 1024)
+#define PREVIEW_MAX (64 * 1024)
+#define LOADING_DELAY_MS 300
+#define MESSAGE_MS 6000
+#define FRAME_MS 100
+#define SCRIPT_TIMEOUT_MS 30000
+
+enum prompt_purpose {
+	PURPOSE_NONE = 0,
+	PURPOSE_FILTER,
+	PURPOSE_QUIT,
+	PURPOSE_CANCEL_ALL,
+	PURPOSE_DOWNLOAD,
+	PURPOSE_DOWNLOAD_NAME,
+};
+
+enum pane_id {
+	PANE_CONV = 0,
+	PANE_FILES,
+	PANE_PREVIEW,
+	PANE_DOWNLOADS,
+	PANE_COUNT,
+};
+
+struct dir_load {
+	struct app *app;
+	char *dir;
+	struct api_op *op;
+	unsigned generation;
+};
+
+struct app {
+	struct api_client *client;
+	struct http *http;
+	const struct app_options *opts;
+	struct bindings bindings;
+	struct help help;
+	struct script *script;
+	const char *dump_dir;
+	int64_t script_blocked_since;
+	bool script_settled;		/* :wait-bytes held on the previous turn too */
+	int exit_code;
+	bool quit;
+	bool dirty;
+	int64_t last_render_ms;
+
+	/* conversations */
+	struct conv_list convs;
+	struct api_lister *lister;
+	struct api_op *list_op;
+	int64_t list_started_ms;
+	char *server_filter;		/* title__contains of the current lister */
+	char *filter_before;		/* filter to restore when the prompt is cancelled */
+
+	/* one conversation's files */
+	bool files_open;
+	struct api_conversation conv;	/* copy of the opened conversation */
+	bool have_conv;
+	struct file_tree tree;
+	struct api_op *walk_op;
+	struct api_op *changes_op;
+	struct dir_load **dir_loads;
+	size_t n_dir_loads;
+
+	/* preview */
+	struct preview preview;
+	struct api_op *preview_op;
+	enum pane_id preview_source;
+
+	/* wake */
+	struct api_op *wake_op;
+	char *wake_id;
+	int64_t wake_started_ms;
+	long wake_elapsed_ms;
+	char wake_status[64];
+
+	/* export */
+	struct export_job *export;
+	bool export_visible;
+	bool export_reported;
+	bool pump_more;
+	int64_t export_last_bytes;
+	char download_name[1024];
+	bool download_marks;		/* the confirmed download uses the marks */
+
+	/* ui */
+	struct pane panes[PANE_COUNT];
+	enum pane_id focus;
+	struct prompt prompt;
+	bool sigint_asked;
+	char message[512];
+	enum role message_role;
+	int64_t message_until;
+	bool stdin_eof;
+	int stdin_spurious;
+	struct layout layout;
+};
+
+/* ---- helpers ---- */
+
+static void
+app_message(struct app *a, enum role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+app_message(struct app *a, enum role role, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->message, sizeof(a->message), fmt, ap);
+	va_end(ap);
+	a->message_role = role;
+	a->message_until = clock_now_ms() + MESSAGE_MS;
+	a->dirty = true;
+}
+
+static bool
+app_export_running(const struct app *a)
+{
+	return a->export && !export_finished(a->export);
+}
+
+static const char *
+app_status_word(const struct api_conversation *c)
+{
+	return c->status && *c->status ? c->status : "UNKNOWN";
+}
+
+static void
+app_focus(struct app *a, enum pane_id id)
+{
+	a->focus = id;
+	if (id == PANE_CONV || id == PANE_FILES)
+		a->preview_source = id;
+	a->dirty = true;
+}
+
+static struct pane *
+app_pane(struct app *a, enum pane_id id)
+{
+	return &a->panes[id];
+}
+
+static void app_preview_follow(struct app *a);
+
+/* ---- conversation list ---- */
+
+static void
+app_on_page(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct app *a = ud;
+	a->list_op = NULL;
+	a->dirty = true;
+	if (err && err->kind != API_OK) {
+		a->convs.state = MODEL_FAILED;
+		snprintf(a->convs.error, sizeof(a->convs.error), "%s", err->message);
+		app_message(a, ROLE_ERROR, "%s", err->message);
+		return;
+	}
+	conv_list_append(&a->convs, rows, n);
+	a->convs.more = more;
+	a->convs.state = more ? MODEL_IDLE : MODEL_DONE;
+	struct pane *p = app_pane(a, PANE_CONV);
+	pane_clamp(p);
+	if (a->preview_source == PANE_CONV)
+		app_preview_follow(a);
+	/* A short first page may leave the cursor near the end already. */
+	pane_check_near_end(p);
+}
+
+static void
+app_list_more(struct app *a)
+{
+	if (a->list_op || !a->lister)
+		return;
+	if (a->convs.state == MODEL_DONE || a->convs.state == MODEL_FAILED)
+		return;
+	if (a->convs.count > 0 && !a->convs.more)
+		return;
+	a->convs.state = MODEL_LOADING;
+	a->list_started_ms = clock_now_ms();
+	a->list_op = api_lister_next(a->lister, app_on_page, a);
+	a->dirty = true;
+}
+
+static void
+app_list_start(struct app *a, const char *server_filter)
+{
+	api_op_cancel(a->list_op);
+	a->list_op = NULL;
+	if (a->lister)
+		api_lister_free(a->lister);
+	conv_list_clear(&a->convs);
+	free(a->server_filter);
+	a->server_filter = server_filter && *server_filter ? xstrdup(server_filter) : NULL;
+	struct api_lister_opts lo = { .limit = 0, .title_contains = a->server_filter };
+	a->lister = api_lister_new(a->client, &lo);
+	a->panes[PANE_CONV].cursor = a->panes[PANE_CONV].top = 0;
+	app_list_more(a);
+}
+
+static void
+app_list_retry(struct app *a)
+{
+	if (a->convs.state == MODEL_FAILED) {
+		a->convs.state = MODEL_IDLE;
+		app_list_more(a);
+	} else {
+		app_list_start(a, a->server_filter);
+	}
+}
+
+static struct api_conversation *
+app_current_conv(struct app *a)
+{
+	return conv_list_at(&a->convs, a->panes[PANE_CONV].cursor);
+}
+
+/* ---- files ---- */
+
+static void
+app_dir_load_free(struct dir_load *d)
+{
+	free(d->dir);
+	free(d);
+}
+
+static void
+app_cancel_files(struct app *a)
+{
+	api_op_cancel(a->walk_op);
+	api_op_cancel(a->changes_op);
+	api_op_cancel(a->preview_op);
+	a->walk_op = a->changes_op = a->preview_op = NULL;
+	for (size_t i = 0; i < a->n_dir_loads; i++) {
+		api_op_cancel(a->dir_loads[i]->op);
+		app_dir_load_free(a->dir_loads[i]);
+	}
+	a->n_dir_loads = 0;
+}
+
+static void
+app_on_walk(void *ud, struct api_file_list *files, const struct api_error *err)
+{
+	struct app *a = ud;
+	a->walk_op = NULL;
+	a->dirty = true;
+	if (err && err->kind != API_OK) {
+		a->tree.state = MODEL_FAILED;
+		snprintf(a->tree.error, sizeof(a->tree.error), "%s", err->message);
+		return;
+	}
+	file_tree_add_list(&a->tree, "", files, true);
+	pane_clamp(app_pane(a, PANE_FILES));
+	if (a->preview_source == PANE_FILES)
+		app_preview_follow(a);
+}
+
+static void
+app_on_changes(void *ud, struct api_file_list *files, const struct api_error *err)
+{
+	struct app *a = ud;
+	a->changes_op = NULL;
+	a->dirty = true;
+	if (err && err->kind != API_OK) {
+		/* Not fatal: a workspace that is not a git repository has no changes. */
+		if (err->kind != API_ERR_NOT_FOUND && err->kind != API_ERR_UNSUPPORTED)
+			app_message(a, ROLE_WARNING, "Changes: %s", err->message);
+		return;
+	}
+	file_tree_apply_changes(&a->tree, files);
+	pane_clamp(app_pane(a, PANE_FILES));
+}
+
+static void
+app_on_dir(void *ud, struct api_file_list *files, const struct api_error *err)
+{
+	struct dir_load *d = ud;
+	struct app *a = d->app;
+	for (size_t i = 0; i < a->n_dir_loads; i++) {
+		if (a->dir_loads[i] == d) {
+			a->dir_loads[i] = a->dir_loads[--a->n_dir_loads];
+			break;
+		}
+	}
+	a->dirty = true;
+	if (d->generation == a->tree.generation) {
+		size_t node = file_tree_find(&a->tree, d->dir);
+		if (node != (size_t)-1)
+			a->tree.nodes[node].loading = false;
+		if (err && err->kind != API_OK) {
+			if (!*d->dir) {
+				a->tree.state = MODEL_FAILED;
+				snprintf(a->tree.error, sizeof(a->tree.error), "%s", err->message);
+			} else {
+				app_message(a, ROLE_ERROR, "%s: %s", d->dir, err->message);
+			}
+		} else {
+			file_tree_add_list(&a->tree, d->dir, files, false);
+			pane_clamp(app_pane(a, PANE_FILES));
+			if (!*d->dir && a->preview_source == PANE_FILES)
+				app_preview_follow(a);
+		}
+	}
+	app_dir_load_free(d);
+}
+
+static void
+app_load_dir(struct app *a, const char *dir)
+{
+	struct dir_load *d = xcalloc(1, sizeof(*d));
+	d->app = a;
+	d->dir = xstrdup(dir);
+	d->generation = a->tree.generation;
+	a->dir_loads = xrealloc(a->dir_loads, (a->n_dir_loads + 1) * sizeof(*a->dir_loads));
+	a->dir_loads[a->n_dir_loads++] = d;
+	size_t node = file_tree_find(&a->tree, dir);
+	if (node != (size_t)-1)
+		a->tree.nodes[node].loading = true;
+	d->op = api_list_dir(a->client, &a->conv, dir, app_on_dir, d);
+}
+
+static void
+app_load_files(struct app *a)
+{
+	app_cancel_files(a);
+	file_tree_clear(&a->tree);
+	a->panes[PANE_FILES].cursor = a->panes[PANE_FILES].top = 0;
+	a->dirty = true;
+	if (!api_conversation_is_running(&a->conv)) {
+		a->tree.state = MODEL_FAILED;
+		snprintf(a->tree.error, sizeof(a->tree.error),
+			 "Conversation is %s: press w to wake it", app_status_word(&a->conv));
+		return;
+	}
+	a->tree.state = MODEL_LOADING;
+	if (a->conv.version == API_V1)
+		a->walk_op = api_walk(a->client, &a->conv, app_on_walk, a);
+	else
+		app_load_dir(a, "");
+	a->changes_op = api_changes(a->client, &a->conv, app_on_changes, a);
+}
+
+static void
+app_open_conv(struct app *a, const struct api_conversation *c)
+{
+	if (a->have_conv)
+		api_conversation_free(&a->conv);
+	api_conversation_copy(&a->conv, c);
+	a->have_conv = true;
+	a->files_open = true;
+	app_load_files(a);
+	app_focus(a, PANE_FILES);
+	app_preview_follow(a);
+}
+
+static struct file_node *
+app_current_node(struct app *a, size_t *index)
+{
+	struct pane *p = app_pane(a, PANE_FILES);
+	if (p->cursor >= a->tree.n_view)
+		return NULL;
+	if (index)
+		*index = a->tree.view[p->cursor];
+	return &a->tree.nodes[a->tree.view[p->cursor]];
+}
+
+/* ---- preview ---- */
+
+static void
+app_on_preview(void *ud, const char *text, size_t len, bool binary, bool truncated,
+	       const struct api_error *err)
+{
+	struct app *a = ud;
+	a->preview_op = NULL;
+	a->dirty = true;
+	if (err && err->kind != API_OK && !binary) {
+		preview_set_error(&a->preview, err->message);
+		return;
+	}
+	preview_set_text(&a->preview, text, len, binary, truncated);
+	a->panes[PANE_PREVIEW].top = 0;
+}
+
+static void
+app_preview_conv(struct app *a, const struct api_conversation *c)
+{
+	struct strbuf sb = { 0 };
+	char ago[32];
+	strbuf_printf(&sb, "Title:      %s\n", c->title ? c->title : "");
+	strbuf_printf(&sb, "Id:         %s\n", c->id ? c->id : "");
+	strbuf_printf(&sb, "Status:     %s%s%s\n", app_status_word(c),
+		      c->runtime_status ? "  runtime " : "", c->runtime_status ? c->runtime_status : "");
+	strbuf_printf(&sb, "API:        V%d\n", c->version == API_V1 ? 1 : 0);
+	if (c->repository)
+		strbuf_printf(&sb, "Repository: %s\n", c->repository);
+	if (c->branch)
+		strbuf_printf(&sb, "Branch:     %s\n", c->branch);
+	text_ago(ago, sizeof(ago), c->created_s, clock_wall_s());
+	strbuf_printf(&sb, "Created:    %s (%s)\n", c->created_at ? c->created_at : "-", ago);
+	text_ago(ago, sizeof(ago), c->updated_s, clock_wall_s());
+	strbuf_printf(&sb, "Updated:    %s (%s)\n", c->updated_at ? c->updated_at : "-", ago);
+	if (c->trigger)
+		strbuf_printf(&sb, "Trigger:    %s\n", c->trigger);
+	strbuf_puts(&sb, "\n");
+	if (api_conversation_is_running(c))
+		strbuf_puts(&sb, "Enter opens the workspace files; d downloads them all.\n");
+	else
+		strbuf_puts(&sb, "Not running: w wakes it so its files can be browsed.\n");
+	preview_set_lines(&a->preview, "conversation", sb.buf);
+	strbuf_free(&sb);
+}
+
+static void
+app_preview_dir(struct app *a, const struct file_node *n)
+{
+	size_t dirs = 0, files = 0;
+	int64_t bytes = 0;
+	for (size_t i = 0; i < n->n_children; i++) {
+		const struct file_node *c = &a->tree.nodes[n->children[i]];
+		if (c->type == API_DIR)
+			dirs++;
+		else {
+			files++;
+			if (c->size > 0)
+				bytes += c->size;
+		}
+	}
+	char size[32], title[600];
+	text_size(size, sizeof(size), bytes);
+	struct strbuf sb = { 0 };
+	if (n->listed)
+		strbuf_printf(&sb, "Directory %s/\n%zu directories, %zu files, %s\n", n->path, dirs,
+			      files, size);
+	else
+		strbuf_printf(&sb, "Directory %s/\nnot listed yet: Enter expands it\n", n->path);
+	snprintf(title, sizeof(title), "%s/", n->path);
+	preview_set_lines(&a->preview, title, sb.buf);
+	strbuf_free(&sb);
+}
+
+static void
+app_preview_follow(struct app *a)
+{
+	api_op_cancel(a->preview_op);
+	a->preview_op = NULL;
+	a->panes[PANE_PREVIEW].top = 0;
+	a->dirty = true;
+	if (a->preview_source == PANE_CONV || !a->files_open) {
+		struct api_conversation *c = app_current_conv(a);
+		if (c)
+			app_preview_conv(a, c);
+		else
+			preview_set_lines(&a->preview, "", "");
+		return;
+	}
+	struct file_node *n = app_current_node(a, NULL);
+	if (!n) {
+		preview_set_lines(&a->preview, "", "");
+		return;
+	}
+	if (n->type == API_DIR) {
+		app_preview_dir(a, n);
+		return;
+	}
+	bool diff = n->change == API_CHANGE_MODIFIED || n->change == API_CHANGE_RENAMED ||
+		    n->change == API_CHANGE_DELETED;
+	preview_begin(&a->preview, n->path, n->size, diff);
+	if (diff)
+		a->preview_op = api_diff(a->client, &a->conv, n->path, app_on_preview, a);
+	else
+		a->preview_op = api_preview(a->client, &a->conv, n->path, PREVIEW_MAX, app_on_preview, a);
+}
+
+/* ---- wake ---- */
+
+static void
+app_on_wake_progress(void *ud, long elapsed_ms, const char *status)
+{
+	struct app *a = ud;
+	a->wake_elapsed_ms = elapsed_ms;
+	snprintf(a->wake_status, sizeof(a->wake_status), "%s", status ? status : "");
+	a->dirty = true;
+}
+
+static void
+app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err)
+{
+	struct app *a = ud;
+	a->wake_op = NULL;
+	a->dirty = true;
+	char *id = a->wake_id;
+	a->wake_id = NULL;
+	if (err && err->kind != API_OK) {
+		app_message(a, ROLE_ERROR, "Wake failed: %s", err->message);
+		free(id);
+		return;
+	}
+	if (conv) {
+		conv_list_update(&a->convs, conv);
+		app_message(a, ROLE_NORMAL, "Woke \"%s\"", conv->title ? conv->title : "");
+		if (a->have_conv && id && a->conv.id && strcmp(a->conv.id, id) == 0) {
+			api_conversation_free(&a->conv);
+			api_conversation_copy(&a->conv, conv);
+			app_load_files(a);
+			app_preview_follow(a);
+		} else if (a->preview_source == PANE_CONV) {
+			app_preview_follow(a);
+		}
+	}
+	free(id);
+}
+
+static void
+app_wake(struct app *a, const struct api_conversation *c)
+{
+	if (!c)
+		return;
+	if (a->wake_op) {
+		app_message(a, ROLE_WARNING, "Already waking a conversation");
+		return;
+	}
+	if (api_conversation_is_running(c)) {
+		app_message(a, ROLE_NORMAL, "\"%s\" is already running", c->title ? c->title : "");
+		return;
+	}
+	a->wake_id = xstrdup(c->id);
+	a->wake_started_ms = clock_now_ms();
+	a->wake_elapsed_ms = 0;
+	snprintf(a->wake_status, sizeof(a->wake_status), "%s", "requested");
+	a->wake_op = api_wake(a->client, c, app_on_wake_progress, app_on_wake, a);
+	app_message(a, ROLE_NORMAL, "Waking \"%s\"...", c->title ? c->title : "");
+}
+
+/* ---- export ---- */
+
+static void
+app_export_free(struct app *a)
+{
+	if (a->export)
+		export_free(a->export);
+	a->export = NULL;
+	a->pump_more = false;
+}
+
+static void
+app_download_prompt(struct app *a, bool use_marks)
+{
+	if (app_export_running(a)) {
+		app_message(a, ROLE_WARNING, "A download is already running (X cancels it)");
+		return;
+	}
+	const struct api_conversation *c = NULL;
+	const struct api_conversation *cur = app_current_conv(a);
+	if (a->files_open && a->have_conv &&
+	    (a->focus != PANE_CONV || (cur && cur->id && a->conv.id && strcmp(cur->id, a->conv.id) == 0))) {
+		c = &a->conv;
+		if (a->focus == PANE_CONV)
+			use_marks = false;
+	} else {
+		c = cur;
+	}
+	if (!c)
+		return;
+	if (!api_conversation_is_running(c)) {
+		app_message(a, ROLE_WARNING, "\"%s\" is %s: press w to wake it first",
+			    c->title ? c->title : "", app_status_word(c));
+		return;
+	}
+	if (c != &a->conv) {
+		/* Downloading from the list: remember which conversation. */
+		if (a->have_conv)
+			api_conversation_free(&a->conv);
+		api_conversation_copy(&a->conv, c);
+		a->have_conv = true;
+		if (a->files_open) {
+			a->files_open = false;
+			app_cancel_files(a);
+			file_tree_clear(&a->tree);
+		}
+		use_marks = false;
+	}
+	char err[256];
+	char *base = names_archive_base(c->title, c->id);
+	char *path = names_pick_archive_path(a->opts->download_dir, base, NULL, err, sizeof(err));
+	free(base);
+	if (!path) {
+		app_message(a, ROLE_ERROR, "%s", err);
+		return;
+	}
+	snprintf(a->download_name, sizeof(a->download_name), "%s", path);
+	free(path);
+	struct file_selection sel = { 0 };
+	char what[256], size[32];
+	if (use_marks && a->files_open)
+		file_tree_selection(&a->tree, &sel);
+	if (sel.roots > 0) {
+		text_size(size, sizeof(size), sel.bytes);
+		snprintf(what, sizeof(what), "%zu marked file%s (%s%s)", sel.files, sel.files == 1 ? "" : "s",
+			 sel.size_unknown ? "at least " : "", size);
+	} else if (a->files_open && a->tree.full) {
+		size_t files, changed;
+		int64_t bytes;
+		file_tree_totals(&a->tree, &files, &bytes, &changed);
+		text_size(size, sizeof(size), bytes);
+		snprintf(what, sizeof(what), "all %zu file%s (%s)", files, files == 1 ? "" : "s", size);
+	} else {
+		snprintf(what, sizeof(what), "the whole workspace");
+	}
+	char label[1400];
+	snprintf(label, sizeof(label), "Download %s to %s? y/n, e edits the name", what,
+		 a->download_name);
+	prompt_confirm(&a->prompt, PURPOSE_DOWNLOAD, label, "e");
+	a->download_marks = sel.roots > 0;
+	a->dirty = true;
+}
+
+static void
+app_download_start(struct app *a, bool use_marks)
+{
+	struct export_opts eo;
+	memset(&eo, 0, sizeof(eo));
+	const char **paths = NULL;
+	size_t n = 0;
+	if (use_marks && a->files_open) {
+		paths = file_tree_selected_paths(&a->tree, &n);
+		if (n == 0) {
+			free(paths);
+			paths = NULL;
+		}
+	}
+	eo.mode = paths ? EXPORT_SELECTED : EXPORT_ALL;
+	eo.paths = paths;
+	eo.n_paths = n;
+	eo.output = a->download_name;
+	struct api_error err;
+	memset(&err, 0, sizeof(err));
+	app_export_free(a);
+	a->export = export_start(a->client, &a->conv, &eo, &err);
+	free(paths);
+	if (!a->export) {
+		app_message(a, ROLE_ERROR, "Download: %s", err.message[0] ? err.message : "cannot start");
+		return;
+	}
+	a->export_visible = true;
+	a->export_reported = false;
+	a->export_last_bytes = -1;
+	a->panes[PANE_DOWNLOADS].cursor = a->panes[PANE_DOWNLOADS].top = 0;
+	app_message(a, ROLE_NORMAL, "Downloading to %s (browsing continues; X cancels)",
+		    a->download_name);
+}
+
+static void
+app_export_check(struct app *a)
+{
+	if (!a->export)
+		return;
+	struct export_totals t;
+	export_totals(a->export, &t);
+	if (t.bytes_done != a->export_last_bytes) {
+		a->export_last_bytes = t.bytes_done;
+		a->dirty = true;
+	}
+	if (!export_finished(a->export) || a->export_reported)
+		return;
+	a->export_reported = true;
+	a->dirty = true;
+	char size[32];
+	text_size(size, sizeof(size), t.archive_size);
+	if (t.phase == EXPORT_DONE) {
+		if (t.files_failed)
+			app_message(a, ROLE_WARNING, "Saved %s (%s); %zu file%s failed (listed in the archive)",
+				    t.archive_path ? t.archive_path : "", size, t.files_failed,
+				    t.files_failed == 1 ? "" : "s");
+		else
+			app_message(a, ROLE_NORMAL, "Saved %s (%s, %zu files)",
+				    t.archive_path ? t.archive_path : "", size, t.files_written);
+	} else if (t.phase == EXPORT_CANCELLED) {
+		app_message(a, ROLE_WARNING, "Download cancelled%s%s", t.message ? ": " : "",
+			    t.message ? t.message : "");
+	} else {
+		app_message(a, ROLE_ERROR, "Download failed: %s", t.message ? t.message : "no file could be saved");
+	}
+}
+
+/* ---- pane ops: conversations ---- */
+
+static bool
+app_show_loading_row(struct app *a, enum model_state st, int64_t since)
+{
+	if (st != MODEL_LOADING)
+		return false;
+	return a->script || clock_now_ms() - since >= LOADING_DELAY_MS;
+}
+
+static size_t
+conv_count(struct pane *p)
+{
+	struct app *a = p->ud;
+	size_t n = a->convs.n_view;
+	if (a->convs.state == MODEL_LOADING || a->convs.state == MODEL_FAILED)
+		n++;
+	else if (n == 0)
+		n++; /* "No conversations" */
+	return n;
+}
+
+static void
+conv_row(struct pane *p, size_t i, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	if (i >= a->convs.n_view) {
+		if (a->convs.state == MODEL_FAILED)
+			line_addf(l, ROLE_ERROR, "Load failed: %s (r retries)", a->convs.error);
+		else if (a->convs.state == MODEL_LOADING) {
+			if (app_show_loading_row(a, a->convs.state, a->list_started_ms))
+				line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
+		} else if (a->convs.filter)
+			line_addf(l, ROLE_MUTED, "No conversation title contains \"%s\" (Esc clears)",
+				  a->convs.filter);
+		else
+			line_add(l, ROLE_MUTED, "No conversations");
+		return;
+	}
+	struct api_conversation *c = conv_list_at(&a->convs, i);
+	bool running = api_conversation_is_running(c);
+	enum role base = running ? ROLE_NORMAL : ROLE_MUTED;
+	char ago[32];
+	text_ago(ago, sizeof(ago), c->updated_s >= 0 ? c->updated_s : c->created_s, clock_wall_s());
+	int fixed = 8 + 1 + 2 + 1 + 1 + 10;
+	int rest = width - fixed;
+	int tw = rest, rw = 0, bw = 0;
+	if (width >= 60) {
+		tw = rest * 55 / 100;
+		rw = rest * 28 / 100;
+		bw = rest - tw - rw - 2;
+	}
+	line_add_fit(l, running ? ROLE_RUNNING : ROLE_MUTED, app_status_word(c), 8, false);
+	line_add(l, base, " ");
+	line_add(l, base, c->version == API_V1 ? "V1" : "V0");
+	line_add(l, base, " ");
+	line_add_fit(l, base, c->title && *c->title ? c->title : "(untitled)", tw, false);
+	if (rw > 0) {
+		line_add(l, base, " ");
+		line_add_fit(l, base, c->repository ? c->repository : "-", rw, false);
+		line_add(l, base, " ");
+		line_add_fit(l, base, c->branch ? c->branch : "-", bw, false);
+	}
+	line_add(l, base, " ");
+	line_add_fit(l, base, ago, 10, true);
+}
+
+static void
+conv_title(struct pane *p, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	line_add(l, ROLE_HEADER, "Conversations");
+	if (a->convs.filter)
+		line_addf(l, ROLE_HEADER, "  /%s", a->convs.filter);
+	if (a->convs.sort != CONV_SORT_UPDATED)
+		line_addf(l, ROLE_HEADER, "  sort: %s", conv_sort_name(a->convs.sort));
+}
+
+static void
+conv_on_cursor(struct pane *p)
+{
+	struct app *a = p->ud;
+	if (a->preview_source == PANE_CONV || !a->files_open)
+		app_preview_follow(a);
+}
+
+static void
+conv_on_near_end(struct pane *p)
+{
+	struct app *a = p->ud;
+	if (a->convs.more && a->convs.state == MODEL_IDLE)
+		app_list_more(a);
+}
+
+static unsigned
+conv_on_action(struct pane *p, enum action act)
+{
+	struct app *a = p->ud;
+	struct api_conversation *c = app_current_conv(a);
+	switch (act) {
+	case ACTION_OPEN:
+		if (c)
+			app_open_conv(a, c);
+		else if (a->convs.state == MODEL_FAILED)
+			app_list_retry(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_FILTER:
+		free(a->filter_before);
+		a->filter_before = a->convs.filter ? xstrdup(a->convs.filter) : NULL;
+		prompt_input(&a->prompt, PURPOSE_FILTER, "Filter titles:", a->convs.filter, false);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_REFRESH:
+		app_list_retry(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_SORT:
+		conv_list_set_sort(&a->convs, (enum conv_sort)((a->convs.sort + 1) % CONV_SORT_COUNT));
+		app_message(a, ROLE_NORMAL, "Sorted by %s", conv_sort_name(a->convs.sort));
+		pane_clamp(p);
+		app_preview_follow(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_WAKE:
+		app_wake(a, c);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_DOWNLOAD:
+		app_download_prompt(a, false);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	default:
+		return PANE_H_NONE;
+	}
+}
+
+static const struct pane_ops conv_ops = {
+	.name = "conversations",
+	.ctx = BIND_CONVERSATIONS,
+	.count = conv_count,
+	.row = conv_row,
+	.title = conv_title,
+	.on_cursor = conv_on_cursor,
+	.on_near_end = conv_on_near_end,
+	.on_action = conv_on_action,
+};
+
+/* ---- pane ops: files ---- */
+
+static size_t
+files_status_rows(struct app *a)
+{
+	if (a->tree.state == MODEL_FAILED || a->wake_op)
+		return 1;
+	if (a->tree.state == MODEL_LOADING && a->tree.n_view == 0)
+		return 1;
+	return a->tree.n_view == 0 ? 1 : 0;
+}
+
+static size_t
+files_count(struct pane *p)
+{
+	struct app *a = p->ud;
+	return a->tree.n_view + files_status_rows(a);
+}
+
+static void
+files_status_row(struct app *a, struct line *l)
+{
+	if (a->wake_op) {
+		long s = (long)((clock_now_ms() - a->wake_started_ms) / 1000);
+		long limit = 180;
+		line_addf(l, ROLE_WARNING, "Waking... %ld s elapsed (%s), gives up after %ld s", s,
+			  a->wake_status, limit);
+	} else if (a->tree.state == MODEL_FAILED) {
+		bool stopped = a->have_conv && !api_conversation_is_running(&a->conv);
+		line_addf(l, stopped ? ROLE_WARNING : ROLE_ERROR, "%s%s", a->tree.error,
+			  stopped ? "" : " (r retries)");
+	} else if (a->tree.state == MODEL_LOADING) {
+		line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
+	} else {
+		line_add(l, ROLE_MUTED, "The workspace is empty");
+	}
+}
+
+static void
+files_row(struct pane *p, size_t i, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	size_t status = files_status_rows(a);
+	if (i < status) {
+		files_status_row(a, l);
+		return;
+	}
+	i -= status;
+	size_t idx = a->tree.view[i];
+	struct file_node *n = &a->tree.nodes[idx];
+	bool marked = file_tree_effectively_marked(&a->tree, idx);
+	bool utf8 = tui_utf8();
+	line_add(l, ROLE_MARKED, marked ? "*" : " ");
+	char ch[2] = { ' ', 0 };
+	enum role crole = ROLE_NORMAL;
+	if (n->type == API_FILE && n->change != API_CHANGE_NONE) {
+		ch[0] = (char)n->change;
+		crole = n->change == API_CHANGE_ADDED || n->change == API_CHANGE_UNTRACKED ? ROLE_ADDED
+			: n->change == API_CHANGE_DELETED ? ROLE_DELETED : ROLE_MODIFIED;
+	} else if (n->type == API_DIR && n->has_changes) {
+		ch[0] = '~';
+		crole = ROLE_MODIFIED;
+	}
+	line_add(l, crole, ch);
+	line_add(l, ROLE_NORMAL, " ");
+	int indent = n->depth * 2;
+	int size_w = 9;
+	int name_w = width - 3 - indent - 2 - 1 - size_w;
+	for (int k = 0; k < indent; k++)
+		line_add(l, ROLE_NORMAL, " ");
+	char name[1024];
+	if (n->type == API_DIR) {
+		line_add(l, ROLE_DIRECTORY, n->expanded ? (utf8 ? "\xe2\x96\xbe " : "- ")
+						      : (utf8 ? "\xe2\x96\xb8 " : "+ "));
+		snprintf(name, sizeof(name), "%s/%s", n->name, n->loading ? " (loading)" : "");
+		line_add_fit(l, marked ? ROLE_MARKED : ROLE_DIRECTORY, name, name_w, false);
+	} else {
+		line_add(l, ROLE_NORMAL, "  ");
+		line_add_fit(l, marked ? ROLE_MARKED : n->change == API_CHANGE_DELETED ? ROLE_DELETED
+										: ROLE_NORMAL,
+			     n->name, name_w, false);
+	}
+	char size[32] = "";
+	if (n->type == API_FILE && n->change != API_CHANGE_DELETED && n->size >= 0)
+		text_size(size, sizeof(size), n->size);
+	line_add(l, ROLE_NORMAL, " ");
+	line_add_fit(l, ROLE_MUTED, size, size_w, true);
+}
+
+static void
+files_title(struct pane *p, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	line_addf(l, ROLE_HEADER, "Files: %s", a->have_conv && a->conv.title ? a->conv.title : "");
+	if (a->tree.n_view) {
+		size_t files, changed;
+		int64_t bytes;
+		char size[32];
+		file_tree_totals(&a->tree, &files, &bytes, &changed);
+		if (a->tree.full) {
+			text_size(size, sizeof(size), bytes);
+			line_addf(l, ROLE_HEADER, "  %zu files, %s", files, size);
+		}
+		if (changed)
+			line_addf(l, ROLE_HEADER, "  %zu changed", changed);
+		struct file_selection sel;
+		file_tree_selection(&a->tree, &sel);
+		if (sel.roots && sel.files == 0) {
+			line_addf(l, ROLE_HEADER, "  %zu marked", sel.roots);
+		} else if (sel.roots) {
+			text_size(size, sizeof(size), sel.bytes);
+			line_addf(l, ROLE_HEADER, "  %zu marked (%s%s)", sel.files,
+				  sel.size_unknown ? ">= " : "", size);
+		}
+	}
+}
+
+static void
+files_on_cursor(struct pane *p)
+{
+	struct app *a = p->ud;
+	app_preview_follow(a);
+}
+
+static void
+files_toggle_dir(struct app *a, size_t idx)
+{
+	struct file_node *n = &a->tree.nodes[idx];
+	n->expanded = !n->expanded;
+	if (n->expanded && !n->listed && !n->loading && !a->tree.full)
+		app_load_dir(a, n->path);
+	file_tree_rebuild_view(&a->tree);
+}
+
+static unsigned
+files_on_action(struct pane *p, enum action act)
+{
+	struct app *a = p->ud;
+	size_t status = files_status_rows(a);
+	size_t idx = (size_t)-1;
+	struct file_node *n = NULL;
+	if (p->cursor >= status && p->cursor - status < a->tree.n_view) {
+		idx = a->tree.view[p->cursor - status];
+		n = &a->tree.nodes[idx];
+	}
+	switch (act) {
+	case ACTION_OPEN:
+		if (n && n->type == API_DIR)
+			files_toggle_dir(a, idx);
+		else if (n)
+			app_focus(a, PANE_PREVIEW);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_BACK:
+		if (n && n->type == API_DIR && n->expanded) {
+			files_toggle_dir(a, idx);
+		} else if (n && n->parent != 0) {
+			size_t v = file_tree_view_index(&a->tree, n->parent);
+			if (v != (size_t)-1)
+				pane_set_cursor(p, v + status);
+		} else {
+			app_focus(a, PANE_CONV);
+		}
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_MARK:
+		if (n) {
+			file_tree_toggle_mark(&a->tree, idx);
+			pane_action(p, ACTION_MOVE_DOWN);
+		}
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_MARK_ALL:
+		file_tree_mark_all(&a->tree);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_MARK_CHANGED: {
+		size_t k = file_tree_mark_changed(&a->tree);
+		app_message(a, ROLE_NORMAL, "Marked %zu changed file%s", k, k == 1 ? "" : "s");
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
+	case ACTION_CLEAR_MARKS:
+		file_tree_clear_marks(&a->tree);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_REFRESH:
+		app_load_files(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_WAKE:
+		if (a->have_conv)
+			app_wake(a, &a->conv);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_DOWNLOAD:
+		app_download_prompt(a, true);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	default:
+		return PANE_H_NONE;
+	}
+}
+
+static const struct pane_ops files_ops = {
+	.name = "files",
+	.ctx = BIND_FILES,
+	.count = files_count,
+	.row = files_row,
+	.title = files_title,
+	.on_cursor = files_on_cursor,
+	.on_action = files_on_action,
+};
+
+/* ---- pane ops: preview ---- */
+
+static size_t
+preview_count(struct pane *p)
+{
+	struct app *a = p->ud;
+	if (a->preview.state == MODEL_LOADING || a->preview.state == MODEL_FAILED || a->preview.binary)
+		return 1;
+	return a->preview.n_lines + (a->preview.truncated ? 1 : 0);
+}
+
+static void
+preview_row(struct pane *p, size_t i, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	struct preview *pv = &a->preview;
+	char size[32];
+	if (pv->state == MODEL_LOADING) {
+		line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
+		return;
+	}
+	if (pv->state == MODEL_FAILED) {
+		line_add(l, ROLE_ERROR, pv->error);
+		return;
+	}
+	if (pv->binary) {
+		text_size(size, sizeof(size), pv->size);
+		if (pv->size >= 0)
+			line_addf(l, ROLE_MUTED, "binary, %lld bytes (%s)", (long long)pv->size, size);
+		else
+			line_add(l, ROLE_MUTED, "binary file");
+		return;
+	}
+	if (i >= pv->n_lines) {
+		line_addf(l, ROLE_MUTED, "... (preview stops at %d KiB)", PREVIEW_MAX / 1024);
+		return;
+	}
+	const char *s = pv->lines[i];
+	enum role r = ROLE_NORMAL;
+	if (pv->is_diff) {
+		if (s[0] == '+' && strncmp(s, "+++", 3) != 0)
+			r = ROLE_DIFF_ADD;
+		else if (s[0] == '-' && strncmp(s, "---", 3) != 0)
+			r = ROLE_DIFF_DEL;
+		else if (s[0] == '@')
+			r = ROLE_DIFF_HUNK;
+	}
+	line_add(l, r, s);
+}
+
+static void
+preview_title(struct pane *p, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	const char *path = a->preview.path;
+	if (path && strcmp(path, "conversation") == 0)
+		line_add(l, ROLE_HEADER, "Details");
+	else if (path && *path)
+		line_addf(l, ROLE_HEADER, "%s: %s", a->preview.is_diff ? "Diff" : "Preview", path);
+	else
+		line_add(l, ROLE_HEADER, "Preview");
+}
+
+static unsigned
+preview_on_action(struct pane *p, enum action act)
+{
+	struct app *a = p->ud;
+	switch (act) {
+	case ACTION_DOWNLOAD:
+		app_download_prompt(a, true);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_BACK:
+		app_focus(a, a->preview_source);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	default:
+		return PANE_H_NONE;
+	}
+}
+
+static const struct pane_ops preview_ops = {
+	.name = "preview",
+	.ctx = BIND_PREVIEW,
+	.count = preview_count,
+	.row = preview_row,
+	.title = preview_title,
+	.on_action = preview_on_action,
+};
+
+/* ---- pane ops: downloads ---- */
+
+static size_t
+dl_count(struct pane *p)
+{
+	struct app *a = p->ud;
+	return a->export ? export_file_count(a->export) + 1 : 0;
+}
+
+static const char *
+dl_state_word(enum export_file_state s)
+{
+	switch (s) {
+	case EXPORT_FILE_QUEUED: return "queued";
+	case EXPORT_FILE_ACTIVE: return "active";
+	case EXPORT_FILE_SPOOLED: return "spooled";
+	case EXPORT_FILE_WRITTEN: return "done";
+	case EXPORT_FILE_FAILED: return "FAILED";
+	case EXPORT_FILE_CANCELLED: return "cancel";
+	case EXPORT_FILE_DELETED: return "deleted";
+	}
+	return "?";
+}
+
+static const char *
+dl_phase_word(enum export_phase ph)
+{
+	switch (ph) {
+	case EXPORT_LISTING: return "listing";
+	case EXPORT_RUNNING: return "running";
+	case EXPORT_DONE: return "done";
+	case EXPORT_FAILED: return "FAILED";
+	case EXPORT_CANCELLED: return "cancelled";
+	}
+	return "?";
+}
+
+static void
+dl_row(struct pane *p, size_t i, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	char bar[PROGRESS_BUFSZ(200)];
+	int bw = width * 45 / 100;
+	if (bw > 60)
+		bw = 60;
+	if (bw < 12)
+		bw = 12;
+	int name_w = width - 8 - 1 - 1 - bw;
+	if (i == 0) {
+		struct export_totals t;
+		export_totals(a->export, &t);
+		char what[64];
+		snprintf(what, sizeof(what), "%zu/%zu files", t.files_written, t.files_total);
+		line_add_fit(l, ROLE_HEADER, dl_phase_word(t.phase), 8, false);
+		line_add(l, ROLE_NORMAL, " ");
+		line_add_fit(l, ROLE_HEADER, what, name_w, false);
+		line_add(l, ROLE_NORMAL, " ");
+		progress_format(bar, bw, t.bytes_done, t.phase == EXPORT_LISTING ? -1 : t.bytes_total,
+				tui_utf8());
+		line_add(l, ROLE_PROGRESS_DONE, bar);
+		return;
+	}
+	const struct export_file *f = export_file_at(a->export, i - 1);
+	if (!f)
+		return;
+	enum role r = f->state == EXPORT_FILE_FAILED ? ROLE_ERROR
+		      : f->state == EXPORT_FILE_CANCELLED ? ROLE_WARNING
+		      : f->state == EXPORT_FILE_WRITTEN ? ROLE_NORMAL : ROLE_NORMAL;
+	line_add_fit(l, r, dl_state_word(f->state), 8, false);
+	line_add(l, ROLE_NORMAL, " ");
+	line_add_fit(l, ROLE_NORMAL, f->path, name_w, false);
+	line_add(l, ROLE_NORMAL, " ");
+	if ((f->state == EXPORT_FILE_FAILED || f->state == EXPORT_FILE_CANCELLED) && f->error) {
+		line_add_fit(l, r, f->error, bw, false);
+		return;
+	}
+	if (f->state == EXPORT_FILE_QUEUED) {
+		char size[32] = "";
+		if (f->size >= 0)
+			text_size(size, sizeof(size), f->size);
+		line_add_fit(l, ROLE_MUTED, size, bw, true);
+		return;
+	}
+	int64_t total = f->size;
+	if (f->state == EXPORT_FILE_WRITTEN || f->state == EXPORT_FILE_SPOOLED)
+		total = f->done;
+	progress_format(bar, bw, f->done, total, tui_utf8());
+	line_add(l, ROLE_PROGRESS_DONE, bar);
+}
+
+static void
+dl_title(struct pane *p, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	struct export_totals t;
+	export_totals(a->export, &t);
+	char rate[32], size[32];
+	if (t.phase == EXPORT_DONE) {
+		text_size(size, sizeof(size), t.archive_size);
+		line_addf(l, ROLE_HEADER, "Downloads: saved %s (%s)", t.archive_path ? t.archive_path : "",
+			  size);
+		if (t.files_failed)
+			line_addf(l, ROLE_ERROR, "  %zu failed", t.files_failed);
+		return;
+	}
+	line_addf(l, ROLE_HEADER, "Downloads: %s", t.archive_path ? t.archive_path : "");
+	if (t.phase == EXPORT_RUNNING && t.rate > 0) {
+		text_size(rate, sizeof(rate), (int64_t)t.rate);
+		line_addf(l, ROLE_HEADER, "  %s/s", rate);
+		if (t.eta_s >= 0)
+			line_addf(l, ROLE_HEADER, "  ETA %ld s", t.eta_s);
+	}
+	if (t.files_failed)
+		line_addf(l, ROLE_ERROR, "  %zu failed", t.files_failed);
+	if (t.message && (t.phase == EXPORT_FAILED || t.phase == EXPORT_CANCELLED))
+		line_addf(l, ROLE_ERROR, "  %s", t.message);
+}
+
+static unsigned
+dl_on_action(struct pane *p, enum action act)
+{
+	struct app *a = p->ud;
+	if (act == ACTION_CANCEL_FILE) {
+		if (!app_export_running(a) || p->cursor == 0) {
+			app_message(a, ROLE_WARNING, "Nothing to cancel here");
+		} else {
+			export_cancel_file(a->export, p->cursor - 1);
+			app_message(a, ROLE_NORMAL, "Cancelled %s", export_file_at(a->export, p->cursor - 1)->path);
+		}
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
+	return PANE_H_NONE;
+}
+
+static const struct pane_ops dl_ops = {
+	.name = "downloads",
+	.ctx = BIND_DOWNLOADS,
+	.count = dl_count,
+	.row = dl_row,
+	.title = dl_title,
+	.on_action = dl_on_action,
+};
+
+/* ---- layout and rendering ---- */
+
+static bool
+app_downloads_shown(const struct app *a)
+{
+	return a->export && a->export_visible;
+}
+
+static void
+app_layout(struct app *a)
+{
+	int rows, cols;
+	tui_size(&rows, &cols);
+	struct layout_req req;
+	memset(&req, 0, sizeof(req));
+	req.rows = rows;
+	req.cols = cols;
+	bool wide = cols >= LAYOUT_WIDE_COLS;
+	req.show_files = a->files_open && (wide || a->focus != PANE_CONV);
+	req.show_conv = wide || !req.show_files;
+	req.show_preview = true;
+	req.show_downloads = app_downloads_shown(a);
+	req.downloads_rows = a->export ? (int)export_file_count(a->export) + 2 : 0;
+	layout_compute(&req, &a->layout);
+	a->panes[PANE_CONV].r = a->layout.conv;
+	a->panes[PANE_FILES].r = a->layout.files;
+	a->panes[PANE_PREVIEW].r = a->layout.preview;
+	a->panes[PANE_DOWNLOADS].r = a->layout.downloads;
+	/* Focus never stays on a hidden pane. */
+	if (!a->layout.too_small && !pane_visible(&a->panes[a->focus]))
+		a->focus = a->files_open && pane_visible(&a->panes[PANE_FILES]) ? PANE_FILES : PANE_CONV;
+	for (int i = 0; i < PANE_COUNT; i++)
+		a->panes[i].focused = (int)a->focus == i;
+}
+
+static void
+app_status_hints(struct app *a, struct line *l)
+{
+	static const struct {
+		enum action act;
+		const char *label;
+	} hints[PANE_COUNT][7] = {
+		[PANE_CONV] = { { ACTION_OPEN, "open" }, { ACTION_FILTER, "filter" },
+				{ ACTION_SORT, "sort" }, { ACTION_REFRESH, "refresh" },
+				{ ACTION_DOWNLOAD, "download" }, { ACTION_HELP, "help" },
+				{ ACTION_QUIT, "quit" } },
+		[PANE_FILES] = { { ACTION_MARK, "mark" }, { ACTION_MARK_ALL, "all" },
+				 { ACTION_MARK_CHANGED, "changed" }, { ACTION_DOWNLOAD, "download" },
+				 { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" },
+				 { ACTION_QUIT, "quit" } },
+		[PANE_PREVIEW] = { { ACTION_MOVE_DOWN, "scroll" }, { ACTION_BACK, "back" },
+				   { ACTION_DOWNLOAD, "download" }, { ACTION_HELP, "help" },
+				   { ACTION_QUIT, "quit" } },
+		[PANE_DOWNLOADS] = { { ACTION_CANCEL_FILE, "cancel file" },
+				     { ACTION_CANCEL_ALL, "cancel all" },
+				     { ACTION_RETRY_FAILED, "retry" },
+				     { ACTION_TOGGLE_DOWNLOADS, "hide" }, { ACTION_HELP, "help" },
+				     { ACTION_QUIT, "quit" } },
+	};
+	enum bind_context ctx = a->panes[a->focus].ops->ctx;
+	for (int i = 0; i < 7; i++) {
+		if (hints[a->focus][i].act == ACTION_NONE)
+			break;
+		char key[32];
+		help_first_key(&a->bindings, ctx, hints[a->focus][i].act, key, sizeof(key));
+		if (!key[0])
+			continue;
+		line_add(l, ROLE_STATUS_KEY, key);
+		line_addf(l, ROLE_STATUS, " %s  ", hints[a->focus][i].label);
+	}
+}
+
+static void
+app_status_counts(struct app *a, char *buf, size_t n)
+{
+	const struct conv_list *c = &a->convs;
+	const char *more = c->more ? ", more below" : "";
+	if (c->n_view == c->count)
+		snprintf(buf, n, "%zu loaded%s", c->count, more);
+	else
+		snprintf(buf, n, "%zu of %zu loaded%s", c->n_view, c->count, more);
+}
+
+static void
+app_render(struct app *a)
+{
+	int rows, cols;
+	tui_size(&rows, &cols);
+	app_layout(a);
+	tui_frame_begin();
+	if (a->layout.too_small) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "Too small: %dx%d, need %dx%d", cols, rows,
+			 LAYOUT_MIN_COLS, LAYOUT_MIN_ROWS);
+		int w = text_width(msg);
+		int y = rows / 2, x = cols > w ? (cols - w) / 2 : 0;
+		tui_draw_text(y, x, cols - x, ROLE_WARNING, msg);
+		if (rows > 1)
+			tui_draw_text(y + 1 < rows ? y + 1 : y, 0, cols, ROLE_NORMAL, "q quits");
+		tui_frame_end();
+		return;
+	}
+	struct line l;
+	/* Title bar */
+	line_reset(&l, tui_utf8());
+	line_add(&l, ROLE_TITLE, " ohbrowse");
+	if (a->opts->server_label)
+		line_addf(&l, ROLE_TITLE, "  %s", a->opts->server_label);
+	if (a->opts->demo)
+		line_add(&l, ROLE_TITLE, "  [demo data]");
+	char counts[96];
+	app_status_counts(a, counts, sizeof(counts));
+	int cw = text_width(counts) + 1;
+	int lw = line_width(&l);
+	if (lw + cw + 1 < cols) {
+		for (int i = lw; i < cols - cw; i++)
+			line_add(&l, ROLE_TITLE, " ");
+		line_add(&l, ROLE_TITLE, counts);
+	}
+	tui_draw_line(a->layout.title.y, 0, cols, &l, ROLE_TITLE, false, false);
+	/* Panes */
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (pane_visible(&a->panes[i]))
+			pane_draw(&a->panes[i]);
+	/* Status: key hints */
+	line_reset(&l, tui_utf8());
+	app_status_hints(a, &l);
+	tui_draw_line(a->layout.status.y, 0, cols, &l, ROLE_STATUS, false, false);
+	/* Message row or prompt */
+	if (prompt_open(&a->prompt)) {
+		prompt_draw(&a->prompt, &a->layout.message);
+	} else if (a->wake_op) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "Waking... %ld s (%s)",
+			 (long)((clock_now_ms() - a->wake_started_ms) / 1000), a->wake_status);
+		tui_draw_text(a->layout.message.y, 0, cols, ROLE_WARNING, msg);
+	} else if (a->message[0]) {
+		tui_draw_text(a->layout.message.y, 0, cols, a->message_role, a->message);
+	}
+	if (a->help.open)
+		help_draw(&a->help, rows, cols);
+	tui_frame_end();
+	a->last_render_ms = clock_now_ms();
+	a->dirty = false;
+}
+
+/* ---- actions and keys ---- */
+
+static void
+app_cycle_focus(struct app *a, int dir)
+{
+	enum pane_id order[PANE_COUNT];
+	int n = 0;
+	bool wide = a->layout.wide;
+	order[n++] = PANE_CONV;
+	if (a->files_open)
+		order[n++] = PANE_FILES;
+	if (wide || !app_downloads_shown(a))
+		order[n++] = PANE_PREVIEW;
+	if (app_downloads_shown(a))
+		order[n++] = PANE_DOWNLOADS;
+	int cur = 0;
+	for (int i = 0; i < n; i++)
+		if (order[i] == a->focus)
+			cur = i;
+	cur = (cur + dir + n) % n;
+	app_focus(a, order[cur]);
+	if (order[cur] == PANE_CONV || order[cur] == PANE_FILES)
+		app_preview_follow(a);
+}
+
+static void
+app_request_quit(struct app *a)
+{
+	if (app_export_running(a)) {
+		prompt_confirm(&a->prompt, PURPOSE_QUIT,
+			       "A download is running: quit and cancel it? (y/n)", NULL);
+		a->dirty = true;
+		return;
+	}
+	a->quit = true;
+}
+
+static void
+app_action(struct app *a, enum action act)
+{
+	switch (act) {
+	case ACTION_QUIT:
+		app_request_quit(a);
+		return;
+	case ACTION_HELP:
+		a->help.open = !a->help.open;
+		a->dirty = true;
+		return;
+	case ACTION_REDRAW:
+		tui_force_redraw();
+		a->dirty = true;
+		return;
+	case ACTION_NEXT_PANE:
+		app_cycle_focus(a, 1);
+		return;
+	case ACTION_PREV_PANE:
+		app_cycle_focus(a, -1);
+		return;
+	case ACTION_CLOSE:
+		if (a->focus != PANE_CONV) {
+			app_focus(a, PANE_CONV);
+			app_preview_follow(a);
+		} else if (a->convs.filter) {
+			conv_list_set_filter(&a->convs, NULL);
+			if (a->server_filter)
+				app_list_start(a, NULL);
+			pane_clamp(&a->panes[PANE_CONV]);
+			app_preview_follow(a);
+		}
+		a->dirty = true;
+		return;
+	case ACTION_TOGGLE_DOWNLOADS:
+		if (!a->export) {
+			app_message(a, ROLE_NORMAL, "No download yet");
+			return;
+		}
+		a->export_visible = !a->export_visible;
+		if (a->export_visible)
+			app_focus(a, PANE_DOWNLOADS);
+		a->dirty = true;
+		return;
+	case ACTION_CANCEL_ALL:
+		if (!app_export_running(a)) {
+			app_message(a, ROLE_NORMAL, "No download is running");
+			return;
+		}
+		prompt_confirm(&a->prompt, PURPOSE_CANCEL_ALL, "Cancel the whole download? (y/n)", NULL);
+		a->dirty = true;
+		return;
+	case ACTION_RETRY_FAILED:
+		if (!app_export_running(a)) {
+			app_message(a, ROLE_NORMAL, "Retry works while the download runs");
+			return;
+		}
+		export_retry_failed(a->export);
+		app_message(a, ROLE_NORMAL, "Retrying failed files");
+		return;
+	default:
+		break;
+	}
+	unsigned r = pane_action(&a->panes[a->focus], act);
+	if (!(r & PANE_H_HANDLED))
+		app_message(a, ROLE_MUTED, "%s does nothing in the %s pane", bindings_action_name(act),
+			    a->panes[a->focus].ops->name);
+	a->dirty = true;
+}
+
+static void
+app_prompt_result(struct app *a, enum prompt_result r)
+{
+	int purpose = a->prompt.purpose;
+	a->dirty = true;
+	switch (purpose) {
+	case PURPOSE_FILTER:
+		if (r == PROMPT_CHANGED) {
+			conv_list_set_filter(&a->convs, a->prompt.text);
+			a->panes[PANE_CONV].cursor = a->panes[PANE_CONV].top = 0;
+		} else if (r == PROMPT_CANCEL) {
+			conv_list_set_filter(&a->convs, a->filter_before);
+			prompt_close(&a->prompt);
+		} else if (r == PROMPT_ACCEPT) {
+			char *f = xstrdup(a->prompt.text);
+			prompt_close(&a->prompt);
+			conv_list_set_filter(&a->convs, f);
+			/* Ask the server too when not everything is loaded (or the server
+			 * filter changes), so matches beyond the loaded pages show up. */
+			bool same = (!*f && !a->server_filter) ||
+				    (a->server_filter && strcmp(a->server_filter, f) == 0);
+			if (!same && (a->convs.more || a->server_filter)) {
+				app_list_start(a, f);
+				conv_list_set_filter(&a->convs, f);
+			}
+			free(f);
+		}
+		pane_clamp(&a->panes[PANE_CONV]);
+		if (r != PROMPT_CONTINUE)
+			app_preview_follow(a);
+		return;
+	case PURPOSE_QUIT:
+		if (r == PROMPT_ACCEPT) {
+			if (a->export && !export_finished(a->export))
+				export_cancel(a->export, "quit");
+			a->quit = true;
+		}
+		if (r == PROMPT_ACCEPT || r == PROMPT_CANCEL) {
+			prompt_close(&a->prompt);
+			a->sigint_asked = false;
+		}
+		return;
+	case PURPOSE_CANCEL_ALL:
+		if (r == PROMPT_ACCEPT && app_export_running(a))
+			export_cancel(a->export, "cancelled by the user");
+		if (r == PROMPT_ACCEPT || r == PROMPT_CANCEL)
+			prompt_close(&a->prompt);
+		return;
+	case PURPOSE_DOWNLOAD: {
+		if (r == PROMPT_ACCEPT) {
+			prompt_close(&a->prompt);
+			app_download_start(a, a->download_marks);
+		} else if (r == PROMPT_CANCEL) {
+			prompt_close(&a->prompt);
+			app_message(a, ROLE_NORMAL, "Download not started");
+		} else if (r == PROMPT_EXTRA) {
+			prompt_input(&a->prompt, PURPOSE_DOWNLOAD_NAME, "Archive name:", a->download_name,
+				     false);
+		}
+		return;
+	}
+	case PURPOSE_DOWNLOAD_NAME:
+		if (r == PROMPT_ACCEPT) {
+			if (!a->prompt.text[0]) {
+				app_message(a, ROLE_WARNING, "An archive needs a name");
+				return;
+			}
+			snprintf(a->download_name, sizeof(a->download_name), "%s", a->prompt.text);
+			prompt_close(&a->prompt);
+			app_download_start(a, a->download_marks);
+		} else if (r == PROMPT_CANCEL) {
+			prompt_close(&a->prompt);
+			app_message(a, ROLE_NORMAL, "Download not started");
+		}
+		return;
+	default:
+		prompt_close(&a->prompt);
+		return;
+	}
+}
+
+static void
+app_mouse(struct app *a)
+{
+	int y, x, button;
+	if (!tui_mouse(&y, &x, &button))
+		return;
+	for (int i = 0; i < PANE_COUNT; i++) {
+		struct pane *p = &a->panes[i];
+		if (!pane_visible(p) || y < p->r.y || y >= p->r.y + p->r.h || x < p->r.x ||
+		    x >= p->r.x + p->r.w)
+			continue;
+		if (button == 4 || button == 5) {
+			for (int k = 0; k < 3; k++)
+				pane_action(p, button == 4 ? ACTION_MOVE_UP : ACTION_MOVE_DOWN);
+		} else {
+			app_focus(a, (enum pane_id)i);
+			size_t row = pane_row_at(p, y);
+			if (row != (size_t)-1)
+				pane_set_cursor(p, row);
+		}
+		a->dirty = true;
+		return;
+	}
+}
+
+static void
+app_key(struct app *a, int key)
+{
+	if (key == keys_resize) {
+		a->dirty = true;
+		return;
+	}
+	if (key == keys_mouse) {
+		app_mouse(a);
+		return;
+	}
+	if (prompt_open(&a->prompt)) {
+		app_prompt_result(a, prompt_key(&a->prompt, key));
+		return;
+	}
+	if (a->layout.too_small && key == 'q') {
+		app_request_quit(a);
+		return;
+	}
+	if (a->help.open) {
+		enum action act = bindings_lookup(&a->bindings, BIND_HELP, key);
+		if (act == ACTION_CLOSE || act == ACTION_HELP || act == ACTION_BACK) {
+			a->help.open = false;
+		} else if (act == ACTION_QUIT) {
+			a->help.open = false;
+			app_request_quit(a);
+		} else {
+			pane_action(&a->help.pane, act);
+		}
+		a->dirty = true;
+		return;
+	}
+	enum bind_context ctx = a->panes[a->focus].ops->ctx;
+	enum action act = bindings_lookup(&a->bindings, ctx, key);
+	if (act == ACTION_NONE) {
+		char name[32], help_key[32];
+		keys_name(key, name, sizeof(name));
+		help_first_key(&a->bindings, ctx, ACTION_HELP, help_key, sizeof(help_key));
+		app_message(a, ROLE_MUTED, "Unknown key %s, press %s for help", name,
+			    help_key[0] ? help_key : "?");
+		return;
+	}
+	app_action(a, act);
+}
+
+/* ---- signals ---- */
+
+static void
+app_signals(struct app *a)
+{
+	unsigned set = signals_take();
+	if (!set)
+		return;
+	if (set & (1u << SIGWINCH)) {
+		int rows, cols;
+		if (tui_query_size(&rows, &cols))
+			tui_resize(rows, cols);
+		a->dirty = true;
+	}
+	if (set & ((1u << SIGTERM) | (1u << SIGHUP))) {
+		/* Orderly quit: the export removes its .part when cancelled. */
+		if (a->export && !export_finished(a->export))
+			export_cancel(a->export, "terminated by a signal");
+		a->quit = true;
+		a->exit_code = 128 + ((set & (1u << SIGTERM)) ? SIGTERM : SIGHUP);
+		return;
+	}
+	if (set & (1u << SIGINT)) {
+		if (!app_export_running(a) || a->sigint_asked) {
+			if (a->export && !export_finished(a->export))
+				export_cancel(a->export, "interrupted");
+			a->quit = true;
+			if (a->sigint_asked)
+				a->exit_code = 130;
+			return;
+		}
+		a->sigint_asked = true;
+		prompt_confirm(&a->prompt, PURPOSE_QUIT,
+			       "A download is running: quit and cancel it? (y/n; Ctrl-C again quits)", NULL);
+		a->dirty = true;
+	}
+}
+
+/* ---- the script driver (headless tests) ---- */
+
+static bool
+app_idle(struct app *a)
+{
+	if (a->list_op || a->walk_op || a->changes_op || a->preview_op || a->wake_op || a->n_dir_loads)
+		return false;
+	if (app_export_running(a) || a->pump_more)
+		return false;
+	return http_pending(a->http) == 0;
+}
+
+static void
+app_dump(struct app *a, const char *name)
+{
+	char *path = xasprintf("%s/%s.screen", a->dump_dir, name);
+	if (tui_dump(path) != 0) {
+		fprintf(stderr, "ohbrowse: script: cannot write %s: %s\n", path, strerror(errno));
+		a->exit_code = 1;
+	}
+	free(path);
+}
+
+/* Run script items until one has to wait. Returns true when more is ready now. */
+static bool
+app_script_step(struct app *a)
+{
+	for (;;) {
+		const struct script_item *it = script_peek(a->script);
+		int64_t now = clock_now_ms();
+		switch (it->kind) {
+		case SCRIPT_KEY:
+			script_next(a->script);
+			app_key(a, it->key);
+			a->script_blocked_since = 0;
+			return true; /* one key per turn: completions and renders run in between */
+		case SCRIPT_WAIT:
+		case SCRIPT_WAIT_BYTES: {
+			bool ready;
+			if (it->kind == SCRIPT_WAIT) {
+				ready = app_idle(a);
+			} else {
+				struct export_totals t = { 0 };
+				if (a->export)
+					export_totals(a->export, &t);
+				ready = !a->export || export_finished(a->export) || t.bytes_done >= it->bytes;
+				/* Settled too: a file that has all its bytes must have left ACTIVE,
+				 * or the dump would race with its completion. */
+				for (size_t i = 0; ready && a->export && i < export_file_count(a->export); i++) {
+					const struct export_file *f = export_file_at(a->export, i);
+					if (f->state == EXPORT_FILE_ACTIVE && f->size >= 0 && f->done >= f->size)
+						ready = false;
+				}
+			}
+			if (ready && it->kind == SCRIPT_WAIT_BYTES && (a->pump_more || !a->script_settled)) {
+				/* Let the pump write what is spooled, and see the state hold for
+				 * one more turn, so the dump does not race with the ZIP writer. */
+				a->script_settled = !a->pump_more;
+				return true;
+			}
+			a->script_settled = false;
+			if (ready) {
+				script_next(a->script);
+				a->script_blocked_since = 0;
+				continue;
+			}
+			if (!a->script_blocked_since)
+				a->script_blocked_since = now;
+			if (now - a->script_blocked_since > SCRIPT_TIMEOUT_MS) {
+				fprintf(stderr, "ohbrowse: script line %d: timed out waiting\n", it->line);
+				a->exit_code = 1;
+				a->quit = true;
+			}
+			return false;
+		}
+		case SCRIPT_DUMP:
+			/* Draw first so the dump shows this state, whatever the frame cap. */
+			app_render(a);
+			app_dump(a, it->name);
+			script_next(a->script);
+			continue;
+		case SCRIPT_RESIZE:
+			tui_resize(it->rows, it->cols);
+			script_next(a->script);
+			a->dirty = true;
+			return true;
+		case SCRIPT_QUIT:
+		case SCRIPT_EOF:
+			if (a->export && !export_finished(a->export))
+				export_cancel(a->export, "quit");
+			a->quit = true;
+			return false;
+		}
+	}
+}
+
+/* ---- the loop ---- */
+
+static void
+app_read_keys(struct app *a, bool stdin_woke)
+{
+	int key, got = 0;
+	while ((key = tui_read_key()) != KEYS_NONE) {
+		got++;
+		app_key(a, key);
+		if (a->quit)
+			return;
+	}
+	if (a->script || a->stdin_eof || !stdin_woke || got)
+		return;
+	/* poll said readable but curses had nothing: stdin may be closed (curl
+	 * does not report POLLHUP back). Check it ourselves so we never spin. */
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+		a->stdin_eof = true;
+	} else if (++a->stdin_spurious > 200) {
+		a->stdin_eof = true;
+	}
+	if (a->stdin_eof) {
+		if (a->export && !export_finished(a->export))
+			export_cancel(a->export, "the terminal went away");
+		a->quit = true;
+	}
+}
+
+static long
+app_timeout(struct app *a, bool script_ready)
+{
+	if (script_ready || a->pump_more)
+		return 0;
+	int64_t now = clock_now_ms();
+	long t = http_next_timeout_ms(a->http);
+	if (t < 0 || t > 60000)
+		t = 60000;
+	if (a->script && t > 50)
+		t = 50; /* re-check :wait barriers often (they also watch a timeout) */
+	if (a->message[0] && a->message_until > now && a->message_until - now < t)
+		t = (long)(a->message_until - now);
+	if (a->convs.state == MODEL_LOADING) {
+		int64_t due = a->list_started_ms + LOADING_DELAY_MS - now;
+		if (due > 0 && due < t)
+			t = (long)due;
+	}
+	if (a->wake_op && t > 1000)
+		t = 1000;
+	if (a->dirty) {
+		int64_t due = a->last_render_ms + FRAME_MS - now;
+		if (due < 0)
+			due = 0;
+		if (due < t)
+			t = (long)due;
+	}
+	return t;
+}
+
+static void
+app_loop(struct app *a)
+{
+	struct http_waitfd fds[2];
+	bool stdin_woke = false;
+	int64_t last_loading_render = 0;
+	while (!a->quit) {
+		http_perform(a->http);
+		app_signals(a);
+		if (a->quit)
+			break;
+		bool script_ready = false;
+		if (a->script) {
+			/* Only <Resize> arrives through curses in script mode. */
+			int key;
+			while ((key = tui_read_key()) != KEYS_NONE)
+				app_key(a, key);
+			script_ready = app_script_step(a);
+		} else {
+			app_read_keys(a, stdin_woke);
+		}
+		if (a->export) {
+			a->pump_more = export_pump(a->export, PUMP_BUDGET);
+			app_export_check(a);
+		} else {
+			a->pump_more = false;
+		}
+		if (a->quit)
+			break;
+		int64_t now = clock_now_ms();
+		if (a->message[0] && now >= a->message_until && !a->script) {
+			a->message[0] = '\0';
+			a->dirty = true;
+		}
+		if (a->wake_op || (a->convs.state == MODEL_LOADING &&
+				   now - last_loading_render >= LOADING_DELAY_MS)) {
+			a->dirty = true;
+			last_loading_render = now;
+		}
+		/* Progress alone redraws at most every FRAME_MS; input redraws at once. */
+		if (a->dirty && (a->script || now - a->last_render_ms >= FRAME_MS || !app_export_running(a)))
+			app_render(a);
+		unsigned n = 0;
+		if (!a->script && !a->stdin_eof) {
+			fds[n].fd = STDIN_FILENO;
+			fds[n].events = POLLIN;
+			fds[n].revents = 0;
+			n++;
+		}
+		fds[n].fd = signals_fd();
+		fds[n].events = POLLIN;
+		fds[n].revents = 0;
+		n++;
+		http_wait(a->http, fds, n, app_timeout(a, script_ready));
+		stdin_woke = !a->script && !a->stdin_eof && fds[0].revents != 0;
+		if (!stdin_woke)
+			a->stdin_spurious = 0;
+	}
+}
+
+/* ---- setup and teardown ---- */
+
+static bool app_atexit_done;
+
+static void
+app_restore_terminal(void)
+{
+	tui_end();
+}
+
+static char *
+app_config_path(const struct app_options *o)
+{
+	if (o->config)
+		return xstrdup(o->config);
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	if (xdg && *xdg)
+		return xasprintf("%s/ohbrowse/config", xdg);
+	const char *home = getenv("HOME");
+	if (home && *home)
+		return xasprintf("%s/.config/ohbrowse/config", home);
+	return NULL;
+}
+
+void
+app_dump_actions(FILE *f)
+{
+	help_dump_actions(f);
+}
+
+int
+app_run(struct api_client *client, const struct app_options *opts)
+{
+	struct app *a = xcalloc(1, sizeof(*a));
+	char err[512];
+	int rc = 0;
+	a->client = client;
+	a->http = api_client_http(client);
+	a->opts = opts;
+	setlocale(LC_ALL, "");
+
+	const char *script = opts->script ? opts->script : getenv("OHBROWSE_SCRIPT");
+	if (script && *script) {
+		a->script = script_open(script, err, sizeof(err));
+		if (!a->script) {
+			fprintf(stderr, "ohbrowse: script: %s\n", err);
+			free(a);
+			return 2;
+		}
+		a->dump_dir = getenv("OHBROWSE_DUMP_DIR");
+		if (!a->dump_dir || !*a->dump_dir)
+			a->dump_dir = ".";
+	} else if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "ohbrowse: the browser needs a terminal on stdin and stdout; "
+				"for scripts use 'ohbrowse list', 'ohbrowse files' or 'ohbrowse download'\n");
+		free(a);
+		return 2;
+	}
+
+	bindings_init(&a->bindings);
+	char *cfg = app_config_path(opts);
+	char cfg_err[600] = "";
+	if (cfg)
+		bindings_config_file(&a->bindings, cfg, cfg_err, sizeof(cfg_err));
+	free(cfg);
+
+	struct tui_opts to = {
+		.headless = a->script != NULL,
+		.use_color = colors_wanted((enum colors_mode)opts->color, getenv("NO_COLOR")),
+		.mouse = opts->mouse || a->bindings.mouse,
+	};
+	if (!tui_init(&to, err, sizeof(err))) {
+		fprintf(stderr, "ohbrowse: %s\n", err);
+		bindings_free(&a->bindings);
+		script_free(a->script);
+		free(a);
+		return 2;
+	}
+	if (!app_atexit_done) {
+		atexit(app_restore_terminal);
+		app_atexit_done = true;
+	}
+	die_set_hook(app_restore_terminal);
+	if (!signals_init(app_restore_terminal)) {
+		tui_end();
+		fprintf(stderr, "ohbrowse: cannot set up signal handling: %s\n", strerror(errno));
+		bindings_free(&a->bindings);
+		script_free(a->script);
+		free(a);
+		return 2;
+	}
+
+	conv_list_init(&a->convs);
+	file_tree_init(&a->tree);
+	preview_init(&a->preview);
+	pane_init(&a->panes[PANE_CONV], &conv_ops, a);
+	pane_init(&a->panes[PANE_FILES], &files_ops, a);
+	pane_init(&a->panes[PANE_PREVIEW], &preview_ops, a);
+	pane_init(&a->panes[PANE_DOWNLOADS], &dl_ops, a);
+	a->panes[PANE_PREVIEW].scroll_only = true;
+	help_build(&a->help, &a->bindings);
+	a->focus = PANE_CONV;
+	a->preview_source = PANE_CONV;
+	a->dirty = true;
+	if (cfg_err[0])
+		app_message(a, ROLE_ERROR, "%s", cfg_err);
+
+	app_list_start(a, NULL);
+	app_loop(a);
+	rc = a->exit_code;
+
+	/* Teardown: cancel everything first, so no completion sees freed state. */
+	api_op_cancel(a->list_op);
+	api_op_cancel(a->wake_op);
+	app_cancel_files(a);
+	app_export_free(a);
+	if (a->lister)
+		api_lister_free(a->lister);
+	tui_end();
+	signals_end();
+	die_set_hook(NULL);
+
+	free(a->dir_loads);
+	free(a->server_filter);
+	free(a->filter_before);
+	free(a->wake_id);
+	if (a->have_conv)
+		api_conversation_free(&a->conv);
+	conv_list_free(&a->convs);
+	file_tree_free(&a->tree);
+	preview_free(&a->preview);
+	help_free(&a->help);
+	bindings_free(&a->bindings);
+	script_free(a->script);
+	free(a);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * src/app.h: the full-screen browser -- the controller and the one event loop.
+ *
+ * Owns: the application state (conversation list, file tree, preview, the
+ * export job, prompts, focus), routing of actions to the model, the API and
+ * the export, and the loop: http_perform -> signals -> keys -> export_pump ->
+ * render (one doupdate) -> http_wait on the sockets, stdin and the signal
+ * self-pipe. Nothing here includes curses; drawing goes through tui/.
+ */
+#ifndef OHBROWSE_SRC_APP_H
+#define OHBROWSE_SRC_APP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "api/client.h"
+
+enum app_color {
+	APP_COLOR_AUTO = 0,	/* colour unless NO_COLOR is set and non-empty */
+	APP_COLOR_ALWAYS,
+	APP_COLOR_NEVER,
+};
+
+struct app_options {
+	const char *script;		/* key script (OHBROWSE_SCRIPT); NULL: read
+					 * $OHBROWSE_SCRIPT, else interactive */
+	enum app_color color;		/* --color=auto|always|never */
+	bool mouse;			/* --mouse (the config's "set mouse on" also enables it) */
+	const char *config;		/* --config FILE; NULL: $XDG_CONFIG_HOME/ohbrowse/config */
+	const char *server_label;	/* shown in the title bar, e.g. the --server URL */
+	bool demo;			/* --demo: the server is the built-in fake; says so */
+	const char *download_dir;	/* where archives go; NULL: the current directory */
+};
+
+/*
+ * Run the browser until the user quits. The client (and its http engine) stay
+ * owned by the caller. Returns the process exit code: 0 normally, 1 when a
+ * key script failed or timed out, 2 when there is no terminal (stdin or stdout
+ * not a tty outside script mode) or the script cannot be read, 128+N after
+ * SIGTERM/SIGHUP.
+ */
+int app_run(struct api_client *client, const struct app_options *opts);
+
+/* --dump-actions: one line per action, "name<TAB>keys<TAB>help". */
+void app_dump_actions(FILE *f);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * src/model.h: what the browser shows, as plain data (no curses, no curl).
+ *
+ * Owns: the conversation list (rows copied from the API, lazily paged, with a
+ * client-side filter and sort producing a view of row indices), one
+ * conversation's file tree (lazily expanded directories, sizes, change markers
+ * and marks on files or whole directories, flattened into the visible rows),
+ * and the preview text. Each list has a generation counter: clearing or
+ * switching bumps it, and a completion carrying an older generation must be
+ * dropped without touching the model.
+ */
+#ifndef OHBROWSE_SRC_MODEL_H
+#define OHBROWSE_SRC_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/types.h"
+
+enum model_state {
+	MODEL_IDLE = 0,
+	MODEL_LOADING,
+	MODEL_DONE,
+	MODEL_FAILED,
+};
+
+enum conv_sort {
+	CONV_SORT_UPDATED = 0,	/* newest activity first (server order as tie-break) */
+	CONV_SORT_CREATED,
+	CONV_SORT_TITLE,
+	CONV_SORT_STATUS,	/* running first */
+	CONV_SORT_COUNT,
+};
+
+struct conv_list {
+	struct api_conversation *rows;
+	size_t count, cap;
+	size_t *view;		/* indices into rows after filter and sort */
+	size_t n_view;
+	enum model_state state;
+	bool more;		/* the server has more pages */
+	char error[512];
+	unsigned generation;
+	char *filter;		/* case-insensitive substring of the title, or NULL */
+	enum conv_sort sort;
+};
+
+void conv_list_init(struct conv_list *l);
+void conv_list_free(struct conv_list *l);
+/* Drop every row (a refresh or a new server filter); bumps the generation. */
+void conv_list_clear(struct conv_list *l);
+/* Copy n rows in, skipping ids already present; rebuilds the view. */
+void conv_list_append(struct conv_list *l, const struct api_conversation *rows, size_t n);
+void conv_list_set_filter(struct conv_list *l, const char *filter);
+void conv_list_set_sort(struct conv_list *l, enum conv_sort s);
+const char *conv_sort_name(enum conv_sort s);
+/* The row shown at view index i, or NULL. */
+struct api_conversation *conv_list_at(struct conv_list *l, size_t i);
+/* Replace the stored row with the same id (after a wake); false when absent. */
+bool conv_list_update(struct conv_list *l, const struct api_conversation *c);
+
+struct file_node {
+	char *path;		/* workspace-relative, "" for the root */
+	const char *name;	/* last component (points into path) */
+	enum api_file_type type;
+	int64_t size;		/* -1 unknown */
+	enum api_change change;
+	size_t parent;		/* index; the root is its own parent */
+	size_t *children;
+	size_t n_children, cap_children;
+	int depth;		/* 0 for the root's children */
+	bool expanded;
+	bool listed;		/* directory: children known */
+	bool loading;		/* directory: a listing is in flight */
+	bool marked;
+	bool has_changes;	/* directory: a descendant changed */
+	bool children_sorted;
+};
+
+struct file_tree {
+	struct file_node *nodes;	/* nodes[0] is the root */
+	size_t count, cap;
+	size_t *view;			/* visible node indices, depth-first */
+	size_t n_view;
+	enum model_state state;
+	char error[512];
+	unsigned generation;
+	/* path -> node index (open addressing) */
+	size_t *hash;
+	size_t hash_cap;
+	bool full;			/* loaded by a whole-tree walk: every directory is listed */
+};
+
+void file_tree_init(struct file_tree *t);
+void file_tree_free(struct file_tree *t);
+/* Empty the tree (a new conversation); bumps the generation. */
+void file_tree_clear(struct file_tree *t);
+/* Add or update one entry; missing parent directories are created. Returns its index. */
+size_t file_tree_add(struct file_tree *t, const struct api_file *f);
+/* Add a whole list (a walk or one directory level) and mark dir (path, "" = root) listed. */
+void file_tree_add_list(struct file_tree *t, const char *dir, const struct api_file_list *l,
+			bool full);
+/* Apply change markers (deleted files are added when missing). */
+void file_tree_apply_changes(struct file_tree *t, const struct api_file_list *changes);
+/* Recompute the visible rows. Call after adding, expanding or collapsing. */
+void file_tree_rebuild_view(struct file_tree *t);
+/* Node index for a path, or (size_t)-1. */
+size_t file_tree_find(const struct file_tree *t, const char *path);
+struct file_node *file_tree_view_node(struct file_tree *t, size_t view_index);
+/* View index of a node (or (size_t)-1 when not visible). */
+size_t file_tree_view_index(const struct file_tree *t, size_t node);
+
+/* True when the node or an ancestor directory is marked. */
+bool file_tree_effectively_marked(const struct file_tree *t, size_t node);
+void file_tree_toggle_mark(struct file_tree *t, size_t node);
+void file_tree_mark_all(struct file_tree *t);
+/* Mark files with a change other than deleted; returns how many. */
+size_t file_tree_mark_changed(struct file_tree *t);
+void file_tree_clear_marks(struct file_tree *t);
+
+struct file_selection {
+	size_t files;		/* files known to be included */
+	int64_t bytes;		/* their known sizes */
+	bool size_unknown;	/* some size unknown or a marked directory not listed */
+	size_t roots;		/* marked nodes not under another marked node */
+};
+void file_tree_selection(const struct file_tree *t, struct file_selection *out);
+/* The marked roots as paths (caller frees the array, not the strings, which the tree owns). */
+const char **file_tree_selected_paths(const struct file_tree *t, size_t *n);
+/* Files in the tree and their known total size. */
+void file_tree_totals(const struct file_tree *t, size_t *files, int64_t *bytes, size_t *changed);
+
+struct preview {
+	enum model_state state;
+	char *path;		/* what is shown (workspace path), or NULL */
+	char *text;		/* NUL-terminated */
+	size_t len;
+	char **lines;		/* split text (tabs expanded), owned */
+	size_t n_lines;
+	bool binary;
+	bool truncated;
+	bool is_diff;
+	int64_t size;
+	char error[512];
+	unsigned generation;
+};
+
+void preview_init(struct preview *p);
+void preview_free(struct preview *p);
+/* Start showing path (state LOADING); bumps the generation. */
+void preview_begin(struct preview *p, const char *path, int64_t size, bool is_diff);
+void preview_set_text(struct preview *p, const char *text, size_t len, bool binary, bool truncated);
+void preview_set_error(struct preview *p, const char *msg);
+/* Replace the content with prepared lines (conversation details, directory summaries). */
+void preview_set_lines(struct preview *p, const char *title, const char *text);
+
+#endif
