@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <locale.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,7 @@
 #define V0_FMALF "00000000000000000000000000000d08"
 #define V1_FARC "00000000000000000000000000000d09"
 #define V1_HUGE "00000000000000000000000000000d0a"
+#define V1_MANY "00000000000000000000000000000d0b"
 
 static const char small_files[] =
 	"{\"path\":\"README.md\",\"text\":\"hello export\\n\",\"mtime\":\"2024-01-02T03:04:05Z\"},"
@@ -101,6 +103,11 @@ scenario_text(void)
 	const char *big_mb = getenv("EXPORT_MEASURE_MB");
 	strbuf_printf(&sb, ",\"huge\":{\"files\":[{\"path\":\"huge.bin\",\"size\":%llu,\"seed\":9}]}",
 		      (unsigned long long)(big_mb ? strtoull(big_mb, NULL, 10) : 4) * 1024 * 1024);
+	/* five incompressible 60 kB files: each spool fits under the disk-full limit, the ZIP not */
+	strbuf_puts(&sb, ",\"many\":{\"files\":[");
+	for (int i = 0; i < 5; i++)
+		strbuf_printf(&sb, "%s{\"path\":\"r%d.bin\",\"size\":60000,\"seed\":%d}", i ? "," : "", i, 100 + i);
+	strbuf_puts(&sb, "]}");
 	strbuf_puts(&sb, "},\"conversations\":[");
 	static const struct { const char *id, *ver, *ws, *extra; } convs[] = {
 		{ V0_FULL, "V0", "full", ",\"title\":\"Export test V0\",\"repository\":\"acme/widgets\",\"branch\":\"main\"" },
@@ -121,6 +128,7 @@ scenario_text(void)
 		{ V0_FMALF, "V0", "small", "" },
 		{ V1_FARC, "V1", "small", "" },
 		{ V1_HUGE, "V1", "huge", "" },
+		{ V1_MANY, "V1", "many", "" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(convs); i++)
 		strbuf_printf(&sb, "%s{\"id\":\"%s\",\"version\":\"%s\",\"status\":\"RUNNING\",\"workspace\":\"%s\"%s}",
@@ -1060,6 +1068,57 @@ test_retry_failed(void **state)
 	api_conversation_free(&conv);
 }
 
+static void
+test_selected_missing(void **state)
+{
+	struct env *e = *state;
+	struct api_conversation conv;
+	const char *paths[] = { "docs/a.md", "nope/missing.txt" };
+	struct export_opts o = { .mode = EXPORT_SELECTED, .paths = paths, .n_paths = ARRAY_SIZE(paths) };
+	struct export_job *j = start(e, V1_SMALL, &o, &conv);
+	char *zip = run_done(e, j);
+	json_t *meta = verify_zip(e, zip, V1_SMALL);
+
+	assert_paths(meta, "files", "docs/a.md");
+	assert_paths(meta, "skipped", "nope/missing.txt");
+	assert_true(export_partial(j));
+	json_decref(meta);
+	free(zip);
+	export_free(j);
+	api_conversation_free(&conv);
+}
+
+/* A full disk (simulated with RLIMIT_FSIZE): FAILED with the writer's message, no .part. */
+static void
+test_disk_full(void **state)
+{
+	struct env *e = *state;
+	struct api_conversation conv;
+	struct export_opts o = { .mode = EXPORT_ALL };
+	struct rlimit old, lim;
+	struct export_totals t;
+
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 150000;
+	signal(SIGXFSZ, SIG_IGN);
+	struct export_job *j = start(e, V1_MANY, &o, &conv);
+	char *part = xstrdup(export_part_path(j));
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	run(e, j);
+	setrlimit(RLIMIT_FSIZE, &old);
+	export_totals(j, &t);
+	assert_int_equal(t.phase, EXPORT_FAILED);
+	assert_non_null(t.message);
+	print_message("# disk full: %s\n", t.message);
+	assert_null(strstr(t.message, "nothing could"));	/* the writer failed, not the downloads */
+	assert_int_equal(access(part, F_OK), -1);
+	assert_int_equal(count_dir(e->dir, ".part") + count_dir(e->dir, ".zip"), 0);
+	free(part);
+	export_free(j);
+	api_conversation_free(&conv);
+}
+
 /* ------------------------------------------------------------ measurement */
 
 static int
@@ -1127,6 +1186,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_free_unfinished, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_output_exists, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_failed, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_selected_missing, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_disk_full, test_setup, test_teardown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
