@@ -62,6 +62,7 @@
 #define V1_FARC "00000000000000000000000000000d09"
 #define V1_HUGE "00000000000000000000000000000d0a"
 #define V1_MANY "00000000000000000000000000000d0b"
+#define V0_HUGE "00000000000000000000000000000d0c"
 
 static const char small_files[] =
 	"{\"path\":\"README.md\",\"text\":\"hello export\\n\",\"mtime\":\"2024-01-02T03:04:05Z\"},"
@@ -129,6 +130,7 @@ scenario_text(void)
 		{ V1_FARC, "V1", "small", "" },
 		{ V1_HUGE, "V1", "huge", "" },
 		{ V1_MANY, "V1", "many", "" },
+		{ V0_HUGE, "V0", "huge", "" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(convs); i++)
 		strbuf_printf(&sb, "%s{\"id\":\"%s\",\"version\":\"%s\",\"status\":\"RUNNING\",\"workspace\":\"%s\"%s}",
@@ -1135,7 +1137,11 @@ measure(const char *mb)
 	struct rusage ru0, ru;
 	getrusage(RUSAGE_SELF, &ru0);
 	int64_t t0 = clock_now_ms();
-	get_conv(e, V1_HUGE, &conv);
+	/* EXPORT_MEASURE_ROUTE: v1 (download, default), v0 (a binary: select-file refuses it, so
+	 * it is staged from zip-directory), archive (the V1 tar.gz re-packed) */
+	const char *route = getenv("EXPORT_MEASURE_ROUTE") ? getenv("EXPORT_MEASURE_ROUTE") : "v1";
+	o.prefer_server_archive = !strcmp(route, "archive");
+	get_conv(e, !strcmp(route, "v0") ? V0_HUGE : V1_HUGE, &conv);
 	struct api_error err;
 	struct export_job *j = export_start(e->c, &conv, &o, &err);
 	if (!j)
@@ -1145,7 +1151,7 @@ measure(const char *mb)
 	getrusage(RUSAGE_SELF, &ru);
 	struct export_totals t;
 	export_totals(j, &t);
-	printf("# measure: %s MB, phase %d, %.1f s, peak RSS %ld KiB (fake server in-process included)\n", mb,
+	printf("# measure: route %s, %s MB, phase %d, %.1f s, peak RSS %ld KiB (fake server in-process included)\n", route, mb,
 	       t.phase, (double)(clock_now_ms() - t0) / 1000.0, ru.ru_maxrss);
 	export_free(j);
 	api_conversation_free(&conv);
