@@ -110,6 +110,18 @@ log_line(struct http *h, const char *fmt, ...)
 	}
 }
 
+void
+http_global_init(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void
+http_global_cleanup(void)
+{
+	curl_global_cleanup();
+}
+
 struct http *
 http_new(const struct http_config *cfg)
 {

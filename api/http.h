@@ -95,6 +95,10 @@ struct http_config {
 	int log_fd;			/* -1: no log */
 };
 
+/* Once per process, before any thread exists (libcurl's global state). */
+void http_global_init(void);
+void http_global_cleanup(void);
+
 struct http *http_new(const struct http_config *cfg);	/* cfg may be NULL */
 void http_free(struct http *h);	/* cancels everything without calling completions */
 

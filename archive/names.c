@@ -1,5 +1,4 @@
 /* archive/names.c: safe entry names, unique names, and the archive file name. */
-#define _GNU_SOURCE /* memrchr */
 #include "archive/names.h"
 
 #include <errno.h>

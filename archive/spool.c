@@ -1,5 +1,4 @@
 /* archive/spool.c: anonymous temporary files. */
-#define _GNU_SOURCE /* O_TMPFILE, mkostemp */
 #include "archive/spool.h"
 
 #include <errno.h>

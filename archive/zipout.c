@@ -1,5 +1,4 @@
 /* archive/zipout.c: streaming ZIP writer (libarchive, sizes never declared). */
-#define _GNU_SOURCE /* renameat2, RENAME_NOREPLACE */
 #include "archive/zipout.h"
 
 #include <archive.h>

@@ -1,17 +1,264 @@
-/* src/main.c: argument parsing and subcommand dispatch. */
+/*
+ * src/main.c: global options, the API key and server, then the subcommand
+ * (list, files, download, login) or, with none, the full-screen browser.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "ohbrowse_config.h"
+#include "api/client.h"
+#include "src/app.h"
+#include "src/cli.h"
+#include "src/demo.h"
+#include "src/keystore.h"
 #include "src/util.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ohbrowse [options] [command [args]]\n"
+		"\n"
+		"Browse OpenHands conversations and download their workspace files.\n"
+		"With no command, opens the full-screen browser.\n"
+		"\n"
+		"commands:\n"
+		"  list [--json] [--limit N] [--filter TEXT]      list conversations, newest first\n"
+		"  files ID [--json] [--changed] [--wake]         list a conversation's workspace files\n"
+		"  download ID [--changed] [-o FILE] [--wake] [--progress=auto|bars|json|none] [PATH...]\n"
+		"                                                 save files into one ZIP archive\n"
+		"  login                                          store an API key (0600)\n"
+		"\n"
+		"options:\n"
+		"  --server URL         OpenHands server (default $OPENHANDS_URL or https://app.all-hands.dev)\n"
+		"  --api-key-file FILE  read the API key from FILE (mode 0600)\n"
+		"  --auth MODE          bearer (Cloud, default), session (self-hosted SESSION_API_KEY), none\n"
+		"  --allow-http         allow keys over plain http to non-loopback hosts\n"
+		"  --workspace-root DIR workspace root in the sandbox (default /workspace/project)\n"
+		"  --rate N             requests per second to app servers and V0 runtimes (default 10)\n"
+		"  --connections N      concurrent connections per host (default 6; 16 for V1 agent-servers)\n"
+		"  --retries N          attempts per request (default 4)\n"
+		"  --demo               start the bundled demo server and browse it (no account needed)\n"
+		"  --color WHEN         auto (default; NO_COLOR turns colour off), always, never\n"
+		"  --mouse              enable the mouse in the browser\n"
+		"  --config FILE        browser key bindings and colours (default\n"
+		"                       $XDG_CONFIG_HOME/ohbrowse/config; see ohbrowse.conf(5))\n"
+		"  --dump-actions       print the browser's actions and their keys\n"
+		"  --verbose            log requests to stderr (never keys)\n"
+		"  --log FILE           log requests to FILE\n"
+		"  --version, --help\n"
+		"\n"
+		"Exit codes: 0 ok, 2 usage, 3 authentication, 4 not found, 5 network or server,\n"
+		"6 partial result, 130 interrupted. See ohbrowse(1).\n");
+}
+
+/* CI may start us with fds 0-2 closed; a spool file must never land on them. */
+static void
+keep_std_fds_open(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+			if (n >= 0 && n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+		}
+	}
+}
+
+static long
+parse_num(const char *opt, const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end || v < lo || v > hi) {
+		fprintf(stderr, "ohbrowse: %s needs a number from %ld to %ld\n", opt, lo, hi);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("ohbrowse %s\n", OHBROWSE_VERSION);
-		return 0;
+	static const struct option opts[] = {
+		{"server", required_argument, NULL, 's'},
+		{"api-key-file", required_argument, NULL, 'k'},
+		{"auth", required_argument, NULL, 'a'},
+		{"allow-http", no_argument, NULL, 'H'},
+		{"workspace-root", required_argument, NULL, 'W'},
+		{"rate", required_argument, NULL, 'r'},
+		{"connections", required_argument, NULL, 'C'},
+		{"retries", required_argument, NULL, 'R'},
+		{"demo", no_argument, NULL, 'D'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"log", required_argument, NULL, 'L'},
+		{"color", required_argument, NULL, 'c'},
+		{"mouse", no_argument, NULL, 'm'},
+		{"config", required_argument, NULL, 'F'},
+		{"dump-actions", no_argument, NULL, 'A'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct api_client_config cfg = {0};
+	struct http_config hc = {.log_fd = -1};
+	const char *key_file = NULL, *auth = NULL, *log_path = NULL;
+	bool demo = false;
+	struct app_options ao = {.color = APP_COLOR_AUTO};
+	long rate = -1, conns = -1;
+	int ch;
+
+	keep_std_fds_open();
+	setlocale(LC_ALL, "");
+	cfg.server = getenv("OPENHANDS_URL");
+	while ((ch = getopt_long(argc, argv, "+vhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': cfg.server = optarg; break;
+		case 'k': key_file = optarg; break;
+		case 'a': auth = optarg; break;
+		case 'H': cfg.allow_http = true; break;
+		case 'W': cfg.workspace_root = optarg; break;
+		case 'r': rate = parse_num("--rate", optarg, 1, 1000); break;
+		case 'C': conns = parse_num("--connections", optarg, 1, 64); break;
+		case 'R': hc.max_attempts = (int)parse_num("--retries", optarg, 1, 20); break;
+		case 'D': demo = true; break;
+		case 'v': hc.verbose = true; if (hc.log_fd < 0) hc.log_fd = 2; break;
+		case 'L': log_path = optarg; break;
+		case 'c':
+			if (strcmp(optarg, "auto") == 0)
+				ao.color = APP_COLOR_AUTO;
+			else if (strcmp(optarg, "always") == 0)
+				ao.color = APP_COLOR_ALWAYS;
+			else if (strcmp(optarg, "never") == 0)
+				ao.color = APP_COLOR_NEVER;
+			else {
+				fprintf(stderr, "ohbrowse: --color is auto, always or never\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'm': ao.mouse = true; break;
+		case 'F': ao.config = optarg; break;
+		case 'A': app_dump_actions(stdout); return EXIT_OK;
+		case 'V': printf("ohbrowse %s\n", OHBROWSE_VERSION); return EXIT_OK;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
 	}
-	fprintf(stderr, "usage: ohbrowse [--version]\n");
-	return 2;
+	const char *cmd = optind < argc ? argv[optind] : NULL;
+	if (cmd && strcmp(cmd, "list") && strcmp(cmd, "files") && strcmp(cmd, "download") &&
+	    strcmp(cmd, "login") && strcmp(cmd, "help")) {
+		fprintf(stderr, "ohbrowse: unknown command '%s'\nTry 'ohbrowse --help'.\n", cmd);
+		return EXIT_USAGE;
+	}
+	if (cmd && strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (auth) {
+		if (strcmp(auth, "bearer") == 0)
+			cfg.auth = API_AUTH_BEARER;
+		else if (strcmp(auth, "session") == 0)
+			cfg.auth = API_AUTH_SESSION;
+		else if (strcmp(auth, "none") == 0)
+			cfg.auth = API_AUTH_NONE;
+		else {
+			fprintf(stderr, "ohbrowse: --auth is bearer, session or none\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (rate > 0) {
+		cfg.app_limit.rps = cfg.runtime_limit.rps = (double)rate;
+		cfg.app_limit.max_conns = cfg.runtime_limit.max_conns = conns > 0 ? (int)conns : 6;
+	}
+	if (conns > 0) {
+		if (rate <= 0) {
+			cfg.app_limit = cfg.runtime_limit = (struct http_limit){10, (int)conns};
+		}
+		cfg.agent_limit = (struct http_limit){0, (int)conns};
+	}
+	if (log_path) {
+		hc.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (hc.log_fd < 0) {
+			fprintf(stderr, "ohbrowse: cannot open the log %s: %s\n", log_path, strerror(errno));
+			return EXIT_USAGE;
+		}
+		hc.verbose = true;
+	}
+
+	struct demo dm = {.pid = 0, .stdin_fd = -1};
+	char msg[512];
+	char *key = NULL;
+	const char *key_source = NULL;
+	if (demo) {
+		if (demo_start(&dm, argv[0], msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "ohbrowse: %s\n", msg);
+			return EXIT_NETWORK;
+		}
+		cfg.server = dm.app_url;
+		cfg.auth = API_AUTH_NONE;
+	} else {
+		if (!cfg.server || !*cfg.server)
+			cfg.server = "https://app.all-hands.dev";
+		int rc = cmd && strcmp(cmd, "login") == 0 ? 1
+							  : keystore_lookup(key_file, &key, &key_source, msg, sizeof(msg));
+		if (rc < 0) {
+			fprintf(stderr, "ohbrowse: %s\n", msg);
+			return EXIT_AUTH;
+		}
+		if (!key && !auth && !(cmd && strcmp(cmd, "login") == 0))
+			cfg.auth = API_AUTH_NONE;
+		cfg.api_key = key;
+	}
+
+	http_global_init();
+	cli_install_signals();
+	struct http *h = http_new(&hc);
+	int rc;
+	if (cmd && strcmp(cmd, "login") == 0) {
+		rc = cli_login(h, &cfg, argc - optind, argv + optind);
+	} else {
+		struct api_error err = {0};
+		struct api_client *c = api_client_new(h, &cfg, &err);
+		if (!c) {
+			fprintf(stderr, "ohbrowse: %s\n", err.message);
+			rc = api_error_exit_code(err.kind);
+		} else {
+			if (!cmd) {
+				ao.server_label = cfg.server;
+				ao.demo = demo;
+				rc = app_run(c, &ao);
+			} else if (strcmp(cmd, "list") == 0) {
+				rc = cli_list(c, argc - optind, argv + optind);
+			} else if (strcmp(cmd, "files") == 0) {
+				rc = cli_files(c, argc - optind, argv + optind);
+			} else {
+				rc = cli_download(c, argc - optind, argv + optind);
+			}
+			api_client_free(c);
+		}
+	}
+	if (rc == EXIT_AUTH && !key && !demo)
+		fprintf(stderr, "ohbrowse: no API key was found; run 'ohbrowse login' or set OPENHANDS_API_KEY\n");
+	http_free(h);
+	http_global_cleanup();
+	if (key) {
+		memset(key, 0, strlen(key));
+		free(key);
+	}
+	if (demo)
+		demo_stop(&dm);
+	if (hc.log_fd > 2)
+		close(hc.log_fd);
+	(void)key_source;
+	return rc;
 }

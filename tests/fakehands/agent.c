@@ -6,7 +6,6 @@
  * client sends (output split into 1 MiB BashOutput chunks), git changes/diff
  * with the agent's status words, and the conversation events search.
  */
-#define _GNU_SOURCE /* memrchr */
 #include "tests/fakehands/fh.h"
 
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 #!/bin/sh
 # The action table in docs/ohbrowse.conf.5 must list exactly the actions of
 # --dump-actions, in the same order, with the same help sentence (TAP).
-# usage: check_conf5.sh DUMP_ACTIONS_EXE ohbrowse.conf.5
+# usage: check_conf5.sh OHBROWSE ohbrowse.conf.5
 set -u
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
-"$1" | cut -f1,3 >"$tmp/want"
+"$1" --dump-actions | cut -f1,3 >"$tmp/want"
 # In the page: ".It Cm name" then one line of help text, inside the ACTIONS section.
 awk '
 	/^\.Sh ACTIONS/ { on = 1; next }

@@ -1,0 +1,884 @@
+/* src/cli.c: the command-line twin (see cli.h). */
+#include "src/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "src/export.h"
+#include "src/jsonw.h"
+#include "src/keystore.h"
+#include "src/util.h"
+
+/* ------------------------------------------------------------ signals */
+
+static volatile sig_atomic_t interrupted;
+static int sig_pipe[2] = {-1, -1};
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+
+	interrupted = sig;
+	if (sig_pipe[1] >= 0 && write(sig_pipe[1], &b, 1) < 0) {
+		/* the flag is enough */
+	}
+	errno = saved;
+}
+
+void
+cli_install_signals(void)
+{
+	struct sigaction sa;
+
+	if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		sig_pipe[0] = sig_pipe[1] = -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+bool
+cli_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+int
+cli_signal_fd(void)
+{
+	return sig_pipe[0];
+}
+
+/* One loop turn: run completions, pump the export, sleep until something happens. */
+static void
+cli_turn(struct http *h, struct export_job *job)
+{
+	http_perform(h);
+	if (job && export_pump(job, 256u << 10))
+		return;	/* more pump work ready: do not sleep */
+	if (interrupted)
+		return;
+	struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
+	http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, -1);
+	if (w.revents) {
+		unsigned char b[16];
+		while (read(w.fd, b, sizeof(b)) > 0)
+			;
+	}
+}
+
+static int
+report(const struct api_error *e)
+{
+	fprintf(stderr, "ohbrowse: %s\n", e->message);
+	return api_error_exit_code(e->kind);
+}
+
+static int
+usage_error(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "ohbrowse %s: %s\nTry 'ohbrowse --help'.\n", cmd, msg);
+	return EXIT_USAGE;
+}
+
+/* ------------------------------------------------------------ formatting */
+
+static void
+fmt_size(char *buf, size_t n, int64_t v)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double d = (double)v;
+	int u = 0;
+
+	if (v < 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	while (d >= 1024 && u < 4)
+		d /= 1024, u++;
+	if (u == 0)
+		snprintf(buf, n, "%lld B", (long long)v);
+	else
+		snprintf(buf, n, "%.1f %s", d, unit[u]);
+}
+
+static void
+fmt_ago(char *buf, size_t n, int64_t t)
+{
+	int64_t d = clock_wall_s() - t;
+
+	if (t < 0)
+		snprintf(buf, n, "-");
+	else if (d < 60)
+		snprintf(buf, n, "just now");
+	else if (d < 3600)
+		snprintf(buf, n, "%lld min ago", (long long)(d / 60));
+	else if (d < 86400)
+		snprintf(buf, n, "%lld h ago", (long long)(d / 3600));
+	else
+		snprintf(buf, n, "%lld d ago", (long long)(d / 86400));
+}
+
+/* Print at most `width` display columns of s (UTF-8: counts code points, good enough for a
+ * table whose last column is the title). */
+static void
+put_cut(FILE *f, const char *s, int width)
+{
+	int cols = 0;
+
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && cols < width;) {
+		size_t len = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : 4;
+		if (*p < 0x20) {
+			fputc(' ', f);
+			p++;
+		} else {
+			fwrite(p, 1, len, f);
+			p += len;
+		}
+		cols++;
+	}
+}
+
+static void
+conv_json(struct jsonw *w, const struct api_conversation *c)
+{
+	jsonw_obj_begin(w);
+	jsonw_kstr(w, "id", c->id);
+	jsonw_kstr(w, "title", c->title);
+	jsonw_kstr(w, "status", c->status);
+	jsonw_kstr(w, "version", c->version == API_V1 ? "V1" : "V0");
+	jsonw_kstr(w, "created_at", c->created_at);
+	jsonw_kstr(w, "updated_at", c->updated_at);
+	jsonw_kstr(w, "repository", c->repository);
+	jsonw_kstr(w, "branch", c->branch);
+	jsonw_kstr(w, "runtime_status", c->runtime_status);
+	jsonw_kstr(w, "trigger", c->trigger);
+	jsonw_key(w, "running");
+	jsonw_bool(w, api_conversation_is_running(c));
+	jsonw_obj_end(w);
+}
+
+/* ------------------------------------------------------------ list */
+
+struct list_ctx {
+	struct api_conversation *rows;
+	size_t n, cap;
+	bool busy;
+	struct api_error err;
+};
+
+static void
+list_page(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct list_ctx *x = ud;
+
+	x->busy = false;
+	if (err) {
+		x->err = *err;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (x->n == x->cap) {
+			x->cap = x->cap ? x->cap * 2 : 256;
+			x->rows = xrealloc(x->rows, x->cap * sizeof(*x->rows));
+		}
+		api_conversation_copy(&x->rows[x->n++], &rows[i]);
+	}
+}
+
+static int
+conv_cmp(const void *a, const void *b)
+{
+	const struct api_conversation *x = a, *y = b;
+
+	if (x->created_s != y->created_s)
+		return x->created_s < y->created_s ? 1 : -1;
+	return strcmp(x->id, y->id);
+}
+
+int
+cli_list(struct api_client *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"limit", required_argument, NULL, 'n'},
+		{"filter", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	bool json = false;
+	long limit = -1;
+	const char *filter = NULL;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+jn:f:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = true; break;
+		case 'n': {
+			char *end;
+			limit = strtol(optarg, &end, 10);
+			if (*end || limit < 1)
+				return usage_error("list", "--limit needs a positive number");
+			break;
+		}
+		case 'f': filter = optarg; break;
+		case 'h':
+			printf("usage: ohbrowse list [--json] [--limit N] [--filter TEXT]\n");
+			return EXIT_OK;
+		default: return usage_error("list", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("list", "unexpected argument");
+
+	struct api_lister_opts lo = {.limit = 100, .title_contains = filter};
+	struct api_lister *l = api_lister_new(c, &lo);
+	struct list_ctx x = {0};
+	struct http *h = api_client_http(c);
+
+	while (!interrupted && x.err.kind == API_OK && (x.busy || api_lister_more(l)) &&
+	       (limit < 0 || (long)x.n < limit)) {
+		if (!x.busy) {
+			x.busy = true;
+			api_lister_next(l, list_page, &x);
+		}
+		cli_turn(h, NULL);
+	}
+	api_lister_free(l);
+	int rc = EXIT_OK;
+	if (interrupted) {
+		fprintf(stderr, "ohbrowse: interrupted\n");
+		rc = EXIT_INTERRUPTED;
+	} else if (x.err.kind != API_OK) {
+		rc = report(&x.err);
+		if (x.n) {
+			fprintf(stderr, "ohbrowse: showing the %zu conversations loaded before the error\n", x.n);
+			rc = EXIT_PARTIAL;
+		}
+	}
+	qsort(x.rows, x.n, sizeof(*x.rows), conv_cmp);
+	if (limit >= 0 && (long)x.n > limit) {
+		for (size_t i = (size_t)limit; i < x.n; i++)
+			api_conversation_free(&x.rows[i]);
+		x.n = (size_t)limit;
+	}
+	if (json) {
+		struct strbuf sb = {0};
+		struct jsonw w;
+		jsonw_init(&w, &sb, false);
+		jsonw_arr_begin(&w);
+		for (size_t i = 0; i < x.n; i++)
+			conv_json(&w, &x.rows[i]);
+		jsonw_arr_end(&w);
+		puts(sb.buf);
+		strbuf_free(&sb);
+	} else if (rc == EXIT_OK || rc == EXIT_PARTIAL) {
+		if (x.n == 0)
+			fprintf(stderr, "No conversations.\n");
+		else
+			printf("%-32s  %-8s  %-2s  %-12s  %s\n", "ID", "STATUS", "V", "UPDATED", "TITLE");
+		for (size_t i = 0; i < x.n; i++) {
+			const struct api_conversation *r = &x.rows[i];
+			char ago[32];
+			fmt_ago(ago, sizeof(ago), r->updated_s >= 0 ? r->updated_s : r->created_s);
+			printf("%-32s  %-8s  %-2s  %-12s  ", r->id, r->status ? r->status : "?",
+			       r->version == API_V1 ? "V1" : "V0", ago);
+			put_cut(stdout, r->title, 60);
+			if (r->repository)
+				printf("  [%s]", r->repository);
+			putchar('\n');
+		}
+	}
+	for (size_t i = 0; i < x.n; i++)
+		api_conversation_free(&x.rows[i]);
+	free(x.rows);
+	if (fflush(stdout) != 0 && rc == EXIT_OK) {
+		fprintf(stderr, "ohbrowse: cannot write the output: %s\n", strerror(errno));
+		rc = EXIT_NETWORK;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ resolve + wake */
+
+struct conv_ctx {
+	bool done;
+	struct api_conversation conv;
+	struct api_error err;
+	long last_report;
+	bool verbose_wake;
+};
+
+static void
+conv_got(void *ud, struct api_conversation *conv, const struct api_error *err)
+{
+	struct conv_ctx *x = ud;
+
+	x->done = true;
+	if (err)
+		x->err = *err;
+	else
+		api_conversation_copy(&x->conv, conv);
+}
+
+static void
+wake_progress(void *ud, long elapsed_ms, const char *status)
+{
+	struct conv_ctx *x = ud;
+
+	if (elapsed_ms / 5000 != x->last_report / 5000 || x->last_report == 0)
+		fprintf(stderr, "ohbrowse: waiting for the sandbox to start (%s, %ld s)...\n", status,
+			elapsed_ms / 1000);
+	x->last_report = elapsed_ms ? elapsed_ms : 1;
+}
+
+/* Fetch one conversation and, when asked, wake it. 0 on success. */
+static int
+resolve_conversation(struct api_client *c, const char *id, bool wake, struct api_conversation *out)
+{
+	struct conv_ctx x = {0};
+	struct http *h = api_client_http(c);
+	struct api_op *op = api_get_conversation(c, id, conv_got, &x);
+
+	while (!x.done && !interrupted)
+		cli_turn(h, NULL);
+	if (!x.done) {
+		api_op_cancel(op);
+		fprintf(stderr, "ohbrowse: interrupted\n");
+		return EXIT_INTERRUPTED;
+	}
+	if (x.err.kind != API_OK)
+		return report(&x.err);
+	if (!api_conversation_is_running(&x.conv)) {
+		if (!wake) {
+			fprintf(stderr,
+				"ohbrowse: the conversation \"%s\" is not running (status %s), so its files "
+				"cannot be read; add --wake to start its sandbox first\n",
+				x.conv.title, x.conv.status ? x.conv.status : "unknown");
+			api_conversation_free(&x.conv);
+			return EXIT_NETWORK;
+		}
+		struct conv_ctx w = {0};
+		fprintf(stderr, "ohbrowse: waking conversation %s...\n", x.conv.id);
+		op = api_wake(c, &x.conv, wake_progress, conv_got, &w);
+		while (!w.done && !interrupted)
+			cli_turn(h, NULL);
+		api_conversation_free(&x.conv);
+		if (!w.done) {
+			api_op_cancel(op);
+			fprintf(stderr, "ohbrowse: interrupted\n");
+			return EXIT_INTERRUPTED;
+		}
+		if (w.err.kind != API_OK)
+			return report(&w.err);
+		x.conv = w.conv;
+	}
+	*out = x.conv;
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ files */
+
+struct files_ctx {
+	int pending;
+	struct api_file_list tree, changes;
+	struct api_error tree_err, changes_err;
+};
+
+static void
+files_tree(void *ud, struct api_file_list *files, const struct api_error *err)
+{
+	struct files_ctx *x = ud;
+
+	x->pending--;
+	if (err)
+		x->tree_err = *err;
+	else {
+		x->tree = *files;
+		memset(files, 0, sizeof(*files));
+	}
+}
+
+static void
+files_changes(void *ud, struct api_file_list *files, const struct api_error *err)
+{
+	struct files_ctx *x = ud;
+
+	x->pending--;
+	if (err)
+		x->changes_err = *err;
+	else {
+		x->changes = *files;
+		memset(files, 0, sizeof(*files));
+	}
+}
+
+static int
+file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct api_file *)a)->path, ((const struct api_file *)b)->path);
+}
+
+int
+cli_files(struct api_client *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"changed", no_argument, NULL, 'c'},
+		{"wake", no_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	bool json = false, changed = false, wake = false;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+jcwh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = true; break;
+		case 'c': changed = true; break;
+		case 'w': wake = true; break;
+		case 'h':
+			printf("usage: ohbrowse files ID [--json] [--changed] [--wake]\n");
+			return EXIT_OK;
+		default: return usage_error("files", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error("files", "expected exactly one conversation ID");
+
+	struct api_conversation conv = {0};
+	int rc = resolve_conversation(c, argv[optind], wake, &conv);
+	if (rc != EXIT_OK)
+		return rc;
+
+	struct files_ctx x = {0};
+	struct http *h = api_client_http(c);
+	struct api_op *ops[2] = {NULL, NULL};
+	x.pending = changed ? 1 : 2;
+	ops[0] = api_changes(c, &conv, files_changes, &x);
+	if (!changed)
+		ops[1] = api_walk(c, &conv, files_tree, &x);
+	while (x.pending > 0 && !interrupted)
+		cli_turn(h, NULL);
+	if (x.pending > 0) {
+		api_op_cancel(ops[0]);
+		api_op_cancel(ops[1]);
+		fprintf(stderr, "ohbrowse: interrupted\n");
+		rc = EXIT_INTERRUPTED;
+		goto out;
+	}
+	/* A workspace that is not a git repository simply has no change markers. */
+	bool changes_ok = x.changes_err.kind == API_OK || x.changes_err.kind == API_ERR_NOT_FOUND;
+	if (changed && x.changes_err.kind != API_OK) {
+		rc = report(&x.changes_err);
+		goto out;
+	}
+	if (!changed && x.tree_err.kind != API_OK) {
+		rc = report(&x.tree_err);
+		goto out;
+	}
+	if (!changes_ok) {
+		fprintf(stderr, "ohbrowse: warning: change markers unavailable: %s\n", x.changes_err.message);
+		rc = EXIT_PARTIAL;
+	}
+	struct api_file_list *out_list = changed ? &x.changes : &x.tree;
+	if (!changed) {
+		/* annotate the tree with change letters; deleted files are listed too */
+		for (size_t i = 0; i < x.changes.count; i++) {
+			struct api_file key = {.path = x.changes.items[i].path};
+			struct api_file *f = bsearch(&key, x.tree.items, x.tree.count, sizeof(key), file_cmp);
+			if (f)
+				f->change = x.changes.items[i].change;
+			else
+				api_file_list_add(&x.tree, x.changes.items[i].path, API_FILE, -1, -1,
+						  x.changes.items[i].change);
+		}
+		qsort(x.tree.items, x.tree.count, sizeof(*x.tree.items), file_cmp);
+	}
+	if (json) {
+		struct strbuf sb = {0};
+		struct jsonw w;
+		jsonw_init(&w, &sb, false);
+		jsonw_arr_begin(&w);
+		for (size_t i = 0; i < out_list->count; i++) {
+			const struct api_file *f = &out_list->items[i];
+			char chg[2] = {(char)f->change, 0};
+			jsonw_obj_begin(&w);
+			jsonw_kstr(&w, "path", f->path);
+			jsonw_kstr(&w, "type", f->type == API_DIR ? "dir" : "file");
+			jsonw_key(&w, "size");
+			jsonw_int_or_null(&w, f->type == API_DIR ? -1 : f->size);
+			jsonw_kstr(&w, "change", f->change ? chg : NULL);
+			jsonw_obj_end(&w);
+		}
+		jsonw_arr_end(&w);
+		puts(sb.buf);
+		strbuf_free(&sb);
+	} else {
+		for (size_t i = 0; i < out_list->count; i++) {
+			const struct api_file *f = &out_list->items[i];
+			char sz[32];
+			fmt_size(sz, sizeof(sz), f->type == API_DIR ? -1 : f->size);
+			printf("%c %10s  %s%s\n", f->change ? (char)f->change : ' ', sz, f->path,
+			       f->type == API_DIR ? "/" : "");
+		}
+		if (out_list->count == 0)
+			fprintf(stderr, changed ? "No changed files.\n" : "The workspace is empty.\n");
+	}
+out:
+	api_file_list_free(&x.tree);
+	api_file_list_free(&x.changes);
+	api_conversation_free(&conv);
+	return rc;
+}
+
+/* ------------------------------------------------------------ download */
+
+enum progress_mode { PROGRESS_AUTO, PROGRESS_BARS, PROGRESS_JSON, PROGRESS_NONE };
+
+static void
+progress_bar(char *buf, size_t n, int width, int64_t done, int64_t total)
+{
+	if (total > 0) {
+		int fill = (int)((double)width * (double)done / (double)total);
+		if (fill > width)
+			fill = width;
+		snprintf(buf, n, "[%.*s%.*s]", fill, "##################################################",
+			 width - fill, "..................................................");
+	} else {
+		int pos = (int)((clock_now_ms() / 120) % (width > 3 ? width - 3 : 1));
+		snprintf(buf, n, "[%*s<=>%*s]", pos, "", width - 3 - pos, "");
+	}
+}
+
+static void
+show_progress(struct export_job *j, enum progress_mode mode, int64_t *last_ms, bool final)
+{
+	struct export_totals t;
+	int64_t now = clock_now_ms();
+
+	if (mode == PROGRESS_NONE || (!final && now - *last_ms < (mode == PROGRESS_JSON ? 500 : 100)))
+		return;
+	*last_ms = now;
+	export_totals(j, &t);
+	if (mode == PROGRESS_JSON) {
+		struct strbuf sb = {0};
+		struct jsonw w;
+		static const char *const phase[] = {"listing", "running", "done", "failed", "cancelled"};
+		jsonw_init(&w, &sb, false);
+		jsonw_obj_begin(&w);
+		jsonw_kstr(&w, "phase", phase[t.phase]);
+		jsonw_kint(&w, "files_total", (int64_t)t.files_total);
+		jsonw_kint(&w, "files_written", (int64_t)t.files_written);
+		jsonw_kint(&w, "files_failed", (int64_t)t.files_failed);
+		jsonw_key(&w, "bytes_total");
+		jsonw_int_or_null(&w, t.bytes_total);
+		jsonw_kint(&w, "bytes_done", t.bytes_done);
+		jsonw_key(&w, "rate");
+		jsonw_num(&w, t.rate);
+		jsonw_key(&w, "eta_s");
+		jsonw_int_or_null(&w, t.eta_s);
+		jsonw_key(&w, "active");
+		jsonw_arr_begin(&w);
+		for (size_t i = 0; i < export_file_count(j); i++) {
+			const struct export_file *f = export_file_at(j, i);
+			if (f->state != EXPORT_FILE_ACTIVE)
+				continue;
+			jsonw_obj_begin(&w);
+			jsonw_kstr(&w, "path", f->path);
+			jsonw_kint(&w, "done", f->done);
+			jsonw_key(&w, "total");
+			jsonw_int_or_null(&w, f->size);
+			jsonw_obj_end(&w);
+		}
+		jsonw_arr_end(&w);
+		jsonw_obj_end(&w);
+		fprintf(stderr, "%s\n", sb.buf);
+		strbuf_free(&sb);
+		return;
+	}
+	/* bars: one line per active file (up to 6), then the overall line; redraw in place */
+	static int lines_drawn;
+	char bar[64], a[32], b[32], r[32];
+	for (int i = 0; i < lines_drawn; i++)
+		fputs("\033[1A\033[2K", stderr);
+	lines_drawn = 0;
+	if (!final) {
+		for (size_t i = 0; i < export_file_count(j) && lines_drawn < 6; i++) {
+			const struct export_file *f = export_file_at(j, i);
+			if (f->state != EXPORT_FILE_ACTIVE)
+				continue;
+			progress_bar(bar, sizeof(bar), 20, f->done, f->size);
+			fmt_size(a, sizeof(a), f->done);
+			fmt_size(b, sizeof(b), f->size);
+			fprintf(stderr, "  %s %9s / %-9s  ", bar, a, f->size >= 0 ? b : "?");
+			put_cut(stderr, f->path, 40);
+			fputc('\n', stderr);
+			lines_drawn++;
+		}
+	}
+	progress_bar(bar, sizeof(bar), 30, t.bytes_total > 0 ? t.bytes_done : (int64_t)t.files_written,
+		     t.bytes_total > 0 ? t.bytes_total : (int64_t)t.files_total);
+	fmt_size(a, sizeof(a), t.bytes_done);
+	fmt_size(r, sizeof(r), (int64_t)t.rate);
+	fprintf(stderr, "%s %zu/%zu files  %s  %s/s", bar, t.files_written, t.files_total, a, r);
+	if (t.eta_s >= 0 && !final)
+		fprintf(stderr, "  ETA %ld:%02ld", t.eta_s / 60, t.eta_s % 60);
+	if (t.files_failed)
+		fprintf(stderr, "  %zu failed", t.files_failed);
+	fputc('\n', stderr);
+	lines_drawn++;
+	if (final)
+		lines_drawn = 0;
+}
+
+int
+cli_download(struct api_client *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"changed", no_argument, NULL, 'c'},
+		{"output", required_argument, NULL, 'o'},
+		{"wake", no_argument, NULL, 'w'},
+		{"progress", required_argument, NULL, 'p'},
+		{"no-server-archive", no_argument, NULL, 'N'},
+		{"parallel", required_argument, NULL, 'P'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	struct export_opts eo = {.mode = EXPORT_ALL, .prefer_server_archive = true};
+	enum progress_mode pm = PROGRESS_AUTO;
+	bool wake = false;
+	int ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+co:wp:NP:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': eo.mode = EXPORT_CHANGED; break;
+		case 'o': eo.output = optarg; break;
+		case 'w': wake = true; break;
+		case 'N': eo.prefer_server_archive = false; break;
+		case 'P': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 64)
+				return usage_error("download", "--parallel needs a number from 1 to 64");
+			eo.max_parallel = (int)v;
+			break;
+		}
+		case 'p':
+			if (strcmp(optarg, "json") == 0)
+				pm = PROGRESS_JSON;
+			else if (strcmp(optarg, "none") == 0)
+				pm = PROGRESS_NONE;
+			else if (strcmp(optarg, "bars") == 0)
+				pm = PROGRESS_BARS;
+			else if (strcmp(optarg, "auto") != 0)
+				return usage_error("download", "--progress is auto, bars, json or none");
+			break;
+		case 'h':
+			printf("usage: ohbrowse download ID [--changed] [-o FILE] [--wake] "
+			       "[--progress=auto|bars|json|none] [PATH...]\n");
+			return EXIT_OK;
+		default: return usage_error("download", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return usage_error("download", "expected a conversation ID");
+	const char *id = argv[optind++];
+	if (optind < argc) {
+		if (eo.mode == EXPORT_CHANGED)
+			return usage_error("download", "--changed and PATH... cannot be combined");
+		eo.mode = EXPORT_SELECTED;
+		eo.paths = (const char *const *)&argv[optind];
+		eo.n_paths = (size_t)(argc - optind);
+	}
+	if (pm == PROGRESS_AUTO)
+		pm = isatty(2) ? PROGRESS_BARS : PROGRESS_NONE;
+
+	struct api_conversation conv = {0};
+	int rc = resolve_conversation(c, id, wake, &conv);
+	if (rc != EXIT_OK)
+		return rc;
+
+	struct api_error err = {0};
+	struct export_job *j = export_start(c, &conv, &eo, &err);
+	if (!j) {
+		api_conversation_free(&conv);
+		return report(&err);
+	}
+	struct http *h = api_client_http(c);
+	int64_t last = 0;
+	while (!export_finished(j)) {
+		if (interrupted) {
+			export_cancel(j, "interrupted");
+			break;
+		}
+		cli_turn(h, j);
+		show_progress(j, pm, &last, false);
+	}
+	while (!export_finished(j))
+		cli_turn(h, j);
+	show_progress(j, pm, &last, true);
+
+	struct export_totals t;
+	export_totals(j, &t);
+	char sz[32];
+	switch (t.phase) {
+	case EXPORT_DONE:
+		fmt_size(sz, sizeof(sz), t.archive_size);
+		printf("%s\n", t.archive_path);
+		fprintf(stderr, "ohbrowse: wrote %s (%s, %zu files", t.archive_path, sz, t.files_written);
+		if (t.files_failed)
+			fprintf(stderr, ", %zu skipped", t.files_failed);
+		fprintf(stderr, ")\n");
+		for (size_t i = 0; i < export_file_count(j); i++) {
+			const struct export_file *f = export_file_at(j, i);
+			if (f->state == EXPORT_FILE_FAILED || f->state == EXPORT_FILE_CANCELLED)
+				fprintf(stderr, "ohbrowse: skipped %s: %s\n", f->path,
+					f->error ? f->error : "cancelled");
+		}
+		rc = export_partial(j) ? EXIT_PARTIAL : EXIT_OK;
+		if (rc == EXIT_PARTIAL)
+			fprintf(stderr, "ohbrowse: the archive is incomplete; conversation_metadata.json "
+				"inside it lists what was skipped and why\n");
+		break;
+	case EXPORT_CANCELLED:
+		fprintf(stderr, "ohbrowse: download cancelled%s%s; no archive was written\n",
+			t.message ? ": " : "", t.message ? t.message : "");
+		rc = EXIT_INTERRUPTED;
+		break;
+	default:
+		fprintf(stderr, "ohbrowse: download failed: %s\n", t.message ? t.message : "unknown error");
+		rc = EXIT_NETWORK;
+		break;
+	}
+	export_free(j);
+	api_conversation_free(&conv);
+	if (fflush(stdout) != 0 && rc == EXIT_OK)
+		rc = EXIT_NETWORK;
+	return rc;
+}
+
+/* ------------------------------------------------------------ login */
+
+struct login_ctx {
+	bool done;
+	struct api_error err;
+};
+
+static void
+login_page(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct login_ctx *x = ud;
+
+	x->done = true;
+	if (err)
+		x->err = *err;
+}
+
+static char *
+read_secret(const char *prompt)
+{
+	struct termios old, quiet;
+	bool tty = isatty(0);
+	char buf[512];
+
+	if (tty) {
+		fputs(prompt, stderr);
+		fflush(stderr);
+		tcgetattr(0, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSAFLUSH, &quiet);
+	}
+	char *r = fgets(buf, sizeof(buf), stdin);
+	if (tty) {
+		tcsetattr(0, TCSAFLUSH, &old);
+		fputc('\n', stderr);
+	}
+	if (!r)
+		return NULL;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *s = buf;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	char *key = n ? xstrndup(s, n) : NULL;
+	memset(buf, 0, sizeof(buf));
+	return key;
+}
+
+int
+cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **argv)
+{
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: ohbrowse login   (reads the API key from the terminal, without echo)\n");
+		return EXIT_OK;
+	}
+	if (argc > 1)
+		return usage_error("login", "login takes no arguments; it asks for the key");
+	fprintf(stderr, "Create an API key at %s/settings/api-keys, then paste it here.\n", cfg->server);
+	char *key = read_secret("API key: ");
+	if (!key) {
+		fprintf(stderr, "ohbrowse: no key given; nothing was stored\n");
+		return EXIT_USAGE;
+	}
+	struct api_client_config c2 = *cfg;
+	struct api_error err = {0};
+	c2.api_key = key;
+	if (c2.auth == API_AUTH_NONE)
+		c2.auth = API_AUTH_BEARER;
+	struct api_client *c = api_client_new(h, &c2, &err);
+	if (!c) {
+		free(key);
+		return report(&err);
+	}
+	struct api_lister_opts lo = {.limit = 1};
+	struct api_lister *l = api_lister_new(c, &lo);
+	struct login_ctx x = {0};
+	api_lister_next(l, login_page, &x);
+	while (!x.done && !interrupted)
+		cli_turn(h, NULL);
+	api_lister_free(l);
+	api_client_free(c);
+	int rc;
+	if (!x.done) {
+		rc = EXIT_INTERRUPTED;
+	} else if (x.err.kind != API_OK) {
+		rc = report(&x.err);
+		fprintf(stderr, "ohbrowse: the key was not stored\n");
+	} else {
+		char *path = NULL;
+		char msg[512];
+		if (keystore_store(key, &path, msg, sizeof(msg)) != 0) {
+			fprintf(stderr, "ohbrowse: %s\n", msg);
+			rc = EXIT_NETWORK;
+		} else {
+			fprintf(stderr, "ohbrowse: the key works; stored in %s (mode 0600)\n", path);
+			free(path);
+			rc = EXIT_OK;
+		}
+	}
+	memset(key, 0, strlen(key));
+	free(key);
+	return rc;
+}

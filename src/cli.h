@@ -1,0 +1,39 @@
+/*
+ * src/cli.h: the scriptable twin of the browser: `ohbrowse list|files|download|login`.
+ *
+ * Owns: command-line output (tables for people, --json for scripts, progress
+ * bars on stderr when it is a terminal) and the exit codes documented in
+ * docs/ohbrowse.1: 0 success, 2 usage, 3 authentication, 4 not found,
+ * 5 network or server, 6 partial result, 130 interrupted.
+ * Each command runs the same engine as the TUI, in a small loop of its own
+ * whose only blocking call is http_wait().
+ */
+#ifndef OHBROWSE_SRC_CLI_H
+#define OHBROWSE_SRC_CLI_H
+
+#include <stdbool.h>
+
+#include "api/client.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 2,
+	EXIT_AUTH = 3,
+	EXIT_NOT_FOUND = 4,
+	EXIT_NETWORK = 5,
+	EXIT_PARTIAL = 6,
+	EXIT_INTERRUPTED = 130,
+};
+
+int cli_list(struct api_client *c, int argc, char **argv);
+int cli_files(struct api_client *c, int argc, char **argv);
+int cli_download(struct api_client *c, int argc, char **argv);
+/* login validates against the server given in cfg (the client is built inside). */
+int cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **argv);
+
+/* SIGINT/SIGTERM/SIGHUP while a command runs: set by main's handler. */
+void cli_install_signals(void);
+bool cli_interrupted(void);
+int cli_signal_fd(void);
+
+#endif
