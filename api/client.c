@@ -686,6 +686,10 @@ struct api_lister {
 	struct id_set seen;
 	size_t requests;
 	struct api_op *op;	/* the next() in flight */
+	/* V0-only tokens (json_page_token_v0_only) while the V1 search serves the V1 rows;
+	 * switched off for servers that have no V1 search or reject such a token. */
+	bool v0_only;
+	bool v0_only_sent;	/* the V0 request in flight used one */
 };
 
 struct lister_batch {
@@ -705,6 +709,7 @@ api_lister_new(struct api_client *c, const struct api_lister_opts *opts)
 	struct api_lister *l = xcalloc(1, sizeof(*l));
 
 	l->c = c;
+	l->v0_only = true;
 	l->limit = opts && opts->limit > 0 ? opts->limit : 100;
 	l->title = opts && opts->title_contains && *opts->title_contains ? xstrdup(opts->title_contains) : NULL;
 	return l;
@@ -827,6 +832,17 @@ lister_batch_ready(struct api_op *op, struct lister_batch *b)
 	op_finish(op);
 }
 
+/* No V1 search here: the combined list is the only source of V1 rows, so read it the plain
+ * way from the start (rows already seen are dropped by id). */
+static void
+lister_v0_plain(struct api_lister *l)
+{
+	l->v0_only = false;
+	l->v0 = SRC_UNKNOWN;
+	free(l->v0_token);
+	l->v0_token = NULL;
+}
+
 static void
 lister_source_done(struct api_op *op, const struct http_result *res, void *arg, bool v1)
 {
@@ -836,17 +852,32 @@ lister_source_done(struct api_op *op, const struct http_result *res, void *arg, 
 	const char *url = l->c->server;
 
 	b->waiting--;
+	if (!v1 && l->v0_only_sent && (res->status == 500 || res->status == 400 || res->status == 422)) {
+		/* an older server that cannot read a combined token: start over the plain way */
+		l->v0_only = false;
+		l->v0 = SRC_UNKNOWN;
+		free(l->v0_token);
+		l->v0_token = NULL;
+		if (b->waiting == 0)
+			lister_batch_ready(op, b);
+		return;
+	}
 	if (classify(res, url, true, "the conversation list", &e)) {
 		struct json_conv_page *pg = v1 ? &b->v1 : &b->v0;
 		int rc = v1 ? json_decode_conv_page_v1(res->body, res->body_len, pg, &e)
 			    : json_decode_conv_page_v0(res->body, res->body_len, pg, &e);
-		if (rc == 0) {
+		if (rc == 0 && !v1 && l->v0_only_sent && !l->v0_only) {
+			/* the V1 search turned out missing meanwhile: keep these rows, but the
+			 * V0 list restarts the plain way (its cursor was reset) */
+		} else if (rc == 0) {
 			char **tok = v1 ? &l->v1_token : &l->v0_token;
 			free(*tok);
 			*tok = pg->next_page_id ? xstrdup(pg->next_page_id) : NULL;
 			*(v1 ? &l->v1 : &l->v0) = *tok ? SRC_MORE : SRC_DONE;
 		} else if (e.kind == API_ERR_UNSUPPORTED) {
 			*(v1 ? &l->v1 : &l->v0) = SRC_ABSENT;
+			if (v1 && l->v0_only)
+				lister_v0_plain(l);
 		} else if (b->err.kind == API_OK) {
 			b->err = e;
 		}
@@ -854,6 +885,8 @@ lister_source_done(struct api_op *op, const struct http_result *res, void *arg, 
 		   (v1 ? l->v1 : l->v0) == SRC_UNKNOWN) {
 		/* an older server without this route */
 		*(v1 ? &l->v1 : &l->v0) = SRC_ABSENT;
+		if (v1 && l->v0_only)
+			lister_v0_plain(l);
 	} else if (b->err.kind == API_OK) {
 		b->err = e;
 	}
@@ -903,11 +936,21 @@ lister_fetch(struct api_op *op, struct lister_batch *b)
 		op_submit(op, &o, lister_v1_done, NULL, NULL);
 		free(url);
 	}
+	char *tok = NULL;
+	bool v0_done = false;
+	if ((l->v0 == SRC_UNKNOWN || l->v0 == SRC_MORE) && l->v0_only) {
+		tok = json_page_token_v0_only(l->v0_token, &v0_done);
+		if (v0_done)
+			l->v0 = SRC_DONE;
+	} else if (l->v0_token) {
+		tok = xstrdup(l->v0_token);
+	}
+	l->v0_only_sent = l->v0_only && tok;
 	if (l->v0 == SRC_UNKNOWN || l->v0 == SRC_MORE) {
 		struct strbuf sb = {0};
 		strbuf_printf(&sb, "%s/api/conversations?limit=%d", c->server, l->limit);
-		if (l->v0_token) {
-			char *e = http_escape(l->v0_token);
+		if (tok) {
+			char *e = http_escape(tok);
 			strbuf_printf(&sb, "&page_id=%s", e);
 			free(e);
 		}
@@ -918,6 +961,7 @@ lister_fetch(struct api_op *op, struct lister_batch *b)
 		op_submit(op, &o, lister_v0_done, NULL, NULL);
 		free(url);
 	}
+	free(tok);
 	if (b->waiting == 0)
 		lister_batch_ready(op, b);
 }
@@ -1776,7 +1820,7 @@ changes_submit(struct api_op *op)
 	if (s->rt.conv.version == API_V1) {
 		if (s->old_route) {
 			char *p = escape_path(op->c->root);
-			url = xasprintf("%s/api/git/changes/%s", s->rt.base, p[0] == '/' ? p + 1 : p);
+			url = xasprintf("%s/api/git/changes/%s", s->rt.base, p);	/* "//workspace/...": the path stays absolute */
 			free(p);
 		} else {
 			url = url_with_query(s->rt.base, "/api/git/changes", "path", op->c->root);
@@ -1952,7 +1996,7 @@ fetch_submit(struct api_op *op)
 	if (s->rt.conv.version == API_V1) {
 		if (s->old_route) {
 			char *p = escape_path(abs);
-			url = xasprintf("%s/api/file/download/%s", s->rt.base, p[0] == '/' ? p + 1 : p);
+			url = xasprintf("%s/api/file/download/%s", s->rt.base, p);	/* "//workspace/...": the path stays absolute */
 			free(p);
 		} else {
 			url = url_with_query(s->rt.base, "/api/file/download", "path", abs);
@@ -2102,7 +2146,7 @@ diff_submit(struct api_op *op)
 		char *abs = abs_path(op->c, s->path);
 		if (s->old_route) {
 			char *p = escape_path(abs);
-			url = xasprintf("%s/api/git/diff/%s", s->rt.base, p[0] == '/' ? p + 1 : p);
+			url = xasprintf("%s/api/git/diff/%s", s->rt.base, p);	/* "//workspace/...": the path stays absolute */
 			free(p);
 		} else {
 			url = url_with_query(s->rt.base, "/api/git/diff", "path", abs);

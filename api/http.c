@@ -740,55 +740,77 @@ start_ready(struct http *h, int64_t now)
 	}
 }
 
+/* Start, transfer, collect finished transfers; returns how many finished. */
+static int
+drive(struct http *h)
+{
+	int running, left, n = 0;
+	CURLMsg *m;
+
+	start_ready(h, clock_now_ms());
+	curl_multi_perform(h->multi, &running);
+	while ((m = curl_multi_info_read(h->multi, &left))) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		struct http_req *r = NULL;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		if (r) {
+			req_finished(r, m->data.result, clock_now_ms());
+			n++;
+		}
+	}
+	return n;
+}
+
+static bool
+run_completions(struct http *h)
+{
+	bool any = false;
+
+	for (struct http_req *r = h->head, *next; r; r = next) {
+		next = r->next;
+		if (r->state != REQ_DONE)
+			continue;
+		any = true;
+		req_unlink(r);
+		if (!r->res.body) {
+			r->res.body = r->mem.buf ? r->mem.buf : (char *)"";
+			r->res.body_len = r->mem.len;
+		}
+		if (r->o.done)
+			r->o.done(r, &r->res, r->o.ud);
+		if (r->res.body == r->mem.buf)
+			r->res.body = NULL;
+		req_free(r);
+		next = h->head;	/* completions may cancel or add requests: start over */
+	}
+	return any;
+}
+
 void
 http_perform(struct http *h)
 {
-	int running;
-	CURLMsg *m;
-	int left;
-
 	if (h->in_perform)
 		return;	/* a completion called us: the outer call finishes the work */
 	h->in_perform = true;
-	for (int round = 0; round < 4; round++) {
+	/*
+	 * Rounds until nothing moves: completions and timers may submit work, which is
+	 * started in the next round. Every round ends with info_read after perform, so a
+	 * transfer that finished in the last perform is never left unread in curl's queue
+	 * (nothing would wake the poll for it).
+	 */
+	for (int round = 0; round < 16; round++) {
+		drive(h);
+		unsigned timers_before = h->next_timer_id;
+		size_t due = 0;
 		int64_t now = clock_now_ms();
-
-		start_ready(h, now);
-		curl_multi_perform(h->multi, &running);
-		while ((m = curl_multi_info_read(h->multi, &left))) {
-			if (m->msg != CURLMSG_DONE)
-				continue;
-			struct http_req *r = NULL;
-			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-			if (r)
-				req_finished(r, m->data.result, clock_now_ms());
-		}
-		timers_run(h, clock_now_ms());
-
-		/* Completions last: they may submit new work, started in the next round. */
-		bool any = false;
-		for (struct http_req *r = h->head, *next; r; r = next) {
-			next = r->next;
-			if (r->state != REQ_DONE)
-				continue;
-			any = true;
-			req_unlink(r);
-			if (!r->res.body) {
-				r->res.body = r->mem.buf ? r->mem.buf : (char *)"";
-				r->res.body_len = r->mem.len;
-			}
-			if (r->o.done)
-				r->o.done(r, &r->res, r->o.ud);
-			if (r->res.body == r->mem.buf)
-				r->res.body = NULL;
-			req_free(r);
-			next = h->head;	/* the list may have changed under us */
-		}
-		if (!any)
+		for (struct timer *t = h->timers; t; t = t->next)
+			due += t->due_ms <= now;
+		timers_run(h, now);
+		bool any = run_completions(h);
+		if (!any && !due && timers_before == h->next_timer_id)
 			break;
 	}
-	start_ready(h, clock_now_ms());
-	curl_multi_perform(h->multi, &running);
 	h->in_perform = false;
 }
 

@@ -1405,3 +1405,93 @@ json_code_stream_finish(struct json_code_stream *s)
 	}
 	return cs_flush(s);
 }
+
+/* ---------------------------------------------------------------------------
+ * Combined V0+V1 page tokens (GET /api/conversations). See json.h.
+ */
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *
+token_b64_encode(const char *in, size_t n)
+{
+	struct strbuf sb = {0};
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)(unsigned char)in[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned)(unsigned char)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)in[i + 2];
+		strbuf_putc(&sb, b64_alphabet[(v >> 18) & 63]);
+		strbuf_putc(&sb, b64_alphabet[(v >> 12) & 63]);
+		strbuf_putc(&sb, i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=');
+		strbuf_putc(&sb, i + 2 < n ? b64_alphabet[v & 63] : '=');
+	}
+	return strbuf_detach(&sb);
+}
+
+static char *
+token_b64_decode(const char *in, size_t *out_len)
+{
+	struct strbuf sb = {0};
+	unsigned acc = 0;
+	int bits = 0;
+
+	for (const char *p = in; *p && *p != '='; p++) {
+		const char *k = strchr(b64_alphabet, *p);
+		if (!k || !*p) {
+			strbuf_free(&sb);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned)(k - b64_alphabet);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			strbuf_putc(&sb, (char)((acc >> bits) & 0xff));
+		}
+	}
+	*out_len = sb.len;
+	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
+char *
+json_page_token_v0_only(const char *next_page_id, bool *v0_done)
+{
+	static const char far_v1[] = "1000000000";
+	const char *v0 = NULL;
+	json_t *j = NULL;
+	char *out;
+
+	*v0_done = false;
+	if (next_page_id) {
+		size_t n;
+		char *dec = token_b64_decode(next_page_id, &n);
+
+		j = dec ? json_loadb(dec, n, 0, NULL) : NULL;
+		free(dec);
+		if (!json_is_object(j) || !json_object_get(j, "v0")) {
+			json_decref(j);
+			return xstrdup(next_page_id);	/* not the combined form: pass it on verbatim */
+		}
+		json_t *jv0 = json_object_get(j, "v0");
+		if (json_is_null(jv0)) {
+			json_decref(j);
+			*v0_done = true;
+			return NULL;
+		}
+		if (!json_is_string(jv0)) {
+			json_decref(j);
+			return xstrdup(next_page_id);
+		}
+		v0 = json_string_value(jv0);
+	}
+	/* Python's json.dumps spacing, like the server's own tokens. */
+	char *js = v0 ? xasprintf("{\"v0\": \"%s\", \"v1\": \"%s\"}", v0, far_v1)
+		      : xasprintf("{\"v0\": null, \"v1\": \"%s\"}", far_v1);
+	out = token_b64_encode(js, strlen(js));
+	free(js);
+	json_decref(j);
+	return out;
+}

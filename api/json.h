@@ -100,6 +100,16 @@ char *json_error_text(const char *body, size_t len);
 /* True when the body starts (after whitespace) like an HTML document. */
 bool json_looks_like_html(const char *body, size_t len);
 
+/*
+ * The combined list (GET /api/conversations) merges V0 and V1 pages and drops every V0 item
+ * that a V1 item pushed past the page's end (openhands-api.md 3.3). When the V1 search is
+ * used for the V1 rows anyway, the V0 list is asked with its V1 cursor moved past any end,
+ * so its pages hold V0 rows only and nothing is lost. Given the server's next_page_id (NULL
+ * for the first page), returns the token to send (caller frees); NULL with *v0_done set when
+ * the V0 cursor is exhausted. A token that is not in the combined form is returned verbatim.
+ */
+char *json_page_token_v0_only(const char *next_page_id, bool *v0_done);
+
 /* Build a JSON request body: {"command": cmd, "cwd": null, "timeout": timeout_s}. Caller frees. */
 char *json_encode_bash_command(const char *cmd, int timeout_s);
 

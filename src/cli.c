@@ -64,22 +64,26 @@ cli_signal_fd(void)
 	return sig_pipe[0];
 }
 
-/* One loop turn: run completions, pump the export, sleep until something happens. */
+/* One loop turn: pump the export, sleep until something happens (unless the pump has more
+ * ready), then run completions. Waiting first means a completion that ends the caller's loop
+ * is seen at once, not after the next idle wait. */
 static void
 cli_turn(struct http *h, struct export_job *job)
 {
-	http_perform(h);
-	if (job && export_pump(job, 256u << 10))
-		return;	/* more pump work ready: do not sleep */
-	if (interrupted)
-		return;
-	struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
-	http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, -1);
-	if (w.revents) {
-		unsigned char b[16];
-		while (read(w.fd, b, sizeof(b)) > 0)
-			;
+	bool busy = job && export_pump(job, 256u << 10);
+
+	if (job && export_finished(job))
+		return;	/* the pump closed the archive: nothing left to wait for */
+	if (!busy && !interrupted) {
+		struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
+		http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, -1);
+		if (w.revents) {
+			unsigned char b[16];
+			while (read(w.fd, b, sizeof(b)) > 0)
+				;
+		}
 	}
+	http_perform(h);
 }
 
 static int
@@ -226,8 +230,8 @@ cli_list(struct api_client *c, int argc, char **argv)
 	const char *filter = NULL;
 	int ch;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+jn:f:h", opts, NULL)) != -1) {
+	optind = 0;	/* 0, not 1: glibc re-reads the ordering mode (main parsed with "+") */
+	while ((ch = getopt_long(argc, argv, "jn:f:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = true; break;
 		case 'n': {
@@ -448,8 +452,8 @@ cli_files(struct api_client *c, int argc, char **argv)
 	bool json = false, changed = false, wake = false;
 	int ch;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+jcwh", opts, NULL)) != -1) {
+	optind = 0;	/* 0, not 1: glibc re-reads the ordering mode (main parsed with "+") */
+	while ((ch = getopt_long(argc, argv, "jcwh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = true; break;
 		case 'c': changed = true; break;
@@ -667,8 +671,8 @@ cli_download(struct api_client *c, int argc, char **argv)
 	bool wake = false;
 	int ch;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+co:wp:NP:h", opts, NULL)) != -1) {
+	optind = 0;	/* 0, not 1: glibc re-reads the ordering mode (main parsed with "+") */
+	while ((ch = getopt_long(argc, argv, "co:wp:NP:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': eo.mode = EXPORT_CHANGED; break;
 		case 'o': eo.output = optarg; break;
