@@ -815,7 +815,8 @@ lister_batch_ready(struct api_op *op, struct lister_batch *b)
 		lister_fetch(op, b);
 		return;
 	}
-	qsort(rows, n, sizeof(*rows), conv_newest_first);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), conv_newest_first);
 	l->op = NULL;
 	if (!api_lister_more(l) && l->v0 == SRC_ABSENT && l->v1 == SRC_ABSENT) {
 		struct api_error e;
@@ -1401,7 +1402,8 @@ ws_deliver_files(struct api_op *op)
 {
 	struct ws_state *s = op->state;
 
-	qsort(s->list.items, s->list.count, sizeof(*s->list.items), cmp_file_path);
+	if (s->list.count > 1)
+		qsort(s->list.items, s->list.count, sizeof(*s->list.items), cmp_file_path);
 	s->files_done(s->ud, &s->list, NULL);
 	op_finish(op);
 }

@@ -276,7 +276,8 @@ cli_list(struct api_client *c, int argc, char **argv)
 			rc = EXIT_PARTIAL;
 		}
 	}
-	qsort(x.rows, x.n, sizeof(*x.rows), conv_cmp);
+	if (x.n > 1)
+		qsort(x.rows, x.n, sizeof(*x.rows), conv_cmp);
 	if (limit >= 0 && (long)x.n > limit) {
 		for (size_t i = (size_t)limit; i < x.n; i++)
 			api_conversation_free(&x.rows[i]);
@@ -507,14 +508,15 @@ cli_files(struct api_client *c, int argc, char **argv)
 		/* annotate the tree with change letters; deleted files are listed too */
 		for (size_t i = 0; i < x.changes.count; i++) {
 			struct api_file key = {.path = x.changes.items[i].path};
-			struct api_file *f = bsearch(&key, x.tree.items, x.tree.count, sizeof(key), file_cmp);
+			struct api_file *f = x.tree.count ? bsearch(&key, x.tree.items, x.tree.count, sizeof(key), file_cmp) : NULL;
 			if (f)
 				f->change = x.changes.items[i].change;
 			else
 				api_file_list_add(&x.tree, x.changes.items[i].path, API_FILE, -1, -1,
 						  x.changes.items[i].change);
 		}
-		qsort(x.tree.items, x.tree.count, sizeof(*x.tree.items), file_cmp);
+		if (x.tree.count > 1)
+			qsort(x.tree.items, x.tree.count, sizeof(*x.tree.items), file_cmp);
 	}
 	if (json) {
 		struct strbuf sb = {0};

@@ -452,7 +452,8 @@ ex_finish_batch(struct export_job *j, size_t from)
 	size_t n_old = from, k = from;
 	char **old = NULL;
 
-	qsort(j->files + from, j->n_files - from, sizeof(*j->files), ex_cmp_file);
+	if (j->n_files - from > 1)
+		qsort(j->files + from, j->n_files - from, sizeof(*j->files), ex_cmp_file);
 	if (n_old) {
 		old = xmalloc(n_old * sizeof(*old));
 		for (size_t i = 0; i < n_old; i++)

@@ -118,7 +118,8 @@ conv_list_rebuild(struct conv_list *l)
 		l->view[l->n_view++] = i;
 	}
 	sort_list = l;
-	qsort(l->view, l->n_view, sizeof(*l->view), conv_view_cmp);
+	if (l->n_view > 1)	/* qsort(NULL, 0) is undefined behaviour */
+		qsort(l->view, l->n_view, sizeof(*l->view), conv_view_cmp);
 	sort_list = NULL;
 }
 
@@ -403,7 +404,8 @@ file_tree_visit(struct file_tree *t, size_t idx)
 	struct file_node *n = &t->nodes[idx];
 	if (!n->children_sorted) {
 		sort_tree = t;
-		qsort(n->children, n->n_children, sizeof(*n->children), file_child_cmp);
+		if (n->n_children > 1)
+			qsort(n->children, n->n_children, sizeof(*n->children), file_child_cmp);
 		sort_tree = NULL;
 		n->children_sorted = true;
 	}
