@@ -2,7 +2,7 @@
 """Print 'N passed, N failed, N skipped' from meson testlog.json files.
 
 TAP tests count per case (ok / not ok / # SKIP); other tests count once.
-Usage: test-summary.py BUILD_DIR [BUILD_DIR...]
+Usage: test-summary.py [--extra-passed N] [--extra-failed N] BUILD_DIR [BUILD_DIR...]
 """
 import json
 import os
@@ -10,7 +10,15 @@ import re
 import sys
 
 passed = failed = skipped = 0
-for build in sys.argv[1:]:
+args = sys.argv[1:]
+while args and args[0].startswith("--extra-"):
+    n = int(args[1])
+    if args[0] == "--extra-passed":
+        passed += n
+    else:
+        failed += n
+    args = args[2:]
+for build in args:
     path = os.path.join(build, "meson-logs", "testlog.json")
     if not os.path.exists(path):
         print(f"no test log in {build}", file=sys.stderr)

@@ -27,7 +27,20 @@ if [ "${SKIP_SANITIZE:-}" != 1 ]; then
 	else
 		echo "sanitizer build failed" >&2; rc=1
 	fi
-	/usr/bin/python3 scripts/test-summary.py build-test build-san
+	# A short libFuzzer run over the JSON decoders (clang); the corpus itself is replayed
+	# in the unit suite on every build. FUZZ_SECONDS=0 skips it.
+	fuzz=""
+	if [ "${FUZZ_SECONDS:-30}" != 0 ] && command -v clang >/dev/null 2>&1; then
+		if sh tests/fuzz/run-fuzz.sh "${FUZZ_SECONDS:-30}" >build-fuzz.log 2>&1; then
+			echo "fuzz-json: OK (${FUZZ_SECONDS:-30} s, $(grep -o 'stat::number_of_executed_units: *[0-9]*' build-fuzz.log | grep -o '[0-9]*$') runs)"
+			fuzz="--extra-passed 1"
+		else
+			echo "fuzz-json: FAILED (see build-fuzz.log)"; tail -30 build-fuzz.log
+			fuzz="--extra-failed 1"; rc=1
+		fi
+	fi
+	# shellcheck disable=SC2086
+	/usr/bin/python3 scripts/test-summary.py $fuzz build-test build-san
 else
 	/usr/bin/python3 scripts/test-summary.py build-test
 fi
