@@ -437,14 +437,21 @@ classify(const struct http_result *res, const char *url, bool app, const char *w
 
 /* ------------------------------------------------------ URLs and headers */
 
+/* Options shared by every request: a GET, retried when idempotent, under a host's limits. */
 static void
-app_opts(struct api_client *c, struct http_opts *o, const char *url)
+base_opts(struct http_opts *o, const char *url, char *const *headers, struct http_limit limit)
 {
 	memset(o, 0, sizeof(*o));
 	o->url = url;
-	o->headers = (const char *const *)c->app_headers;
-	o->limit = c->app_limit;
+	o->headers = (const char *const *)headers;
+	o->limit = limit;
 	o->idempotent = true;
+}
+
+static void
+app_opts(struct api_client *c, struct http_opts *o, const char *url)
+{
+	base_opts(o, url, c->app_headers, c->app_limit);
 }
 
 /* The base of a V0 conversation's runtime routes: {url} (made absolute). */
@@ -556,11 +563,7 @@ rt_init(struct api_client *c, struct rt *rt, const struct api_conversation *conv
 static void
 rt_opts(struct rt *rt, struct http_opts *o, const char *url)
 {
-	memset(o, 0, sizeof(*o));
-	o->url = url;
-	o->headers = (const char *const *)rt->hdr;
-	o->limit = rt->limit;
-	o->idempotent = true;
+	base_opts(o, url, rt->hdr, rt->limit);
 }
 
 /* Absolute workspace path of a relative one ("" = the root). */
