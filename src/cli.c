@@ -665,6 +665,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 		{"progress", required_argument, NULL, 'p'},
 		{"no-server-archive", no_argument, NULL, 'N'},
 		{"parallel", required_argument, NULL, 'P'},
+		{"zip-compat", no_argument, NULL, 'Z'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -674,12 +675,13 @@ cli_download(struct api_client *c, int argc, char **argv)
 	int ch;
 
 	optind = 0;	/* 0, not 1: glibc re-reads the ordering mode (main parsed with "+") */
-	while ((ch = getopt_long(argc, argv, "co:wp:NP:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "co:wp:NP:Zh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': eo.mode = EXPORT_CHANGED; break;
 		case 'o': eo.output = optarg; break;
 		case 'w': wake = true; break;
 		case 'N': eo.prefer_server_archive = false; break;
+		case 'Z': eo.zip_compat = true; break;
 		case 'P': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -700,7 +702,8 @@ cli_download(struct api_client *c, int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: ohbrowse download ID [--changed] [-o FILE] [--wake] "
-			       "[--progress=auto|bars|json|none] [PATH...]\n");
+			       "[--progress=auto|bars|json|none] [--no-server-archive] [--parallel N] [--zip-compat] "
+			       "[PATH...]\n");
 			return EXIT_OK;
 		default: return usage_error("download", "unknown option");
 		}

@@ -1136,7 +1136,7 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 		export_free(j);
 		return NULL;
 	}
-	struct zipout_opts zo = { .level = -1, .zip64_compat = false, .default_mtime = j->export_time };
+	struct zipout_opts zo = { .level = -1, .zip64_compat = opts->zip_compat, .default_mtime = j->export_time };
 	j->z = zipout_open(j->planned_path, &zo, msg, sizeof(msg));
 	if (!j->z) {
 		api_error_set(err, API_ERR_LOCAL, 0, "%s", msg);

@@ -147,6 +147,9 @@ check "download again never overwrites: -2 suffix (server archive this time)" '[
 "$ZIPCHECK" fix-the-parser-2.zip >"$tmp/z2" 2>>"$tmp/err"
 check "zip-directory re-packed equals the file-by-file archive byte for byte" \
 	'[ -s "$tmp/z2" ] && [ "$(grep -v conversation_metadata "$tmp/z1" | sort)" = "$(grep -v conversation_metadata "$tmp/z2" | sort)" ]'
+ohb download $V0 --zip-compat --no-server-archive -o compat.zip
+check "--zip-compat writes a ZIP without Zip64 that reads back (version needed 2.0)" \
+	'[ $rc -eq 0 ] && "$ZIPCHECK" compat.zip >/dev/null 2>>"$tmp/err" && [ "$(od -An -tu2 -j4 -N2 compat.zip | tr -d " ")" = 20 ]'
 ohb download $V0 --changed -o changes.zip
 "$ZIPCHECK" changes.zip >"$tmp/z3" 2>>"$tmp/err"
 check "download --changed: changed files only, deletions in the metadata" \
