@@ -4,6 +4,7 @@
 TAP tests count per case (ok / not ok / # SKIP); other tests count once.
 Usage: test-summary.py [--extra-passed N] [--extra-failed N] BUILD_DIR [BUILD_DIR...]
 """
+import glob
 import json
 import os
 import re
@@ -18,12 +19,14 @@ while args and args[0].startswith("--extra-"):
     else:
         failed += n
     args = args[2:]
+logs = []
 for build in args:
-    path = os.path.join(build, "meson-logs", "testlog.json")
-    if not os.path.exists(path):
+    found = sorted(glob.glob(os.path.join(build, "meson-logs", "testlog*.json")))
+    if not found:
         print(f"no test log in {build}", file=sys.stderr)
         failed += 1
-        continue
+    logs += found   # testlog.json, plus testlog-<setup>.json for runs under a test setup
+for path in logs:
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
             line = line.strip()

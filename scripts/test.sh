@@ -17,6 +17,10 @@ build() { # dir, extra meson args...
 }
 if build build-test; then
 	meson test -C build-test --print-errorlogs --num-processes 2 || rc=1
+	# The C test programs again under valgrind memcheck (leaks and invalid accesses).
+	if [ "${SKIP_VALGRIND:-}" != 1 ] && command -v valgrind >/dev/null 2>&1; then
+		meson test -C build-test --setup valgrind --suite unit --print-errorlogs --num-processes 2 || rc=1
+	fi
 else
 	echo "build failed" >&2; rc=1
 fi
