@@ -304,14 +304,32 @@ tui_draw_text(int y, int x, int width, enum role role, const char *text)
 	tui_draw_line(y, x, width, &l, role, false, false);
 }
 
+/*
+ * Line drawing. In a UTF-8 locale the borders are Unicode box characters put
+ * through the wide-character API: ACS letters (q, x, l...) depend on the
+ * terminal honouring the alternate charset, and tmux's capture-pane and some
+ * emulators show them raw. Otherwise plain ASCII: - | +.
+ */
+enum tui_glyph { GLYPH_H, GLYPH_V, GLYPH_UL, GLYPH_UR, GLYPH_LL, GLYPH_LR };
+
+static void
+tui_glyph(enum tui_glyph g, enum role role, cchar_t *cc)
+{
+	static const wchar_t uni[] = { 0x2500, 0x2502, 0x250c, 0x2510, 0x2514, 0x2518 };
+	static const wchar_t ascii[] = { L'-', L'|', L'+', L'+', L'+', L'+' };
+	wchar_t w[2] = { tui.utf8 ? uni[g] : ascii[g], 0 };
+	attr_t a = (attr_t)colors_attr(role);
+	setcchar(cc, w, a & ~A_COLOR, (short)PAIR_NUMBER((int)a), NULL);
+}
+
 void
 tui_hline(int y, int x, int width, enum role role)
 {
 	if (width <= 0)
 		return;
-	wattrset(stdscr, (int)colors_attr(role));
-	mvwhline(stdscr, y, x, ACS_HLINE, width);
-	wattrset(stdscr, A_NORMAL);
+	cchar_t cc;
+	tui_glyph(GLYPH_H, role, &cc);
+	mvwhline_set(stdscr, y, x, &cc, width);
 }
 
 void
@@ -319,9 +337,9 @@ tui_vline(int y, int x, int height, enum role role)
 {
 	if (height <= 0)
 		return;
-	wattrset(stdscr, (int)colors_attr(role));
-	mvwvline(stdscr, y, x, ACS_VLINE, height);
-	wattrset(stdscr, A_NORMAL);
+	cchar_t cc;
+	tui_glyph(GLYPH_V, role, &cc);
+	mvwvline_set(stdscr, y, x, &cc, height);
 }
 
 void
@@ -329,16 +347,23 @@ tui_box(const struct rect *r, enum role role)
 {
 	if (r->h < 2 || r->w < 2)
 		return;
-	wattrset(stdscr, (int)colors_attr(role));
-	mvwaddch(stdscr, r->y, r->x, ACS_ULCORNER);
-	mvwhline(stdscr, r->y, r->x + 1, ACS_HLINE, r->w - 2);
-	mvwaddch(stdscr, r->y, r->x + r->w - 1, ACS_URCORNER);
-	mvwvline(stdscr, r->y + 1, r->x, ACS_VLINE, r->h - 2);
-	mvwvline(stdscr, r->y + 1, r->x + r->w - 1, ACS_VLINE, r->h - 2);
-	mvwaddch(stdscr, r->y + r->h - 1, r->x, ACS_LLCORNER);
-	mvwhline(stdscr, r->y + r->h - 1, r->x + 1, ACS_HLINE, r->w - 2);
-	mvwaddch(stdscr, r->y + r->h - 1, r->x + r->w - 1, ACS_LRCORNER);
-	wattrset(stdscr, A_NORMAL);
+	cchar_t h, v, c;
+	tui_glyph(GLYPH_H, role, &h);
+	tui_glyph(GLYPH_V, role, &v);
+	int x1 = r->x + r->w - 1, y1 = r->y + r->h - 1;
+	tui_glyph(GLYPH_UL, role, &c);
+	mvwadd_wch(stdscr, r->y, r->x, &c);
+	tui_glyph(GLYPH_UR, role, &c);
+	mvwadd_wch(stdscr, r->y, x1, &c);
+	tui_glyph(GLYPH_LL, role, &c);
+	mvwadd_wch(stdscr, y1, r->x, &c);
+	/* The last cell last: adding there may scroll or fail at the screen's corner. */
+	mvwhline_set(stdscr, r->y, r->x + 1, &h, r->w - 2);
+	mvwhline_set(stdscr, y1, r->x + 1, &h, r->w - 2);
+	mvwvline_set(stdscr, r->y + 1, r->x, &v, r->h - 2);
+	mvwvline_set(stdscr, r->y + 1, x1, &v, r->h - 2);
+	tui_glyph(GLYPH_LR, role, &c);
+	mvwadd_wch(stdscr, y1, x1, &c);
 }
 
 /* Map an alternate-charset letter or a Unicode box-drawing character to ASCII. */

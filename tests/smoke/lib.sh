@@ -80,7 +80,8 @@ fh_start() {
 }
 
 # tmux_start ARGS...: run ohbrowse ARGS in a detached 80x24 pane of a private
-# server. The pane script records the ohbrowse PID ($tmp/pid: sh execs it),
+# server, in the locale $smoke_locale (default C.UTF-8).
+# The pane script records the ohbrowse PID ($tmp/pid: sh execs it),
 # then after exit its status ($tmp/rc) and `stty -a` of the pane ($tmp/stty),
 # and stays alive so the screen can be inspected after the exit.
 tmux_start() {
@@ -95,7 +96,7 @@ tmux_start() {
 		echo "mv '$tmp/rc.tmp' '$tmp/rc'"
 		echo 'exec sleep 120'
 	} >"$tmp/pane.sh"
-	envs="TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$tmp/home"
+	envs="TERM=xterm-256color LANG=${smoke_locale:-C.UTF-8} LC_ALL=${smoke_locale:-C.UTF-8} TZ=UTC HOME=$tmp/home"
 	envs="$envs XDG_CONFIG_HOME=$tmp/home OHBROWSE_NOW=2026-11-25T12:00:00Z PATH=$PATH"
 	[ -n "${ASAN_OPTIONS:-}" ] && envs="$envs ASAN_OPTIONS=$ASAN_OPTIONS"
 	[ -n "${UBSAN_OPTIONS:-}" ] && envs="$envs UBSAN_OPTIONS=$UBSAN_OPTIONS"

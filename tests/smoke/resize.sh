@@ -20,6 +20,8 @@ i=0
 while [ $i -lt 100 ] && ! relaid; do sleep 0.1; i=$((i + 1)); done
 if relaid; then ok "resize to 100x30: title bar spans 100 columns"
 else not_ok "resize to 100x30: title bar spans 100 columns" "$(cat "$tmp/screen")"; fi
+check "UTF-8 locale: borders are box characters (no ACS letters)" \
+	sh -c "grep -q '^Conversations ─' '$tmp/screen' && grep -q '│' '$tmp/screen' && ! grep -Eq 'qqqq|[^a-z]x[A-Z]' '$tmp/screen'"
 check "resize to 100x30: key hints on row 29" \
 	sh -c "sed -n 29p '$tmp/screen' | grep -q 'q quit'"
 check "resize to 100x30: conversations pane frame is 100 wide" \
