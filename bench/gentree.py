@@ -6,7 +6,7 @@
   gentree.py big SIZE             one generated binary file of SIZE bytes
   gentree.py many TOTAL           generated binary files of 1..8 MiB adding up to about TOTAL bytes
 
-Options after the kind: --latency MS (every agent-server and runtime route), --no-limiter
+Options after the kind: --text (flat: generated text files), --latency MS (every agent-server and runtime route), --no-limiter
 (runtime_rate_limit false). One V0 conversation aaaa... and one V1 conversation bbbb...,
 both RUNNING on the same workspace.
 """
@@ -17,11 +17,14 @@ args = sys.argv[1:]
 kind = args.pop(0)
 latency = 0
 limiter = True
+text = False
 rest = []
 while args:
     a = args.pop(0)
     if a == "--latency":
         latency = int(args.pop(0))
+    elif a == "--text":
+        text = True
     elif a == "--no-limiter":
         limiter = False
     else:
@@ -36,7 +39,7 @@ if kind == "tree":
 elif kind == "flat":
     n, size = int(rest[0]), int(rest[1])
     for i in range(n):
-        files.append({"path": "data/f%04d.bin" % i, "size": size, "seed": i + 1})
+        files.append({"path": "data/f%04d.%s" % (i, "txt" if text else "bin"), "size": size, "text": text, "seed": i + 1})
 elif kind == "big":
     files.append({"path": "big.bin", "size": int(rest[0]), "seed": 7})
     files.append({"path": "README.md", "text": "one big file\n"})

@@ -68,14 +68,15 @@ conv_info() {
 	SKEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["session_api_key"])' "$tmp/conv.json")
 	BASE=${CONV_URL%/api/conversations/*}
 }
-# measure OUTFILE CMD...: run CMD with stdout to OUTFILE, stderr to OUTFILE.err; WALL (s), RSS (KiB), RC
+# measure OUTFILE CMD...: run CMD with stdout to OUTFILE, stderr to OUTFILE.err; WALL (s), RSS (KiB), CPU (user+sys s), RC
 measure() {
 	out=$1
 	shift
-	"$TIME" -f '%e %M' -o "$tmp/time" "$@" >"$out" 2>"$out.err"
+	"$TIME" -f '%e %M %U %S' -o "$tmp/time" "$@" >"$out" 2>"$out.err"
 	RC=$?
 	WALL=$(tail -n 1 "$tmp/time" | cut -d' ' -f1)
 	RSS=$(tail -n 1 "$tmp/time" | cut -d' ' -f2)
+	CPU=$(tail -n 1 "$tmp/time" | awk '{ printf "%.2f", $3 + $4 }')
 }
 # requests LOGFILE [server-prefix]: lines of the fake's request log
 requests() {
