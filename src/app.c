@@ -14,6 +14,7 @@
 
 #include "archive/names.h"
 #include "src/export.h"
+#include "src/keystore.h"
 #include "src/model.h"
 #include "src/signals.h"
 #include "src/util.h"
@@ -44,6 +45,7 @@ enum prompt_purpose {
 	PURPOSE_CANCEL_ALL,
 	PURPOSE_DOWNLOAD,
 	PURPOSE_DOWNLOAD_NAME,
+	PURPOSE_API_KEY,
 };
 
 enum pane_id {
@@ -63,6 +65,8 @@ struct dir_load {
 
 struct app {
 	struct api_client *client;
+	struct api_client *own_client;	/* built here from a typed key (opts->ask_key) */
+	char *key_checking;		/* that key, stored once a list page succeeds */
 	struct http *http;
 	const struct app_options *opts;
 	struct bindings bindings;
@@ -173,6 +177,80 @@ app_pane(struct app *a, enum pane_id id)
 }
 
 static void app_preview_follow(struct app *a);
+static void app_list_start(struct app *a, const char *server_filter);
+
+/* ---- first run: ask for the API key ---- */
+
+static void
+app_key_forget(struct app *a)
+{
+	if (a->key_checking) {
+		memset(a->key_checking, 0, strlen(a->key_checking));
+		free(a->key_checking);
+		a->key_checking = NULL;
+	}
+}
+
+/* The list answered 401 and no key was given: ask for one (a prompt state;
+ * the loop keeps running). A key that was just tried is dropped, never stored. */
+static void
+app_ask_key(struct app *a)
+{
+	bool retry = a->key_checking != NULL;
+	app_key_forget(a);
+	if (prompt_open(&a->prompt))
+		return;
+	prompt_input(&a->prompt, PURPOSE_API_KEY,
+		     retry ? "Key refused. API key (input hidden; Enter checks it, Esc skips):"
+			   : "API key for this server (input hidden; Enter checks it, Esc skips):",
+		     NULL, true);
+}
+
+/* A list page came back with the typed key: keep it (0600). */
+static void
+app_key_store(struct app *a)
+{
+	char msg[512], *path = NULL;
+	if (keystore_store(a->key_checking, &path, msg, sizeof(msg)) == 0) {
+		const char *home = getenv("HOME");
+		size_t hl = home ? strlen(home) : 0;
+		bool under = hl > 0 && strncmp(path, home, hl) == 0 && path[hl] == '/';
+		app_message(a, ROLE_NORMAL, "API key accepted, stored in %s%s (mode 0600)",
+			    under ? "~" : "", under ? path + hl : path);
+	} else
+		app_message(a, ROLE_ERROR, "API key accepted but not stored: %s", msg);
+	free(path);
+	app_key_forget(a);
+}
+
+/* Enter on the key prompt: build a client with the key and list again. */
+static void
+app_key_try(struct app *a, const char *key)
+{
+	struct api_client_config cfg = *a->opts->ask_key;
+	struct api_error err = { 0 };
+	cfg.api_key = key;
+	if (cfg.auth == API_AUTH_NONE)
+		cfg.auth = API_AUTH_BEARER;
+	struct api_client *c = api_client_new(a->http, &cfg, &err);
+	if (!c) {
+		app_message(a, ROLE_ERROR, "%s", err.message);
+		return;
+	}
+	/* Nothing may keep using the old client: only the list runs before a key. */
+	api_op_cancel(a->list_op);
+	a->list_op = NULL;
+	if (a->lister)
+		api_lister_free(a->lister);
+	a->lister = NULL;
+	if (a->own_client)
+		api_client_free(a->own_client);
+	a->client = a->own_client = c;
+	app_key_forget(a);
+	a->key_checking = xstrdup(key);
+	app_message(a, ROLE_NORMAL, "Checking the key...");
+	app_list_start(a, a->server_filter);
+}
 
 /* ---- conversation list ---- */
 
@@ -186,8 +264,12 @@ app_on_page(void *ud, struct api_conversation *rows, size_t n, bool more, const 
 		a->convs.state = MODEL_FAILED;
 		snprintf(a->convs.error, sizeof(a->convs.error), "%s", err->message);
 		app_message(a, ROLE_ERROR, "%s", err->message);
+		if (err->kind == API_ERR_AUTH && a->opts->ask_key)
+			app_ask_key(a);
 		return;
 	}
+	if (a->key_checking)
+		app_key_store(a);
 	conv_list_append(&a->convs, rows, n);
 	a->convs.more = more;
 	a->convs.state = more ? MODEL_IDLE : MODEL_DONE;
@@ -1606,6 +1688,22 @@ app_prompt_result(struct app *a, enum prompt_result r)
 		}
 		return;
 	}
+	case PURPOSE_API_KEY:
+		if (r == PROMPT_ACCEPT) {
+			if (!a->prompt.text[0]) {
+				app_message(a, ROLE_WARNING, "Type the key, or Esc to go without");
+				return;
+			}
+			char *key = xstrdup(a->prompt.text);
+			prompt_close(&a->prompt);
+			app_key_try(a, key);
+			memset(key, 0, strlen(key));
+			free(key);
+		} else if (r == PROMPT_CANCEL) {
+			prompt_close(&a->prompt);
+			app_message(a, ROLE_WARNING, "No API key: r retries, 'ohbrowse login' stores one");
+		}
+		return;
 	case PURPOSE_DOWNLOAD_NAME:
 		if (r == PROMPT_ACCEPT) {
 			if (!a->prompt.text[0]) {
@@ -2067,6 +2165,9 @@ app_run(struct api_client *client, const struct app_options *opts)
 	app_export_free(a);
 	if (a->lister)
 		api_lister_free(a->lister);
+	if (a->own_client)
+		api_client_free(a->own_client);
+	app_key_forget(a);
 	tui_end();
 	signals_end();
 	die_set_hook(NULL);

@@ -30,6 +30,12 @@ struct app_options {
 	const char *server_label;	/* shown in the title bar, e.g. the --server URL */
 	bool demo;			/* --demo: the server is the built-in fake; says so */
 	const char *download_dir;	/* where archives go; NULL: the current directory */
+	/* First run without a key: the client config main started with (no key).
+	 * When set and the list answers 401, the browser asks for the key (input
+	 * hidden), checks it by listing again through a new client built from
+	 * this config plus the key, and stores it 0600 with keystore_store().
+	 * NULL: never asks. */
+	const struct api_client_config *ask_key;
 };
 
 /*

@@ -236,6 +236,7 @@ main(int argc, char **argv)
 			if (!cmd) {
 				ao.server_label = cfg.server;
 				ao.demo = demo;
+				ao.ask_key = !key && !demo ? &cfg : NULL;
 				rc = app_run(c, &ao);
 			} else if (strcmp(cmd, "list") == 0) {
 				rc = cli_list(c, argc - optind, argv + optind);

@@ -61,6 +61,12 @@ for f in "$tmp"/dumps/*.screen; do
 done
 # Archives written by export cases: list them (name only) so goldens can show them.
 ls "$tmp/work" >"$tmp/dumps/files.list" 2>/dev/null
+# Cases whose golden has home.list also check what was written under HOME
+# (mode, size, path; the config copied in above is left out), e.g. a stored key.
+if [ -f "$expected/home.list" ]; then
+	(cd "$tmp/home" && find . -type f ! -path ./ohbrowse/config -printf '%m %s %P\n' | sort) \
+		>"$tmp/dumps/home.list"
+fi
 fail=0
 if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
 	mkdir -p "$expected"
