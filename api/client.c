@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api/json.h"
+#include "api/local.h"
 #include "api/udiff.h"
 #include "src/util.h"
 
@@ -33,6 +34,8 @@ struct api_client {
 	long wake_timeout_ms;
 	char *app_headers[3];	/* NULL-terminated */
 	struct api_op *ops;	/* every live op, for api_client_free */
+	char *local_dir;	/* local conversations (api/local.h) */
+	enum api_source source;
 };
 
 struct op_call;
@@ -294,6 +297,8 @@ api_client_new(struct http *h, const struct api_client_config *cfg, struct api_e
 	c->walk_max_depth = cfg->walk_max_depth > 0 ? cfg->walk_max_depth : 64;
 	c->walk_max_files = cfg->walk_max_files > 0 ? cfg->walk_max_files : 200000;
 	c->wake_timeout_ms = cfg->wake_timeout_ms > 0 ? cfg->wake_timeout_ms : 180000;
+	c->local_dir = cfg->local_dir && *cfg->local_dir ? xstrdup(cfg->local_dir) : local_default_dir();
+	c->source = cfg->source != API_SOURCE_DEFAULT ? cfg->source : API_SOURCE_CLOUD;
 	if (c->api_key && c->auth != API_AUTH_NONE && !key_allowed(c, c->server)) {
 		api_error_set(err, API_ERR_USAGE, 0,
 			      "refusing to send the API key over plain http to %s; use https, or pass "
@@ -342,7 +347,26 @@ api_client_free(struct api_client *c)
 	free(c->server_origin);
 	free(c->api_key);
 	free(c->root);
+	free(c->local_dir);
 	free(c);
+}
+
+void
+api_client_set_source(struct api_client *c, enum api_source source)
+{
+	c->source = source != API_SOURCE_DEFAULT ? source : API_SOURCE_CLOUD;
+}
+
+enum api_source
+api_client_source(const struct api_client *c)
+{
+	return c->source;
+}
+
+const char *
+api_client_local_dir(const struct api_client *c)
+{
+	return c->local_dir;
 }
 
 struct http *
@@ -693,6 +717,10 @@ struct api_lister {
 	 * switched off for servers that have no V1 search or reject such a token. */
 	bool v0_only;
 	bool v0_only_sent;	/* the V0 request in flight used one */
+	/* local conversations, loaded a page at a time after the server's rows */
+	bool cloud, local;
+	struct local_scan *scan;
+	bool scan_opened;
 };
 
 struct lister_batch {
@@ -715,13 +743,28 @@ api_lister_new(struct api_client *c, const struct api_lister_opts *opts)
 	l->v0_only = true;
 	l->limit = opts && opts->limit > 0 ? opts->limit : 100;
 	l->title = opts && opts->title_contains && *opts->title_contains ? xstrdup(opts->title_contains) : NULL;
+	enum api_source src = opts && opts->source != API_SOURCE_DEFAULT ? opts->source : c->source;
+	l->cloud = src != API_SOURCE_LOCAL;
+	l->local = src == API_SOURCE_LOCAL || src == API_SOURCE_BOTH;
 	return l;
 }
 
 bool
 api_lister_more(const struct api_lister *l)
 {
+	if (l->local && (!l->scan_opened || local_scan_more(l->scan)))
+		return true;
+	if (!l->cloud)
+		return false;
 	return l->v0 == SRC_UNKNOWN || l->v0 == SRC_MORE || l->v1 == SRC_UNKNOWN || l->v1 == SRC_MORE;
+}
+
+/* The cloud part alone (the local part never needs a request). */
+static bool
+lister_cloud_more(const struct api_lister *l)
+{
+	return l->cloud && (l->v0 == SRC_UNKNOWN || l->v0 == SRC_MORE || l->v1 == SRC_UNKNOWN ||
+			    l->v1 == SRC_MORE);
 }
 
 size_t
@@ -740,6 +783,7 @@ api_lister_free(struct api_lister *l)
 	free(l->v0_token);
 	free(l->v1_token);
 	id_set_free(&l->seen);
+	local_scan_free(l->scan);
 	free(l);
 }
 
@@ -786,6 +830,11 @@ lister_batch_ready(struct api_op *op, struct lister_batch *b)
 	struct api_conversation *rows = NULL;
 	size_t n = 0, cap = 0;
 
+	if (b->err.kind != API_OK && l->local && l->cloud) {
+		/* both sources: a server that fails (no key, offline) still leaves the local rows */
+		l->cloud = false;
+		memset(&b->err, 0, sizeof(b->err));
+	}
 	if (b->err.kind != API_OK) {
 		l->op = NULL;
 		b->done(b->ud, NULL, 0, api_lister_more(l), &b->err);
@@ -812,6 +861,31 @@ lister_batch_ready(struct api_op *op, struct lister_batch *b)
 	}
 	json_conv_page_free(&b->v0);
 	json_conv_page_free(&b->v1);
+	if (l->local && !lister_cloud_more(l)) {
+		/* local rows after the server's: a page at a time, each costs a few file reads */
+		if (!l->scan_opened) {
+			struct api_error e;
+			l->scan_opened = true;
+			l->scan = local_scan_open(l->c->local_dir, &e);
+			if (!l->scan && !l->cloud) {
+				l->op = NULL;
+				free(rows);
+				b->done(b->ud, NULL, 0, false, &e);
+				op_finish(op);
+				return;
+			}
+		}
+		size_t first = n;
+		local_scan_next(l->scan, (size_t)l->limit, &rows, &n, &cap);
+		for (size_t i = first; i < n;) {
+			if (!title_matches(rows[i].title, l->title) || !id_set_add(&l->seen, rows[i].id)) {
+				api_conversation_free(&rows[i]);
+				rows[i] = rows[--n];
+			} else {
+				i++;
+			}
+		}
+	}
 	if (n == 0 && api_lister_more(l) && ++b->empty_rounds < 64) {
 		/* Real servers send short or empty pages with a next token: keep going. */
 		free(rows);
@@ -821,7 +895,7 @@ lister_batch_ready(struct api_op *op, struct lister_batch *b)
 	if (n > 1)
 		qsort(rows, n, sizeof(*rows), conv_newest_first);
 	l->op = NULL;
-	if (!api_lister_more(l) && l->v0 == SRC_ABSENT && l->v1 == SRC_ABSENT) {
+	if (n == 0 && !api_lister_more(l) && l->cloud && l->v0 == SRC_ABSENT && l->v1 == SRC_ABSENT) {
 		struct api_error e;
 		api_error_set(&e, API_ERR_UNSUPPORTED, 0,
 			      "%s does not look like an OpenHands server: it answered with a web page "
@@ -919,6 +993,10 @@ lister_fetch(struct api_op *op, struct lister_batch *b)
 	char *url;
 
 	b->waiting = 0;
+	if (!lister_cloud_more(l)) {
+		lister_batch_ready(op, b);
+		return;
+	}
 	if (l->v1 == SRC_UNKNOWN || l->v1 == SRC_MORE) {
 		struct strbuf sb = {0};
 		strbuf_printf(&sb, "%s/api/v1/app-conversations/search?limit=%d", c->server,
@@ -1077,6 +1155,27 @@ deliver_error_later(struct api_op *op)
 	op_finish(op);
 }
 
+/* A local source: search the persistence directory (then the server, for both sources). */
+static void
+get_conv_local(struct api_op *op)
+{
+	struct conv_state *s = op->state;
+	struct api_conversation cv;
+	struct api_error e = {0};
+
+	if (local_find(op->c->local_dir, s->id, &cv, &e) == 0) {
+		s->done(s->ud, &cv, NULL);
+		api_conversation_free(&cv);
+	} else if (op->c->source == API_SOURCE_BOTH && id_is_safe(s->id) &&
+		   (e.kind == API_ERR_NOT_FOUND)) {
+		get_conv_start(op);
+		return;
+	} else {
+		s->done(s->ud, NULL, &e);
+	}
+	op_finish(op);
+}
+
 struct api_op *
 api_get_conversation(struct api_client *c, const char *id, api_conv_fn done, void *ud)
 {
@@ -1086,7 +1185,10 @@ api_get_conversation(struct api_client *c, const char *id, api_conv_fn done, voi
 	s->id = xstrdup(id);
 	s->done = done;
 	s->ud = ud;
-	op_later(op, 0, id_is_safe(id) ? get_conv_start : deliver_error_later);
+	if (c->source == API_SOURCE_LOCAL || c->source == API_SOURCE_BOTH)
+		op_later(op, 0, id && *id ? get_conv_local : deliver_error_later);
+	else
+		op_later(op, 0, id_is_safe(id) ? get_conv_start : deliver_error_later);
 	return op;
 }
 
@@ -1257,6 +1359,20 @@ wake_begin(struct api_op *op)
 	free(url);
 }
 
+/* A local conversation has nothing to wake: its files are here or nowhere. */
+static void
+wake_local(struct api_op *op)
+{
+	struct conv_state *s = op->state;
+	struct api_error e;
+
+	api_error_set(&e, API_ERR_UNSUPPORTED, 0,
+		      "the local conversation %s has no workspace on this machine (its working_dir "
+		      "is missing), so there are no files to read", s->id);
+	s->done(s->ud, NULL, &e);
+	op_finish(op);
+}
+
 struct api_op *
 api_wake(struct api_client *c, const struct api_conversation *conv, api_wake_progress_fn progress,
 	 api_conv_fn done, void *ud)
@@ -1270,7 +1386,10 @@ api_wake(struct api_client *c, const struct api_conversation *conv, api_wake_pro
 	s->done = done;
 	s->progress = progress;
 	s->ud = ud;
-	op_later(op, 0, id_is_safe(conv->id) ? wake_begin : deliver_error_later);
+	if (conv->local)
+		op_later(op, 0, wake_local);
+	else
+		op_later(op, 0, id_is_safe(conv->id) ? wake_begin : deliver_error_later);
 	return op;
 }
 
@@ -1298,6 +1417,7 @@ struct ws_state {
 	bool children_only;		/* list_dir on V1: filter the full listing */
 	size_t max_bytes;
 	int fd;
+	void (*local_start)(struct api_op *op);	/* a local conversation: which op this is */
 	/* V0 walk */
 	int dirs_pending;
 	bool walk_failed;
@@ -1358,6 +1478,8 @@ ws_fail(struct api_op *op, const struct api_error *e)
 	ws_deliver_error(op);
 }
 
+static void local_ws_run(struct api_op *op);
+
 /* Create the op; on a conversation that cannot be reached, deliver the error from the loop. */
 static struct api_op *
 ws_op(struct api_client *c, const struct api_conversation *conv, struct ws_state *s,
@@ -1366,7 +1488,12 @@ ws_op(struct api_client *c, const struct api_conversation *conv, struct ws_state
 	struct api_op *op = op_new(c, s, ws_state_free);
 
 	s->fd = -1;
-	if (rt_init(c, &s->rt, conv, &s->err))
+	if (conv->local) {
+		/* local disk: no runtime, no request; run from the loop like every result */
+		api_conversation_copy(&s->rt.conv, conv);
+		s->local_start = start;
+		op_later(op, 0, local_ws_run);
+	} else if (rt_init(c, &s->rt, conv, &s->err))
 		op_later(op, 0, start);
 	else
 		op_later(op, 0, ws_deliver_error);
@@ -2252,5 +2379,315 @@ api_fetch_archive(struct api_client *c, const struct api_conversation *conv, int
 	s->ud = ud;
 	op = ws_op(c, conv, s, archive_submit);
 	s->fd = fd;
+	return op;
+}
+
+/* ---- local conversations: the workspace ops on disk */
+
+static void
+local_ws_run(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	const char *root = s->rt.conv.local_workspace;
+	struct api_error e = {0};
+
+	if (!root) {
+		api_error_set(&e, API_ERR_UNSUPPORTED, 0,
+			      "the local conversation \"%s\" has no workspace on this machine (its "
+			      "working_dir does not exist here)", s->rt.conv.title ? s->rt.conv.title : s->rt.conv.id);
+		ws_fail(op, &e);
+		return;
+	}
+	if (s->local_start == walk_start) {
+		if (local_walk(root, s->children_only ? s->dir : "", s->children_only, op->c->walk_max_depth,
+			       op->c->walk_max_files, &s->list, &e) != 0) {
+			ws_fail(op, &e);
+			return;
+		}
+		ws_deliver_files(op);
+	} else if (s->local_start == changes_submit) {
+		if (local_changes(root, &s->list, &e) != 0) {
+			ws_fail(op, &e);
+			return;
+		}
+		ws_deliver_files(op);
+	} else if (s->local_start == archive_submit) {
+		/* the export then reads the files one by one, which is just as fast on disk */
+		api_error_set(&e, API_ERR_UNSUPPORTED, 0, "a local workspace has no server archive");
+		ws_fail(op, &e);
+	} else if (s->local_start == diff_submit) {
+		char *text = NULL;
+		if (local_diff(root, s->path, &text, &e) != 0) {
+			ws_fail(op, &e);
+			return;
+		}
+		s->text_done(s->ud, text, strlen(text), false, false, NULL);
+		free(text);
+		op_finish(op);
+	} else if (s->text_done) {
+		char *text = NULL;
+		size_t len = 0;
+		bool cut = false;
+		if (local_read_head(root, s->path, s->max_bytes, &text, &len, &cut, &e) != 0) {
+			ws_fail(op, &e);
+			return;
+		}
+		bool bin = looks_binary(text, len, cut);
+		s->text_done(s->ud, bin ? NULL : text, bin ? 0 : len, bin, cut, NULL);
+		free(text);
+		op_finish(op);
+	} else {
+		struct api_xfer_result r = {0};
+		if (local_copy_file(root, s->path, s->fd, &r.bytes, &e) != 0) {
+			ws_fail(op, &e);
+			return;
+		}
+		if (s->progress)
+			s->progress(s->ud, r.bytes, r.bytes);
+		r.content_type = "application/octet-stream";
+		s->xfer_done(s->ud, &r, NULL);
+		op_finish(op);
+	}
+}
+
+/* ------------------------------------------------------ events */
+
+#define EVENTS_LOCAL_PAGE 1000	/* files per page: small reads, a page is a few ms */
+
+struct api_events {
+	struct api_client *c;
+	struct api_conversation conv;
+	bool keep_raw;
+	bool done;			/* every page delivered */
+	struct api_op *op;		/* the next() in flight */
+	/* local */
+	struct local_events *le;
+	bool le_opened;
+	size_t next_local;
+	/* V1: app server search, or the agent-server's when the app lacks the route */
+	char *page_id;
+	bool agent;
+	/* V0: the runtime's events from start_id, or its whole trajectory */
+	long long next_start;
+	bool trajectory;
+	struct rt rt;
+	bool rt_ok;
+	struct api_error rt_err;
+};
+
+struct ev_batch {
+	struct api_events *p;
+	api_events_fn done;
+	void *ud;
+};
+
+struct api_events *
+api_events_new(struct api_client *c, const struct api_conversation *conv, bool keep_raw)
+{
+	struct api_events *p = xcalloc(1, sizeof(*p));
+
+	p->c = c;
+	p->keep_raw = keep_raw;
+	api_conversation_copy(&p->conv, conv);
+	if (!conv->local && conv->url && *conv->url)
+		p->rt_ok = rt_init(c, &p->rt, conv, &p->rt_err);
+	return p;
+}
+
+bool
+api_events_more(const struct api_events *p)
+{
+	return p && !p->done;
+}
+
+size_t
+api_events_total(const struct api_events *p)
+{
+	return p ? local_events_count(p->le) : 0;
+}
+
+void
+api_events_free(struct api_events *p)
+{
+	if (!p)
+		return;
+	api_op_cancel(p->op);
+	local_events_free(p->le);
+	free(p->page_id);
+	if (p->rt_ok)
+		rt_clear(&p->rt);
+	api_conversation_free(&p->conv);
+	free(p);
+}
+
+static void
+ev_deliver(struct api_op *op, struct api_event_list *l, const struct api_error *err)
+{
+	struct ev_batch *b = op->state;
+	struct api_events *p = b->p;
+
+	p->op = NULL;
+	if (err)
+		p->done = true;	/* an error ends the pager: the caller may start a new one */
+	b->done(b->ud, l ? l->items : NULL, l ? l->count : 0, !p->done, err);
+	if (l)
+		api_event_list_free(l);
+	op_finish(op);
+}
+
+static void ev_fetch(struct api_op *op);
+
+static void
+ev_v1_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ev_batch *b = op->state;
+	struct api_events *p = b->p;
+	struct api_event_page pg;
+	struct api_error e;
+	const char *url = p->agent ? p->rt.base : p->c->server;
+
+	if (!classify(res, url, !p->agent, "the conversation's events", &e) ||
+	    api_events_decode_page(res->body, res->body_len, p->keep_raw, &pg, &e) != 0) {
+		/* an app server without the V1 events search: ask the agent-server when it runs */
+		bool missing = e.kind == API_ERR_UNSUPPORTED || (e.kind == API_ERR_NOT_FOUND && route_missing(res));
+		if (!p->agent && missing && p->rt_ok && !p->page_id) {
+			p->agent = true;
+			ev_fetch(op);
+			return;
+		}
+		ev_deliver(op, NULL, &e);
+		return;
+	}
+	free(p->page_id);
+	p->page_id = pg.next_page_id;
+	pg.next_page_id = NULL;
+	p->done = !p->page_id;
+	ev_deliver(op, &pg.events, NULL);
+}
+
+static void
+ev_v0_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ev_batch *b = op->state;
+	struct api_events *p = b->p;
+	struct api_event_page pg;
+	struct api_error e;
+
+	if (!p->trajectory && route_missing(res)) {
+		p->trajectory = true;	/* an older runtime: the whole trajectory in one answer */
+		ev_fetch(op);
+		return;
+	}
+	if (!classify(res, p->rt.base, false, "the conversation's events", &e) ||
+	    api_events_decode_page(res->body, res->body_len, p->keep_raw, &pg, &e) != 0) {
+		ev_deliver(op, NULL, &e);
+		return;
+	}
+	if (p->trajectory || !pg.has_more || pg.events.count == 0) {
+		p->done = true;
+	} else {
+		/* ids are integers; the next page starts after the last one seen */
+		char *end;
+		const char *last = pg.events.items[pg.events.count - 1].id;
+		long long id = strtoll(last, &end, 10);
+		p->next_start = *last && !*end && id >= p->next_start ? id + 1
+								      : p->next_start + (long long)pg.events.count;
+	}
+	ev_deliver(op, &pg.events, NULL);
+	free(pg.next_page_id);
+}
+
+static void
+ev_fetch(struct api_op *op)
+{
+	struct ev_batch *b = op->state;
+	struct api_events *p = b->p;
+	struct api_client *c = p->c;
+	struct http_opts o;
+	struct api_error e = {0};
+	char *url;
+
+	if (p->conv.local) {
+		if (!p->le_opened) {
+			p->le_opened = true;
+			p->le = local_events_open(&p->conv, &e);
+			if (!p->le && e.kind != API_ERR_NOT_FOUND) {
+				ev_deliver(op, NULL, &e);
+				return;
+			}
+		}
+		struct api_event_list l = {0};
+		local_events_read(p->le, p->next_local, EVENTS_LOCAL_PAGE, p->keep_raw, &l);
+		p->next_local += EVENTS_LOCAL_PAGE;
+		p->done = p->next_local >= local_events_count(p->le);
+		ev_deliver(op, &l, NULL);
+		return;
+	}
+	if (p->conv.version == API_V1 && !p->agent) {
+		struct strbuf sb = {0};
+		char *id = http_escape(p->conv.id);
+		strbuf_printf(&sb, "%s/api/v1/events/search?conversation_id__eq=%s&limit=100", c->server, id);
+		free(id);
+		if (p->page_id) {
+			char *t = http_escape(p->page_id);
+			strbuf_printf(&sb, "&page_id=%s", t);
+			free(t);
+		}
+		url = strbuf_detach(&sb);
+		app_opts(c, &o, url);
+		op_submit(op, &o, ev_v1_done, NULL, NULL);
+		free(url);
+		return;
+	}
+	if (!p->rt_ok) {
+		if (p->rt_err.kind != API_OK)
+			e = p->rt_err;
+		else
+			api_error_set(&e, API_ERR_UNSUPPORTED, 0,
+				      "the events of the V0 conversation \"%s\" come from its runtime, which "
+				      "is not running (status %s): wake it first (w in the browser, or --wake)",
+				      p->conv.title ? p->conv.title : p->conv.id,
+				      p->conv.status ? p->conv.status : "unknown");
+		ev_deliver(op, NULL, &e);
+		return;
+	}
+	if (p->conv.version == API_V1) {
+		struct strbuf sb = {0};
+		char *id = http_escape(p->conv.id);
+		strbuf_printf(&sb, "%s/api/conversations/%s/events/search?limit=100", p->rt.base, id);
+		free(id);
+		if (p->page_id) {
+			char *t = http_escape(p->page_id);
+			strbuf_printf(&sb, "&page_id=%s", t);
+			free(t);
+		}
+		url = strbuf_detach(&sb);
+		rt_opts(&p->rt, &o, url);
+		op_submit(op, &o, ev_v1_done, NULL, NULL);
+	} else {
+		if (p->trajectory)
+			url = xasprintf("%s/trajectory", p->rt.base);
+		else
+			url = xasprintf("%s/events?start_id=%lld&limit=100", p->rt.base, p->next_start);
+		rt_opts(&p->rt, &o, url);
+		op_submit(op, &o, ev_v0_done, NULL, NULL);
+	}
+	free(url);
+}
+
+struct api_op *
+api_events_next(struct api_events *p, api_events_fn done, void *ud)
+{
+	struct ev_batch *b = xcalloc(1, sizeof(*b));
+	struct api_op *op;
+
+	if (p->op)
+		die("internal error: api_events_next while a page is in flight");
+	b->p = p;
+	b->done = done;
+	b->ud = ud;
+	op = op_new(p->c, b, free);
+	p->op = op;
+	op_later(op, 0, ev_fetch);
 	return op;
 }

@@ -22,8 +22,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api/events.h"
 #include "api/http.h"
 #include "api/types.h"
+
+/* Where conversations come from: the server, the local persistence directory, or both
+ * (rows carry api_conversation.local). */
+enum api_source {
+	API_SOURCE_DEFAULT = 0,	/* in a lister's options: the client's source */
+	API_SOURCE_CLOUD,
+	API_SOURCE_LOCAL,
+	API_SOURCE_BOTH,
+};
 
 enum api_auth_mode {
 	API_AUTH_BEARER = 0,	/* Cloud: Authorization: Bearer <key> */
@@ -43,6 +53,8 @@ struct api_client_config {
 	int walk_max_depth;		/* default 64 */
 	size_t walk_max_files;		/* default 200000 */
 	long wake_timeout_ms;		/* default 180000 */
+	const char *local_dir;		/* local conversations (api/local.h); NULL = the default dir */
+	enum api_source source;		/* default API_SOURCE_CLOUD */
 };
 
 struct api_client;
@@ -54,6 +66,11 @@ struct api_client *api_client_new(struct http *h, const struct api_client_config
 void api_client_free(struct api_client *c);	/* cancels every op still running */
 struct http *api_client_http(struct api_client *c);
 const char *api_client_workspace_root(const struct api_client *c);
+
+/* The source listers and api_get_conversation use; the TUI switches it with one key. */
+void api_client_set_source(struct api_client *c, enum api_source source);
+enum api_source api_client_source(const struct api_client *c);
+const char *api_client_local_dir(const struct api_client *c);
 
 /* Cancel: no completion will run; the op is freed. NULL is accepted. */
 void api_op_cancel(struct api_op *op);
@@ -69,6 +86,7 @@ void api_op_cancel(struct api_op *op);
 struct api_lister_opts {
 	int limit;			/* page size; default 100 */
 	const char *title_contains;	/* server-side V1 filter, and applied client-side to V0 rows */
+	enum api_source source;		/* default: the client's */
 };
 struct api_lister;
 typedef void (*api_page_fn)(void *ud, struct api_conversation *rows, size_t n, bool more,
@@ -79,7 +97,8 @@ bool api_lister_more(const struct api_lister *l);
 size_t api_lister_requests(const struct api_lister *l);	/* pages fetched so far */
 void api_lister_free(struct api_lister *l);
 
-/* GET /api/conversations/{id} (V0 or V1 id); NOT_FOUND for 200 null. */
+/* GET /api/conversations/{id} (V0 or V1 id); NOT_FOUND for 200 null. With a local source
+ * the local directory is searched (first, for API_SOURCE_BOTH). */
 typedef void (*api_conv_fn)(void *ud, struct api_conversation *conv, const struct api_error *err);
 struct api_op *api_get_conversation(struct api_client *c, const char *id, api_conv_fn done,
 				    void *ud);
@@ -143,6 +162,29 @@ struct api_op *api_fetch_file(struct api_client *c, const struct api_conversatio
  */
 struct api_op *api_fetch_archive(struct api_client *c, const struct api_conversation *conv,
 				 int fd, api_xfer_progress_fn progress, api_xfer_fn done, void *ud);
+
+/* ---- events (the trajectory) ---- */
+
+/*
+ * A lazy pager over one conversation's events, oldest first:
+ *  - local: the event files, read a page at a time (works for any conversation state);
+ *  - V1: the app server's GET /api/v1/events/search?conversation_id__eq= (works while the
+ *    sandbox is paused), falling back to the agent-server's events search when running;
+ *  - V0: the runtime's {url}/events?start_id=&limit= (the conversation must be running),
+ *    falling back to {url}/trajectory for runtimes without it.
+ * Each next() delivers one page (rows are callee-owned and may be moved from: take the
+ * members and zero the struct). keep_raw keeps every event's JSON in row.raw for exports.
+ * At most one next() may be in flight; api_events_free cancels it.
+ */
+struct api_events;
+typedef void (*api_events_fn)(void *ud, struct api_event *rows, size_t n, bool more,
+			      const struct api_error *err);
+struct api_events *api_events_new(struct api_client *c, const struct api_conversation *conv,
+				  bool keep_raw);
+struct api_op *api_events_next(struct api_events *p, api_events_fn done, void *ud);
+bool api_events_more(const struct api_events *p);
+size_t api_events_total(const struct api_events *p);	/* local: the number of event files; else 0 */
+void api_events_free(struct api_events *p);
 
 /* Build the V1 listing shell command for a directory (exposed for tests). Caller frees. */
 char *api_listing_command(const char *abs_dir);

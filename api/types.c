@@ -28,6 +28,8 @@ api_conversation_free(struct api_conversation *c)
 	free(c->url);
 	free(c->session_api_key);
 	free(c->sandbox_id);
+	free(c->local_dir);
+	free(c->local_workspace);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -49,11 +51,42 @@ api_conversation_copy(struct api_conversation *dst, const struct api_conversatio
 	dst->url = xstrdup(src->url);
 	dst->session_api_key = xstrdup(src->session_api_key);
 	dst->sandbox_id = xstrdup(src->sandbox_id);
+	dst->local_dir = xstrdup(src->local_dir);
+	dst->local_workspace = xstrdup(src->local_workspace);
+}
+
+void
+api_event_free(struct api_event *e)
+{
+	if (!e)
+		return;
+	free(e->id);
+	free(e->timestamp);
+	free(e->source);
+	free(e->type);
+	free(e->summary);
+	free(e->text);
+	free(e->command);
+	free(e->path);
+	free(e->raw);
+	free(e->origin);
+	memset(e, 0, sizeof(*e));
+}
+
+const char *
+api_event_kind_name(enum api_event_kind k)
+{
+	static const char *const names[] = {"user", "agent", "action", "observation",
+					    "error", "state", "other", "corrupt"};
+
+	return (unsigned)k < ARRAY_SIZE(names) ? names[k] : "other";
 }
 
 bool
 api_conversation_is_running(const struct api_conversation *c)
 {
+	if (c->local)	/* "running" means the files can be read: here, when the workspace exists */
+		return c->local_workspace != NULL;
 	return c->status && strcmp(c->status, "RUNNING") == 0 && c->url && *c->url;
 }
 

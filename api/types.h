@@ -37,11 +37,53 @@ struct api_conversation {
 	enum api_version version;
 	int64_t created_s;	/* parsed created_at, -1 if unknown */
 	int64_t updated_s;	/* parsed updated_at, -1 if unknown */
+	/* Local conversations (api/local.h): read from disk, never from a server. */
+	bool local;
+	char *local_dir;	/* the conversation's directory (base_state.json or metadata.json) */
+	char *local_workspace;	/* workspace.working_dir when that directory exists here, else NULL */
 };
 
 void api_conversation_free(struct api_conversation *c);	/* frees members, not c */
 void api_conversation_copy(struct api_conversation *dst, const struct api_conversation *src);
 bool api_conversation_is_running(const struct api_conversation *c);
+
+/*
+ * One event of a conversation's trajectory, decoded for reading (decoders in
+ * api/events.h). Kept here, as plain data, so the TUI can draw rows without
+ * seeing any decoder.
+ */
+enum api_event_kind {
+	API_EVENT_USER = 0,	/* a user message */
+	API_EVENT_AGENT,	/* an agent message */
+	API_EVENT_ACTION,	/* a tool call: command run, file edited, finish, think ... */
+	API_EVENT_OBSERVATION,	/* a tool result: exit code, output */
+	API_EVENT_ERROR,	/* agent or runtime error */
+	API_EVENT_STATE,	/* execution status / agent state change, pause */
+	API_EVENT_OTHER,	/* system prompt, condensation, unknown kinds */
+	API_EVENT_CORRUPT,	/* not JSON, or not an event: shown as such, never fatal */
+	API_EVENT_KIND_COUNT
+};
+
+struct api_event {
+	enum api_event_kind kind;
+	char *id;		/* as sent (V0 integer ids in decimal); "" when absent */
+	char *timestamp;	/* as sent, NULL when absent */
+	int64_t time_s;		/* parsed timestamp, -1 if unknown */
+	char *source;		/* user, agent, environment; NULL when absent */
+	char *type;		/* V1 kind or action/observation class, V0 action/observation name */
+	char *summary;		/* one line without control characters; never NULL */
+	char *text;		/* the whole readable text (message, command, output); never NULL */
+	char *command;		/* action: the shell command, else NULL */
+	char *path;		/* action: the file edited or read, else NULL */
+	int exit_code;		/* observation: exit code, -1 when unknown */
+	char *raw;		/* the event JSON as received or stored, when asked for; else NULL */
+	size_t raw_len;
+	char *origin;		/* local: the file the event came from; NULL otherwise */
+};
+
+void api_event_free(struct api_event *e);	/* frees members, not e */
+/* "user", "agent", "action", "observation", "error", "state", "other", "corrupt". */
+const char *api_event_kind_name(enum api_event_kind k);
 
 enum api_file_type {
 	API_FILE = 0,
