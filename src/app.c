@@ -78,6 +78,7 @@ struct app {
 	int exit_code;
 	bool quit;
 	bool dirty;
+	bool urgent;			/* a key or a resize: draw now, whatever the frame cap */
 	int64_t last_render_ms;
 
 	/* conversations */
@@ -1518,6 +1519,7 @@ app_render(struct app *a)
 	tui_frame_end();
 	a->last_render_ms = clock_now_ms();
 	a->dirty = false;
+	a->urgent = false;
 }
 
 /* ---- actions and keys ---- */
@@ -1752,6 +1754,7 @@ app_mouse(struct app *a)
 static void
 app_key(struct app *a, int key)
 {
+	a->urgent = true;
 	if (key == keys_resize) {
 		a->dirty = true;
 		return;
@@ -1804,6 +1807,7 @@ app_signals(struct app *a)
 		return;
 	if (set & (1u << SIGWINCH)) {
 		int rows, cols;
+		a->urgent = true;
 		if (tui_query_size(&rows, &cols))
 			tui_resize(rows, cols);
 		a->dirty = true;
@@ -2026,8 +2030,10 @@ app_loop(struct app *a)
 			a->dirty = true;
 			last_loading_render = now;
 		}
-		/* Progress alone redraws at most every FRAME_MS; input redraws at once. */
-		if (a->dirty && (a->script || now - a->last_render_ms >= FRAME_MS || !app_export_running(a)))
+		/* Progress alone redraws at most every FRAME_MS (10 frames/s while a
+		 * download runs); a key or a resize redraws at once. */
+		if (a->dirty && (a->script || a->urgent || now - a->last_render_ms >= FRAME_MS ||
+				 !app_export_running(a)))
 			app_render(a);
 		unsigned n = 0;
 		if (!a->script && !a->stdin_eof) {
