@@ -724,7 +724,8 @@ struct api_lister {
 };
 
 struct lister_batch {
-	struct api_lister *l;
+	struct api_lister *l;	/* NULL once the lister was freed under a cancelled op */
+	struct api_op *op;
 	api_page_fn done;
 	void *ud;
 	int waiting;
@@ -778,7 +779,12 @@ api_lister_free(struct api_lister *l)
 {
 	if (!l)
 		return;
-	api_op_cancel(l->op);
+	if (l->op) {
+		/* the op may outlive us until its requests complete: detach it first */
+		struct lister_batch *b = l->op->state;
+		b->l = NULL;
+		api_op_cancel(l->op);
+	}
 	free(l->title);
 	free(l->v0_token);
 	free(l->v1_token);
@@ -806,6 +812,8 @@ batch_free(void *p)
 {
 	struct lister_batch *b = p;
 
+	if (b->l && b->l->op == b->op)
+		b->l->op = NULL;
 	json_conv_page_free(&b->v0);
 	json_conv_page_free(&b->v1);
 	free(b);
@@ -1060,12 +1068,15 @@ api_lister_next(struct api_lister *l, api_page_fn done, void *ud)
 	struct lister_batch *b = xcalloc(1, sizeof(*b));
 	struct api_op *op;
 
-	if (l->op)
+	if (l->op && !l->op->cancelled)
 		die("internal error: api_lister_next while a page is in flight");
+	if (l->op)
+		((struct lister_batch *)l->op->state)->l = NULL;	/* a cancelled page: forget it */
 	b->l = l;
 	b->done = done;
 	b->ud = ud;
 	op = op_new(l->c, b, batch_free);
+	b->op = op;
 	l->op = op;
 	op_later(op, 0, lister_start);	/* results always arrive from the loop, never inside next() */
 	return op;

@@ -1,0 +1,309 @@
+/*
+ * tests/api/test_http.c: the async engine and the op contract against the in-process fake
+ * OpenHands server: the per-host rate limit keeps the real limiter from ever answering 429,
+ * Retry-After is honoured (checked from the server's own request log, as a lower bound on
+ * the gap, never as an upper bound on speed), cancelled requests complete exactly once,
+ * and a cancelled api_op never calls back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "api/client.h"
+#include "api/http.h"
+#include "src/util.h"
+#include "tests/fakehands/fakehands.h"
+
+#define KEY "Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0"
+
+struct env {
+	struct fakehands *fh;
+	char log[256];
+	char app[64];
+	struct http *h;
+};
+
+static int
+env_start(struct env *e, const char *scenario)
+{
+	struct fakehands_options fo = {0};
+	char err[256];
+
+	snprintf(e->log, sizeof(e->log), "%s/ohb-http-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	int fd = mkstemp(e->log);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	fo.log_path = e->log;
+	e->fh = fakehands_start(scenario, strlen(scenario), &fo, err, sizeof(err));
+	if (!e->fh) {
+		fprintf(stderr, "fakehands: %s\n", err);
+		return -1;
+	}
+	snprintf(e->app, sizeof(e->app), "http://127.0.0.1:%u", fakehands_app_port(e->fh));
+	struct http_config hc = {.log_fd = -1, .backoff_base_ms = 100};
+	e->h = http_new(&hc);
+	return 0;
+}
+
+static void
+env_stop(struct env *e)
+{
+	http_free(e->h);
+	fakehands_stop(e->fh);
+	unlink(e->log);
+}
+
+/* Server-side receive times (ms) and statuses of requests to a path, from the log. */
+static size_t
+log_times(const char *log, const char *path, int64_t *t, long *status, size_t max)
+{
+	FILE *f = fopen(log, "r");
+	char line[8192];
+	size_t n = 0;
+
+	if (!f)
+		return 0;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		json_t *j = json_loads(line, 0, NULL);
+		if (!j)
+			continue;
+		if (strcmp(json_string_value(json_object_get(j, "path")), path) == 0) {
+			t[n] = json_integer_value(json_object_get(j, "t_ms"));
+			status[n] = (long)json_integer_value(json_object_get(j, "status"));
+			n++;
+		}
+		json_decref(j);
+	}
+	fclose(f);
+	return n;
+}
+
+struct count {
+	int done;
+	int ok;
+	int cancelled;
+	long last_status;
+	int attempts;
+};
+
+static void
+count_done(struct http_req *r, const struct http_result *res, void *ud)
+{
+	struct count *c = ud;
+
+	c->done++;
+	c->ok += res->status == 200 && res->curl_code == 0;
+	c->cancelled += res->cancelled;
+	c->last_status = res->status;
+	c->attempts = res->attempts;
+}
+
+static void
+run_until(struct http *h, const int *counter, int target)
+{
+	int64_t deadline = clock_now_ms() + 30000;
+
+	while (*counter < target && clock_now_ms() < deadline) {
+		http_perform(h);
+		if (*counter >= target)
+			break;
+		http_wait(h, NULL, 0, 100);
+	}
+}
+
+/* 40 requests through a 10 requests/s limit: the real limiter (delay over 10/s, 429 over
+ * 20/s) never fires, and no second of server time saw more than 10 of them. */
+static void
+test_rate_limit_respected(void **state)
+{
+	struct env e;
+	const char *scen = "{\"app\": {\"auth\": \"bearer\", \"api_key\": \"" KEY "\", \"rate_limit\": true},"
+			   " \"conversations\": []}";
+	const char *hdr[] = {"Authorization: Bearer " KEY, NULL};
+	struct count c = {0};
+	char url[128];
+
+	assert_int_equal(env_start(&e, scen), 0);
+	snprintf(url, sizeof(url), "%s/api/options/models", e.app);
+	for (int i = 0; i < 40; i++) {
+		struct http_opts o = {.url = url, .headers = hdr, .idempotent = true,
+				      .limit = {10, 6}, .done = count_done, .ud = &c};
+		http_submit(e.h, &o);
+	}
+	run_until(e.h, &c.done, 40);
+	assert_int_equal(c.ok, 40);
+
+	int64_t t[64];
+	long st[64];
+	size_t n = log_times(e.log, "/api/options/models", t, st, 64);
+	assert_int_equal(n, 40);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_not_equal(st[i], 429);
+		int in_window = 0;
+		for (size_t k = 0; k < n; k++)
+			in_window += t[k] >= t[i] && t[k] < t[i] + 1000;
+		assert_true(in_window <= 10);
+	}
+	env_stop(&e);
+}
+
+/* A 429 with Retry-After: 1 is retried no sooner than a second later, and succeeds. */
+static void
+test_retry_after_honoured(void **state)
+{
+	struct env e;
+	const char *scen = "{\"app\": {\"auth\": \"bearer\", \"api_key\": \"" KEY "\"}, \"conversations\": [],"
+			   " \"faults\": [{\"server\": \"app\", \"route\": \"conversations\", \"nth\": 1,"
+			   " \"count\": 1, \"status\": 429, \"retry_after\": 1}]}";
+	const char *hdr[] = {"Authorization: Bearer " KEY, NULL};
+	struct count c = {0};
+	char url[128];
+
+	assert_int_equal(env_start(&e, scen), 0);
+	snprintf(url, sizeof(url), "%s/api/conversations?limit=5", e.app);
+	struct http_opts o = {.url = url, .headers = hdr, .idempotent = true, .limit = {10, 6},
+			      .done = count_done, .ud = &c};
+	http_submit(e.h, &o);
+	run_until(e.h, &c.done, 1);
+	assert_int_equal(c.ok, 1);
+	assert_int_equal(c.attempts, 2);
+
+	int64_t t[4];
+	long st[4];
+	assert_int_equal(log_times(e.log, "/api/conversations", t, st, 4), 2);
+	assert_int_equal(st[0], 429);
+	assert_int_equal(st[1], 200);
+	assert_true(t[1] - t[0] >= 950);	/* a second, less the log's rounding */
+	env_stop(&e);
+}
+
+/* A request not marked idempotent is not retried on a 503; a cancelled one completes once. */
+static void
+test_no_retry_and_cancel(void **state)
+{
+	struct env e;
+	const char *scen = "{\"app\": {\"auth\": \"none\"}, \"conversations\": [],"
+			   " \"faults\": [{\"server\": \"app\", \"route\": \"conversations\", \"status\": 503}]}";
+	struct count c = {0}, k = {0};
+	char url[128];
+
+	assert_int_equal(env_start(&e, scen), 0);
+	snprintf(url, sizeof(url), "%s/api/conversations", e.app);
+	struct http_opts o = {.url = url, .idempotent = false, .limit = {10, 6},
+			      .done = count_done, .ud = &c};
+	http_submit(e.h, &o);
+	run_until(e.h, &c.done, 1);
+	assert_int_equal(c.done, 1);
+	assert_int_equal(c.last_status, 503);
+	assert_int_equal(c.attempts, 1);
+
+	struct http_opts g = {.url = url, .idempotent = true, .limit = {10, 6}, .done = count_done, .ud = &k};
+	struct http_req *r = http_submit(e.h, &g);
+	http_cancel(r);
+	run_until(e.h, &k.done, 1);
+	http_perform(e.h);
+	assert_int_equal(k.done, 1);
+	assert_int_equal(k.cancelled, 1);
+	assert_int_equal(http_pending(e.h), 0);
+	env_stop(&e);
+}
+
+static void
+never_called(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
+{
+	fail_msg("a cancelled op called back");
+}
+
+static void
+page_done(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
+{
+	*(int *)ud += 1;
+}
+
+/* api_op_cancel: the completion never runs, even when the answer is already on its way. */
+static void
+test_op_cancel_never_calls_back(void **state)
+{
+	struct env e;
+	/* The answers take 300 ms, so the requests are surely in flight when the op is cancelled. */
+	const char *scen = "{\"app\": {\"auth\": \"none\"}, \"conversations\": [],"
+			   " \"generate\": {\"count\": 30, \"version\": \"V0\"},"
+			   " \"faults\": [{\"server\": \"app\", \"route\": \"*\", \"nth\": 1, \"count\": 2,"
+			   " \"latency_ms\": 300}]}";
+	struct api_error err = {0};
+	int pages = 0;
+
+	assert_int_equal(env_start(&e, scen), 0);
+	struct api_client_config cfg = {.server = e.app, .auth = API_AUTH_NONE};
+	struct api_client *c = api_client_new(e.h, &cfg, &err);
+	assert_non_null(c);
+	struct api_lister *l = api_lister_new(c, NULL);
+	struct api_op *op = api_lister_next(l, never_called, NULL);
+	http_perform(e.h);	/* the op's timer fires and its requests start */
+	assert_true(http_pending(e.h) > 0);
+	api_op_cancel(op);
+	int64_t until = clock_now_ms() + 600;
+	while (clock_now_ms() < until) {
+		http_perform(e.h);
+		http_wait(e.h, NULL, 0, 20);
+	}
+	api_lister_free(l);
+
+	/* and a fresh lister still works afterwards */
+	l = api_lister_new(c, NULL);
+	api_lister_next(l, page_done, &pages);
+	run_until(e.h, &pages, 1);
+	assert_int_equal(pages, 1);
+	api_lister_free(l);
+	api_client_free(c);
+	env_stop(&e);
+}
+
+/* Keys never travel over plain http to a host that is not loopback. */
+static void
+test_no_key_over_plain_http(void **state)
+{
+	struct http *h = http_new(NULL);
+	struct api_error err = {0};
+	struct api_client_config cfg = {.server = "http://openhands.example.invalid", .api_key = KEY};
+
+	assert_null(api_client_new(h, &cfg, &err));
+	assert_int_equal(err.kind, API_ERR_USAGE);
+	assert_null(strstr(err.message, KEY));
+	cfg.allow_http = true;
+	struct api_client *c = api_client_new(h, &cfg, &err);
+	assert_non_null(c);
+	api_client_free(c);
+	cfg.server = "http://127.0.0.1:9";
+	cfg.allow_http = false;
+	c = api_client_new(h, &cfg, &err);
+	assert_non_null(c);
+	api_client_free(c);
+	http_free(h);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rate_limit_respected),
+		cmocka_unit_test(test_retry_after_honoured),
+		cmocka_unit_test(test_no_retry_and_cancel),
+		cmocka_unit_test(test_op_cancel_never_calls_back),
+		cmocka_unit_test(test_no_key_over_plain_http),
+	};
+
+	http_global_init();
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	http_global_cleanup();
+	return rc;
+}
