@@ -386,14 +386,22 @@ fill_from_events(struct api_conversation *c, enum local_format fmt)
 		if (!c->created_at && e->timestamp)
 			c->created_at = xstrdup(e->timestamp);
 		if ((!c->title || !*c->title) && e->kind == API_EVENT_USER && *e->summary) {
+			/* the first line of the message, like the CLI's own titles */
+			const char *t = e->text;
+			while (*t == ' ' || *t == '\n' || *t == '\r' || *t == '\t')
+				t++;
+			size_t n = strcspn(t, "\r\n");
+			if (n > 100) {
+				n = 100;
+				/* do not end inside a UTF-8 sequence */
+				while (n && ((unsigned char)t[n] & 0xc0) == 0x80)
+					n--;
+			}
 			free(c->title);
-			c->title = xstrndup(e->summary, 100);
-			/* do not end inside a UTF-8 sequence */
-			size_t n = strlen(c->title);
-			while (n && ((unsigned char)c->title[n - 1] & 0xc0) == 0x80)
-				n--;
-			if (n && (unsigned char)c->title[n - 1] >= 0xc0 && strlen(c->title) == 100)
-				c->title[n - 1] = '\0';
+			c->title = xstrndup(t, n);
+			for (char *q = c->title; *q; q++)
+				if ((unsigned char)*q < 0x20)
+					*q = ' ';
 		}
 	}
 	if (le->count && !c->updated_at) {

@@ -1,5 +1,5 @@
 /*
- * src/cli.h: the scriptable twin of the browser: `ohbrowse list|files|download|login`.
+ * src/cli.h: the scriptable twin of the browser: `ohbrowse list|files|download|events|export|login`.
  *
  * Owns: command-line output (tables for people, --json for scripts, progress
  * bars on stderr when it is a terminal) and the exit codes documented in
@@ -28,6 +28,9 @@ enum {
 int cli_list(struct api_client *c, int argc, char **argv);
 int cli_files(struct api_client *c, int argc, char **argv);
 int cli_download(struct api_client *c, int argc, char **argv);
+/* src/cli_events.c: a conversation's events as rows, and its export (json as received, md). */
+int cli_events(struct api_client *c, int argc, char **argv);
+int cli_export(struct api_client *c, int argc, char **argv);
 /* login validates against the server given in cfg (the client is built inside). */
 int cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **argv);
 

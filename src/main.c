@@ -1,6 +1,6 @@
 /*
  * src/main.c: global options, the API key and server, then the subcommand
- * (list, files, download, login) or, with none, the full-screen browser.
+ * (list, files, download, events, export, login) or, with none, the full-screen browser.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +34,9 @@ usage(FILE *f)
 		"  files ID [--json] [--changed] [--wake]         list a conversation's workspace files\n"
 		"  download ID [--changed] [-o FILE] [--wake] [--progress=auto|bars|json|none] [PATH...]\n"
 		"                                                 save files into one ZIP archive\n"
+		"  events ID [--json] [--kind KIND] [--wake]      a conversation's events, one row each\n"
+		"  export ID --format json|md [-o FILE] [--wake]  the events as received (json) or a\n"
+		"                                                 readable transcript (md)\n"
 		"  login                                          store an API key (0600)\n"
 		"\n"
 		"options:\n"
@@ -46,6 +49,9 @@ usage(FILE *f)
 		"  --connections N      concurrent connections per host (default 6; 16 for V1 agent-servers)\n"
 		"  --retries N          attempts per request (default 4)\n"
 		"  --demo               start the bundled demo server and browse it (no account needed)\n"
+		"  --local [DIR]        conversations saved on this machine instead of the server (DIR\n"
+		"                       default $OPENHANDS_CONVERSATIONS_DIR, $OPENHANDS_PERSISTENCE_DIR/\n"
+		"                       conversations or ~/.openhands/conversations)\n"
 		"  --color WHEN         auto (default; NO_COLOR turns colour off), always, never\n"
 		"  --mouse              enable the mouse in the browser\n"
 		"  --config FILE        browser key bindings and colours (default\n"
@@ -74,6 +80,17 @@ keep_std_fds_open(void)
 	}
 }
 
+static bool
+is_command(const char *s)
+{
+	static const char *const cmds[] = {"list", "files", "download", "events", "export", "login", "help"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		if (strcmp(s, cmds[i]) == 0)
+			return true;
+	return false;
+}
+
 static long
 parse_num(const char *opt, const char *s, long lo, long hi)
 {
@@ -100,6 +117,7 @@ main(int argc, char **argv)
 		{"connections", required_argument, NULL, 'C'},
 		{"retries", required_argument, NULL, 'R'},
 		{"demo", no_argument, NULL, 'D'},
+		{"local", optional_argument, NULL, 'O'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"log", required_argument, NULL, 'L'},
 		{"color", required_argument, NULL, 'c'},
@@ -113,7 +131,7 @@ main(int argc, char **argv)
 	struct api_client_config cfg = {0};
 	struct http_config hc = {.log_fd = -1};
 	const char *key_file = NULL, *auth = NULL, *log_path = NULL;
-	bool demo = false;
+	bool demo = false, local = false;
 	struct app_options ao = {.color = APP_COLOR_AUTO};
 	long rate = -1, conns = -1;
 	int ch;
@@ -132,6 +150,15 @@ main(int argc, char **argv)
 		case 'C': conns = parse_num("--connections", optarg, 1, 64); break;
 		case 'R': hc.max_attempts = (int)parse_num("--retries", optarg, 1, 20); break;
 		case 'D': demo = true; break;
+		case 'O':
+			/* "--local DIR" as well as "--local=DIR": a following word that is not a
+			 * command is the directory */
+			local = true;
+			if (optarg)
+				cfg.local_dir = optarg;
+			else if (optind < argc && argv[optind][0] != '-' && !is_command(argv[optind]))
+				cfg.local_dir = argv[optind++];
+			break;
 		case 'v': hc.verbose = true; if (hc.log_fd < 0) hc.log_fd = 2; break;
 		case 'L': log_path = optarg; break;
 		case 'c':
@@ -155,8 +182,7 @@ main(int argc, char **argv)
 		}
 	}
 	const char *cmd = optind < argc ? argv[optind] : NULL;
-	if (cmd && strcmp(cmd, "list") && strcmp(cmd, "files") && strcmp(cmd, "download") &&
-	    strcmp(cmd, "login") && strcmp(cmd, "help")) {
+	if (cmd && !is_command(cmd)) {
 		fprintf(stderr, "ohbrowse: unknown command '%s'\nTry 'ohbrowse --help'.\n", cmd);
 		return EXIT_USAGE;
 	}
@@ -211,7 +237,7 @@ main(int argc, char **argv)
 			cfg.server = "https://app.all-hands.dev";
 		int rc = cmd && strcmp(cmd, "login") == 0 ? 1
 							  : keystore_lookup(key_file, &key, &key_source, msg, sizeof(msg));
-		if (rc < 0) {
+		if (rc < 0 && !local) {
 			fprintf(stderr, "ohbrowse: %s\n", msg);
 			return EXIT_AUTH;
 		}
@@ -219,6 +245,9 @@ main(int argc, char **argv)
 			cfg.auth = API_AUTH_NONE;
 		cfg.api_key = key;
 	}
+
+	if (local)
+		cfg.source = API_SOURCE_LOCAL;
 
 	http_global_init();
 	cli_install_signals();
@@ -242,13 +271,17 @@ main(int argc, char **argv)
 				rc = cli_list(c, argc - optind, argv + optind);
 			} else if (strcmp(cmd, "files") == 0) {
 				rc = cli_files(c, argc - optind, argv + optind);
+			} else if (strcmp(cmd, "events") == 0) {
+				rc = cli_events(c, argc - optind, argv + optind);
+			} else if (strcmp(cmd, "export") == 0) {
+				rc = cli_export(c, argc - optind, argv + optind);
 			} else {
 				rc = cli_download(c, argc - optind, argv + optind);
 			}
 			api_client_free(c);
 		}
 	}
-	if (rc == EXIT_AUTH && !key && !demo)
+	if (rc == EXIT_AUTH && !key && !demo && !local)
 		fprintf(stderr, "ohbrowse: no API key was found; run 'ohbrowse login' or set OPENHANDS_API_KEY\n");
 	http_free(h);
 	http_global_cleanup();

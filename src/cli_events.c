@@ -1,0 +1,501 @@
+/*
+ * src/cli_events.c: `ohbrowse events ID` (one row per event) and `ohbrowse export ID
+ * --format json|md` (the events exactly as received, or a readable transcript).
+ *
+ * Both read the whole trajectory through the same events pager the browser's event pane
+ * uses (api/client.h), so local conversations, Cloud V1 (while paused too) and running
+ * V0 conversations all work the same way. Separate from cli.c so the two can grow apart.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/client.h"
+#include "src/cli.h"
+#include "src/jsonw.h"
+#include "src/util.h"
+
+/* ------------------------------------------------------------ loop helpers */
+
+static void
+ev_turn(struct http *h)
+{
+	if (!cli_interrupted()) {
+		struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
+		http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, -1);
+		if (w.revents) {
+			unsigned char b[16];
+			while (read(w.fd, b, sizeof(b)) > 0)
+				;
+		}
+	}
+	http_perform(h);
+}
+
+static int
+ev_report(const struct api_error *e)
+{
+	fprintf(stderr, "ohbrowse: %s\n", e->message);
+	return api_error_exit_code(e->kind);
+}
+
+static int
+ev_usage(const char *cmd, const char *msg)
+{
+	fprintf(stderr, "ohbrowse %s: %s\nTry 'ohbrowse --help'.\n", cmd, msg);
+	return EXIT_USAGE;
+}
+
+struct ev_conv_ctx {
+	bool done;
+	struct api_conversation conv;
+	struct api_error err;
+};
+
+static void
+ev_conv_got(void *ud, struct api_conversation *conv, const struct api_error *err)
+{
+	struct ev_conv_ctx *x = ud;
+
+	x->done = true;
+	if (err)
+		x->err = *err;
+	else
+		api_conversation_copy(&x->conv, conv);
+}
+
+/* The conversation by id; woken first when asked and needed (only V0 events need a
+ * running runtime: V1 events come from the app server in any state). */
+static int
+ev_resolve(struct api_client *c, const char *id, bool wake, struct api_conversation *out)
+{
+	struct ev_conv_ctx x = {0};
+	struct http *h = api_client_http(c);
+	struct api_op *op = api_get_conversation(c, id, ev_conv_got, &x);
+
+	while (!x.done && !cli_interrupted())
+		ev_turn(h);
+	if (!x.done) {
+		api_op_cancel(op);
+		fprintf(stderr, "ohbrowse: interrupted\n");
+		return EXIT_INTERRUPTED;
+	}
+	if (x.err.kind != API_OK)
+		return ev_report(&x.err);
+	if (wake && !x.conv.local && x.conv.version == API_V0 && !api_conversation_is_running(&x.conv)) {
+		struct ev_conv_ctx w = {0};
+		fprintf(stderr, "ohbrowse: waking conversation %s...\n", x.conv.id);
+		op = api_wake(c, &x.conv, NULL, ev_conv_got, &w);
+		while (!w.done && !cli_interrupted())
+			ev_turn(h);
+		api_conversation_free(&x.conv);
+		if (!w.done) {
+			api_op_cancel(op);
+			fprintf(stderr, "ohbrowse: interrupted\n");
+			return EXIT_INTERRUPTED;
+		}
+		if (w.err.kind != API_OK)
+			return ev_report(&w.err);
+		x.conv = w.conv;
+	}
+	*out = x.conv;
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ reading every page */
+
+struct ev_all {
+	struct api_event_list list;
+	bool busy;
+	struct api_error err;
+};
+
+static void
+ev_page(void *ud, struct api_event *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct ev_all *x = ud;
+
+	x->busy = false;
+	if (err) {
+		x->err = *err;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		*api_event_list_push(&x->list) = rows[i];
+		memset(&rows[i], 0, sizeof(rows[i]));	/* moved */
+	}
+}
+
+/* All events of conv into x. Returns EXIT_OK, EXIT_PARTIAL (an error after some events:
+ * reported, the rows kept), or the error's exit code. */
+static int
+ev_read_all(struct api_client *c, const struct api_conversation *conv, bool keep_raw, struct ev_all *x)
+{
+	struct api_events *p = api_events_new(c, conv, keep_raw);
+	struct http *h = api_client_http(c);
+
+	while (!cli_interrupted() && x->err.kind == API_OK && (x->busy || api_events_more(p))) {
+		if (!x->busy) {
+			x->busy = true;
+			api_events_next(p, ev_page, x);
+		}
+		if (x->busy)
+			ev_turn(h);
+	}
+	api_events_free(p);
+	if (cli_interrupted()) {
+		fprintf(stderr, "ohbrowse: interrupted\n");
+		return EXIT_INTERRUPTED;
+	}
+	if (x->err.kind != API_OK) {
+		int rc = ev_report(&x->err);
+		if (x->list.count) {
+			fprintf(stderr, "ohbrowse: showing the %zu events loaded before the error\n", x->list.count);
+			return EXIT_PARTIAL;
+		}
+		return rc;
+	}
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------ events */
+
+/* "user,action" -> a mask of enum api_event_kind; -1 on an unknown name. */
+static int
+parse_kinds(const char *s, unsigned *mask)
+{
+	*mask = 0;
+	char *dup = xstrdup(s), *save = NULL;
+	for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int k;
+		for (k = 0; k < API_EVENT_KIND_COUNT; k++)
+			if (strcmp(t, api_event_kind_name((enum api_event_kind)k)) == 0)
+				break;
+		if (k == API_EVENT_KIND_COUNT) {
+			free(dup);
+			return -1;
+		}
+		*mask |= 1u << k;
+	}
+	free(dup);
+	return 0;
+}
+
+int
+cli_events(struct api_client *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"kind", required_argument, NULL, 'k'},
+		{"wake", no_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	bool json = false, wake = false;
+	unsigned mask = ~0u;
+	int ch;
+
+	optind = 0;	/* 0, not 1: glibc re-reads the ordering mode (main parsed with "+") */
+	while ((ch = getopt_long(argc, argv, "jk:wh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = true; break;
+		case 'w': wake = true; break;
+		case 'k':
+			if (parse_kinds(optarg, &mask) != 0)
+				return ev_usage("events", "--kind takes user, agent, action, observation, "
+						"error, state, other or corrupt (comma-separated)");
+			break;
+		case 'h':
+			printf("usage: ohbrowse events ID [--json] [--kind KIND[,KIND...]] [--wake]\n");
+			return EXIT_OK;
+		default: return ev_usage("events", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return ev_usage("events", "expected exactly one conversation ID");
+
+	struct api_conversation conv = {0};
+	int rc = ev_resolve(c, argv[optind], wake, &conv);
+	if (rc != EXIT_OK)
+		return rc;
+	struct ev_all x = {0};
+	rc = ev_read_all(c, &conv, false, &x);
+	if (rc == EXIT_OK || rc == EXIT_PARTIAL) {
+		size_t shown = 0;
+		if (json) {
+			struct strbuf sb = {0};
+			struct jsonw w;
+			jsonw_init(&w, &sb, false);
+			jsonw_arr_begin(&w);
+			for (size_t i = 0; i < x.list.count; i++) {
+				const struct api_event *e = &x.list.items[i];
+				if (!(mask & (1u << e->kind)))
+					continue;
+				jsonw_obj_begin(&w);
+				jsonw_kint(&w, "index", (int64_t)i);
+				jsonw_kstr(&w, "id", e->id);
+				jsonw_kstr(&w, "timestamp", e->timestamp);
+				jsonw_kstr(&w, "source", e->source);
+				jsonw_kstr(&w, "kind", api_event_kind_name(e->kind));
+				jsonw_kstr(&w, "type", e->type);
+				jsonw_kstr(&w, "summary", e->summary);
+				jsonw_kstr(&w, "command", e->command);
+				jsonw_kstr(&w, "path", e->path);
+				jsonw_key(&w, "exit_code");
+				jsonw_int_or_null(&w, e->exit_code);
+				jsonw_kstr(&w, "file", e->origin);
+				jsonw_kstr(&w, "text", e->text);
+				jsonw_obj_end(&w);
+				/* flush as we go: 100,000 events need not sit in one buffer */
+				if (sb.len > (1u << 20)) {
+					fwrite(sb.buf, 1, sb.len, stdout);
+					strbuf_reset(&sb);
+				}
+			}
+			jsonw_arr_end(&w);
+			fwrite(sb.buf, 1, sb.len, stdout);
+			putchar('\n');
+			strbuf_free(&sb);
+		} else {
+			for (size_t i = 0; i < x.list.count; i++) {
+				const struct api_event *e = &x.list.items[i];
+				char clock[16];
+				if (!(mask & (1u << e->kind)))
+					continue;
+				if (!shown++)
+					printf("%6s  %-8s  %-11s  %s\n", "#", "TIME", "KIND", "SUMMARY");
+				api_event_clock(e, clock, sizeof(clock));
+				printf("%6zu  %-8s  %-11s  %s\n", i, clock[0] ? clock : "-",
+				       api_event_kind_name(e->kind), e->summary);
+			}
+			if (!shown)
+				fprintf(stderr, x.list.count ? "No events of that kind.\n" : "No events.\n");
+		}
+	}
+	api_event_list_free(&x.list);
+	api_conversation_free(&conv);
+	if (fflush(stdout) != 0 && rc == EXIT_OK) {
+		fprintf(stderr, "ohbrowse: cannot write the output: %s\n", strerror(errno));
+		rc = EXIT_NETWORK;
+	}
+	return rc;
+}
+
+/* ------------------------------------------------------------ export */
+
+/* A code fence longer than any run of backticks in text, so the text cannot close it. */
+static void
+md_fenced(struct strbuf *sb, const char *lang, const char *text)
+{
+	size_t run = 0, best = 0;
+
+	for (const char *p = text; *p; p++) {
+		run = *p == '`' ? run + 1 : 0;
+		if (run > best)
+			best = run;
+	}
+	size_t n = best < 3 ? 3 : best + 1;
+	for (size_t i = 0; i < n; i++)
+		strbuf_putc(sb, '`');
+	strbuf_printf(sb, "%s\n%s", lang, text);
+	if (!*text || text[strlen(text) - 1] != '\n')
+		strbuf_putc(sb, '\n');
+	for (size_t i = 0; i < n; i++)
+		strbuf_putc(sb, '`');
+	strbuf_puts(sb, "\n\n");
+}
+
+static void
+md_event(struct strbuf *sb, const struct api_event *e)
+{
+	char clock[16];
+
+	api_event_clock(e, clock, sizeof(clock));
+	const char *at = clock[0] ? clock : "";
+	switch (e->kind) {
+	case API_EVENT_USER:
+	case API_EVENT_AGENT:
+		strbuf_printf(sb, "## %s%s%s\n\n%s\n\n", e->kind == API_EVENT_USER ? "User" : "Agent",
+			      *at ? " · " : "", at, e->text);
+		break;
+	case API_EVENT_ACTION:
+		strbuf_printf(sb, "### Action%s%s: %s\n\n", *at ? " · " : "", at, e->summary);
+		md_fenced(sb, e->command ? "sh" : "", e->command ? e->command : e->text);
+		break;
+	case API_EVENT_OBSERVATION:
+		if (e->exit_code >= 0)
+			strbuf_printf(sb, "### Output%s%s (exit %d)\n\n", *at ? " · " : "", at, e->exit_code);
+		else
+			strbuf_printf(sb, "### Output%s%s\n\n", *at ? " · " : "", at);
+		md_fenced(sb, "", e->text);
+		break;
+	case API_EVENT_ERROR:
+		strbuf_printf(sb, "### Error%s%s\n\n", *at ? " · " : "", at);
+		md_fenced(sb, "", e->text);
+		break;
+	case API_EVENT_STATE:
+		strbuf_printf(sb, "*%s*%s%s\n\n", e->summary, *at ? " · " : "", at);
+		break;
+	case API_EVENT_CORRUPT:
+		strbuf_printf(sb, "> **%s**%s%s\n\n", e->summary, e->origin ? " in " : "",
+			      e->origin ? e->origin : "");
+		break;
+	default:
+		strbuf_printf(sb, "<details><summary>%s</summary>\n\n", e->summary);
+		md_fenced(sb, "", e->text);
+		strbuf_puts(sb, "</details>\n\n");
+		break;
+	}
+}
+
+/* Refuse an output path inside the persistence directory: it is never written. */
+static bool
+inside_local_dir(struct api_client *c, const char *out)
+{
+	char dir[PATH_MAX], lroot[PATH_MAX];
+	char *d = xstrdup(out);
+	char *slash = strrchr(d, '/');
+
+	if (slash)
+		*slash = '\0';
+	bool inside = false;
+	if (realpath(slash ? (*d ? d : "/") : ".", dir) && realpath(api_client_local_dir(c), lroot)) {
+		size_t n = strlen(lroot);
+		inside = strncmp(dir, lroot, n) == 0 && (dir[n] == '/' || dir[n] == '\0');
+	}
+	free(d);
+	return inside;
+}
+
+int
+cli_export(struct api_client *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"wake", no_argument, NULL, 'w'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	bool md = false, wake = false;
+	const char *output = NULL;
+	int ch;
+
+	optind = 0;	/* 0, not 1: glibc re-reads the ordering mode (main parsed with "+") */
+	while ((ch = getopt_long(argc, argv, "f:o:wh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			if (strcmp(optarg, "md") == 0)
+				md = true;
+			else if (strcmp(optarg, "json") != 0)
+				return ev_usage("export", "--format is json or md");
+			break;
+		case 'o': output = optarg; break;
+		case 'w': wake = true; break;
+		case 'h':
+			printf("usage: ohbrowse export ID [--format json|md] [-o FILE] [--wake]\n");
+			return EXIT_OK;
+		default: return ev_usage("export", "unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		return ev_usage("export", "expected exactly one conversation ID");
+	if (output && inside_local_dir(c, output)) {
+		fprintf(stderr, "ohbrowse: refusing to write %s inside the conversations directory %s, "
+			"which ohbrowse never modifies; choose another place\n", output,
+			api_client_local_dir(c));
+		return EXIT_USAGE;
+	}
+
+	struct api_conversation conv = {0};
+	int rc = ev_resolve(c, argv[optind], wake, &conv);
+	if (rc != EXIT_OK)
+		return rc;
+	struct ev_all x = {0};
+	rc = ev_read_all(c, &conv, !md, &x);
+	if (rc != EXIT_OK && rc != EXIT_PARTIAL) {
+		api_event_list_free(&x.list);
+		api_conversation_free(&conv);
+		return rc;
+	}
+
+	struct strbuf sb = {0};
+	size_t skipped = 0;
+	if (md) {
+		strbuf_printf(&sb, "# %s\n\n", conv.title && *conv.title ? conv.title : conv.id);
+		strbuf_printf(&sb, "- Conversation: `%s` (%s)\n", conv.id,
+			      conv.local ? "local" : conv.version == API_V1 ? "V1" : "V0");
+		if (conv.created_at)
+			strbuf_printf(&sb, "- Created: %s\n", conv.created_at);
+		if (conv.updated_at)
+			strbuf_printf(&sb, "- Updated: %s\n", conv.updated_at);
+		if (conv.execution_status)
+			strbuf_printf(&sb, "- Status: %s\n", conv.execution_status);
+		if (conv.repository)
+			strbuf_printf(&sb, "- Repository: %s%s%s\n", conv.repository, conv.branch ? " @ " : "",
+				      conv.branch ? conv.branch : "");
+		strbuf_printf(&sb, "- Events: %zu\n\n", x.list.count);
+		for (size_t i = 0; i < x.list.count; i++)
+			md_event(&sb, &x.list.items[i]);
+	} else {
+		/* the events exactly as received (local: as stored), in order */
+		strbuf_puts(&sb, "[");
+		size_t n = 0;
+		for (size_t i = 0; i < x.list.count; i++) {
+			const struct api_event *e = &x.list.items[i];
+			if (e->kind == API_EVENT_CORRUPT || !e->raw) {
+				/* not JSON: it cannot go into a JSON array as it is */
+				fprintf(stderr, "ohbrowse: skipped %s\n", e->summary);
+				skipped++;
+				continue;
+			}
+			strbuf_puts(&sb, n++ ? ",\n" : "\n");
+			strbuf_append(&sb, e->raw, e->raw_len);
+		}
+		strbuf_puts(&sb, n ? "\n]\n" : "]\n");
+	}
+
+	int fd = 1;
+	if (output) {
+		fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "ohbrowse: cannot create %s: %s\n", output, strerror(errno));
+			rc = EXIT_NETWORK;
+			goto out;
+		}
+	}
+	for (size_t off = 0; off < sb.len;) {
+		ssize_t w = write(fd, sb.buf + off, sb.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			fprintf(stderr, "ohbrowse: cannot write %s: %s\n", output ? output : "the output",
+				strerror(errno));
+			rc = EXIT_NETWORK;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (output && close(fd) != 0 && rc == EXIT_OK) {
+		fprintf(stderr, "ohbrowse: cannot write %s: %s\n", output, strerror(errno));
+		rc = EXIT_NETWORK;
+	}
+	if (rc == EXIT_OK && skipped) {
+		fprintf(stderr, "ohbrowse: %zu corrupt event%s left out of the JSON export\n", skipped,
+			skipped == 1 ? " was" : "s were");
+		rc = EXIT_PARTIAL;
+	}
+	if (output && (rc == EXIT_OK || rc == EXIT_PARTIAL))
+		fprintf(stderr, "ohbrowse: wrote %s (%zu events)\n", output, x.list.count - skipped);
+out:
+	strbuf_free(&sb);
+	api_event_list_free(&x.list);
+	api_conversation_free(&conv);
+	return rc;
+}

@@ -1,0 +1,221 @@
+#!/bin/sh
+# Local conversations and events end to end (TAP): persistence directories generated here in
+# every supported format (gen.py), and events from the fake server (scenario.py).
+# usage: run.sh OHBROWSE FAKEHANDS SRCDIR
+set -u
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+OHB=$(abs "$1")
+FAKE=$(abs "$2")
+SRC=$(abs "$3")
+PY=/usr/bin/python3
+KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
+BIG=${OHB_LOCAL_BIG:-100000}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ohb-local.XXXXXX")
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap "exit 1" INT TERM
+export HOME="$tmp/home" OHBROWSE_NOW=2026-11-25T12:00:00Z TZ=UTC LC_ALL=C.UTF-8
+unset OPENHANDS_API_KEY OPENHANDS_URL OPENHANDS_CONVERSATIONS_DIR OPENHANDS_PERSISTENCE_DIR
+mkdir -p "$HOME"
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n - $1"
+	[ -f "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err" | head -20
+}
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+py() { # python over E (expected.json), J (parsed $tmp/out when JSON), O (raw $tmp/out)
+	$PY - "$@" 2>>"$tmp/err" <<PYEOF
+import json, sys
+E = json.load(open("$P/expected.json")) if "$P" else {}
+O = open("$tmp/out", encoding="utf-8", errors="replace").read()
+try:
+    J = json.loads(O)
+except Exception:
+    J = None
+sys.exit(0 if ($PYX) else 1)
+PYEOF
+}
+t() { PYX=$1 py; }
+
+P="$tmp/p"
+start=$(date +%s)
+$PY "$SRC/gen.py" "$P" --big "$BIG" || { echo "Bail out! gen.py failed"; exit 1; }
+echo "# generated the persistence dirs ($BIG events in the big one) in $(($(date +%s) - start)) s"
+C="$P/conversations"
+A=a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1
+B=b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2
+CC=c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3
+S=d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4
+E=e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5
+have_git=false
+if command -v git >/dev/null 2>&1; then
+	(cd "$P/workspace" && git init -q && git add README.md .gitignore &&
+		git -c user.email=t@t -c user.name=t commit -qm init && echo more >>README.md) && have_git=true
+fi
+# the state of the persistence directory: nothing may change it
+snap() { (cd "$C/.." && find conversations sessions -printf '%p %s %T@ %m\n' | sort && cat conversations/*/base_state.json | cksum); }
+snap >"$tmp/before"
+
+ohb() { "$OHB" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+
+# ---- list
+ohb --local "$C" list --json
+check "--local DIR list --json exits 0" '[ $rc -eq 0 ]'
+check "every format is listed: SDK, old agent_status, corrupt files, V0 file store, the big one" \
+	't "sorted(c[\"id\"] for c in J) == sorted(E)"'
+check "titles come from the first user message (or V0 metadata)" \
+	't "all(c[\"title\"] == E[c[\"id\"]][\"title\"] for c in J)"'
+check "status from execution_status / agent_status; versions V1 and V0" \
+	't "all(c[\"status\"] == E[c[\"id\"]][\"status\"] for c in J) and [c[\"version\"] for c in J if c[\"id\"] == \"$S\"] == [\"V0\"]"'
+check "dates come from the events" \
+	't "[c[\"created_at\"] for c in J if c[\"id\"] == \"$A\"] == [\"2026-01-28T14:00:00.804395\"] and [c[\"updated_at\"] for c in J if c[\"id\"] == \"$A\"] == [\"2026-01-28T14:00:08.804395\"]"'
+ohb --local="$C" list
+check "--local=DIR list prints a table" '[ $rc -eq 0 ] && grep -q "Fix the build" "$tmp/out" && grep -q "V0 stored conversation" "$tmp/out"'
+OPENHANDS_CONVERSATIONS_DIR="$C" "$OHB" --local list --json >"$tmp/out" 2>"$tmp/err"
+check "OPENHANDS_CONVERSATIONS_DIR is the default" 't "len(J) == len(E)"'
+OPENHANDS_PERSISTENCE_DIR="$P" "$OHB" --local list --json >"$tmp/out" 2>"$tmp/err"
+check "OPENHANDS_PERSISTENCE_DIR/conversations is the default, with ../sessions beside it" 't "len(J) == len(E)"'
+mkdir -p "$HOME/.openhands" && ln -s "$C" "$HOME/.openhands/conversations"
+ohb --local list --json
+check "~/.openhands/conversations is the default" 't "len(J) == len(E)"'
+ohb --local "$C/$A" list --json
+check "DIR may be one conversation's directory" 't "[c[\"id\"] for c in J] == [\"$A\"]"'
+ohb --local "$tmp/nowhere" list
+check "a missing directory is 'not found' (exit 4) and says so" '[ $rc -eq 4 ] && grep -q "not a directory" "$tmp/err"'
+ohb --local "$C" list --filter "old style" --json
+check "list --filter works locally" 't "[c[\"id\"] for c in J] == [\"$B\"]"'
+
+# ---- files
+ohb --local "$C" files "$A" --json
+check "files lists the local workspace" '[ $rc -eq 0 ] && t "set(f[\"path\"] for f in J) >= {\"README.md\", \"src\", \"src/main.c\", \".gitignore\"}"'
+check ".gitignore is honoured (build/, *.o)" 't "not any(f[\"path\"].startswith(\"build\") or f[\"path\"].endswith(\".o\") for f in J)"'
+if $have_git; then
+	check "git changes mark the files (M README.md, U src/main.c)" \
+		't "{f[\"path\"]: f[\"change\"] for f in J}[\"README.md\"] == \"M\" and {f[\"path\"]: f[\"change\"] for f in J}[\"src/main.c\"] == \"U\""'
+else
+	ok "# SKIP git is not installed"
+fi
+ohb --local "$C" files "$B"
+check "a conversation whose workspace is not here cannot list files (exit 5)" '[ $rc -eq 5 ]'
+ohb --local "$C" files "$B" --wake
+check "... and --wake says the workspace is not on this machine" '[ $rc -eq 5 ] && grep -q "no workspace on this machine" "$tmp/err"'
+ohb --local "$C" download "${A%????????????????????????}" -o "$tmp/ws.zip"
+check "download of a local workspace (by a unique id prefix) writes a ZIP" \
+	'[ $rc -eq 0 ] && $PY -c "import zipfile,sys; z=zipfile.ZipFile(\"$tmp/ws.zip\"); n=z.namelist(); sys.exit(0 if \"README.md\" in n and \"src/main.c\" in n and z.read(\"src/main.c\") == open(\"$P/workspace/src/main.c\",\"rb\").read() else 1)"'
+ohb --local "$C" files ffffffffffffffffffffffffffffffff
+check "an unknown id is 'not found' (exit 4)" '[ $rc -eq 4 ]'
+
+# ---- events
+for id in $A $B $CC $S; do
+	ohb --local "$C" events "$id" --json
+	check "events --json $id: every event in order, kinds as expected" \
+		"[ \$rc -eq 0 ] && t \"[e['kind'] for e in J] == E['$id']['kinds'] and [e['index'] for e in J] == list(range(len(J)))\""
+done
+ohb --local "$C" events "$A" --json
+check "actions carry the command and the edited file; observations the exit code" \
+	't "J[2][\"command\"] == \"make -j2\" and J[4][\"path\"] == \"src/main.c\" and J[3][\"exit_code\"] == 2 and J[3][\"summary\"].startswith(\"exit 2: cc main.c\")"'
+check "a huge observation is summarised on one line and kept whole in text" \
+	't "len(J[5][\"summary\"]) < 300 and J[5][\"text\"].count(\"\\n\") == 4999"'
+ohb --local "$C" events "$CC" --json
+check "corrupt, cut-off, empty and non-event files are rows naming the file" \
+	't "all(\"event-0000\" in J[i][\"summary\"] and J[i][\"file\"] for i in (1, 2, 4, 5)) and \"unknown event kind FutureFancyEvent\" in J[3][\"summary\"]"'
+ohb --local "$C" events "$A" --kind action,error
+check "events --kind filters (table output)" \
+	'[ $rc -eq 0 ] && [ $(grep -c "^ *[0-9]" "$tmp/out") -eq 3 ] && grep -q "make -j2" "$tmp/out"'
+ohb --local "$C" events "$A" --kind bogus
+check "events --kind with an unknown kind is a usage error" '[ $rc -eq 2 ]'
+
+# ---- export
+for id in $A $B $S; do
+	ohb --local "$C" export "$id" --format json
+	check "export json $id: the stored events, byte for byte, as one JSON array" \
+		"[ \$rc -eq 0 ] && t \"O == '[\\\\n' + ',\\\\n'.join(E['$id']['events']) + '\\\\n]\\\\n' and len(J) == len(E['$id']['events'])\""
+done
+ohb --local "$C" export "$CC" -o "$tmp/c.json"
+cp "$tmp/c.json" "$tmp/out"
+check "export json with corrupt files: valid JSON of the good events, exit 6, a message per file" \
+	'[ $rc -eq 6 ] && t "J == [json.loads(s) for s in E[\"$CC\"][\"events\"]]" && [ $(grep -c skipped "$tmp/err") -eq 4 ]'
+ohb --local "$C" export "$A" --format md -o "$tmp/a.md"
+cp "$tmp/a.md" "$tmp/out"
+check "export md: a readable transcript with the whole output" \
+	'[ $rc -eq 0 ] && grep -q "^# Fix the build" "$tmp/a.md" && grep -q "^## User" "$tmp/a.md" && grep -q "(exit 2)" "$tmp/a.md" && grep -q "line 4999 of a long output" "$tmp/a.md" && grep -q "make -j2" "$tmp/a.md"'
+ohb --local "$C" export "$A" -o "$C/$A/x.json"
+check "export refuses to write inside the conversations directory" '[ $rc -eq 2 ] && [ ! -e "$C/$A/x.json" ]'
+
+# ---- scale: 100,000 event files (no timing asserted; the time is reported)
+start=$(date +%s%N)
+ohb --local "$C" events "$E" --json
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "# events --json of $BIG event files: $ms ms"
+check "all $BIG events, numerically ordered past 99999" \
+	't "len(J) == $BIG and J[-1][\"id\"] == \"00000000-0000-0000-0000-%012x\" % ($BIG - 1) and J[0][\"kind\"] == \"user\" and all(J[i][\"index\"] == i for i in (0, 99999 % $BIG, $BIG - 1))"'
+start=$(date +%s%N)
+ohb --local "$C" export "$E" -o "$tmp/big.json"
+echo "# export of $BIG events: $(( ($(date +%s%N) - start) / 1000000 )) ms"
+cp "$tmp/big.json" "$tmp/out"
+check "export of the big conversation holds every event" '[ $rc -eq 0 ] && t "len(J) == $BIG"'
+
+snap >"$tmp/after"
+check "nothing under the persistence directory was written" 'cmp -s "$tmp/before" "$tmp/after"'
+
+# ---- events from the fake server
+$PY "$SRC/scenario.py" "$tmp/scen.json"
+"$FAKE" --scenario "$tmp/scen.json" --log "$tmp/fake.log" >"$tmp/ports" 2>"$tmp/fake.err" &
+pids="$pids $!"
+i=0
+while ! grep -q '^ready$' "$tmp/ports" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && { echo "Bail out! fakehands did not start"; exit 1; }
+	sleep 0.1
+done
+APP=$(sed -n 's/^app //p' "$tmp/ports")
+P=""
+srv() { OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+sx() { # python over J and the scenario conversation K
+	PYX=$1
+	$PY - 2>>"$tmp/err" <<PYEOF
+import json, sys
+O = open("$tmp/out", encoding="utf-8").read()
+J = json.loads(O)
+K = {c["id"]: c for c in json.load(open("$tmp/scen.json"))["conversations"]}
+sys.exit(0 if ($PYX) else 1)
+PYEOF
+}
+srv events aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01 --json
+check "V0 running: events from the runtime, paged by start_id (130 events)" \
+	'[ $rc -eq 0 ] && sx "len(J) == 130 and [e[\"id\"] for e in J] == [str(i) for i in range(130)] and J[1][\"kind\"] == \"user\" and J[3][\"exit_code\"] == 0"'
+srv export aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01 --format json
+check "V0 export json equals the server's events" \
+	'[ $rc -eq 0 ] && sx "J == K[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01\"][\"events\"]"'
+srv events aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa02
+check "V0 stopped: exit 5 and a hint to wake it" '[ $rc -eq 5 ] && grep -q "wake" "$tmp/err"'
+srv events aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa02 --wake --json
+check "V0 stopped with --wake: events after waking" '[ $rc -eq 0 ] && sx "len(J) == 5"'
+srv events bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb03 --json
+check "V1 paused: events from the app server's search, all three pages" \
+	'[ $rc -eq 0 ] && sx "len(J) == 250 and J[0][\"kind\"] == \"user\" and J[1][\"command\"] == \"make step1\" and J[2][\"exit_code\"] == 0 and J[3][\"kind\"] == \"state\""'
+check "V1 events search asked with conversation_id__eq and page_id, with the account key" \
+	'[ $(grep -c "\"path\":\"/api/v1/events/search\".*conversation_id__eq=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb03" "$tmp/fake.log") -eq 3 ] && grep "/api/v1/events/search" "$tmp/fake.log" | grep -q "page_id=200"'
+srv export bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb03 --format json -o "$tmp/v1.json"
+cp "$tmp/v1.json" "$tmp/out"
+check "V1 export json equals the server's events" \
+	'[ $rc -eq 0 ] && sx "J == K[\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb03\"][\"events\"]"'
+srv export bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb04 --format md
+check "V1 export md is a transcript" '[ $rc -eq 0 ] && grep -q "^# V1 running" "$tmp/out" && grep -q "Build the site ✓" "$tmp/out"'
+srv events ../x
+check "a malformed id is a usage error" '[ $rc -eq 2 ]'
+srv events ffffffffffffffffffffffffffffffff
+check "an unknown id is 'not found' (exit 4)" '[ $rc -eq 4 ]'
+
+echo "1..$n"
+exit $failed
