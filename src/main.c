@@ -263,7 +263,8 @@ main(int argc, char **argv)
 			rc = api_error_exit_code(err.kind);
 		} else {
 			if (!cmd) {
-				ao.server_label = cfg.server;
+				/* the title bar says where the rows come from */
+				ao.server_label = local ? api_client_local_dir(c) : cfg.server;
 				ao.demo = demo;
 				ao.ask_key = !key && !demo ? &cfg : NULL;
 				rc = app_run(c, &ao);
