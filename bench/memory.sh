@@ -14,7 +14,7 @@ for size in 104857600 1073741824; do
 		rm -f "$tmp/o.zip"
 		measure "$tmp/out" "$OHB" --server "$APP" download "$@" -o "$tmp/o.zip" --progress=none
 		zs=$(stat -c %s "$tmp/o.zip" 2>/dev/null || echo 0)
-		[ "$RC" -eq 0 ] && [ "$zs" -gt "$size" ] || note "memory $v $size: exit $RC, archive $zs bytes"
+		[ "$RC" -eq 0 ] && [ "$zs" -gt "$size" ] || note "memory $v $size: exit $RC, archive $zs bytes: $(tail -n 3 "$tmp/out.err")"
 		rm -f "$tmp/o.zip"
 		eval "rss_${v}_$size=\$RSS wall_${v}_$size=\$WALL"
 	done
