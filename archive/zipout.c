@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@ struct zipout {
 	bool discard;		/* aborting: the output callback drops everything */
 	int64_t fail_after;	/* test hook, < 0 when off */
 	int fail_errno;
+	bool deflate;		/* the archive's compression is deflate (not forced store) */
+	bool next_store;	/* zipout_hint: store the next entry, its data looks incompressible */
 };
 
 /*
@@ -168,6 +171,7 @@ zipout_open(const char *final_path, const struct zipout_opts *opts, char *err, s
 		snprintf(options, sizeof(options), "zip:hdrcharset=UTF-8,zip:compression=deflate");
 	if (opts->zip64_compat)
 		strcat(options, ",zip:zip64=");	/* an empty value turns the option off */
+	z->deflate = opts->level != 0;
 
 	z->a = archive_write_new();
 	if (z->a == NULL)
@@ -217,6 +221,14 @@ zipout_begin(struct zipout *z, const char *utf8_name, int64_t mtime, char *err, 
 	archive_entry_set_mtime(e, (time_t)(mtime >= 0 ? mtime : z->default_mtime), 0);
 	/* No archive_entry_set_size(): a declared size silently drops any bytes past it. */
 	archive_entry_unset_size(e);
+	if (z->deflate) {
+		/* per entry: libarchive reads the requested compression at each header */
+		if (z->next_store)
+			archive_write_zip_set_compression_store(z->a);
+		else
+			archive_write_zip_set_compression_deflate(z->a);
+	}
+	z->next_store = false;
 	r = archive_write_header(z->a, e);
 	archive_entry_free(e);
 	if (r < ARCHIVE_WARN || zipout_out_failed(z))
@@ -413,4 +425,27 @@ zipout_set_test_hooks(struct zipout *z, const struct zipout_test_hooks *hooks)
 	z->fail_after = hooks ? hooks->fail_after : -1;
 	z->fail_errno = hooks ? hooks->fail_errno : 0;
 	z->zip32_limit = (hooks && hooks->zip32_limit) ? hooks->zip32_limit : ZIPOUT_ZIP32_LIMIT;
+}
+
+void
+zipout_hint(struct zipout *z, const void *sample, size_t n)
+{
+	const unsigned char *p = sample;
+	size_t count[256] = {0};
+	double bits = 0;
+
+	z->next_store = false;
+	if (!z->deflate || n < 4096)
+		return;	/* small entries cost nothing to deflate, and may still shrink */
+	for (size_t i = 0; i < n; i++)
+		count[p[i]]++;
+	for (int b = 0; b < 256; b++) {
+		if (count[b]) {
+			double q = (double)count[b] / (double)n;
+			bits -= q * log2(q);
+		}
+	}
+	/* Order-0 entropy above 7.5 bits per byte: already compressed (images, archives,
+	 * binaries) or random. Deflate would burn CPU for a few bytes at best. */
+	z->next_store = bits > 7.5;
 }

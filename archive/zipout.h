@@ -43,6 +43,9 @@ struct zipout *zipout_open(const char *final_path, const struct zipout_opts *opt
  * mode 0644. Fails if an entry is already open or after an earlier write error.
  */
 int zipout_begin(struct zipout *z, const char *utf8_name, int64_t mtime, char *err, size_t errlen);
+/* Before zipout_begin: the first bytes of the next entry (say 64 KiB). Data that looks
+ * incompressible is stored instead of deflated; the choice applies to that entry only. */
+void zipout_hint(struct zipout *z, const void *sample, size_t n);
 
 /* Append len bytes to the open entry (buf is only read). A full disk says so. */
 int zipout_write(struct zipout *z, const void *buf, size_t len, char *err, size_t errlen);

@@ -251,7 +251,8 @@ cli_list(struct api_client *c, int argc, char **argv)
 	if (optind < argc)
 		return usage_error("list", "unexpected argument");
 
-	struct api_lister_opts lo = {.limit = 100, .title_contains = filter};
+	/* 500 rows a page: the V0 list has no upper bound, and Cloud allows 100 requests a minute */
+	struct api_lister_opts lo = {.limit = 500, .title_contains = filter};
 	struct api_lister *l = api_lister_new(c, &lo);
 	struct list_ctx x = {0};
 	struct http *h = api_client_http(c);

@@ -851,6 +851,8 @@ ex_write_step(struct export_job *j, struct ex_file *f, size_t budget)
 	char err[512] = "";
 
 	if (j->wf != f) {
+		ssize_t got = pread(f->fd, j->buf, EX_BUF_SIZE, 0);
+		zipout_hint(j->z, j->buf, got > 0 ? (size_t)got : 0);	/* store what will not shrink */
 		if (zipout_begin(j->z, f->pub.entry, f->mtime, err, sizeof(err))) {
 			ex_zip_failed(j, err);
 			return 0;
@@ -1106,7 +1108,8 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 	api_conversation_copy(&j->conv, conv);
 	j->mode = opts->mode;
 	j->prefer_archive = opts->prefer_server_archive && opts->mode == EXPORT_ALL;
-	j->max_parallel = opts->max_parallel > 0 ? opts->max_parallel : 8;
+	/* 16: the agent-servers' connection default; V0 runtimes are paced by the limiter anyway */
+	j->max_parallel = opts->max_parallel > 0 ? opts->max_parallel : 16;
 	j->window = (size_t)j->max_parallel * 8;
 	if (j->window < 32)
 		j->window = 32;

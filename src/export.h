@@ -39,7 +39,7 @@ struct export_opts {
 	const char *output;		/* -o FILE; NULL = default name in dir */
 	const char *dir;		/* NULL = "." */
 	bool prefer_server_archive;	/* EXPORT_ALL: take zip-directory / tar.gz when offered */
-	int max_parallel;		/* 0 = 8 */
+	int max_parallel;		/* 0 = 16 */
 	bool zip_compat;		/* no Zip64: for old unzip tools; fails clearly past 4 GiB */
 };
 

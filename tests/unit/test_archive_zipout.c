@@ -555,6 +555,75 @@ test_empty_archive(void **state)
 	free(final);
 }
 
+/* zipout_hint: random bytes are stored (method 0), text is deflated (method 8), and the
+ * choice holds for one entry only. Both read back intact. */
+static void
+test_hint_store_or_deflate(void **state)
+{
+	const char *dir = *state;
+	char *final = xasprintf("%s/hint.zip", dir);
+	struct zipout_opts opts = {.level = -1, .default_mtime = 1700000000};
+	char err[512], used[4096];
+	uint8_t *rnd = xmalloc(65536), *txt = xmalloc(65536);
+	uint64_t seed = 7;
+	struct zipout *z;
+
+	fill_pattern(rnd, 65536, &seed);
+	for (size_t i = 0; i < 65536; i++)
+		txt[i] = (uint8_t)"the quick brown fox jumps over the lazy dog\n"[i % 44];
+	z = zipout_open(final, &opts, err, sizeof(err));
+	assert_non_null(z);
+	const uint8_t *data[3] = {rnd, txt, rnd};
+	const char *names[3] = {"random.bin", "text.txt", "random-unhinted.bin"};
+	for (int k = 0; k < 3; k++) {
+		if (k < 2)
+			zipout_hint(z, data[k], 65536);
+		assert_int_equal(zipout_begin(z, names[k], -1, err, sizeof(err)), 0);
+		assert_int_equal(zipout_write(z, data[k], 65536, err, sizeof(err)), 0);
+		assert_int_equal(zipout_end(z, err, sizeof(err)), 0);
+	}
+	assert_int_equal(zipout_close(z, used, sizeof(used), err, sizeof(err)), 0);
+
+	/* the compression method of each local header, found by walking the file */
+	FILE *f = fopen(final, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	uint8_t *all = xmalloc((size_t)len);
+	fseek(f, 0, SEEK_SET);
+	assert_int_equal(fread(all, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	int methods[3] = {-1, -1, -1}, found = 0;
+	for (long i = 0; i + 30 < len && found < 3; i++) {
+		if (all[i] == 'P' && all[i + 1] == 'K' && all[i + 2] == 3 && all[i + 3] == 4) {
+			methods[found++] = all[i + 8] | all[i + 9] << 8;
+			i += 29;
+		}
+	}
+	assert_int_equal(found, 3);
+	assert_int_equal(methods[0], 0);	/* stored */
+	assert_int_equal(methods[1], 8);	/* deflated */
+	assert_int_equal(methods[2], 8);	/* no hint: the default again */
+	struct expect want[3];
+	for (int k = 0; k < 3; k++) {
+		struct sha256 sh;
+		uint8_t d[32];
+
+		want[k].name = names[k];
+		want[k].size = 65536;
+		want[k].mtime = 1700000000;
+		sha256_init(&sh);
+		sha256_update(&sh, data[k], 65536);
+		sha256_final(&sh, d);
+		sha256_hex(d, want[k].hex);
+	}
+	read_back(final, want, 3);
+	free(all);
+	free(rnd);
+	free(txt);
+	free(final);
+}
+
 int
 main(void)
 {
@@ -567,6 +636,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_zip64_compat, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_bad_calls, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_empty_archive, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_hint_store_or_deflate, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
