@@ -37,6 +37,7 @@
 #define MESSAGE_MS 6000
 #define FRAME_MS 100
 #define SCRIPT_TIMEOUT_MS 30000
+#define FOLLOW_MS 3000		/* follow mode: how often to look for new events */
 
 enum prompt_purpose {
 	PURPOSE_NONE = 0,
@@ -46,11 +47,13 @@ enum prompt_purpose {
 	PURPOSE_DOWNLOAD,
 	PURPOSE_DOWNLOAD_NAME,
 	PURPOSE_API_KEY,
+	PURPOSE_EVENT_SEARCH,
 };
 
 enum pane_id {
 	PANE_CONV = 0,
 	PANE_FILES,
+	PANE_EVENTS,
 	PANE_PREVIEW,
 	PANE_DOWNLOADS,
 	PANE_COUNT,
@@ -98,6 +101,19 @@ struct app {
 	struct api_op *changes_op;
 	struct dir_load **dir_loads;
 	size_t n_dir_loads;
+
+	/* one conversation's events (the event pane) */
+	bool events_open;
+	enum pane_id events_from;	/* the pane v was pressed in: Esc goes back there */
+	struct api_conversation ev_conv;
+	bool have_ev_conv;
+	struct event_list events;
+	struct api_events *pager;
+	bool ev_loading;		/* a page is in flight */
+	int64_t ev_started_ms;
+	bool follow;			/* poll for new events every FOLLOW_MS */
+	int64_t follow_due;		/* next poll (0: none planned) */
+	char *search_before;		/* search to restore when the prompt is cancelled */
 
 	/* preview */
 	struct preview preview;
@@ -166,7 +182,7 @@ static void
 app_focus(struct app *a, enum pane_id id)
 {
 	a->focus = id;
-	if (id == PANE_CONV || id == PANE_FILES)
+	if (id == PANE_CONV || id == PANE_FILES || id == PANE_EVENTS)
 		a->preview_source = id;
 	a->dirty = true;
 }
@@ -179,6 +195,7 @@ app_pane(struct app *a, enum pane_id id)
 
 static void app_preview_follow(struct app *a);
 static void app_list_start(struct app *a, const char *server_filter);
+static void app_events_drop(struct app *a);
 
 /* ---- first run: ask for the API key ---- */
 
@@ -231,6 +248,7 @@ app_key_try(struct app *a, const char *key)
 	struct api_client_config cfg = *a->opts->ask_key;
 	struct api_error err = { 0 };
 	cfg.api_key = key;
+	cfg.source = API_SOURCE_CLOUD;	/* a key is for the server, whatever --local said */
 	if (cfg.auth == API_AUTH_NONE)
 		cfg.auth = API_AUTH_BEARER;
 	struct api_client *c = api_client_new(a->http, &cfg, &err);
@@ -238,7 +256,8 @@ app_key_try(struct app *a, const char *key)
 		app_message(a, ROLE_ERROR, "%s", err.message);
 		return;
 	}
-	/* Nothing may keep using the old client: only the list runs before a key. */
+	/* Nothing may keep using the old client: the list, and an event pager. */
+	app_events_drop(a);
 	api_op_cancel(a->list_op);
 	a->list_op = NULL;
 	if (a->lister)
@@ -443,8 +462,12 @@ app_load_files(struct app *a)
 	a->dirty = true;
 	if (!api_conversation_is_running(&a->conv)) {
 		a->tree.state = MODEL_FAILED;
-		snprintf(a->tree.error, sizeof(a->tree.error),
-			 "Conversation is %s: press w to wake it", app_status_word(&a->conv));
+		if (a->conv.local)
+			snprintf(a->tree.error, sizeof(a->tree.error),
+				 "Its workspace is not on this machine: v shows the events");
+		else
+			snprintf(a->tree.error, sizeof(a->tree.error),
+				 "Conversation is %s: press w to wake it", app_status_word(&a->conv));
 		return;
 	}
 	a->tree.state = MODEL_LOADING;
@@ -463,6 +486,7 @@ app_open_conv(struct app *a, const struct api_conversation *c)
 	api_conversation_copy(&a->conv, c);
 	a->have_conv = true;
 	a->files_open = true;
+	app_events_drop(a);	/* the files pane takes the events pane's place */
 	app_load_files(a);
 	app_focus(a, PANE_FILES);
 	app_preview_follow(a);
@@ -516,11 +540,16 @@ app_preview_conv(struct app *a, const struct api_conversation *c)
 	strbuf_printf(&sb, "Updated:    %s (%s)\n", c->updated_at ? c->updated_at : "-", ago);
 	if (c->trigger)
 		strbuf_printf(&sb, "Trigger:    %s\n", c->trigger);
+	if (c->local && c->local_dir)
+		strbuf_printf(&sb, "Saved in:   %s\n", c->local_dir);
 	strbuf_puts(&sb, "\n");
 	if (api_conversation_is_running(c))
 		strbuf_puts(&sb, "Enter opens the workspace files; d downloads them all.\n");
+	else if (c->local)
+		strbuf_puts(&sb, "Its workspace is not on this machine.\n");
 	else
 		strbuf_puts(&sb, "Not running: w wakes it so its files can be browsed.\n");
+	strbuf_puts(&sb, "v shows its events.\n");
 	preview_set_lines(&a->preview, "conversation", sb.buf);
 	strbuf_free(&sb);
 }
@@ -553,6 +582,8 @@ app_preview_dir(struct app *a, const struct file_node *n)
 	strbuf_free(&sb);
 }
 
+static void app_preview_event(struct app *a, bool whole);
+
 static void
 app_preview_follow(struct app *a)
 {
@@ -560,6 +591,10 @@ app_preview_follow(struct app *a)
 	a->preview_op = NULL;
 	a->panes[PANE_PREVIEW].top = 0;
 	a->dirty = true;
+	if (a->preview_source == PANE_EVENTS && a->events_open) {
+		app_preview_event(a, false);
+		return;
+	}
 	if (a->preview_source == PANE_CONV || !a->files_open) {
 		struct api_conversation *c = app_current_conv(a);
 		if (c)
@@ -584,6 +619,251 @@ app_preview_follow(struct app *a)
 		a->preview_op = api_diff(a->client, &a->conv, n->path, app_on_preview, a);
 	else
 		a->preview_op = api_preview(a->client, &a->conv, n->path, PREVIEW_MAX, app_on_preview, a);
+}
+
+/* ---- events ---- */
+
+static struct api_event *
+app_current_event(struct app *a)
+{
+	return event_list_at(&a->events, a->panes[PANE_EVENTS].cursor);
+}
+
+/*
+ * The selected event in the preview: a header, then its text. Following the
+ * cursor shows at most PREVIEW_MAX bytes of it (a huge observation would make
+ * every cursor step split megabytes into lines); Enter asks for the whole text.
+ */
+static void
+app_preview_event(struct app *a, bool whole)
+{
+	struct api_event *e = app_current_event(a);
+	if (!e) {
+		preview_set_lines(&a->preview, "", "");
+		return;
+	}
+	struct strbuf sb = { 0 };
+	/* Two header lines, so a short preview pane still shows the text. */
+	strbuf_puts(&sb, api_event_kind_name(e->kind));
+	if (e->type)
+		strbuf_printf(&sb, " %s", e->type);
+	if (e->source)
+		strbuf_printf(&sb, ", from %s", e->source);
+	if (e->exit_code >= 0)
+		strbuf_printf(&sb, ", exit %d", e->exit_code);
+	if (e->path)
+		strbuf_printf(&sb, ", %s", e->path);
+	strbuf_printf(&sb, "\n%s", e->timestamp ? e->timestamp : "no time");
+	if (e->origin) {
+		/* the file name is what tells events apart; the directory is the conversation's */
+		const char *slash = strrchr(e->origin, '/');
+		strbuf_printf(&sb, "  %s", slash ? slash + 1 : e->origin);
+	} else if (e->id && *e->id) {
+		strbuf_printf(&sb, "  id %s", e->id);
+	}
+	strbuf_puts(&sb, "\n");
+	strbuf_puts(&sb, "\n");
+	size_t len = strlen(e->text);
+	if (!whole && len > PREVIEW_MAX) {
+		size_t cut = PREVIEW_MAX;
+		while (cut > 0 && e->text[cut] != '\n')
+			cut--;
+		if (cut == 0)
+			cut = PREVIEW_MAX;
+		strbuf_append(&sb, e->text, cut);
+		strbuf_printf(&sb, "\n... %zu more bytes: Enter shows the whole text\n", len - cut);
+	} else {
+		strbuf_append(&sb, e->text, len);
+	}
+	char title[64];
+	snprintf(title, sizeof(title), "event %zu", a->events.view[a->panes[PANE_EVENTS].cursor] + 1);
+	preview_set_lines(&a->preview, title, sb.buf);
+	strbuf_free(&sb);
+}
+
+static void app_events_more(struct app *a);
+
+static void
+app_on_events(void *ud, struct api_event *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct app *a = ud;
+	struct pane *p = app_pane(a, PANE_EVENTS);
+	a->ev_loading = false;
+	a->dirty = true;
+	if (err && err->kind != API_OK) {
+		/* The pager ends here; r (or Enter on the row) starts a new one, which skips
+		 * the rows already shown. */
+		a->events.state = MODEL_FAILED;
+		snprintf(a->events.error, sizeof(a->events.error), "%s", err->message);
+		if (a->follow)
+			a->follow_due = clock_now_ms() + FOLLOW_MS;
+		pane_clamp(p);
+		return;
+	}
+	size_t before = a->events.n_view;
+	bool at_end = before == 0 || p->cursor + 1 >= before;
+	event_list_take(&a->events, rows, n);
+	a->events.more = more;
+	a->events.state = more ? MODEL_IDLE : MODEL_DONE;
+	if (a->follow && !more)
+		a->follow_due = clock_now_ms() + FOLLOW_MS;
+	if (a->follow && at_end && a->events.n_view > 0)
+		pane_set_cursor(p, a->events.n_view - 1);	/* like tail -f: stay at the end */
+	pane_clamp(p);
+	if (before == 0 && a->events.n_view > 0 && a->preview_source == PANE_EVENTS)
+		app_preview_follow(a);
+	if (a->follow && more)
+		app_events_more(a);
+	else
+		pane_check_near_end(p);	/* a filter may have hidden the whole page */
+}
+
+/* Ask the pager for its next page, unless one is in flight or none is left. */
+static void
+app_events_more(struct app *a)
+{
+	if (!a->pager || a->ev_loading || !api_events_more(a->pager))
+		return;
+	if (a->events.state == MODEL_DONE || a->events.state == MODEL_FAILED)
+		return;
+	a->ev_loading = true;
+	a->events.state = MODEL_LOADING;
+	a->ev_started_ms = clock_now_ms();
+	api_events_next(a->pager, app_on_events, a);
+	a->dirty = true;
+}
+
+/*
+ * A new pager from the first event (after an error, to look for new events, or
+ * to open): the pager has no "resume from N", so the rows already here are
+ * skipped as they come again.
+ */
+static void
+app_events_restart(struct app *a)
+{
+	if (a->pager)
+		api_events_free(a->pager);	/* cancels a page in flight */
+	a->ev_loading = false;
+	a->follow_due = 0;
+	a->pager = api_events_new(a->client, &a->ev_conv, false);
+	a->events.skip = a->events.count;
+	a->events.state = MODEL_IDLE;
+	a->events.error[0] = '\0';
+	app_events_more(a);
+}
+
+/* Forget the event pane's conversation and rows (no focus change). */
+static void
+app_events_drop(struct app *a)
+{
+	if (a->pager)
+		api_events_free(a->pager);
+	a->pager = NULL;
+	a->ev_loading = false;
+	a->events_open = false;
+	a->follow = false;
+	a->follow_due = 0;
+	event_list_clear(&a->events);
+	if (a->have_ev_conv)
+		api_conversation_free(&a->ev_conv);
+	a->have_ev_conv = false;
+	if (a->preview_source == PANE_EVENTS)
+		a->preview_source = a->files_open ? PANE_FILES : PANE_CONV;
+	a->dirty = true;
+}
+
+static void
+app_events_open(struct app *a, const struct api_conversation *c, enum pane_id from)
+{
+	app_events_drop(a);
+	api_conversation_copy(&a->ev_conv, c);
+	a->have_ev_conv = true;
+	a->events_open = true;
+	a->events_from = from;
+	event_list_set_filter(&a->events, EVENT_FILTER_ALL);
+	event_list_set_search(&a->events, NULL);
+	a->panes[PANE_EVENTS].cursor = a->panes[PANE_EVENTS].top = 0;
+	app_focus(a, PANE_EVENTS);
+	app_events_restart(a);
+	app_preview_follow(a);
+}
+
+/* Esc, q or h in the event pane: back to the pane v was pressed in. */
+static void
+app_events_close(struct app *a)
+{
+	enum pane_id back = a->events_from == PANE_FILES && a->files_open ? PANE_FILES : PANE_CONV;
+	app_events_drop(a);
+	app_focus(a, back);
+	app_preview_follow(a);
+}
+
+static void
+app_events_toggle_follow(struct app *a)
+{
+	a->follow = !a->follow;
+	a->follow_due = 0;
+	if (!a->follow) {
+		app_message(a, ROLE_NORMAL, "Not following");
+		return;
+	}
+	app_message(a, ROLE_NORMAL, "Following: new events are looked for every %d s (F stops)",
+		    FOLLOW_MS / 1000);
+	struct pane *p = app_pane(a, PANE_EVENTS);
+	if (a->events.n_view > 0)
+		pane_set_cursor(p, a->events.n_view - 1);
+	if (a->events.state == MODEL_IDLE)
+		app_events_more(a);	/* load the rest, staying at the end */
+	else if (!a->ev_loading)
+		a->follow_due = clock_now_ms();	/* done or failed: look at once */
+}
+
+/* The loop's follow timer: look for events that arrived since the last page. */
+static void
+app_events_poll(struct app *a, int64_t now)
+{
+	if (!a->events_open || !a->follow || !a->follow_due || now < a->follow_due || a->ev_loading)
+		return;
+	app_events_restart(a);
+}
+
+/* ---- local or server conversations ---- */
+
+static bool
+app_local_dir_exists(struct app *a)
+{
+	const char *dir = api_client_local_dir(a->client);
+	struct stat st;
+	return dir && stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool
+app_source_local(struct app *a)
+{
+	return api_client_source(a->client) != API_SOURCE_CLOUD;
+}
+
+/* L: list the other source; whatever was open belonged to the old list. */
+static void
+app_toggle_source(struct app *a)
+{
+	bool local = app_source_local(a);
+	if (!local && !app_local_dir_exists(a)) {
+		app_message(a, ROLE_WARNING, "No local conversations: %s does not exist",
+			    api_client_local_dir(a->client));
+		return;
+	}
+	api_client_set_source(a->client, local ? API_SOURCE_CLOUD : API_SOURCE_LOCAL);
+	app_events_drop(a);
+	app_cancel_files(a);
+	file_tree_clear(&a->tree);
+	a->files_open = false;
+	app_focus(a, PANE_CONV);
+	app_list_start(a, NULL);
+	if (local)
+		app_message(a, ROLE_NORMAL, "Conversations on the server (L: local ones)");
+	else
+		app_message(a, ROLE_NORMAL, "Local conversations (L: the server's)");
 }
 
 /* ---- wake ---- */
@@ -1144,6 +1424,173 @@ static const struct pane_ops files_ops = {
 	.on_action = files_on_action,
 };
 
+/* ---- pane ops: events ---- */
+
+static size_t
+events_count(struct pane *p)
+{
+	struct app *a = p->ud;
+	size_t n = a->events.n_view;
+	if (a->events.state == MODEL_LOADING || a->events.state == MODEL_FAILED || n == 0)
+		n++;	/* "Loading...", the error, or "No events" */
+	return n;
+}
+
+/* The kind column: a word and a colour per kind, so kinds read without colour too. */
+static const char *
+events_marker(enum api_event_kind k, enum role *role)
+{
+	static const struct {
+		const char *word;
+		enum role role;
+	} m[API_EVENT_KIND_COUNT] = {
+		[API_EVENT_USER] = { "user", ROLE_MARKED },
+		[API_EVENT_AGENT] = { "agent", ROLE_RUNNING },
+		[API_EVENT_ACTION] = { "action", ROLE_DIRECTORY },
+		[API_EVENT_OBSERVATION] = { "result", ROLE_NORMAL },
+		[API_EVENT_ERROR] = { "error", ROLE_ERROR },
+		[API_EVENT_STATE] = { "state", ROLE_WARNING },
+		[API_EVENT_OTHER] = { "other", ROLE_MUTED },
+		[API_EVENT_CORRUPT] = { "CORRUPT", ROLE_ERROR },
+	};
+	if (k >= API_EVENT_KIND_COUNT)
+		k = API_EVENT_OTHER;
+	*role = m[k].role;
+	return m[k].word;
+}
+
+static void
+events_row(struct pane *p, size_t i, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	struct event_list *ev = &a->events;
+	if (i >= ev->n_view) {
+		if (ev->state == MODEL_FAILED)
+			line_addf(l, ROLE_ERROR, "Load failed: %s (r retries)", ev->error);
+		else if (ev->state == MODEL_LOADING) {
+			if (app_show_loading_row(a, ev->state, a->ev_started_ms))
+				line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
+		} else if (ev->filter != EVENT_FILTER_ALL || ev->search)
+			line_addf(l, ROLE_MUTED, "No loaded event matches%s (f: kinds, / search)",
+				  ev->more ? " yet" : "");
+		else
+			line_add(l, ROLE_MUTED, "No events");
+		return;
+	}
+	const struct api_event *e = event_list_at(ev, i);
+	char clock[16];
+	enum role kr;
+	const char *word = events_marker(e->kind, &kr);
+	api_event_clock(e, clock, sizeof(clock));
+	line_add_fit(l, ROLE_MUTED, clock, 8, false);
+	line_add(l, ROLE_NORMAL, " ");
+	line_add_fit(l, kr, word, 7, false);
+	line_add(l, ROLE_NORMAL, " ");
+	/* The summary is already one line of at most API_EVENT_SUMMARY_MAX bytes: a huge
+	 * observation costs no more than a short one to draw. */
+	line_add_fit(l, e->kind == API_EVENT_CORRUPT ? ROLE_ERROR : ROLE_NORMAL, e->summary,
+		     width - 17 > 0 ? width - 17 : 0, false);
+}
+
+static void
+events_title(struct pane *p, struct line *l, int width)
+{
+	struct app *a = p->ud;
+	struct event_list *ev = &a->events;
+	const char *t = a->ev_conv.title && *a->ev_conv.title ? a->ev_conv.title : a->ev_conv.id;
+	line_add(l, ROLE_HEADER, "Events");
+	if (ev->filter != EVENT_FILTER_ALL)
+		line_addf(l, ROLE_HEADER, " [%s]", event_filter_name(ev->filter));
+	if (ev->search)
+		line_addf(l, ROLE_HEADER, " /%s", ev->search);
+	if (ev->n_view != ev->count)
+		line_addf(l, ROLE_HEADER, "  %zu of %zu", ev->n_view, ev->count);
+	else
+		line_addf(l, ROLE_HEADER, "  %zu", ev->count);
+	size_t total = api_events_total(a->pager);
+	if (ev->more && total > ev->count)
+		line_addf(l, ROLE_HEADER, "/%zu", total);
+	else if (ev->more)
+		line_add(l, ROLE_HEADER, "+");
+	if (a->follow)
+		line_add(l, ROLE_HEADER, "  following");
+	line_addf(l, ROLE_HEADER, ": %s", t ? t : "");
+}
+
+static void
+events_on_cursor(struct pane *p)
+{
+	struct app *a = p->ud;
+	if (a->preview_source == PANE_EVENTS)
+		app_preview_follow(a);
+}
+
+static void
+events_on_near_end(struct pane *p)
+{
+	struct app *a = p->ud;
+	if (a->events.more && a->events.state == MODEL_IDLE)
+		app_events_more(a);
+}
+
+static unsigned
+events_on_action(struct pane *p, enum action act)
+{
+	struct app *a = p->ud;
+	struct event_list *ev = &a->events;
+	switch (act) {
+	case ACTION_OPEN:
+		if (app_current_event(a)) {
+			app_preview_event(a, true);
+			app_focus(a, PANE_PREVIEW);
+		} else if (ev->state == MODEL_FAILED) {
+			app_events_restart(a);
+		}
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_BACK:
+	case ACTION_EVENTS:
+		app_events_close(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_FILTER:
+		free(a->search_before);
+		a->search_before = ev->search ? xstrdup(ev->search) : NULL;
+		prompt_input(&a->prompt, PURPOSE_EVENT_SEARCH, "Search events:", ev->search, false);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_EVENT_KINDS: {
+		/* Keep the cursor on (or just before) the event it was on. */
+		size_t row = p->cursor < ev->n_view ? ev->view[p->cursor] : 0;
+		event_list_set_filter(ev, (enum event_filter)((ev->filter + 1) % EVENT_FILTER_COUNT));
+		pane_set_cursor(p, event_list_view_index(ev, row));
+		pane_clamp(p);
+		app_message(a, ROLE_NORMAL, "Events shown: %s (f: next)", event_filter_name(ev->filter));
+		app_preview_follow(a);
+		pane_check_near_end(p);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
+	case ACTION_FOLLOW:
+		app_events_toggle_follow(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_REFRESH:
+		/* Retries a failed page; after the last page, looks for new events. */
+		if (!a->ev_loading)
+			app_events_restart(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	default:
+		return PANE_H_NONE;
+	}
+}
+
+static const struct pane_ops events_ops = {
+	.name = "events",
+	.ctx = BIND_EVENTS,
+	.count = events_count,
+	.row = events_row,
+	.title = events_title,
+	.on_cursor = events_on_cursor,
+	.on_near_end = events_on_near_end,
+	.on_action = events_on_action,
+};
+
 /* ---- pane ops: preview ---- */
 
 static size_t
@@ -1201,6 +1648,8 @@ preview_title(struct pane *p, struct line *l, int width)
 	const char *path = a->preview.path;
 	if (path && strcmp(path, "conversation") == 0)
 		line_add(l, ROLE_HEADER, "Details");
+	else if (path && strncmp(path, "event ", 6) == 0)
+		line_addf(l, ROLE_HEADER, "Event %s", path + 6);
 	else if (path && *path)
 		line_addf(l, ROLE_HEADER, "%s: %s", a->preview.is_diff ? "Diff" : "Preview", path);
 	else
@@ -1393,19 +1842,26 @@ app_layout(struct app *a)
 	req.rows = rows;
 	req.cols = cols;
 	bool wide = cols >= LAYOUT_WIDE_COLS;
-	req.show_files = a->files_open && (wide || a->focus != PANE_CONV);
-	req.show_conv = wide || !req.show_files;
+	req.show_events = a->events_open && (wide || a->focus != PANE_CONV);
+	req.show_files = a->files_open && !req.show_events && (wide || a->focus != PANE_CONV);
+	req.show_conv = wide || (!req.show_files && !req.show_events);
 	req.show_preview = true;
 	req.show_downloads = app_downloads_shown(a);
 	req.downloads_rows = a->export ? (int)export_file_count(a->export) + 2 : 0;
 	layout_compute(&req, &a->layout);
 	a->panes[PANE_CONV].r = a->layout.conv;
 	a->panes[PANE_FILES].r = a->layout.files;
+	a->panes[PANE_EVENTS].r = a->layout.events;
 	a->panes[PANE_PREVIEW].r = a->layout.preview;
 	a->panes[PANE_DOWNLOADS].r = a->layout.downloads;
 	/* Focus never stays on a hidden pane. */
-	if (!a->layout.too_small && !pane_visible(&a->panes[a->focus]))
-		a->focus = a->files_open && pane_visible(&a->panes[PANE_FILES]) ? PANE_FILES : PANE_CONV;
+	if (!a->layout.too_small && !pane_visible(&a->panes[a->focus])) {
+		if (pane_visible(&a->panes[PANE_EVENTS]))
+			a->focus = PANE_EVENTS;
+		else
+			a->focus = a->files_open && pane_visible(&a->panes[PANE_FILES]) ? PANE_FILES
+											 : PANE_CONV;
+	}
 	for (int i = 0; i < PANE_COUNT; i++)
 		a->panes[i].focused = (int)a->focus == i;
 }
@@ -1416,15 +1872,19 @@ app_status_hints(struct app *a, struct line *l)
 	static const struct {
 		enum action act;
 		const char *label;
-	} hints[PANE_COUNT][7] = {
-		[PANE_CONV] = { { ACTION_OPEN, "open" }, { ACTION_FILTER, "filter" },
-				{ ACTION_SORT, "sort" }, { ACTION_REFRESH, "refresh" },
-				{ ACTION_DOWNLOAD, "download" }, { ACTION_HELP, "help" },
+	} hints[PANE_COUNT][8] = {
+		[PANE_CONV] = { { ACTION_OPEN, "open" }, { ACTION_EVENTS, "events" },
+				{ ACTION_FILTER, "filter" }, { ACTION_SORT, "sort" },
+				{ ACTION_DOWNLOAD, "download" },
+				{ ACTION_HELP, "help" },
 				{ ACTION_QUIT, "quit" } },
 		[PANE_FILES] = { { ACTION_MARK, "mark" }, { ACTION_MARK_ALL, "all" },
 				 { ACTION_MARK_CHANGED, "changed" }, { ACTION_DOWNLOAD, "download" },
 				 { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" },
 				 { ACTION_QUIT, "quit" } },
+		[PANE_EVENTS] = { { ACTION_OPEN, "full text" }, { ACTION_FILTER, "search" },
+				  { ACTION_EVENT_KINDS, "kinds" }, { ACTION_FOLLOW, "follow" },
+				  { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" } },
 		[PANE_PREVIEW] = { { ACTION_MOVE_DOWN, "scroll" }, { ACTION_BACK, "back" },
 				   { ACTION_DOWNLOAD, "download" }, { ACTION_HELP, "help" },
 				   { ACTION_QUIT, "quit" } },
@@ -1435,7 +1895,7 @@ app_status_hints(struct app *a, struct line *l)
 				     { ACTION_QUIT, "quit" } },
 	};
 	enum bind_context ctx = a->panes[a->focus].ops->ctx;
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 8; i++) {
 		if (hints[a->focus][i].act == ACTION_NONE)
 			break;
 		char key[32];
@@ -1481,7 +1941,9 @@ app_render(struct app *a)
 	/* Title bar */
 	line_reset(&l, tui_utf8());
 	line_add(&l, ROLE_TITLE, " ohbrowse");
-	if (a->opts->server_label)
+	if (app_source_local(a))
+		line_addf(&l, ROLE_TITLE, "  local: %s", api_client_local_dir(a->client));
+	else if (a->opts->server_label)
 		line_addf(&l, ROLE_TITLE, "  %s", a->opts->server_label);
 	if (a->opts->demo)
 		line_add(&l, ROLE_TITLE, "  [demo data]");
@@ -1531,7 +1993,9 @@ app_cycle_focus(struct app *a, int dir)
 	int n = 0;
 	bool wide = a->layout.wide;
 	order[n++] = PANE_CONV;
-	if (a->files_open)
+	if (a->events_open)
+		order[n++] = PANE_EVENTS;	/* in the files pane's place */
+	else if (a->files_open)
 		order[n++] = PANE_FILES;
 	if (wide || !app_downloads_shown(a))
 		order[n++] = PANE_PREVIEW;
@@ -1543,7 +2007,7 @@ app_cycle_focus(struct app *a, int dir)
 			cur = i;
 	cur = (cur + dir + n) % n;
 	app_focus(a, order[cur]);
-	if (order[cur] == PANE_CONV || order[cur] == PANE_FILES)
+	if (order[cur] == PANE_CONV || order[cur] == PANE_FILES || order[cur] == PANE_EVENTS)
 		app_preview_follow(a);
 }
 
@@ -1580,8 +2044,29 @@ app_action(struct app *a, enum action act)
 	case ACTION_PREV_PANE:
 		app_cycle_focus(a, -1);
 		return;
+	case ACTION_EVENTS: {
+		struct api_conversation *c = a->focus == PANE_CONV ? app_current_conv(a)
+					     : a->focus == PANE_FILES && a->have_conv ? &a->conv
+										      : NULL;
+		if (a->focus == PANE_EVENTS)
+			app_events_close(a);
+		else if (c)
+			app_events_open(a, c, a->focus);
+		else
+			app_message(a, ROLE_MUTED, "No conversation here");
+		a->dirty = true;
+		return;
+	}
+	case ACTION_SOURCE:
+		app_toggle_source(a);
+		return;
 	case ACTION_CLOSE:
-		if (a->focus != PANE_CONV) {
+		if (a->focus == PANE_EVENTS) {
+			app_events_close(a);
+		} else if (a->focus == PANE_PREVIEW && a->events_open &&
+			   a->preview_source == PANE_EVENTS) {
+			app_focus(a, PANE_EVENTS);	/* back from an event's full text */
+		} else if (a->focus != PANE_CONV) {
 			app_focus(a, PANE_CONV);
 			app_preview_follow(a);
 		} else if (a->convs.filter) {
@@ -1660,6 +2145,24 @@ app_prompt_result(struct app *a, enum prompt_result r)
 		if (r != PROMPT_CONTINUE)
 			app_preview_follow(a);
 		return;
+	case PURPOSE_EVENT_SEARCH: {
+		struct pane *p = &a->panes[PANE_EVENTS];
+		if (r == PROMPT_CHANGED) {
+			event_list_set_search(&a->events, a->prompt.text);
+			p->cursor = p->top = 0;
+		} else if (r == PROMPT_CANCEL) {
+			event_list_set_search(&a->events, a->search_before);
+			prompt_close(&a->prompt);
+		} else if (r == PROMPT_ACCEPT) {
+			prompt_close(&a->prompt);
+		}
+		pane_clamp(p);
+		if (r != PROMPT_CONTINUE) {
+			app_preview_follow(a);
+			pane_check_near_end(p);
+		}
+		return;
+	}
 	case PURPOSE_QUIT:
 		if (r == PROMPT_ACCEPT) {
 			if (a->export && !export_finished(a->export))
@@ -1841,7 +2344,8 @@ app_signals(struct app *a)
 static bool
 app_idle(struct app *a)
 {
-	if (a->list_op || a->walk_op || a->changes_op || a->preview_op || a->wake_op || a->n_dir_loads)
+	if (a->list_op || a->walk_op || a->changes_op || a->preview_op || a->wake_op || a->n_dir_loads ||
+	    a->ev_loading)
 		return false;
 	if (app_export_running(a) || a->pump_more)
 		return false;
@@ -1979,6 +2483,18 @@ app_timeout(struct app *a, bool script_ready)
 		if (due > 0 && due < t)
 			t = (long)due;
 	}
+	if (a->events.state == MODEL_LOADING) {
+		int64_t due = a->ev_started_ms + LOADING_DELAY_MS - now;
+		if (due > 0 && due < t)
+			t = (long)due;
+	}
+	if (a->follow && a->follow_due && !a->ev_loading) {
+		int64_t due = a->follow_due - now;
+		if (due < 0)
+			due = 0;
+		if (due < t)
+			t = (long)due;
+	}
 	if (a->wake_op && t > 1000)
 		t = 1000;
 	if (a->dirty) {
@@ -2025,7 +2541,8 @@ app_loop(struct app *a)
 			a->message[0] = '\0';
 			a->dirty = true;
 		}
-		if (a->wake_op || (a->convs.state == MODEL_LOADING &&
+		app_events_poll(a, now);
+		if (a->wake_op || ((a->convs.state == MODEL_LOADING || a->events.state == MODEL_LOADING) &&
 				   now - last_loading_render >= LOADING_DELAY_MS)) {
 			a->dirty = true;
 			last_loading_render = now;
@@ -2147,9 +2664,11 @@ app_run(struct api_client *client, const struct app_options *opts)
 
 	conv_list_init(&a->convs);
 	file_tree_init(&a->tree);
+	event_list_init(&a->events);
 	preview_init(&a->preview);
 	pane_init(&a->panes[PANE_CONV], &conv_ops, a);
 	pane_init(&a->panes[PANE_FILES], &files_ops, a);
+	pane_init(&a->panes[PANE_EVENTS], &events_ops, a);
 	pane_init(&a->panes[PANE_PREVIEW], &preview_ops, a);
 	pane_init(&a->panes[PANE_DOWNLOADS], &dl_ops, a);
 	a->panes[PANE_PREVIEW].scroll_only = true;
@@ -2159,6 +2678,13 @@ app_run(struct api_client *client, const struct app_options *opts)
 	a->dirty = true;
 	if (cfg_err[0])
 		app_message(a, ROLE_ERROR, "%s", cfg_err);
+	/* No key but conversations on this machine: start with those rather than a
+	 * key prompt; L switches to the server, which then asks for the key. */
+	if (opts->ask_key && !app_source_local(a) && app_local_dir_exists(a)) {
+		api_client_set_source(a->client, API_SOURCE_LOCAL);
+		if (!cfg_err[0])
+			app_message(a, ROLE_NORMAL, "No API key: local conversations (L: the server's)");
+	}
 
 	app_list_start(a, NULL);
 	app_loop(a);
@@ -2167,6 +2693,7 @@ app_run(struct api_client *client, const struct app_options *opts)
 	/* Teardown: cancel everything first, so no completion sees freed state. */
 	api_op_cancel(a->list_op);
 	api_op_cancel(a->wake_op);
+	app_events_drop(a);
 	app_cancel_files(a);
 	app_export_free(a);
 	if (a->lister)
@@ -2181,11 +2708,13 @@ app_run(struct api_client *client, const struct app_options *opts)
 	free(a->dir_loads);
 	free(a->server_filter);
 	free(a->filter_before);
+	free(a->search_before);
 	free(a->wake_id);
 	if (a->have_conv)
 		api_conversation_free(&a->conv);
 	conv_list_free(&a->convs);
 	file_tree_free(&a->tree);
+	event_list_free(&a->events);
 	preview_free(&a->preview);
 	help_free(&a->help);
 	bindings_free(&a->bindings);

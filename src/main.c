@@ -263,8 +263,9 @@ main(int argc, char **argv)
 			rc = api_error_exit_code(err.kind);
 		} else {
 			if (!cmd) {
-				/* the title bar says where the rows come from */
-				ao.server_label = local ? api_client_local_dir(c) : cfg.server;
+				/* the server for the title bar; the browser shows the local
+				 * directory itself while it lists local conversations (L) */
+				ao.server_label = cfg.server;
 				ao.demo = demo;
 				ao.ask_key = !key && !demo ? &cfg : NULL;
 				rc = app_run(c, &ao);

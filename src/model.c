@@ -700,3 +700,152 @@ preview_set_lines(struct preview *p, const char *title, const char *text)
 	p->size = -1;
 	preview_set_text(p, text, strlen(text), false, false);
 }
+
+/* ---- events ---- */
+
+void
+event_list_init(struct event_list *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+static void
+event_list_drop_rows(struct event_list *l)
+{
+	for (size_t i = 0; i < l->count; i++)
+		api_event_free(&l->rows[i]);
+	free(l->rows);
+	free(l->view);
+	l->rows = NULL;
+	l->view = NULL;
+	l->count = l->cap = l->n_view = l->view_cap = 0;
+}
+
+void
+event_list_free(struct event_list *l)
+{
+	event_list_drop_rows(l);
+	free(l->search);
+	l->search = NULL;
+}
+
+void
+event_list_clear(struct event_list *l)
+{
+	event_list_drop_rows(l);
+	l->state = MODEL_IDLE;
+	l->more = false;
+	l->error[0] = '\0';
+	l->skip = 0;
+	l->generation++;
+}
+
+const char *
+event_filter_name(enum event_filter f)
+{
+	static const char *const names[EVENT_FILTER_COUNT] = { "all", "messages", "actions", "errors" };
+	return f < EVENT_FILTER_COUNT ? names[f] : "?";
+}
+
+static bool
+event_list_matches(const struct event_list *l, const struct api_event *e)
+{
+	switch (l->filter) {
+	case EVENT_FILTER_MESSAGES:
+		if (e->kind != API_EVENT_USER && e->kind != API_EVENT_AGENT)
+			return false;
+		break;
+	case EVENT_FILTER_ACTIONS:
+		if (e->kind != API_EVENT_ACTION && e->kind != API_EVENT_OBSERVATION)
+			return false;
+		break;
+	case EVENT_FILTER_ERRORS:
+		if (e->kind != API_EVENT_ERROR && e->kind != API_EVENT_CORRUPT)
+			return false;
+		break;
+	default:
+		break;
+	}
+	if (!l->search)
+		return true;
+	/* The summary first: it is short and usually where the word is. */
+	return model_contains(e->summary, l->search) || model_contains(e->text, l->search) ||
+	       (e->type && model_contains(e->type, l->search));
+}
+
+static void
+event_list_view_push(struct event_list *l, size_t row)
+{
+	if (l->n_view == l->view_cap) {
+		l->view_cap = l->view_cap ? l->view_cap * 2 : 256;
+		l->view = xrealloc(l->view, l->view_cap * sizeof(*l->view));
+	}
+	l->view[l->n_view++] = row;
+}
+
+static void
+event_list_rebuild_view(struct event_list *l)
+{
+	l->n_view = 0;
+	for (size_t i = 0; i < l->count; i++)
+		if (event_list_matches(l, &l->rows[i]))
+			event_list_view_push(l, i);
+}
+
+void
+event_list_take(struct event_list *l, struct api_event *rows, size_t n)
+{
+	size_t i = 0;
+	/* A pager restarted after an error (or to follow) starts from the first event:
+	 * the rows already here come again and are dropped. */
+	for (; i < n && l->skip > 0; i++, l->skip--)
+		api_event_free(&rows[i]);
+	if (l->count + (n - i) > l->cap) {
+		while (l->count + (n - i) > l->cap)
+			l->cap = l->cap ? l->cap * 2 : 256;
+		l->rows = xrealloc(l->rows, l->cap * sizeof(*l->rows));
+	}
+	for (; i < n; i++) {
+		l->rows[l->count] = rows[i];
+		memset(&rows[i], 0, sizeof(rows[i]));
+		if (event_list_matches(l, &l->rows[l->count]))
+			event_list_view_push(l, l->count);
+		l->count++;
+	}
+}
+
+void
+event_list_set_filter(struct event_list *l, enum event_filter f)
+{
+	l->filter = f < EVENT_FILTER_COUNT ? f : EVENT_FILTER_ALL;
+	event_list_rebuild_view(l);
+}
+
+void
+event_list_set_search(struct event_list *l, const char *text)
+{
+	free(l->search);
+	l->search = text && *text ? xstrdup(text) : NULL;
+	event_list_rebuild_view(l);
+}
+
+struct api_event *
+event_list_at(struct event_list *l, size_t i)
+{
+	return i < l->n_view ? &l->rows[l->view[i]] : NULL;
+}
+
+size_t
+event_list_view_index(const struct event_list *l, size_t row)
+{
+	/* The view is sorted by row index: binary search for the last entry <= row. */
+	size_t lo = 0, hi = l->n_view;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l->view[mid] <= row)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 ? lo - 1 : 0;
+}

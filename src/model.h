@@ -5,7 +5,10 @@
  * client-side filter and sort producing a view of row indices), one
  * conversation's file tree (lazily expanded directories, sizes, change markers
  * and marks on files or whole directories, flattened into the visible rows),
- * and the preview text. Each list has a generation counter: clearing or
+ * the event list of one conversation (rows moved in from the events pager,
+ * with a kind filter and a text search producing a view of row indices,
+ * maintained incrementally so a page costs only its own rows), and the
+ * preview text. Each list has a generation counter: clearing or
  * switching bumps it, and a completion carrying an older generation must be
  * dropped without touching the model.
  */
@@ -130,6 +133,46 @@ void file_tree_selection(const struct file_tree *t, struct file_selection *out);
 const char **file_tree_selected_paths(const struct file_tree *t, size_t *n);
 /* Files in the tree and their known total size. */
 void file_tree_totals(const struct file_tree *t, size_t *files, int64_t *bytes, size_t *changed);
+
+/* ---- events (one conversation's trajectory) ---- */
+
+/* What the event pane shows: f cycles through these. */
+enum event_filter {
+	EVENT_FILTER_ALL = 0,
+	EVENT_FILTER_MESSAGES,	/* user and agent messages */
+	EVENT_FILTER_ACTIONS,	/* actions and their observations */
+	EVENT_FILTER_ERRORS,	/* errors and corrupt events */
+	EVENT_FILTER_COUNT,
+};
+
+struct event_list {
+	struct api_event *rows;	/* oldest first, as the pager delivered them */
+	size_t count, cap;
+	size_t *view;		/* indices into rows that pass the filter and the search */
+	size_t n_view, view_cap;
+	enum model_state state;
+	bool more;		/* the pager has more pages */
+	char error[512];
+	unsigned generation;
+	enum event_filter filter;
+	char *search;		/* case-insensitive substring of the summary or text, or NULL */
+	size_t skip;		/* rows a restarted pager will deliver again: dropped on arrival */
+};
+
+void event_list_init(struct event_list *l);
+void event_list_free(struct event_list *l);
+/* Drop every row (another conversation); bumps the generation. */
+void event_list_clear(struct event_list *l);
+/* Move n rows in (their members are taken and the structs zeroed), after dropping
+ * the first l->skip of them; the view grows by the new rows that match. */
+void event_list_take(struct event_list *l, struct api_event *rows, size_t n);
+void event_list_set_filter(struct event_list *l, enum event_filter f);
+void event_list_set_search(struct event_list *l, const char *text);
+const char *event_filter_name(enum event_filter f);
+/* The row shown at view index i, or NULL. */
+struct api_event *event_list_at(struct event_list *l, size_t i);
+/* The view index of row index row, or the nearest view index before it (0 when none). */
+size_t event_list_view_index(const struct event_list *l, size_t row);
 
 struct preview {
 	enum model_state state;

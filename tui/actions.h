@@ -27,10 +27,14 @@
 	_(OPEN,             "open",             "browse",   "Open the conversation, expand the directory or show the file.") \
 	_(BACK,             "back",             "browse",   "Collapse the directory or go up one level.") \
 	_(CLOSE,            "close",            "browse",   "Close the overlay or go back to the conversations.") \
-	_(FILTER,           "filter",           "browse",   "Filter conversations by title.") \
+	_(FILTER,           "filter",           "browse",   "Filter conversations by title; in the events pane, search the loaded events.") \
 	_(REFRESH,          "refresh",          "browse",   "Reload the list; retries a failed load.") \
 	_(SORT,             "sort",             "browse",   "Cycle the sort order of the conversations.") \
 	_(WAKE,             "wake",             "browse",   "Wake a stopped conversation.") \
+	_(SOURCE,           "toggle-source",    "browse",   "Switch the conversation list between the server and local conversations.") \
+	_(EVENTS,           "events",           "events",   "Show the conversation's events (its trajectory).") \
+	_(EVENT_KINDS,      "event-kinds",      "events",   "Cycle the kinds of events shown: all, messages, actions, errors.") \
+	_(FOLLOW,           "follow",           "events",   "Follow the conversation: look for new events every few seconds.") \
 	_(MARK,             "mark",             "marks",    "Mark or unmark the file or whole directory.") \
 	_(MARK_ALL,         "mark-all",         "marks",    "Mark every file.") \
 	_(MARK_CHANGED,     "mark-changed",     "marks",    "Mark the changed files.") \

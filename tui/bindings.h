@@ -18,6 +18,7 @@
 	_(GENERIC,       "generic") \
 	_(CONVERSATIONS, "conversations") \
 	_(FILES,         "files") \
+	_(EVENTS,        "events") \
 	_(PREVIEW,       "preview") \
 	_(DOWNLOADS,     "downloads") \
 	_(HELP,          "help")

@@ -49,10 +49,13 @@ layout_compute(const struct layout_req *req, struct layout *out)
 
 	if (out->wide) {
 		bool conv = req->show_conv || !req->show_files;
-		bool files = req->show_files;
+		bool events = req->show_events;
+		bool files = req->show_files || events;
 		bool prev = req->show_preview;
-		/* Shares: conversations 40, files 30, preview 30 (of what is shown). */
-		int share_c = conv ? 40 : 0, share_f = files ? 30 : 0, share_p = prev ? 30 : 0;
+		/* Shares: conversations 40, files 30, preview 30 (of what is shown); the
+		 * events pane gets more, its rows being long one-line summaries. */
+		int share_c = conv ? (events ? 30 : 40) : 0, share_f = files ? (events ? 40 : 30) : 0;
+		int share_p = prev ? 30 : 0;
 		int total = share_c + share_f + share_p;
 		int x = 0;
 		int wc = conv ? cols * share_c / total : 0;
@@ -69,7 +72,10 @@ layout_compute(const struct layout_req *req, struct layout *out)
 			x += wc;
 		}
 		if (files) {
-			out->files = rect_make(top, x, body, wf);
+			if (events)
+				out->events = rect_make(top, x, body, wf);
+			else
+				out->files = rect_make(top, x, body, wf);
 			x += wf;
 		}
 		if (prev)
@@ -80,7 +86,9 @@ layout_compute(const struct layout_req *req, struct layout *out)
 	/* Narrow: one list pane, the preview below it when there is room and no downloads. */
 	bool prev = req->show_preview && !req->show_downloads && body >= 12;
 	int list_h = prev ? body - body * 2 / 5 : body;
-	if (req->show_files && !req->show_conv)
+	if (req->show_events && !req->show_conv)
+		out->events = rect_make(top, 0, list_h, cols);
+	else if (req->show_files && !req->show_conv)
 		out->files = rect_make(top, 0, list_h, cols);
 	else
 		out->conv = rect_make(top, 0, list_h, cols);

@@ -3,8 +3,9 @@
  *
  * The screen is a title row, the panes, a key-hint row and a message row.
  * Wide screens (>= LAYOUT_WIDE_COLS) put conversations | files | preview
- * side by side with the downloads pane across the bottom; narrow screens
- * stack one list pane over the preview (or the downloads). Below
+ * side by side with the downloads pane across the bottom; the events pane,
+ * when shown, takes the files pane's place (conversations | events | preview).
+ * Narrow screens stack one list pane over the preview (or the downloads). Below
  * LAYOUT_MIN_COLS x LAYOUT_MIN_ROWS only a "terminal too small" screen fits.
  * A hidden pane has h == 0 and w == 0.
  */
@@ -25,6 +26,7 @@ struct layout_req {
 	int rows, cols;
 	bool show_conv;		/* narrow screens show one of conv/files: the caller picks */
 	bool show_files;
+	bool show_events;	/* replaces the files pane while shown */
 	bool show_preview;
 	bool show_downloads;
 	int downloads_rows;	/* rows the downloads pane would like (header included) */
@@ -33,7 +35,7 @@ struct layout_req {
 struct layout {
 	bool too_small;
 	bool wide;
-	struct rect title, conv, files, preview, downloads, status, message;
+	struct rect title, conv, files, events, preview, downloads, status, message;
 };
 
 void layout_compute(const struct layout_req *req, struct layout *out);

@@ -36,6 +36,13 @@ if [ -z "$url" ]; then
 	echo "fakehands did not start:"; cat "$tmp/fh.err"; exit 1
 fi
 mkdir -p "$tmp/dumps" "$tmp/home" "$tmp/work"
+# Cases with CASE.local get local conversations in the default directory
+# (~/.openhands/conversations), generated as tests/local does; the file holds gen.py's options.
+if [ -f "$here/cases/$case_name.local" ]; then
+	# shellcheck disable=SC2046
+	python3 "$here/../local/gen.py" "$tmp/home/.openhands" $(cat "$here/cases/$case_name.local") \
+		>/dev/null || { echo "gen.py failed"; exit 1; }
+fi
 extra=
 [ -f "$here/cases/$case_name.args" ] && extra=$(cat "$here/cases/$case_name.args")
 if [ -f "$here/cases/$case_name.config" ]; then
@@ -56,7 +63,7 @@ fi
 for f in "$tmp"/dumps/*.screen; do
 	[ -f "$f" ] || continue
 	# Rates and ETAs depend on timing: normalise them too.
-	sed -i -e 's/127\.0\.0\.1:[0-9][0-9]*/127.0.0.1:PORT/g' \
+	sed -i -e 's/127\.0\.0\.1:[0-9][0-9]*/127.0.0.1:PORT/g' -e "s|$tmp|TMP|g" \
 		-e 's/  [0-9.]* [KMGT]*i*B\/s/  RATE/' -e 's/  ETA [0-9]* s/  ETA/' "$f"
 done
 # Archives written by export cases: list them (name only) so goldens can show them.
