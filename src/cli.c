@@ -667,6 +667,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 		{"no-server-archive", no_argument, NULL, 'N'},
 		{"parallel", required_argument, NULL, 'P'},
 		{"zip-compat", no_argument, NULL, 'Z'},
+		{"events", no_argument, NULL, 'E'},
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -676,13 +677,14 @@ cli_download(struct api_client *c, int argc, char **argv)
 	int ch;
 
 	optind = 0;	/* 0, not 1: glibc re-reads the ordering mode (main parsed with "+") */
-	while ((ch = getopt_long(argc, argv, "co:wp:NP:Zh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "co:wp:NP:ZEh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': eo.mode = EXPORT_CHANGED; break;
 		case 'o': eo.output = optarg; break;
 		case 'w': wake = true; break;
 		case 'N': eo.prefer_server_archive = false; break;
 		case 'Z': eo.zip_compat = true; break;
+		case 'E': eo.include_events = true; break;
 		case 'P': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -704,7 +706,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 		case 'h':
 			printf("usage: ohbrowse download ID [--changed] [-o FILE] [--wake] "
 			       "[--progress=auto|bars|json|none] [--no-server-archive] [--parallel N] [--zip-compat] "
-			       "[PATH...]\n");
+			       "[--events] [PATH...]\n");
 			return EXIT_OK;
 		default: return usage_error("download", "unknown option");
 		}
@@ -764,6 +766,9 @@ cli_download(struct api_client *c, int argc, char **argv)
 				fprintf(stderr, "ohbrowse: skipped %s: %s\n", f->path,
 					f->error ? f->error : "cancelled");
 		}
+		if (export_events_error(j))
+			fprintf(stderr, "ohbrowse: skipped events.json and conversation.md: %s\n",
+				export_events_error(j));
 		rc = export_partial(j) ? EXIT_PARTIAL : EXIT_OK;
 		if (rc == EXIT_PARTIAL)
 			fprintf(stderr, "ohbrowse: the archive is incomplete; conversation_metadata.json "

@@ -5,6 +5,7 @@
  * Both read the whole trajectory through the same events pager the browser's event pane
  * uses (api/client.h), so local conversations, Cloud V1 (while paused too) and running
  * V0 conversations all work the same way. Separate from cli.c so the two can grow apart.
+ * The rendering is src/transcript.c's, shared with the workspace ZIP's events entries.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include "api/client.h"
 #include "src/cli.h"
 #include "src/jsonw.h"
+#include "src/transcript.h"
 #include "src/util.h"
 
 /* ------------------------------------------------------------ loop helpers */
@@ -289,71 +291,6 @@ cli_events(struct api_client *c, int argc, char **argv)
 
 /* ------------------------------------------------------------ export */
 
-/* A code fence longer than any run of backticks in text, so the text cannot close it. */
-static void
-md_fenced(struct strbuf *sb, const char *lang, const char *text)
-{
-	size_t run = 0, best = 0;
-
-	for (const char *p = text; *p; p++) {
-		run = *p == '`' ? run + 1 : 0;
-		if (run > best)
-			best = run;
-	}
-	size_t n = best < 3 ? 3 : best + 1;
-	for (size_t i = 0; i < n; i++)
-		strbuf_putc(sb, '`');
-	strbuf_printf(sb, "%s\n%s", lang, text);
-	if (!*text || text[strlen(text) - 1] != '\n')
-		strbuf_putc(sb, '\n');
-	for (size_t i = 0; i < n; i++)
-		strbuf_putc(sb, '`');
-	strbuf_puts(sb, "\n\n");
-}
-
-static void
-md_event(struct strbuf *sb, const struct api_event *e)
-{
-	char clock[16];
-
-	api_event_clock(e, clock, sizeof(clock));
-	const char *at = clock[0] ? clock : "";
-	switch (e->kind) {
-	case API_EVENT_USER:
-	case API_EVENT_AGENT:
-		strbuf_printf(sb, "## %s%s%s\n\n%s\n\n", e->kind == API_EVENT_USER ? "User" : "Agent",
-			      *at ? " · " : "", at, e->text);
-		break;
-	case API_EVENT_ACTION:
-		strbuf_printf(sb, "### Action%s%s: %s\n\n", *at ? " · " : "", at, e->summary);
-		md_fenced(sb, e->command ? "sh" : "", e->command ? e->command : e->text);
-		break;
-	case API_EVENT_OBSERVATION:
-		if (e->exit_code >= 0)
-			strbuf_printf(sb, "### Output%s%s (exit %d)\n\n", *at ? " · " : "", at, e->exit_code);
-		else
-			strbuf_printf(sb, "### Output%s%s\n\n", *at ? " · " : "", at);
-		md_fenced(sb, "", e->text);
-		break;
-	case API_EVENT_ERROR:
-		strbuf_printf(sb, "### Error%s%s\n\n", *at ? " · " : "", at);
-		md_fenced(sb, "", e->text);
-		break;
-	case API_EVENT_STATE:
-		strbuf_printf(sb, "*%s*%s%s\n\n", e->summary, *at ? " · " : "", at);
-		break;
-	case API_EVENT_CORRUPT:
-		strbuf_printf(sb, "> **%s**%s%s\n\n", e->summary, e->origin ? " in " : "",
-			      e->origin ? e->origin : "");
-		break;
-	default:
-		strbuf_printf(sb, "<details><summary>%s</summary>\n\n", e->summary);
-		md_fenced(sb, "", e->text);
-		strbuf_puts(sb, "</details>\n\n");
-		break;
-	}
-}
-
 /* Refuse an output path inside the persistence directory: it is never written. */
 static bool
 inside_local_dir(struct api_client *c, const char *out)
@@ -428,37 +365,19 @@ cli_export(struct api_client *c, int argc, char **argv)
 	struct strbuf sb = {0};
 	size_t skipped = 0;
 	if (md) {
-		strbuf_printf(&sb, "# %s\n\n", conv.title && *conv.title ? conv.title : conv.id);
-		strbuf_printf(&sb, "- Conversation: `%s` (%s)\n", conv.id,
-			      conv.local ? "local" : conv.version == API_V1 ? "V1" : "V0");
-		if (conv.created_at)
-			strbuf_printf(&sb, "- Created: %s\n", conv.created_at);
-		if (conv.updated_at)
-			strbuf_printf(&sb, "- Updated: %s\n", conv.updated_at);
-		if (conv.execution_status)
-			strbuf_printf(&sb, "- Status: %s\n", conv.execution_status);
-		if (conv.repository)
-			strbuf_printf(&sb, "- Repository: %s%s%s\n", conv.repository, conv.branch ? " @ " : "",
-				      conv.branch ? conv.branch : "");
-		strbuf_printf(&sb, "- Events: %zu\n\n", x.list.count);
+		transcript_md_header(&sb, &conv, x.list.count);
 		for (size_t i = 0; i < x.list.count; i++)
-			md_event(&sb, &x.list.items[i]);
+			transcript_md_event(&sb, &x.list.items[i]);
 	} else {
 		/* the events exactly as received (local: as stored), in order */
-		strbuf_puts(&sb, "[");
-		size_t n = 0;
-		for (size_t i = 0; i < x.list.count; i++) {
-			const struct api_event *e = &x.list.items[i];
-			if (e->kind == API_EVENT_CORRUPT || !e->raw) {
+		struct transcript_json tj;
+		transcript_json_begin(&tj, &sb);
+		for (size_t i = 0; i < x.list.count; i++)
+			if (!transcript_json_event(&tj, &sb, &x.list.items[i]))
 				/* not JSON: it cannot go into a JSON array as it is */
-				fprintf(stderr, "ohbrowse: skipped %s\n", e->summary);
-				skipped++;
-				continue;
-			}
-			strbuf_puts(&sb, n++ ? ",\n" : "\n");
-			strbuf_append(&sb, e->raw, e->raw_len);
-		}
-		strbuf_puts(&sb, n ? "\n]\n" : "]\n");
+				fprintf(stderr, "ohbrowse: skipped %s\n", x.list.items[i].summary);
+		transcript_json_end(&tj, &sb);
+		skipped = tj.skipped;
 	}
 
 	int fd = 1;

@@ -19,6 +19,13 @@
  *     fetched once and only the needed entries are staged from it.
  * Staging before writing means a damaged source never leaves half an entry in
  * our ZIP. Nothing here blocks: work happens in API completions and in pump.
+ *
+ * Events (include_events) run beside all of this: the events pager delivers one page
+ * per completion, each page is rendered at once into two spools (events.json as
+ * received, and the transcript's body) and the next page is asked for, so memory holds
+ * one page, never the trajectory. When every file is settled and the last page came,
+ * the two spools become events.json and conversation.md (its header needs the final
+ * count, so it is written from memory in front of the body), then the metadata.
  */
 #include "src/export.h"
 
@@ -38,9 +45,13 @@
 #include "ohbrowse_config.h"
 #include "src/jsonw.h"
 #include "src/sha256.h"
+#include "src/transcript.h"
 #include "src/util.h"
 
 #define EX_META_NAME "conversation_metadata.json"
+#define EX_EVENTS_JSON "events.json"
+#define EX_EVENTS_MD "conversation.md"
+#define EX_EVENTS_FLUSH (1u << 20)	/* rendered events are spooled past this many bytes */
 #define EX_BUF_SIZE (64 * 1024)
 #define EX_DEFAULT_BUDGET (256 * 1024)
 #define EX_RATE_WINDOW_MS 2000	/* time constant of the smoothed rate */
@@ -58,6 +69,9 @@ struct ex_file {
 };
 
 enum ex_bin_state { BIN_NONE = 0, BIN_FETCHING, BIN_READY, BIN_FAILED };
+
+/* include_events: NONE when not asked for; FAILED keeps the reason in ev_error. */
+enum ex_ev_state { EV_NONE = 0, EV_FETCHING, EV_READY, EV_FAILED };
 
 struct export_job {
 	struct api_client *c;
@@ -110,6 +124,19 @@ struct export_job {
 	bool bin_from_start;	/* the current search began at the first entry */
 	struct ex_file *bin_cur;
 
+	/* events (include_events) */
+	enum ex_ev_state ev_state;
+	struct api_events *ev_pager;
+	int ev_json_fd, ev_md_fd;	/* spools: the JSON array, the transcript's body */
+	struct strbuf ev_sb;		/* one page being rendered */
+	struct transcript_json ev_tj;
+	size_t ev_count;		/* events received */
+	char *ev_error;
+	int ev_wstage;			/* 0 events.json next, 1 conversation.md, 2 both written */
+	bool ev_in_entry;		/* an events entry is open in the ZIP */
+	int64_t ev_off;
+	bool finish_checked;		/* the "nothing could be downloaded" check passed */
+
 	/* progress */
 	int64_t rx;		/* bytes received, monotonic, for the rate */
 	int64_t rate_ms, rate_rx;
@@ -118,6 +145,7 @@ struct export_job {
 };
 
 static void ex_kick(struct export_job *j);
+static void ex_ev_release(struct export_job *j);
 static void ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err);
 
 /* ------------------------------------------------------------ helpers */
@@ -270,6 +298,8 @@ ex_abort(struct export_job *j, enum export_phase phase, const char *msg)
 	j->bin_src = NULL;
 	ex_close_fd(&j->arc_fd);
 	ex_close_fd(&j->bin_fd);
+	ex_ev_release(j);
+	j->ev_in_entry = false;
 	zipout_abort(j->z);	/* removes the .part */
 	j->z = NULL;
 	j->wf = NULL;
@@ -814,6 +844,171 @@ ex_bin_step(struct export_job *j, size_t budget)
 	return used;
 }
 
+/* ------------------------------------------------------------ events */
+
+/* Drop the pager and the spools. Never called from the pager's own callback (the pager
+ * is still delivering then); a failure there only closes the spools. */
+static void
+ex_ev_release(struct export_job *j)
+{
+	api_events_free(j->ev_pager);
+	j->ev_pager = NULL;
+	ex_close_fd(&j->ev_json_fd);
+	ex_close_fd(&j->ev_md_fd);
+	strbuf_free(&j->ev_sb);
+}
+
+static void
+ex_ev_fail(struct export_job *j, const char *why)
+{
+	ex_close_fd(&j->ev_json_fd);
+	ex_close_fd(&j->ev_md_fd);
+	strbuf_free(&j->ev_sb);
+	free(j->ev_error);
+	j->ev_error = xstrdup(why);
+	j->ev_state = EV_FAILED;
+}
+
+/* Append the rendered bytes to fd and empty the buffer; false (events failed) on error. */
+static bool
+ex_ev_flush(struct export_job *j, int fd)
+{
+	for (size_t off = 0; off < j->ev_sb.len;) {
+		ssize_t w = write(fd, j->ev_sb.buf + off, j->ev_sb.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			char *m = xasprintf("cannot write a temporary file: %s", strerror(errno));
+			ex_ev_fail(j, m);
+			free(m);
+			return false;
+		}
+		off += (size_t)w;
+	}
+	strbuf_reset(&j->ev_sb);
+	return true;
+}
+
+static void
+ex_ev_page(void *ud, struct api_event *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct export_job *j = ud;
+
+	if (err) {
+		char *m = xasprintf("cannot read the conversation's events: %s", err->message);
+		ex_ev_fail(j, m);
+		free(m);
+		return;
+	}
+	/* the JSON first, then the transcript: each spool is appended in event order */
+	for (size_t i = 0; i < n; i++) {
+		transcript_json_event(&j->ev_tj, &j->ev_sb, &rows[i]);
+		if (j->ev_sb.len > EX_EVENTS_FLUSH && !ex_ev_flush(j, j->ev_json_fd))
+			return;
+	}
+	if (!more)
+		transcript_json_end(&j->ev_tj, &j->ev_sb);
+	if (!ex_ev_flush(j, j->ev_json_fd))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		transcript_md_event(&j->ev_sb, &rows[i]);
+		if (j->ev_sb.len > EX_EVENTS_FLUSH && !ex_ev_flush(j, j->ev_md_fd))
+			return;
+	}
+	if (!ex_ev_flush(j, j->ev_md_fd))
+		return;
+	j->ev_count += n;
+	if (more)
+		api_events_next(j->ev_pager, ex_ev_page, j);
+	else
+		j->ev_state = EV_READY;
+}
+
+/* Start reading the events from the first page (again, after a failure). */
+static void
+ex_ev_start(struct export_job *j)
+{
+	char msg[256];
+
+	ex_ev_release(j);
+	free(j->ev_error);
+	j->ev_error = NULL;
+	j->ev_count = 0;
+	j->ev_wstage = 0;
+	j->ev_in_entry = false;
+	j->ev_state = EV_FETCHING;
+	j->ev_json_fd = spool_open(msg, sizeof(msg));
+	if (j->ev_json_fd >= 0)
+		j->ev_md_fd = spool_open(msg, sizeof(msg));
+	if (j->ev_json_fd < 0 || j->ev_md_fd < 0) {
+		ex_ev_fail(j, msg);
+		return;
+	}
+	transcript_json_begin(&j->ev_tj, &j->ev_sb);	/* the "[" goes out with the first page */
+	j->ev_pager = api_events_new(j->c, &j->conv, true);
+	api_events_next(j->ev_pager, ex_ev_page, j);
+}
+
+static void ex_zip_failed(struct export_job *j, const char *err);
+
+/* Append a slice of events.json or conversation.md to the ZIP; returns bytes used. */
+static size_t
+ex_ev_write_step(struct export_job *j, size_t budget)
+{
+	char err[512] = "";
+	int *fd = j->ev_wstage == 0 ? &j->ev_json_fd : &j->ev_md_fd;
+
+	if (!j->ev_in_entry) {
+		if (zipout_begin(j->z, j->ev_wstage == 0 ? EX_EVENTS_JSON : EX_EVENTS_MD, j->export_time, err,
+				 sizeof(err))) {
+			ex_zip_failed(j, err);
+			return 0;
+		}
+		j->ev_in_entry = true;
+		j->ev_off = 0;
+		if (j->ev_wstage == 1) {
+			struct strbuf hb = {0};
+			int rc;
+
+			transcript_md_header(&hb, &j->conv, j->ev_count);
+			rc = zipout_write(j->z, hb.buf, hb.len, err, sizeof(err));
+			strbuf_free(&hb);
+			if (rc) {
+				ex_zip_failed(j, err);
+				return 0;
+			}
+		}
+	}
+	size_t want = budget < EX_BUF_SIZE ? budget : EX_BUF_SIZE;
+	ssize_t n = pread(*fd, j->buf, want, j->ev_off);
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n < 0) {
+		char *m = xasprintf("cannot read back a temporary file: %s", strerror(errno));
+		ex_abort(j, EXPORT_FAILED, m);
+		free(m);
+		return 0;
+	}
+	if (n == 0) {
+		if (zipout_end(j->z, err, sizeof(err))) {
+			ex_zip_failed(j, err);
+			return 0;
+		}
+		ex_close_fd(fd);
+		j->ev_in_entry = false;
+		j->ev_wstage++;
+		return 0;
+	}
+	if (zipout_write(j->z, j->buf, (size_t)n, err, sizeof(err))) {
+		ex_zip_failed(j, err);
+		return (size_t)n;
+	}
+	j->ev_off += n;
+	return (size_t)n;
+}
+
 /* ------------------------------------------------------------ writing */
 
 static bool
@@ -947,6 +1142,18 @@ ex_metadata(struct export_job *j, struct strbuf *sb)
 		jsonw_kstr(&w, "reason", f->error ? f->error : "unknown");
 		jsonw_obj_end(&w);
 	}
+	if (j->ev_state == EV_FAILED) {
+		/* both events entries are left out: a transcript without its JSON (or the
+		 * other way round) would look complete when it is not */
+		static const char *const names[] = {EX_EVENTS_JSON, EX_EVENTS_MD};
+
+		for (size_t i = 0; i < 2; i++) {
+			jsonw_obj_begin(&w);
+			jsonw_kstr(&w, "path", names[i]);
+			jsonw_kstr(&w, "reason", j->ev_error);
+			jsonw_obj_end(&w);
+		}
+	}
 	jsonw_arr_end(&w);
 	jsonw_key(&w, "deleted");
 	jsonw_arr_begin(&w);
@@ -954,19 +1161,35 @@ ex_metadata(struct export_job *j, struct strbuf *sb)
 		if (j->files[i]->pub.state == EXPORT_FILE_DELETED)
 			jsonw_str(&w, j->files[i]->pub.path);
 	jsonw_arr_end(&w);
+	if (j->ev_state != EV_NONE) {
+		bool ok = j->ev_state == EV_READY;
+
+		jsonw_key(&w, "events");
+		jsonw_obj_begin(&w);
+		jsonw_kint(&w, "count", ok ? (int64_t)j->ev_count : 0);
+		/* corrupt rows are in the transcript but cannot be in events.json */
+		jsonw_kint(&w, "corrupt", ok ? (int64_t)j->ev_tj.skipped : 0);
+		jsonw_kstr(&w, "source", j->conv.local ? "local" : "server");
+		if (!ok)
+			jsonw_kstr(&w, "error", j->ev_error);
+		jsonw_obj_end(&w);
+	}
 	jsonw_obj_end(&w);
 	strbuf_putc(sb, '\n');
 }
 
-/* Everything is settled: write the metadata and close, or give up when nothing came. */
-static void
-ex_finish(struct export_job *j)
+/* Everything is settled: write the events entries (a slice per call), the metadata and
+ * close, or give up when nothing came. Returns bytes used. */
+static size_t
+ex_finish(struct export_job *j, size_t budget)
 {
 	size_t wanted = 0, written = 0;
 	const char *first_error = NULL;
 	char err[512] = "", final_path[4096];
 	struct strbuf sb = {0};
 
+	if (j->finish_checked)
+		goto checked;
 	for (size_t i = 0; i < j->n_files; i++) {
 		const struct export_file *f = &j->files[i]->pub;
 
@@ -981,26 +1204,32 @@ ex_finish(struct export_job *j)
 		char *m = xasprintf("nothing could be downloaded: %s", first_error ? first_error : "every file failed");
 		ex_abort(j, EXPORT_FAILED, m);
 		free(m);
-		return;
+		return 0;
 	}
+	j->finish_checked = true;
+checked:
+	if (j->ev_state == EV_READY && j->ev_wstage < 2)
+		return ex_ev_write_step(j, budget);
+	ex_ev_release(j);
 	ex_metadata(j, &sb);
 	if (zipout_begin(j->z, EX_META_NAME, j->export_time, err, sizeof(err)) ||
 	    zipout_write(j->z, sb.buf, sb.len, err, sizeof(err)) || zipout_end(j->z, err, sizeof(err))) {
 		strbuf_free(&sb);
 		ex_zip_failed(j, err);
-		return;
+		return 0;
 	}
 	strbuf_free(&sb);
 	struct zipout *z = j->z;
 	j->z = NULL;	/* zipout_close frees it whatever happens */
 	if (zipout_close(z, final_path, sizeof(final_path), err, sizeof(err))) {
 		ex_zip_failed(j, err);	/* z is gone and its .part removed; drop the rest */
-		return;
+		return 0;
 	}
 	struct stat st;
 	j->final_path = xstrdup(final_path);
 	j->archive_size = stat(final_path, &st) == 0 ? (int64_t)st.st_size : -1;
 	j->phase = EXPORT_DONE;
+	return 0;
 }
 
 /* A V0 binary can be staged from the zip-directory download now. */
@@ -1023,7 +1252,7 @@ ex_can_finish(struct export_job *j)
 {
 	ex_head_ready(j);
 	return j->phase == EXPORT_RUNNING && j->listed && !j->list_op && !j->rp && !j->wf &&
-	       j->head == j->n_files;
+	       j->head == j->n_files && j->ev_state != EV_FETCHING;
 }
 
 /* True when the pump has something to do right now. */
@@ -1032,7 +1261,7 @@ ex_ready(struct export_job *j)
 {
 	if (ex_done_phase(j) || !j->z)
 		return false;
-	return j->wf || j->rp || ex_head_ready(j) || ex_bin_pending(j) || ex_can_finish(j);
+	return j->wf || j->ev_in_entry || j->rp || ex_head_ready(j) || ex_bin_pending(j) || ex_can_finish(j);
 }
 
 bool
@@ -1045,17 +1274,21 @@ export_pump(struct export_job *j, size_t budget)
 	if (budget == 0)
 		budget = EX_DEFAULT_BUDGET;
 	while (used < budget && !ex_done_phase(j)) {
-		struct ex_file *f = j->wf ? j->wf : ex_head_ready(j);
+		/* an open events entry goes first: a file re-queued by a retry must not
+		 * start an entry in the middle of it */
+		struct ex_file *f = j->wf || j->ev_in_entry ? j->wf : ex_head_ready(j);
 		size_t before = used;
 
-		if (f)
+		if (j->ev_in_entry)
+			used += ex_ev_write_step(j, budget - used);
+		else if (f)
 			used += ex_write_step(j, f, budget - used);
 		else if (j->rp)
 			used += ex_repack_step(j, budget - used);
 		else if (ex_bin_pending(j))
 			used += ex_bin_step(j, budget - used);
 		else if (ex_can_finish(j))
-			ex_finish(j);
+			used += ex_finish(j, budget - used);
 		else
 			break;
 		/* zero-byte steps (entry ends, skipped members) still cost something: count a
@@ -1105,6 +1338,8 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 	j->c = c;
 	j->arc_fd = -1;
 	j->bin_fd = -1;
+	j->ev_json_fd = -1;
+	j->ev_md_fd = -1;
 	api_conversation_copy(&j->conv, conv);
 	j->mode = opts->mode;
 	j->prefer_archive = opts->prefer_server_archive && opts->mode == EXPORT_ALL;
@@ -1148,9 +1383,15 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 	}
 	j->names = names_set_new();
 	names_set_reserve(j->names, EX_META_NAME);
+	if (opts->include_events) {
+		names_set_reserve(j->names, EX_EVENTS_JSON);
+		names_set_reserve(j->names, EX_EVENTS_MD);
+	}
 	j->buf = xmalloc(EX_BUF_SIZE);
 	j->rate_ms = clock_now_ms();
 	j->phase = EXPORT_LISTING;
+	if (opts->include_events)
+		ex_ev_start(j);	/* its first page comes from the loop, like every other */
 
 	if (j->prefer_archive) {
 		j->arc_fd = spool_open(msg, sizeof(msg));
@@ -1286,8 +1527,16 @@ export_retry_failed(struct export_job *j)
 		free(j->bin_error);
 		j->bin_error = NULL;
 	}
+	if (j->ev_state == EV_FAILED)
+		ex_ev_start(j);
 	if (j->phase == EXPORT_RUNNING)
 		ex_kick(j);
+}
+
+const char *
+export_events_error(const struct export_job *j)
+{
+	return j && j->ev_state == EV_FAILED ? j->ev_error : NULL;
 }
 
 bool
@@ -1295,6 +1544,8 @@ export_partial(const struct export_job *j)
 {
 	if (!j)
 		return false;
+	if (j->ev_state == EV_FAILED)
+		return true;
 	for (size_t i = 0; i < j->n_files; i++)
 		if (j->files[i]->pub.state == EXPORT_FILE_FAILED || j->files[i]->pub.state == EXPORT_FILE_CANCELLED)
 			return true;
@@ -1335,6 +1586,7 @@ export_free(struct export_job *j)
 	srcarc_close(j->bin_src);
 	ex_close_fd(&j->arc_fd);
 	ex_close_fd(&j->bin_fd);
+	ex_ev_release(j);
 	zipout_abort(j->z);
 	names_set_free(j->names);
 	api_conversation_free(&j->conv);
@@ -1342,6 +1594,7 @@ export_free(struct export_job *j)
 	free(j->final_path);
 	free(j->message);
 	free(j->bin_error);
+	free(j->ev_error);
 	free(j->buf);
 	free(j);
 }

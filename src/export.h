@@ -13,6 +13,12 @@
  * .part. Files that still fail after retries are skipped and recorded (with
  * their reasons) in conversation_metadata.json inside the archive.
  *
+ * With include_events the conversation's events are read through the API's events pager
+ * at the same time, a page per loop turn, and streamed into two more spools (the JSON as
+ * received, and the Markdown transcript); they become events.json and conversation.md just
+ * before the metadata. Failing to read them skips both entries and makes the result
+ * partial; it never fails the archive.
+ *
  * The job is plain data plus callbacks: the TUI and the CLI read its state
  * through the accessors below and never see curl or libarchive.
  */
@@ -41,6 +47,7 @@ struct export_opts {
 	bool prefer_server_archive;	/* EXPORT_ALL: take zip-directory / tar.gz when offered */
 	int max_parallel;		/* 0 = 16 */
 	bool zip_compat;		/* no Zip64: for old unzip tools; fails clearly past 4 GiB */
+	bool include_events;		/* add events.json and conversation.md (the transcript) */
 };
 
 enum export_file_state {
@@ -105,6 +112,8 @@ void export_cancel(struct export_job *j, const char *why);
 void export_cancel_file(struct export_job *j, size_t i);
 /* Re-queue failed and cancelled files (only before the archive is closed). */
 void export_retry_failed(struct export_job *j);
+/* Why the events were left out (include_events), or NULL when they were not. */
+const char *export_events_error(const struct export_job *j);
 /* A set of failures sets this so callers can exit with the partial-result code. */
 bool export_partial(const struct export_job *j);
 /* Frees the job; an unfinished archive is aborted and its .part removed. */

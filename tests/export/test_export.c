@@ -34,7 +34,9 @@
 #include "api/client.h"
 #include "api/http.h"
 #include "src/export.h"
+#include "api/events.h"
 #include "src/sha256.h"
+#include "src/transcript.h"
 #include "src/util.h"
 #include "tests/fakehands/fakehands.h"
 #include "tests/fakehands/fh.h"
@@ -63,6 +65,10 @@
 #define V1_HUGE "00000000000000000000000000000d0a"
 #define V1_MANY "00000000000000000000000000000d0b"
 #define V0_HUGE "00000000000000000000000000000d0c"
+#define V1_EVENTS "00000000000000000000000000000e01"
+#define V0_EVENTS "00000000000000000000000000000e00"
+#define V0_EVFAIL "00000000000000000000000000000e02"
+#define N_V1_EVENTS 230	/* three pages of the V1 events search */
 
 static const char small_files[] =
 	"{\"path\":\"README.md\",\"text\":\"hello export\\n\",\"mtime\":\"2024-01-02T03:04:05Z\"},"
@@ -88,6 +94,30 @@ struct env {
 };
 
 /* ------------------------------------------------------------ setup */
+
+/* n events: a user message, then agent messages; backticks exercise the transcript's fences. */
+static void
+v1_events_json(struct strbuf *sb, int n)
+{
+	strbuf_puts(sb, "[");
+	for (int i = 0; i < n; i++)
+		strbuf_printf(sb, "%s{\"id\":\"ev-%04d\",\"timestamp\":\"2026-11-24T10:00:%02d.5\",\"source\":\"%s\","
+			      "\"kind\":\"MessageEvent\",\"llm_message\":{\"role\":\"%s\",\"content\":[{\"type\":\"text\","
+			      "\"text\":\"message %d ```\"}]}}",
+			      i ? "," : "", i, i % 60, i ? "agent" : "user", i ? "assistant" : "user", i);
+	strbuf_puts(sb, "]");
+}
+
+static void
+v0_events_json(struct strbuf *sb, int n)
+{
+	strbuf_puts(sb, "[");
+	for (int i = 0; i < n; i++)
+		strbuf_printf(sb, "%s{\"id\":%d,\"timestamp\":\"2026-11-24T09:00:%02d\",\"source\":\"%s\","
+			      "\"message\":\"m%d\",\"action\":\"message\",\"args\":{\"content\":\"step %d\"}}",
+			      i ? "," : "", i, i % 60, i ? "agent" : "user", i, i);
+	strbuf_puts(sb, "]");
+}
 
 static char *
 scenario_text(void)
@@ -135,6 +165,17 @@ scenario_text(void)
 	for (size_t i = 0; i < ARRAY_SIZE(convs); i++)
 		strbuf_printf(&sb, "%s{\"id\":\"%s\",\"version\":\"%s\",\"status\":\"RUNNING\",\"workspace\":\"%s\"%s}",
 			      i ? "," : "", convs[i].id, convs[i].ver, convs[i].ws, convs[i].extra);
+	/* conversations with events (include_events) */
+	strbuf_printf(&sb, ",{\"id\":\"%s\",\"title\":\"Events V1\",\"version\":\"V1\",\"status\":\"RUNNING\","
+		      "\"workspace\":\"small\",\"events\":", V1_EVENTS);
+	v1_events_json(&sb, N_V1_EVENTS);
+	strbuf_printf(&sb, "},{\"id\":\"%s\",\"title\":\"Events V0\",\"version\":\"V0\",\"status\":\"RUNNING\","
+		      "\"workspace\":\"small\",\"events\":", V0_EVENTS);
+	v0_events_json(&sb, 7);
+	strbuf_printf(&sb, "},{\"id\":\"%s\",\"version\":\"V0\",\"status\":\"RUNNING\",\"workspace\":\"small\","
+		      "\"events\":", V0_EVFAIL);
+	v0_events_json(&sb, 3);
+	strbuf_puts(&sb, "}");
 	strbuf_puts(&sb, "],\"faults\":[");
 	strbuf_puts(&sb,
 		    "{\"server\":\"runtime\",\"route\":\"select-file\",\"conversation\":\"" V0_F429 "\","
@@ -156,20 +197,25 @@ scenario_text(void)
 		    "{\"server\":\"runtime\",\"route\":\"select-file\",\"conversation\":\"" V0_FMALF "\","
 		    "\"malformed\":true,\"nth\":3,\"count\":1},"
 		    "{\"server\":\"agent\",\"route\":\"file-archive\",\"conversation\":\"" V1_FARC "\","
+		    "\"status\":500,\"nth\":0},"
+		    "{\"server\":\"runtime\",\"route\":\"events\",\"conversation\":\"" V0_EVFAIL "\","
+		    "\"status\":500,\"nth\":0},"
+		    "{\"server\":\"runtime\",\"route\":\"trajectory\",\"conversation\":\"" V0_EVFAIL "\","
 		    "\"status\":500,\"nth\":0}");
 	strbuf_puts(&sb, "]}");
 	return strbuf_detach(&sb);
 }
 
+/* A fake server with the given scenario (taken over) and a client for it. */
 static int
-setup(void **state)
+setup_scenario(void **state, char *scenario)
 {
 	struct env *e = xcalloc(1, sizeof(*e));
 	struct fakehands_options fo = { 0 };
 	char err[512], url[64];
 	struct api_error ae;
 
-	e->scenario = scenario_text();
+	e->scenario = scenario;
 	e->fh = fakehands_start(e->scenario, strlen(e->scenario), &fo, err, sizeof(err));
 	if (!e->fh) {
 		fprintf(stderr, "fakehands: %s\n", err);
@@ -187,6 +233,12 @@ setup(void **state)
 	}
 	*state = e;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return setup_scenario(state, scenario_text());
 }
 
 /* Each test gets its own empty directory for archives. */
@@ -458,7 +510,11 @@ verify_zip(struct env *e, const char *zip, const char *conv_id)
 	assert_string_equal(json_string_value(json_object_get(meta, "conversation_id")), conv_id);
 	assert_int_equal(json_integer_value(json_object_get(meta, "num_files")),
 			 json_array_size(json_object_get(meta, "files")));
-	assert_int_equal(n_entries, json_array_size(json_object_get(meta, "files")) + 1);
+	/* events.json and conversation.md come with a complete "events" record (checked by the
+	 * events tests), never as workspace files */
+	json_t *ev = json_object_get(meta, "events");
+	size_t n_ev = ev && !json_object_get(ev, "error") ? 2 : 0;
+	assert_int_equal(n_entries, json_array_size(json_object_get(meta, "files")) + 1 + n_ev);
 
 	struct archive *a = zip_open(zip);
 	struct archive_entry *ae;
@@ -474,6 +530,8 @@ verify_zip(struct env *e, const char *zip, const char *conv_id)
 		assert_null(strstr(name, "../"));
 		assert_true(strncmp(name, "..", 2) != 0);
 		if (!strcmp(name, "conversation_metadata.json"))
+			continue;
+		if (n_ev && (!strcmp(name, "events.json") || !strcmp(name, "conversation.md")))
 			continue;
 		json_t *row = meta_file_by_entry(meta, name);
 		if (!row)
@@ -1121,6 +1179,170 @@ test_disk_full(void **state)
 	api_conversation_free(&conv);
 }
 
+/* ------------------------------------------------------------ events */
+
+/* The bytes of one entry (caller frees), or NULL when the ZIP lacks it. */
+static char *
+zip_entry(const char *zip, const char *name, size_t *len)
+{
+	struct archive *a = zip_open(zip);
+	struct archive_entry *ae;
+	char *out = NULL;
+
+	while (!out && next_header(a, &ae)) {
+		if (strcmp(entry_name(ae), name))
+			continue;
+		struct strbuf sb = { 0 };
+		char buf[4096];
+		la_ssize_t n;
+		while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
+			strbuf_append(&sb, buf, (size_t)n);
+		*len = sb.len;
+		out = sb.buf ? strbuf_detach(&sb) : xstrdup("");
+	}
+	archive_read_free(a);
+	return out;
+}
+
+/* The scenario's events of conversation id (a new reference). */
+static json_t *
+scenario_events(struct env *e, const char *id)
+{
+	json_t *root = json_loads(e->scenario, 0, NULL), *c, *out = NULL;
+	size_t i;
+
+	assert_non_null(root);
+	json_array_foreach(json_object_get(root, "conversations"), i, c)
+		if (!strcmp(json_string_value(json_object_get(c, "id")), id))
+			out = json_incref(json_object_get(c, "events"));
+	json_decref(root);
+	assert_non_null(out);
+	return out;
+}
+
+/*
+ * A complete archive with events: the workspace as always, events.json equal to the
+ * server's events, conversation.md equal to the transcript of those events (rendered here
+ * in one piece, so the job's page-by-page spooling must splice it exactly), and the
+ * metadata's events record.
+ */
+static void
+check_events(struct env *e, const char *id, bool archive)
+{
+	struct api_conversation conv;
+	struct export_opts o = { .mode = EXPORT_ALL, .include_events = true, .prefer_server_archive = archive };
+	struct export_job *j = start(e, id, &o, &conv);
+	char *zip = run_done(e, j);
+	json_t *want = scenario_events(e, id), *v;
+	size_t n, i;
+
+	assert_false(export_partial(j));
+	assert_null(export_events_error(j));
+	json_t *meta = verify_zip(e, zip, id);
+	assert_paths(meta, "files", SMALL_ALL);
+	assert_paths(meta, "skipped", "");
+	json_t *ev = json_object_get(meta, "events");
+	assert_int_equal(json_integer_value(json_object_get(ev, "count")), json_array_size(want));
+	assert_int_equal(json_integer_value(json_object_get(ev, "corrupt")), 0);
+	assert_string_equal(json_string_value(json_object_get(ev, "source")), "server");
+
+	char *js = zip_entry(zip, "events.json", &n);
+	assert_non_null(js);
+	json_t *got = json_loadb(js, n, 0, NULL);
+	assert_non_null(got);
+	assert_true(json_equal(got, want));
+
+	struct strbuf md = { 0 };
+	transcript_md_header(&md, &conv, json_array_size(want));
+	json_array_foreach(want, i, v) {
+		char *raw = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		struct api_event row;
+		api_event_decode(raw, strlen(raw), false, &row);
+		transcript_md_event(&md, &row);
+		api_event_free(&row);
+		free(raw);
+	}
+	char *text = zip_entry(zip, "conversation.md", &n);
+	assert_non_null(text);
+	assert_int_equal(n, md.len);
+	assert_memory_equal(text, md.buf, n);
+
+	strbuf_free(&md);
+	free(text);
+	free(js);
+	json_decref(got);
+	json_decref(want);
+	json_decref(meta);
+	free(zip);
+	export_free(j);
+	api_conversation_free(&conv);
+}
+
+static void
+test_events_v1(void **state)
+{
+	check_events(*state, V1_EVENTS, false);	/* three pages of the app server's events search */
+}
+
+static void
+test_events_v0_archive(void **state)
+{
+	check_events(*state, V0_EVENTS, true);	/* beside the re-packed zip-directory */
+}
+
+/* The events cannot be read: the archive is complete but partial, both entries skipped. */
+static void
+check_events_fail(struct env *e, const char *id, const char *dir)
+{
+	struct api_conversation conv;
+	struct export_opts o = { .mode = EXPORT_ALL, .include_events = true, .dir = dir };
+	struct export_job *j = start(e, id, &o, &conv);
+	char *zip = run_done(e, j);
+	size_t n;
+
+	assert_true(export_partial(j));
+	assert_non_null(export_events_error(j));
+	print_message("# events failed: %s\n", export_events_error(j));
+	json_t *meta = verify_zip(e, zip, id);	/* no events entries: the count is exact */
+	assert_paths(meta, "files", SMALL_ALL);
+	assert_paths(meta, "skipped", "conversation.md|events.json");
+	json_t *ev = json_object_get(meta, "events");
+	assert_int_equal(json_integer_value(json_object_get(ev, "count")), 0);
+	assert_non_null(strstr(json_string_value(json_object_get(ev, "error")), "events"));
+	assert_null(zip_entry(zip, "events.json", &n));
+	assert_null(zip_entry(zip, "conversation.md", &n));
+	json_decref(meta);
+	free(zip);
+	export_free(j);
+	api_conversation_free(&conv);
+}
+
+static void
+test_events_fault_v0(void **state)
+{
+	check_events_fail(*state, V0_EVFAIL, NULL);
+}
+
+/* A 500 on the V1 events search. The fake cannot aim a fault at one conversation there
+ * (the id is in the query), so this test brings its own server. */
+static void
+test_events_fault_v1(void **state)
+{
+	struct env *outer = *state;
+	struct strbuf sb = { 0 };
+	void *st = NULL;
+
+	strbuf_printf(&sb, "{\"app\":{\"api_key\":\"%s\"},\"runtime_rate_limit\":false,"
+		      "\"workspaces\":{\"small\":{\"files\":[%s]}},\"conversations\":[{\"id\":\"%s\","
+		      "\"version\":\"V1\",\"status\":\"RUNNING\",\"workspace\":\"small\",\"events\":",
+		      KEY, small_files, V1_EVENTS);
+	v1_events_json(&sb, 5);
+	strbuf_puts(&sb, "}],\"faults\":[{\"server\":\"app\",\"route\":\"v1-events\",\"status\":500}]}");
+	assert_int_equal(setup_scenario(&st, strbuf_detach(&sb)), 0);
+	check_events_fail(st, V1_EVENTS, outer->dir);
+	teardown(&st);
+}
+
 /* ------------------------------------------------------------ measurement */
 
 static int
@@ -1194,6 +1416,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_retry_failed, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_selected_missing, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_disk_full, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_events_v1, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_events_v0_archive, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_events_fault_v0, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_events_fault_v1, test_setup, test_teardown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

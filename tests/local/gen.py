@@ -111,6 +111,8 @@ write(os.path.join(ws, "src", "main.c"), "int main(void) { return 0; }\n")
 write(os.path.join(ws, ".gitignore"), "build/\n*.o\n")
 write(os.path.join(ws, "build", "out.bin"), "x")
 write(os.path.join(ws, "src", "main.o"), "x")
+# a workspace file with the name download --events reserves for the events
+write(os.path.join(ws, "events.json"), "[\"mine\"]\n")
 big_out = "\n".join("line %d of a long output" % k for k in range(5000))
 A = "a1" * 16
 evs = [sysprompt(0), msg(1, "user", "Fix the build\nplease, it fails"), action(2, "make -j2"),

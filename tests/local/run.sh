@@ -149,6 +149,30 @@ ohb --local "$C" export "$A" --format md -o "$tmp/a.md"
 cp "$tmp/a.md" "$tmp/out"
 check "export md: a readable transcript with the whole output" \
 	'[ $rc -eq 0 ] && grep -q "^# Fix the build" "$tmp/a.md" && grep -q "^## User" "$tmp/a.md" && grep -q "(exit 2)" "$tmp/a.md" && grep -q "line 4999 of a long output" "$tmp/a.md" && grep -q "make -j2" "$tmp/a.md"'
+ohb --local "$C" download "$A" --events -o "$tmp/wse.zip"
+zx() { # python over the ZIP Z, its metadata M and expected.json E
+	$PY - "$@" 2>>"$tmp/err" <<PYEOF
+import json, sys, zipfile
+E = json.load(open("$P/expected.json"))
+Z = zipfile.ZipFile("$tmp/wse.zip")
+M = json.loads(Z.read("conversation_metadata.json"))
+R = {f["path"]: f["entry"] for f in M["files"]}
+sys.exit(0 if ($1) else 1)
+PYEOF
+}
+check "download --events (local): the workspace files, events.json and conversation.md, metadata last" \
+	'[ $rc -eq 0 ] && zx "{\"README.md\", \"src/main.c\", \"events.json\", \"conversation.md\"} <= set(Z.namelist()) and Z.namelist()[-1] == \"conversation_metadata.json\" and Z.read(\"src/main.c\") == open(\"$P/workspace/src/main.c\", \"rb\").read()"'
+check "download --events: events.json is the stored event files byte for byte (as export --format json)" \
+	'zx "Z.read(\"events.json\").decode() == \"[\\n\" + \",\\n\".join(E[\"$A\"][\"events\"]) + \"\\n]\\n\""'
+check "download --events: conversation.md is the transcript of export --format md" \
+	'zx "Z.read(\"conversation.md\") == open(\"$tmp/a.md\", \"rb\").read()"'
+check "download --events: the metadata records the events (count, corrupt, source), nothing skipped" \
+	'zx "M[\"events\"] == {\"count\": len(E[\"$A\"][\"kinds\"]), \"corrupt\": 0, \"source\": \"local\"} and M[\"skipped\"] == []"'
+check "download --events: a workspace file named events.json keeps its bytes under another entry" \
+	'zx "R[\"events.json\"] not in (\"events.json\", \"conversation.md\") and Z.read(R[\"events.json\"]) == b\"[\\\"mine\\\"]\\n\""'
+ohb --local "$C" download "$A" -o "$tmp/wsn.zip"
+check "download without --events adds no events and no events key; events.json is a workspace file" \
+	'[ $rc -eq 0 ] && $PY -c "import zipfile,json,sys; z=zipfile.ZipFile(\"$tmp/wsn.zip\"); m=json.loads(z.read(\"conversation_metadata.json\")); sys.exit(0 if \"conversation.md\" not in z.namelist() and \"events\" not in m and z.read(\"events.json\") == b\"[\\\"mine\\\"]\\n\" else 1)"'
 ohb --local "$C" export "$A" -o "$C/$A/x.json"
 check "export refuses to write inside the conversations directory" '[ $rc -eq 2 ] && [ ! -e "$C/$A/x.json" ]'
 
@@ -169,15 +193,18 @@ snap >"$tmp/after"
 check "nothing under the persistence directory was written" 'cmp -s "$tmp/before" "$tmp/after"'
 
 # ---- events from the fake server
-$PY "$SRC/scenario.py" "$tmp/scen.json"
-"$FAKE" --scenario "$tmp/scen.json" --log "$tmp/fake.log" >"$tmp/ports" 2>"$tmp/fake.err" &
-pids="$pids $!"
-i=0
-while ! grep -q '^ready$' "$tmp/ports" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { echo "Bail out! fakehands did not start"; exit 1; }
-	sleep 0.1
-done
+$PY "$SRC/scenario.py" "$tmp/scen.json" "$tmp/scen-fault.json"
+fake() { # scenario, ports file, log: start a fake server and wait until it is ready
+	"$FAKE" --scenario "$1" --log "$3" >"$2" 2>"$2.err" &
+	pids="$pids $!"
+	i=0
+	while ! grep -q '^ready$' "$2" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "Bail out! fakehands did not start"; exit 1; }
+		sleep 0.1
+	done
+}
+fake "$tmp/scen.json" "$tmp/ports" "$tmp/fake.log"
 APP=$(sed -n 's/^app //p' "$tmp/ports")
 P=""
 srv() { OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
@@ -212,6 +239,29 @@ check "V1 export json equals the server's events" \
 	'[ $rc -eq 0 ] && sx "J == K[\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb03\"][\"events\"]"'
 srv export bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb04 --format md
 check "V1 export md is a transcript" '[ $rc -eq 0 ] && grep -q "^# V1 running" "$tmp/out" && grep -q "Build the site ✓" "$tmp/out"'
+W=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb05
+srv download $W --events -o "$tmp/v1e.zip"
+check "V1 download --events: workspace files, events.json equal to the server's events, conversation.md" \
+	'[ $rc -eq 0 ] && $PY -c "
+import json, sys, zipfile
+z = zipfile.ZipFile(\"$tmp/v1e.zip\")
+m = json.loads(z.read(\"conversation_metadata.json\"))
+k = {c[\"id\"]: c for c in json.load(open(\"$tmp/scen.json\"))[\"conversations\"]}[\"$W\"]
+md = z.read(\"conversation.md\").decode()
+sys.exit(0 if z.read(\"README.md\") == b\"hello\\n\" and json.loads(z.read(\"events.json\")) == k[\"events\"]
+         and md.startswith(\"# V1 with a workspace\") and \"- Events: 120\" in md and \"make step1\" in md
+         and m[\"events\"] == {\"count\": 120, \"corrupt\": 0, \"source\": \"server\"} and m[\"skipped\"] == [] else 1)"'
+fake "$tmp/scen-fault.json" "$tmp/ports-fault" "$tmp/fake-fault.log"
+APPF=$(sed -n 's/^app //p' "$tmp/ports-fault")
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APPF" download $W --events -o "$tmp/v1f.zip" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "V1 download --events with a 500 on the events search: the archive is written, events.json skipped, exit 6" \
+	'[ $rc -eq 6 ] && grep -q "skipped events.json" "$tmp/err" && $PY -c "
+import json, sys, zipfile
+z = zipfile.ZipFile(\"$tmp/v1f.zip\")
+m = json.loads(z.read(\"conversation_metadata.json\"))
+sys.exit(0 if sorted(z.namelist()) == [\"README.md\", \"conversation_metadata.json\", \"src/app.py\"]
+         and \"events.json\" in [s[\"path\"] for s in m[\"skipped\"]] and \"HTTP 500\" in m[\"events\"][\"error\"] else 1)"'
 srv events ../x
 check "a malformed id is a usage error" '[ $rc -eq 2 ]'
 srv events ffffffffffffffffffffffffffffffff

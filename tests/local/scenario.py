@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Write a fakehands scenario whose conversations carry events (tests/local/run.sh).
 
-usage: scenario.py FILE
+usage: scenario.py FILE [FAULTED_FILE]
 V0 running (runtime /events, paged by start_id), V0 stopped, V1 paused with 250
-events (app server events search: three pages), V1 running.
+events (app server events search: three pages), V1 running, V1 running with a
+workspace (download --events). FAULTED_FILE: that last conversation alone on a
+server whose V1 events search always answers 500 (the fake cannot aim a fault at
+one conversation there: the id is in the query).
 """
 import json, sys
 
@@ -57,7 +60,16 @@ scen = {
          "created_at": "2026-11-25T09:00:00Z", "events": v1_events(250)},
         {"id": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb04", "title": "V1 running", "version": "V1", "status": "RUNNING",
          "created_at": "2026-11-25T08:00:00Z", "events": v1_events(7)},
+        {"id": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb05", "title": "V1 with a workspace", "version": "V1",
+         "status": "RUNNING", "created_at": "2026-11-25T07:00:00Z", "workspace": "ws", "events": v1_events(120)},
     ],
+    "workspaces": {"ws": {"files": [{"path": "README.md", "text": "hello\n"},
+                                    {"path": "src/app.py", "text": "print('hi')\n"}]}},
 }
 with open(sys.argv[1], "w") as f:
     json.dump(scen, f, ensure_ascii=False)
+if len(sys.argv) > 2:
+    scen["conversations"] = scen["conversations"][-1:]
+    scen["faults"] = [{"server": "app", "route": "v1-events", "status": 500}]
+    with open(sys.argv[2], "w") as f:
+        json.dump(scen, f, ensure_ascii=False)
