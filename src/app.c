@@ -82,6 +82,9 @@ struct app {
 	bool quit;
 	bool dirty;
 	bool urgent;			/* a key or a resize: draw now, whatever the frame cap */
+	int64_t key_ms;			/* when the turn that read the first key since the last frame began */
+	int64_t turn_ms;		/* when this loop turn began (the poll woke) */
+	FILE *latency_log;		/* OHBROWSE_LATENCY_LOG: key-to-frame ms, one per line (bench/) */
 	int64_t last_render_ms;
 
 	/* conversations */
@@ -1980,6 +1983,9 @@ app_render(struct app *a)
 		help_draw(&a->help, rows, cols);
 	tui_frame_end();
 	a->last_render_ms = clock_now_ms();
+	if (a->key_ms && a->latency_log)
+		fprintf(a->latency_log, "%lld\n", (long long)(a->last_render_ms - a->key_ms));
+	a->key_ms = 0;
 	a->dirty = false;
 	a->urgent = false;
 }
@@ -2258,6 +2264,8 @@ static void
 app_key(struct app *a, int key)
 {
 	a->urgent = true;
+	if (!a->key_ms)	/* from the wake-up: the transfers run before keys are read */
+		a->key_ms = a->turn_ms ? a->turn_ms : clock_now_ms();
 	if (key == keys_resize) {
 		a->dirty = true;
 		return;
@@ -2514,6 +2522,7 @@ app_loop(struct app *a)
 	bool stdin_woke = false;
 	int64_t last_loading_render = 0;
 	while (!a->quit) {
+		a->turn_ms = clock_now_ms();
 		http_perform(a->http);
 		app_signals(a);
 		if (a->quit)
@@ -2662,6 +2671,9 @@ app_run(struct api_client *client, const struct app_options *opts)
 		return 2;
 	}
 
+	const char *lat = getenv("OHBROWSE_LATENCY_LOG");
+	if (lat && *lat)
+		a->latency_log = fopen(lat, "w");	/* a measurement aid: a failure only loses figures */
 	conv_list_init(&a->convs);
 	file_tree_init(&a->tree);
 	event_list_init(&a->events);
@@ -2719,6 +2731,8 @@ app_run(struct api_client *client, const struct app_options *opts)
 	help_free(&a->help);
 	bindings_free(&a->bindings);
 	script_free(a->script);
+	if (a->latency_log)
+		fclose(a->latency_log);
 	free(a);
 	return rc;
 }
