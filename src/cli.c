@@ -67,7 +67,7 @@ cli_signal_fd(void)
 /* One loop turn: pump the export, sleep until something happens (unless the pump has more
  * ready), then run completions. Waiting first means a completion that ends the caller's loop
  * is seen at once, not after the next idle wait. */
-static void
+void
 cli_turn(struct http *h, struct export_job *job)
 {
 	bool busy = job && export_pump(job, 256u << 10);
@@ -86,15 +86,15 @@ cli_turn(struct http *h, struct export_job *job)
 	http_perform(h);
 }
 
-static int
-report(const struct api_error *e)
+int
+cli_report(const struct api_error *e)
 {
 	fprintf(stderr, "ohbrowse: %s\n", e->message);
 	return api_error_exit_code(e->kind);
 }
 
-static int
-usage_error(const char *cmd, const char *msg)
+int
+cli_usage(const char *cmd, const char *msg)
 {
 	fprintf(stderr, "ohbrowse %s: %s\nTry 'ohbrowse --help'.\n", cmd, msg);
 	return EXIT_USAGE;
@@ -238,18 +238,18 @@ cli_list(struct api_client *c, int argc, char **argv)
 			char *end;
 			limit = strtol(optarg, &end, 10);
 			if (*end || limit < 1)
-				return usage_error("list", "--limit needs a positive number");
+				return cli_usage("list", "--limit needs a positive number");
 			break;
 		}
 		case 'f': filter = optarg; break;
 		case 'h':
 			printf("usage: ohbrowse list [--json] [--limit N] [--filter TEXT]\n");
 			return EXIT_OK;
-		default: return usage_error("list", "unknown option");
+		default: return cli_usage("list", "unknown option");
 		}
 	}
 	if (optind < argc)
-		return usage_error("list", "unexpected argument");
+		return cli_usage("list", "unexpected argument");
 
 	/* 500 rows a page: the V0 list has no upper bound, and Cloud allows 100 requests a minute */
 	struct api_lister_opts lo = {.limit = 500, .title_contains = filter};
@@ -271,7 +271,7 @@ cli_list(struct api_client *c, int argc, char **argv)
 		fprintf(stderr, "ohbrowse: interrupted\n");
 		rc = EXIT_INTERRUPTED;
 	} else if (x.err.kind != API_OK) {
-		rc = report(&x.err);
+		rc = cli_report(&x.err);
 		if (x.n) {
 			fprintf(stderr, "ohbrowse: showing the %zu conversations loaded before the error\n", x.n);
 			rc = EXIT_PARTIAL;
@@ -354,9 +354,9 @@ wake_progress(void *ud, long elapsed_ms, const char *status)
 	x->last_report = elapsed_ms ? elapsed_ms : 1;
 }
 
-/* Fetch one conversation and, when asked, wake it. 0 on success. */
-static int
-resolve_conversation(struct api_client *c, const char *id, bool wake, struct api_conversation *out)
+int
+cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
+	    struct api_conversation *out)
 {
 	struct conv_ctx x = {0};
 	struct http *h = api_client_http(c);
@@ -370,8 +370,12 @@ resolve_conversation(struct api_client *c, const char *id, bool wake, struct api
 		return EXIT_INTERRUPTED;
 	}
 	if (x.err.kind != API_OK)
-		return report(&x.err);
-	if (!api_conversation_is_running(&x.conv)) {
+		return cli_report(&x.err);
+	/* Events need a running sandbox only for V0 (V1 events come from the app server in any
+	 * state, local ones from disk); files always do. */
+	bool need = !api_conversation_is_running(&x.conv) &&
+		    (!for_events || (wake && !x.conv.local && x.conv.version == API_V0));
+	if (need) {
 		if (!wake) {
 			fprintf(stderr,
 				"ohbrowse: the conversation \"%s\" is not running (status %s), so its files "
@@ -392,7 +396,7 @@ resolve_conversation(struct api_client *c, const char *id, bool wake, struct api
 			return EXIT_INTERRUPTED;
 		}
 		if (w.err.kind != API_OK)
-			return report(&w.err);
+			return cli_report(&w.err);
 		x.conv = w.conv;
 	}
 	*out = x.conv;
@@ -463,14 +467,14 @@ cli_files(struct api_client *c, int argc, char **argv)
 		case 'h':
 			printf("usage: ohbrowse files ID [--json] [--changed] [--wake]\n");
 			return EXIT_OK;
-		default: return usage_error("files", "unknown option");
+		default: return cli_usage("files", "unknown option");
 		}
 	}
 	if (optind + 1 != argc)
-		return usage_error("files", "expected exactly one conversation ID");
+		return cli_usage("files", "expected exactly one conversation ID");
 
 	struct api_conversation conv = {0};
-	int rc = resolve_conversation(c, argv[optind], wake, &conv);
+	int rc = cli_resolve(c, argv[optind], wake, false, &conv);
 	if (rc != EXIT_OK)
 		return rc;
 
@@ -493,11 +497,11 @@ cli_files(struct api_client *c, int argc, char **argv)
 	/* A workspace that is not a git repository simply has no change markers. */
 	bool changes_ok = x.changes_err.kind == API_OK || x.changes_err.kind == API_ERR_NOT_FOUND;
 	if (changed && x.changes_err.kind != API_OK) {
-		rc = report(&x.changes_err);
+		rc = cli_report(&x.changes_err);
 		goto out;
 	}
 	if (!changed && x.tree_err.kind != API_OK) {
-		rc = report(&x.tree_err);
+		rc = cli_report(&x.tree_err);
 		goto out;
 	}
 	if (!changes_ok) {
@@ -689,7 +693,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 			char *end;
 			long v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 64)
-				return usage_error("download", "--parallel needs a number from 1 to 64");
+				return cli_usage("download", "--parallel needs a number from 1 to 64");
 			eo.max_parallel = (int)v;
 			break;
 		}
@@ -701,22 +705,22 @@ cli_download(struct api_client *c, int argc, char **argv)
 			else if (strcmp(optarg, "bars") == 0)
 				pm = PROGRESS_BARS;
 			else if (strcmp(optarg, "auto") != 0)
-				return usage_error("download", "--progress is auto, bars, json or none");
+				return cli_usage("download", "--progress is auto, bars, json or none");
 			break;
 		case 'h':
 			printf("usage: ohbrowse download ID [--changed] [-o FILE] [--wake] "
 			       "[--progress=auto|bars|json|none] [--no-server-archive] [--parallel N] [--zip-compat] "
 			       "[--events] [PATH...]\n");
 			return EXIT_OK;
-		default: return usage_error("download", "unknown option");
+		default: return cli_usage("download", "unknown option");
 		}
 	}
 	if (optind >= argc)
-		return usage_error("download", "expected a conversation ID");
+		return cli_usage("download", "expected a conversation ID");
 	const char *id = argv[optind++];
 	if (optind < argc) {
 		if (eo.mode == EXPORT_CHANGED)
-			return usage_error("download", "--changed and PATH... cannot be combined");
+			return cli_usage("download", "--changed and PATH... cannot be combined");
 		eo.mode = EXPORT_SELECTED;
 		eo.paths = (const char *const *)&argv[optind];
 		eo.n_paths = (size_t)(argc - optind);
@@ -725,7 +729,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 		pm = isatty(2) ? PROGRESS_BARS : PROGRESS_NONE;
 
 	struct api_conversation conv = {0};
-	int rc = resolve_conversation(c, id, wake, &conv);
+	int rc = cli_resolve(c, id, wake, false, &conv);
 	if (rc != EXIT_OK)
 		return rc;
 
@@ -733,7 +737,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 	struct export_job *j = export_start(c, &conv, &eo, &err);
 	if (!j) {
 		api_conversation_free(&conv);
-		return report(&err);
+		return cli_report(&err);
 	}
 	struct http *h = api_client_http(c);
 	int64_t last = 0;
@@ -850,7 +854,7 @@ cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **
 		return EXIT_OK;
 	}
 	if (argc > 1)
-		return usage_error("login", "login takes no arguments; it asks for the key");
+		return cli_usage("login", "login takes no arguments; it asks for the key");
 	fprintf(stderr, "Create an API key at %s/settings/api-keys, then paste it here.\n", cfg->server);
 	char *key = read_secret("API key: ");
 	if (!key) {
@@ -865,7 +869,7 @@ cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **
 	struct api_client *c = api_client_new(h, &c2, &err);
 	if (!c) {
 		free(key);
-		return report(&err);
+		return cli_report(&err);
 	}
 	struct api_lister_opts lo = {.limit = 1};
 	struct api_lister *l = api_lister_new(c, &lo);
@@ -879,7 +883,7 @@ cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **
 	if (!x.done) {
 		rc = EXIT_INTERRUPTED;
 	} else if (x.err.kind != API_OK) {
-		rc = report(&x.err);
+		rc = cli_report(&x.err);
 		fprintf(stderr, "ohbrowse: the key was not stored\n");
 	} else {
 		char *path = NULL;

@@ -34,6 +34,20 @@ int cli_export(struct api_client *c, int argc, char **argv);
 /* login validates against the server given in cfg (the client is built inside). */
 int cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **argv);
 
+/* Shared by the commands (cli.c, cli_events.c). */
+/* One loop turn: pump the export (if any), wait for something to happen, run completions. */
+struct export_job;
+void cli_turn(struct http *h, struct export_job *job);
+/* Print the error as one sentence on stderr; returns its exit code. */
+int cli_report(const struct api_error *e);
+/* A usage error for a command; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *msg);
+/* Fetch a conversation by id. Its files need a running sandbox: with wake it is started,
+ * else that is an error. for_events: only a V0 conversation needs its runtime, and only
+ * when wake was asked. 0 with *out filled (caller frees), else the exit code. */
+int cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
+		struct api_conversation *out);
+
 /* SIGINT/SIGTERM/SIGHUP while a command runs: set by main's handler. */
 void cli_install_signals(void);
 bool cli_interrupted(void);

@@ -23,93 +23,6 @@
 #include "src/transcript.h"
 #include "src/util.h"
 
-/* ------------------------------------------------------------ loop helpers */
-
-static void
-ev_turn(struct http *h)
-{
-	if (!cli_interrupted()) {
-		struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
-		http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, -1);
-		if (w.revents) {
-			unsigned char b[16];
-			while (read(w.fd, b, sizeof(b)) > 0)
-				;
-		}
-	}
-	http_perform(h);
-}
-
-static int
-ev_report(const struct api_error *e)
-{
-	fprintf(stderr, "ohbrowse: %s\n", e->message);
-	return api_error_exit_code(e->kind);
-}
-
-static int
-ev_usage(const char *cmd, const char *msg)
-{
-	fprintf(stderr, "ohbrowse %s: %s\nTry 'ohbrowse --help'.\n", cmd, msg);
-	return EXIT_USAGE;
-}
-
-struct ev_conv_ctx {
-	bool done;
-	struct api_conversation conv;
-	struct api_error err;
-};
-
-static void
-ev_conv_got(void *ud, struct api_conversation *conv, const struct api_error *err)
-{
-	struct ev_conv_ctx *x = ud;
-
-	x->done = true;
-	if (err)
-		x->err = *err;
-	else
-		api_conversation_copy(&x->conv, conv);
-}
-
-/* The conversation by id; woken first when asked and needed (only V0 events need a
- * running runtime: V1 events come from the app server in any state). */
-static int
-ev_resolve(struct api_client *c, const char *id, bool wake, struct api_conversation *out)
-{
-	struct ev_conv_ctx x = {0};
-	struct http *h = api_client_http(c);
-	struct api_op *op = api_get_conversation(c, id, ev_conv_got, &x);
-
-	while (!x.done && !cli_interrupted())
-		ev_turn(h);
-	if (!x.done) {
-		api_op_cancel(op);
-		fprintf(stderr, "ohbrowse: interrupted\n");
-		return EXIT_INTERRUPTED;
-	}
-	if (x.err.kind != API_OK)
-		return ev_report(&x.err);
-	if (wake && !x.conv.local && x.conv.version == API_V0 && !api_conversation_is_running(&x.conv)) {
-		struct ev_conv_ctx w = {0};
-		fprintf(stderr, "ohbrowse: waking conversation %s...\n", x.conv.id);
-		op = api_wake(c, &x.conv, NULL, ev_conv_got, &w);
-		while (!w.done && !cli_interrupted())
-			ev_turn(h);
-		api_conversation_free(&x.conv);
-		if (!w.done) {
-			api_op_cancel(op);
-			fprintf(stderr, "ohbrowse: interrupted\n");
-			return EXIT_INTERRUPTED;
-		}
-		if (w.err.kind != API_OK)
-			return ev_report(&w.err);
-		x.conv = w.conv;
-	}
-	*out = x.conv;
-	return EXIT_OK;
-}
-
 /* ------------------------------------------------------------ reading every page */
 
 struct ev_all {
@@ -148,7 +61,7 @@ ev_read_all(struct api_client *c, const struct api_conversation *conv, bool keep
 			api_events_next(p, ev_page, x);
 		}
 		if (x->busy)
-			ev_turn(h);
+			cli_turn(h, NULL);
 	}
 	api_events_free(p);
 	if (cli_interrupted()) {
@@ -156,7 +69,7 @@ ev_read_all(struct api_client *c, const struct api_conversation *conv, bool keep
 		return EXIT_INTERRUPTED;
 	}
 	if (x->err.kind != API_OK) {
-		int rc = ev_report(&x->err);
+		int rc = cli_report(&x->err);
 		if (x->list.count) {
 			fprintf(stderr, "ohbrowse: showing the %zu events loaded before the error\n", x->list.count);
 			return EXIT_PARTIAL;
@@ -210,20 +123,20 @@ cli_events(struct api_client *c, int argc, char **argv)
 		case 'w': wake = true; break;
 		case 'k':
 			if (parse_kinds(optarg, &mask) != 0)
-				return ev_usage("events", "--kind takes user, agent, action, observation, "
+				return cli_usage("events", "--kind takes user, agent, action, observation, "
 						"error, state, other or corrupt (comma-separated)");
 			break;
 		case 'h':
 			printf("usage: ohbrowse events ID [--json] [--kind KIND[,KIND...]] [--wake]\n");
 			return EXIT_OK;
-		default: return ev_usage("events", "unknown option");
+		default: return cli_usage("events", "unknown option");
 		}
 	}
 	if (optind + 1 != argc)
-		return ev_usage("events", "expected exactly one conversation ID");
+		return cli_usage("events", "expected exactly one conversation ID");
 
 	struct api_conversation conv = {0};
-	int rc = ev_resolve(c, argv[optind], wake, &conv);
+	int rc = cli_resolve(c, argv[optind], wake, true, &conv);
 	if (rc != EXIT_OK)
 		return rc;
 	struct ev_all x = {0};
@@ -331,18 +244,18 @@ cli_export(struct api_client *c, int argc, char **argv)
 			if (strcmp(optarg, "md") == 0)
 				md = true;
 			else if (strcmp(optarg, "json") != 0)
-				return ev_usage("export", "--format is json or md");
+				return cli_usage("export", "--format is json or md");
 			break;
 		case 'o': output = optarg; break;
 		case 'w': wake = true; break;
 		case 'h':
 			printf("usage: ohbrowse export ID [--format json|md] [-o FILE] [--wake]\n");
 			return EXIT_OK;
-		default: return ev_usage("export", "unknown option");
+		default: return cli_usage("export", "unknown option");
 		}
 	}
 	if (optind + 1 != argc)
-		return ev_usage("export", "expected exactly one conversation ID");
+		return cli_usage("export", "expected exactly one conversation ID");
 	if (output && inside_local_dir(c, output)) {
 		fprintf(stderr, "ohbrowse: refusing to write %s inside the conversations directory %s, "
 			"which ohbrowse never modifies; choose another place\n", output,
@@ -351,7 +264,7 @@ cli_export(struct api_client *c, int argc, char **argv)
 	}
 
 	struct api_conversation conv = {0};
-	int rc = ev_resolve(c, argv[optind], wake, &conv);
+	int rc = cli_resolve(c, argv[optind], wake, true, &conv);
 	if (rc != EXIT_OK)
 		return rc;
 	struct ev_all x = {0};
