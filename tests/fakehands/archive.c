@@ -1,11 +1,14 @@
 /*
  * tests/fakehands/archive.c: zip-directory and file/archive bodies, streamed.
  *
- * Owns: turning a workspace (or one directory of it) into a zip (store) or a
- * tar.gz (pax + gzip) through libarchive in small steps, so the MHD content
- * reader pulls the archive in constant memory whatever the file sizes are;
- * the default excludes and archive_manifest.json of the agent's tar.gz; and
- * the dry run that gives a zip its Content-Length.
+ * Owns: the zip-directory ZIP as Python's zipfile writes it to a seekable file
+ * (written here byte by byte, no libarchive: CRC-32 and sizes in every local
+ * header, general-purpose bit 3 clear, Zip64 past zipfile's ZIP64_LIMIT, an
+ * exact size known up front) and, as the "descriptor" style, the libarchive
+ * ZIP with data descriptors; the agent's tar.gz (pax + gzip) through
+ * libarchive with its default excludes and archive_manifest.json. Every body
+ * is produced in small steps, so the MHD content reader pulls it in constant
+ * memory whatever the file sizes are.
  */
 #include "tests/fakehands/fh.h"
 
@@ -13,8 +16,276 @@
 #include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define STEP (64 * 1024)
+
+/* zipfile.ZIP64_LIMIT; lowered by tests to reach the Zip64 paths with small files */
+uint64_t fh_zip64_limit = 0x7fffffffu;
+
+/* ---------- CRC-32 (IEEE, reflected polynomial 0xEDB88320), slice-by-8 ---------- */
+
+static uint32_t crc_tab[8][256];
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
+
+static void
+crc_init(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+		crc_tab[0][i] = c;
+	}
+	/* tab[t][i]: the CRC of byte i followed by t zero bytes */
+	for (int t = 1; t < 8; t++)
+		for (int i = 0; i < 256; i++)
+			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^ crc_tab[0][crc_tab[t - 1][i] & 0xff];
+}
+
+/* Running CRC: start with 0, feed pieces in order. */
+uint32_t
+fh_crc32(uint32_t crc, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	pthread_once(&crc_once, crc_init);
+	crc = ~crc;
+	while (len >= 8) {
+		uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+
+		crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^ crc_tab[5][(lo >> 16) & 0xff] ^
+		      crc_tab[4][lo >> 24] ^ crc_tab[3][p[4]] ^ crc_tab[2][p[5]] ^ crc_tab[1][p[6]] ^ crc_tab[0][p[7]];
+		p += 8;
+		len -= 8;
+	}
+	while (len--)
+		crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
+	return ~crc;
+}
+
+static pthread_mutex_t crc_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A generated file's CRC costs one pass over its bytes: done once per file, then cached
+ * (concurrent first requests may both compute it; the result is the same). */
+static uint32_t
+node_crc(const struct fh_node *n)
+{
+	struct fh_node *w = (struct fh_node *)n;
+	unsigned char buf[STEP];
+	uint32_t crc = 0;
+	bool known;
+
+	if (!n->generated)
+		return fh_crc32(0, n->data, n->len);
+	pthread_mutex_lock(&crc_lock);
+	known = n->crc_known;
+	crc = n->crc;
+	pthread_mutex_unlock(&crc_lock);
+	if (known)
+		return crc;
+	crc = 0;
+	for (uint64_t off = 0; off < n->size;) {
+		size_t k = node_read(n, off, buf, sizeof(buf));
+
+		crc = fh_crc32(crc, buf, k);
+		off += k;
+	}
+	pthread_mutex_lock(&crc_lock);
+	w->crc = crc;
+	w->crc_known = true;
+	pthread_mutex_unlock(&crc_lock);
+	return crc;
+}
+
+/* ---------- the Python-style ZIP ---------- */
+
+struct zip_ent {
+	const struct fh_node *node;
+	const char *name;
+	size_t name_len;
+	uint64_t size, off;
+	uint32_t crc;
+	uint16_t flags, dtime, ddate;
+	bool l64;		/* Zip64 extra in the local header */
+};
+
+struct py_zip {
+	struct zip_ent *e;
+	size_t n;
+	uint64_t cd_off, cd_size, total;
+	size_t idx, cd_idx;	/* next entry to send; next central record */
+	bool header_done, end_done;
+	uint64_t data_off;
+};
+
+static void
+put16(struct strbuf *b, unsigned v)
+{
+	unsigned char c[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
+
+	strbuf_append(b, c, 2);
+}
+
+static void
+put32(struct strbuf *b, uint32_t v)
+{
+	put16(b, v & 0xffff);
+	put16(b, v >> 16);
+}
+
+static void
+put64(struct strbuf *b, uint64_t v)
+{
+	put32(b, (uint32_t)v);
+	put32(b, (uint32_t)(v >> 32));
+}
+
+static void
+dos_time(int64_t mtime, uint16_t *t, uint16_t *d)
+{
+	time_t tt = (time_t)mtime;
+	struct tm tm;
+
+	/* zipfile: time.localtime(st_mtime), clamped to the DOS range (strict_timestamps=False) */
+	if (!localtime_r(&tt, &tm) || tm.tm_year < 80) {
+		tm = (struct tm){ .tm_year = 80, .tm_mday = 1 };
+	} else if (tm.tm_year > 207) {
+		tm = (struct tm){ .tm_year = 207, .tm_mon = 11, .tm_mday = 31, .tm_hour = 23, .tm_min = 59, .tm_sec = 58 };
+	}
+	*d = (uint16_t)((tm.tm_year - 80) << 9 | (tm.tm_mon + 1) << 5 | tm.tm_mday);
+	*t = (uint16_t)(tm.tm_hour << 11 | tm.tm_min << 5 | tm.tm_sec / 2);
+}
+
+/* zipfile's rules: the local header gets the Zip64 extra when file_size * 1.05 > ZIP64_LIMIT
+ * (decided before writing); the central record carries the sizes when they pass the limit
+ * and the header offset when it does. */
+static size_t
+central_extra(const struct zip_ent *e)
+{
+	size_t k = (e->size > fh_zip64_limit ? 2 : 0) + (e->off > fh_zip64_limit ? 1 : 0);
+
+	return k ? 4 + 8 * k : 0;
+}
+
+static bool
+need_end64(const struct py_zip *z)
+{
+	return z->n > 0xffff || z->cd_off > fh_zip64_limit || z->cd_size > fh_zip64_limit;
+}
+
+static void
+py_layout(struct py_zip *z)
+{
+	uint64_t off = 0;
+
+	for (size_t i = 0; i < z->n; i++) {
+		struct zip_ent *e = &z->e[i];
+
+		e->off = off;
+		off += 30 + e->name_len + (e->l64 ? 20 : 0) + e->size;
+	}
+	z->cd_off = off;
+	z->cd_size = 0;
+	for (size_t i = 0; i < z->n; i++)
+		z->cd_size += 46 + z->e[i].name_len + central_extra(&z->e[i]);
+	z->total = z->cd_off + z->cd_size + (need_end64(z) ? 56 + 20 : 0) + 22;
+}
+
+static void
+put_local(struct strbuf *b, const struct zip_ent *e)
+{
+	put32(b, 0x04034b50);
+	put16(b, e->l64 ? 45 : 20);
+	put16(b, e->flags);
+	put16(b, 0);		/* stored */
+	put16(b, e->dtime);
+	put16(b, e->ddate);
+	put32(b, e->crc);
+	put32(b, e->l64 ? 0xffffffffu : (uint32_t)e->size);
+	put32(b, e->l64 ? 0xffffffffu : (uint32_t)e->size);
+	put16(b, (unsigned)e->name_len);
+	put16(b, e->l64 ? 20 : 0);
+	strbuf_append(b, e->name, e->name_len);
+	if (e->l64) {
+		put16(b, 0x0001);
+		put16(b, 16);
+		put64(b, e->size);	/* uncompressed, then compressed */
+		put64(b, e->size);
+	}
+}
+
+static void
+put_central(struct strbuf *b, const struct zip_ent *e)
+{
+	bool big = e->size > fh_zip64_limit, far = e->off > fh_zip64_limit;
+	size_t extra = central_extra(e);
+	unsigned ver = e->l64 || extra ? 45 : 20;
+
+	put32(b, 0x02014b50);
+	put16(b, 3u << 8 | ver);	/* made by: Unix */
+	put16(b, ver);
+	put16(b, e->flags);
+	put16(b, 0);
+	put16(b, e->dtime);
+	put16(b, e->ddate);
+	put32(b, e->crc);
+	put32(b, big ? 0xffffffffu : (uint32_t)e->size);
+	put32(b, big ? 0xffffffffu : (uint32_t)e->size);
+	put16(b, (unsigned)e->name_len);
+	put16(b, (unsigned)extra);
+	put16(b, 0);		/* comment */
+	put16(b, 0);		/* disk */
+	put16(b, 0);		/* internal attributes */
+	put32(b, 0100644u << 16);	/* external: st_mode << 16 */
+	put32(b, far ? 0xffffffffu : (uint32_t)e->off);
+	strbuf_append(b, e->name, e->name_len);
+	if (extra) {
+		put16(b, 0x0001);
+		put16(b, (unsigned)extra - 4);
+		if (big) {
+			put64(b, e->size);
+			put64(b, e->size);
+		}
+		if (far)
+			put64(b, e->off);
+	}
+}
+
+static void
+put_end(struct strbuf *b, const struct py_zip *z)
+{
+	uint64_t n = z->n, size = z->cd_size, off = z->cd_off;
+
+	if (need_end64(z)) {
+		put32(b, 0x06064b50);
+		put64(b, 44);
+		put16(b, 45);
+		put16(b, 45);
+		put32(b, 0);
+		put32(b, 0);
+		put64(b, n);
+		put64(b, n);
+		put64(b, size);
+		put64(b, off);
+		put32(b, 0x07064b50);
+		put32(b, 0);
+		put64(b, z->cd_off + z->cd_size);	/* where the Zip64 end record starts */
+		put32(b, 1);
+		n = n < 0xffff ? n : 0xffff;
+		size = size < 0xffffffffu ? size : 0xffffffffu;
+		off = off < 0xffffffffu ? off : 0xffffffffu;
+	}
+	put32(b, 0x06054b50);
+	put16(b, 0);
+	put16(b, 0);
+	put16(b, (unsigned)n);
+	put16(b, (unsigned)n);
+	put32(b, (uint32_t)size);
+	put32(b, (uint32_t)off);
+	put16(b, 0);
+}
 
 struct arch_ent {
 	const struct fh_node *node;
@@ -31,6 +302,7 @@ struct arch_stream {
 	size_t out_pos;
 	uint64_t total;
 	struct fh_node manifest;
+	struct py_zip *py;	/* set: the Python-style ZIP, a is NULL */
 };
 
 static la_ssize_t
@@ -139,11 +411,60 @@ arch_step(struct arch_stream *st)
 	st->header_done = false;
 }
 
+/* Next header piece of the Python-style ZIP into st->out, or false when the data of
+ * the current entry is due (the caller reads it straight from the node). */
+static bool
+py_step(struct arch_stream *st)
+{
+	struct py_zip *z = st->py;
+
+	if (z->idx < z->n) {
+		struct zip_ent *e = &z->e[z->idx];
+
+		if (!z->header_done) {
+			/* the one pass over a generated file happens here, before its header */
+			e->crc = node_crc(e->node);
+			put_local(&st->out, e);
+			z->header_done = true;
+			z->data_off = 0;
+			return true;
+		}
+		if (z->data_off < e->size)
+			return false;
+		z->idx++;
+		z->header_done = false;
+		return true;
+	}
+	/* central records in batches of up to ~64 KiB */
+	while (z->cd_idx < z->n && st->out.len < STEP)
+		put_central(&st->out, &z->e[z->cd_idx++]);
+	if (z->cd_idx == z->n && !z->end_done && st->out.len < STEP) {
+		put_end(&st->out, z);
+		z->end_done = true;
+	}
+	if (z->end_done && st->out.len == 0)
+		st->closed = true;
+	return true;
+}
+
 ssize_t
 arch_read(struct arch_stream *st, char *buf, size_t max)
 {
 	size_t avail;
 
+	if (st->py) {
+		while (st->out.len == st->out_pos && !st->closed) {
+			struct py_zip *z = st->py;
+
+			if (!py_step(st)) {
+				struct zip_ent *e = &z->e[z->idx];
+				size_t k = node_read(e->node, z->data_off, buf, max);
+
+				z->data_off += k;
+				return (ssize_t)k;
+			}
+		}
+	}
 	while (st->out.len == st->out_pos && !st->closed && !st->failed)
 		arch_step(st);
 	if (st->failed)
@@ -165,7 +486,12 @@ arch_free(struct arch_stream *st)
 {
 	if (!st)
 		return;
-	archive_write_free(st->a);
+	if (st->a)
+		archive_write_free(st->a);
+	if (st->py) {
+		free(st->py->e);
+		free(st->py);
+	}
 	for (size_t i = 0; i < st->n_ents; i++)
 		free(st->ents[i].name);
 	free(st->ents);
@@ -187,14 +513,10 @@ zip_build(const struct fh_workspace *ws, bool dry)
 	return st;
 }
 
-struct arch_stream *
-arch_zip(const struct fh_workspace *ws)
-{
-	return zip_build(ws, false);
-}
-
-uint64_t
-arch_zip_size(const struct fh_workspace *ws, uint64_t cap)
+/* The libarchive ZIP (data descriptors): exact size by a dry run, or UINT64_MAX when
+ * the data exceeds cap (then chunked). */
+static uint64_t
+descriptor_size(const struct fh_workspace *ws, uint64_t cap)
 {
 	uint64_t data = 0;
 	struct arch_stream *st;
@@ -209,6 +531,53 @@ arch_zip_size(const struct fh_workspace *ws, uint64_t cap)
 	data = st->failed ? UINT64_MAX : st->total;
 	arch_free(st);
 	return data;
+}
+
+static struct arch_stream *
+py_build(const struct fh_workspace *ws)
+{
+	struct arch_stream *st = xcalloc(1, sizeof(*st));
+	struct py_zip *z = xcalloc(1, sizeof(*z));
+
+	st->py = z;
+	z->e = xcalloc(ws->n_nodes + 1, sizeof(*z->e));
+	for (size_t i = 0; i < ws->n_nodes; i++) {
+		const struct fh_node *n = &ws->nodes[i];
+		struct zip_ent *e;
+		bool ascii = true;
+
+		if (n->is_dir)
+			continue;
+		e = &z->e[z->n++];
+		e->node = n;
+		e->name = n->path;
+		e->name_len = n->path_len;
+		e->size = node_size(n);
+		for (size_t k = 0; k < n->path_len; k++)
+			ascii = ascii && !((unsigned char)n->path[k] & 0x80);
+		/* zipfile sets bit 11 only for names that are not ASCII; invalid UTF-8
+		 * (hostile names) goes in as raw bytes without it */
+		e->flags = !ascii && utf8_valid(n->path, n->path_len) ? 0x800 : 0;
+		dos_time(n->mtime, &e->dtime, &e->ddate);
+		/* file_size * 1.05 > ZIP64_LIMIT, in integers */
+		e->l64 = e->size > fh_zip64_limit || e->size * 21 > fh_zip64_limit * 20;
+	}
+	py_layout(z);
+	return st;
+}
+
+struct arch_stream *
+arch_zip(const struct fh_workspace *ws, bool descriptor, uint64_t *size)
+{
+	if (descriptor) {
+		/* a dry run gives the exact size up to 256 MiB of data; bigger ones go chunked */
+		*size = descriptor_size(ws, 256u << 20);
+		return zip_build(ws, false);
+	}
+	struct arch_stream *st = py_build(ws);
+
+	*size = st->py->total;
+	return st;
 }
 
 static const char *const default_excludes[] = { ".git", "node_modules", ".venv", "venv", "__pycache__",

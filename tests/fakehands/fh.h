@@ -28,6 +28,9 @@ enum fh_status { ST_RUNNING, ST_STOPPED, ST_STARTING, ST_ARCHIVED, ST_ERROR };
 enum fh_kind { SRV_APP, SRV_RUNTIME, SRV_AGENT };
 enum fh_auth { AUTH_NONE, AUTH_BEARER, AUTH_SESSION };
 enum { DL_QUERY = 1, DL_PATH = 2 };
+/* zip-directory style: Python's zipfile (sizes in the local headers) or libarchive's
+ * data descriptors; a conversation's INHERIT takes its workspace's */
+enum fh_zip_style { ZIP_INHERIT, ZIP_PYTHON, ZIP_DESCRIPTOR };
 
 /* One workspace entry. Content is either held (small files) or generated on the
  * fly from (size, seed) so that a 1 GiB file never exists in memory. */
@@ -42,6 +45,8 @@ struct fh_node {
 	uint64_t size;		/* generated */
 	uint64_t seed;
 	bool gen_text;
+	uint32_t crc;		/* generated: cached by archive.c (its lock) */
+	bool crc_known;
 };
 
 struct fh_change {
@@ -60,6 +65,7 @@ struct fh_workspace {
 	size_t n_changes;
 	char **ignore;		/* lines of the root .gitignore */
 	size_t n_ignore;
+	enum fh_zip_style zip_style;	/* INHERIT = PYTHON */
 };
 
 struct fh_srv;
@@ -81,6 +87,7 @@ struct fh_conv {
 	int download_api;	/* DL_* bits */
 	bool archive;
 	bool has_runtime;
+	enum fh_zip_style zip_style;
 	struct fh_srv *srv;
 };
 
@@ -258,11 +265,14 @@ uint64_t code_gen_size(const struct fh_node *n);	/* {"code":"..."} length of a g
 size_t code_gen_read(const struct fh_node *n, uint64_t pos, char *buf, size_t max);
 
 /* archive.c */
-struct arch_stream *arch_zip(const struct fh_workspace *ws);
+/* zip-directory: *size is exact for the Python style; the descriptor style gets an exact
+ * size by a dry run up to 256 MiB of data, else UINT64_MAX (chunked). */
+struct arch_stream *arch_zip(const struct fh_workspace *ws, bool descriptor, uint64_t *size);
 struct arch_stream *arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes);
 ssize_t arch_read(struct arch_stream *a, char *buf, size_t max);	/* 0 at end, -1 on error */
 void arch_free(struct arch_stream *a);
-/* Exact zip size by a dry run, or UINT64_MAX when the data exceeds cap (then chunked). */
-uint64_t arch_zip_size(const struct fh_workspace *ws, uint64_t cap);
+uint32_t fh_crc32(uint32_t crc, const void *data, size_t len);	/* running: start with 0 */
+/* Zip64 threshold of the Python-style ZIP (zipfile.ZIP64_LIMIT = 2^31 - 1); tests lower it. */
+extern uint64_t fh_zip64_limit;
 
 #endif

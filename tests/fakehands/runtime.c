@@ -227,10 +227,10 @@ runtime_handle(struct fh_req *r, struct fh_reply *rp)
 		rp->status = 200;
 		rp->ctype = "application/zip";
 		rp->kind = BODY_ARCHIVE;
-		rp->arch = arch_zip(ws);
-		/* FileResponse sends a Content-Length: a dry run gives the exact size for
-		 * workspaces up to 256 MiB; bigger ones are sent chunked */
-		rp->size = arch_zip_size(ws, 256u << 20);
+		enum fh_zip_style zs = c->zip_style != ZIP_INHERIT ? c->zip_style : ws->zip_style;
+
+		/* FileResponse sends a Content-Length: exact at any size for the Python style */
+		rp->arch = arch_zip(ws, zs == ZIP_DESCRIPTOR, &rp->size);
 		reply_header(rp, "Content-Disposition", "attachment; filename=\"workspace.zip\"");
 	} else if (!strcmp(rt, "git-changes")) {
 		git_changes(rp, ws);

@@ -190,6 +190,18 @@ b64_decode(const char *in, unsigned char *out)
 }
 
 static int
+parse_zip_style(const char *s, enum fh_zip_style *out)
+{
+	if (!strcmp(s, "python"))
+		*out = ZIP_PYTHON;
+	else if (!strcmp(s, "descriptor"))
+		*out = ZIP_DESCRIPTOR;
+	else
+		return -1;
+	return 0;
+}
+
+static int
 load_workspace(struct fakehands *fh, struct fh_workspace *ws, const char *name, json_t *o, char *err,
 	       size_t errlen)
 {
@@ -201,6 +213,8 @@ load_workspace(struct fakehands *fh, struct fh_workspace *ws, const char *name, 
 	while (strlen(ws->root) > 1 && ws->root[strlen(ws->root) - 1] == '/')
 		ws->root[strlen(ws->root) - 1] = '\0';
 	ws->git = jget_bool(o, "git", false);
+	if (parse_zip_style(jget_str(o, "zip_style", "python"), &ws->zip_style))
+		return fail(err, errlen, "workspace %s: zip_style must be python or descriptor", name);
 	if (files && !json_is_array(files))
 		return fail(err, errlen, "workspace %s: files must be an array", name);
 	ws->nodes = xcalloc(json_array_size(files) + 1, sizeof(*ws->nodes));
@@ -334,6 +348,8 @@ load_conv(struct fakehands *fh, struct fh_conv *c, json_t *o, size_t idx, char *
 	c->execution_status = jdup_or_null(o, "execution_status", "idle");
 	c->wake_delay_ms = (int)jget_int(o, "wake_delay_ms", 300);
 	c->has_runtime = jget_bool(o, "runtime", true);
+	if (jget_str(o, "zip_style", NULL) && parse_zip_style(jget_str(o, "zip_style", NULL), &c->zip_style))
+		return fail(err, errlen, "conversation %s: zip_style must be python or descriptor", c->id);
 	ws = jget_str(o, "workspace", NULL);
 	if (ws) {
 		for (size_t i = 0; i < fh->n_wss; i++)

@@ -17,6 +17,7 @@
 #include <archive_entry.h>
 #include <curl/curl.h>
 #include <jansson.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -514,6 +515,465 @@ test_zip_directory(void **state)
 	assert_true(saw_git && saw_big);
 	archive_read_free(a);
 	resp_free(&r);
+}
+
+/* ---------- the Python-style zip-directory, byte by byte ---------- */
+
+static unsigned
+rd16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static uint32_t
+rd32(const unsigned char *p)
+{
+	return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16;
+}
+
+static uint64_t
+rd64(const unsigned char *p)
+{
+	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
+}
+
+static const struct fh_workspace *
+ws_named(struct fakehands *fh, const char *name)
+{
+	for (size_t i = 0; i < fh->n_wss; i++)
+		if (!strcmp(fh->wss[i].name, name))
+			return &fh->wss[i];
+	fail_msg("no workspace %s", name);
+	return NULL;
+}
+
+static size_t
+ws_file_count(const struct fh_workspace *ws)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ws->n_nodes; i++)
+		n += !ws->nodes[i].is_dir;
+	return n;
+}
+
+/* data must be the whole content of the workspace file */
+static void
+assert_node_bytes(const struct fh_node *nd, const unsigned char *data, uint64_t len)
+{
+	unsigned char buf[65536];
+
+	assert_true(len == node_size(nd));
+	for (uint64_t off = 0; off < len;) {
+		size_t k = node_read(nd, off, buf, sizeof(buf));
+
+		assert_true(k > 0);
+		assert_memory_equal(data + off, buf, k);
+		off += k;
+	}
+}
+
+struct zip_seen {
+	size_t l64, c64;	/* local / central records with a Zip64 extra */
+	bool end64;
+};
+
+/* Walk a Python-style zip: every local header (bit 3 clear, stored, CRC and sizes up
+ * front, Zip64 extra when used) followed by exactly the workspace file's bytes, then
+ * the central directory pointing back at those headers, then the end records. */
+static void
+check_py_zip(const struct strbuf *body, const struct fh_workspace *ws, struct zip_seen *seen)
+{
+	const unsigned char *b = (const unsigned char *)body->buf;
+	size_t len = body->len, off = 0, n = 0, files = ws_file_count(ws), cd_start, end64 = 0;
+	uint64_t *offs = xcalloc(files + 1, sizeof(*offs));
+	uint32_t *crcs = xcalloc(files + 1, sizeof(*crcs));
+
+	memset(seen, 0, sizeof(*seen));
+	while (off + 4 <= len && rd32(b + off) == 0x04034b50) {
+		const unsigned char *h = b + off, *x;
+		unsigned ver = rd16(h + 4), flags = rd16(h + 6), nl = rd16(h + 26), xl = rd16(h + 28);
+		uint32_t crc = rd32(h + 14);
+		uint64_t csize = rd32(h + 18), usize = rd32(h + 22);
+		const struct fh_node *nd;
+		bool ascii = true, l64 = false;
+
+		assert_true(off + 30 + nl + xl <= len);
+		assert_int_equal(flags & 0x8, 0);	/* no data descriptor */
+		assert_int_equal(rd16(h + 8), 0);	/* stored */
+		for (x = h + 30 + nl; x + 4 <= h + 30 + nl + xl; x += 4 + rd16(x + 2)) {
+			if (rd16(x) != 1)
+				continue;
+			assert_int_equal(rd16(x + 2), 16);
+			assert_true(csize == 0xffffffffu && usize == 0xffffffffu);
+			usize = rd64(x + 4);
+			csize = rd64(x + 12);
+			l64 = true;
+		}
+		assert_int_equal(ver, l64 ? 45 : 20);
+		seen->l64 += l64;
+		assert_true(csize == usize);
+		nd = ws_find(ws, (const char *)h + 30, nl);
+		assert_non_null(nd);
+		assert_false(nd->is_dir);
+		for (unsigned i = 0; i < nl; i++)
+			ascii = ascii && !(h[30 + i] & 0x80);
+		assert_int_equal(flags & 0x800, !ascii && utf8_valid((const char *)h + 30, nl) ? 0x800 : 0);
+		assert_true(off + 30 + nl + xl + usize <= len);
+		assert_node_bytes(nd, h + 30 + nl + xl, usize);
+		assert_int_equal(crc, fh_crc32(0, h + 30 + nl + xl, (size_t)usize));
+		assert_true(n < files);
+		offs[n] = off;
+		crcs[n++] = crc;
+		off += 30 + nl + xl + usize;
+	}
+	assert_int_equal(n, files);	/* every file, nothing else */
+	cd_start = off;
+	for (size_t k = 0; off + 46 <= len && rd32(b + off) == 0x02014b50; k++) {
+		const unsigned char *h = b + off, *x;
+		unsigned nl = rd16(h + 28), xl = rd16(h + 30), cl = rd16(h + 32);
+		uint64_t hoff = rd32(h + 42), usize = rd32(h + 24);
+		bool c64 = false;
+
+		assert_true(k < files);
+		assert_int_equal(rd16(h + 8) & 0x8, 0);
+		assert_int_equal(rd32(h + 16), crcs[k]);
+		for (x = h + 46 + nl; x + 4 <= h + 46 + nl + xl; x += 4 + rd16(x + 2)) {
+			const unsigned char *v = x + 4;
+
+			if (rd16(x) != 1)
+				continue;
+			c64 = true;
+			if (usize == 0xffffffffu) {
+				usize = rd64(v);
+				v += 16;
+			}
+			if (hoff == 0xffffffffu)
+				hoff = rd64(v);
+		}
+		seen->c64 += c64;
+		assert_true(hoff == offs[k]);
+		/* the same name and size as the local header */
+		assert_memory_equal(h + 46, b + offs[k] + 30, nl);
+		off += 46 + nl + xl + cl;
+		n = k + 1;
+	}
+	assert_int_equal(n, files);
+	if (off + 4 <= len && rd32(b + off) == 0x06064b50) {
+		seen->end64 = true;
+		end64 = off;
+		assert_true(rd64(b + off + 32) == files);
+		assert_true(rd64(b + off + 40) == off - cd_start);
+		assert_true(rd64(b + off + 48) == cd_start);
+		off += 56;
+		assert_int_equal(rd32(b + off), 0x07064b50);
+		assert_true(rd64(b + off + 8) == end64);
+		off += 20;
+	}
+	assert_true(off + 22 == len);
+	assert_int_equal(rd32(b + off), 0x06054b50);
+	assert_int_equal(rd16(b + off + 10), files < 0xffff ? files : 0xffff);
+	if (!seen->end64)
+		assert_int_equal(rd32(b + off + 16), cd_start);
+	free(offs);
+	free(crcs);
+}
+
+/* Read the zip back with libarchive (seekable or streaming reader): every entry
+ * byte-identical to the workspace file of that name. */
+static void
+read_back(const struct strbuf *body, const struct fh_workspace *ws, bool streamable)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	size_t files = 0;
+	int rc;
+
+	if (streamable)
+		archive_read_support_format_zip_streamable(a);
+	else
+		archive_read_support_format_zip_seekable(a);
+	assert_int_equal(archive_read_open_memory(a, body->buf, body->len), ARCHIVE_OK);
+	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK || rc == ARCHIVE_WARN) {
+		const char *name = archive_entry_pathname(e);
+		const struct fh_node *nd;
+		unsigned char buf[65536], want[65536];
+		la_ssize_t k;
+		uint64_t off = 0;
+
+		if (!name)
+			name = archive_entry_pathname_utf8(e);
+		if (!name)
+			fail_msg("no name after %zu entries", files);
+		nd = ws_find(ws, name, strlen(name));
+		if (!nd) {
+			/* libarchive's reader turns '\\' into '/' (check_py_zip saw the raw name) */
+			char *alt = xstrdup(name);
+
+			for (char *c = alt; *c; c++)
+				*c = *c == '/' ? '\\' : *c;
+			nd = ws_find(ws, alt, strlen(alt));
+			free(alt);
+		}
+		if (!nd)
+			fail_msg("%s reader: unexpected entry %s", streamable ? "streaming" : "seekable", name);
+		while ((k = archive_read_data(a, buf, sizeof(buf))) > 0) {
+			assert_int_equal(node_read(nd, off, want, (size_t)k), (size_t)k);
+			assert_memory_equal(buf, want, (size_t)k);
+			off += (uint64_t)k;
+		}
+		assert_int_equal(k, 0);
+		assert_true(off == node_size(nd));
+		files++;
+	}
+	assert_int_equal(rc, ARCHIVE_EOF);
+	assert_int_equal(files, ws_file_count(ws));
+	archive_read_free(a);
+}
+
+/* unzip -t and Python's zipfile (which also checks local headers against the central
+ * directory), when they are installed. */
+static void
+external_checks(const struct strbuf *body)
+{
+	char path[] = "/tmp/fakehands-zip-XXXXXX";
+	int fd = mkstemp(path);
+	char *cmd;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, body->buf, body->len), (ssize_t)body->len);
+	close(fd);
+	if (system("command -v unzip >/dev/null 2>&1") == 0) {
+		cmd = xasprintf("unzip -tqq %s >/dev/null 2>&1", path);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	} else {
+		fprintf(stderr, "# unzip not installed: unzip -t skipped\n");
+	}
+	if (system("command -v python3 >/dev/null 2>&1") == 0) {
+		cmd = xasprintf("python3 -c 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); "
+				"sys.exit(z.testzip() is not None)' %s", path);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	unlink(path);
+}
+
+static void
+test_zip_python_base(void **state)
+{
+	const struct fh_workspace *ws = ws_named(g_fh, "w");
+	struct resp r = rt_get(K1, "zip-directory", SKEY);
+	struct zip_seen seen;
+
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.cl, (curl_off_t)r.body.len);
+	check_py_zip(&r.body, ws, &seen);
+	assert_true(seen.l64 == 0 && seen.c64 == 0 && !seen.end64);
+	read_back(&r.body, ws, false);
+	read_back(&r.body, ws, true);
+	external_checks(&r.body);
+	resp_free(&r);
+}
+
+static const char zip_scenario[] =
+	"{\"runtime_rate_limit\":false,\"workspaces\":{\"z\":{\"files\":["
+	"{\"path\":\"a.txt\",\"text\":\"hello\\n\",\"mtime\":\"2025-06-07T08:09:10Z\"},"
+	"{\"path\":\"caf\\u00e9/na\\u00efve \\u65e5\\u672c.txt\",\"text\":\"utf-8 name\"},"
+	"{\"path_b64\":\"YmFk/25hbWU=\",\"text\":\"raw name\"},"
+	"{\"path\":\"../up.txt\",\"text\":\"dots\"},{\"path\":\"a\\\\b\",\"text\":\"backslash\"},"
+	"{\"path\":\"empty.bin\",\"text\":\"\"},{\"path\":\"old.txt\",\"text\":\"1970\",\"mtime\":\"1970-01-02T00:00:00Z\"},"
+	"{\"path\":\"gen/text.txt\",\"size\":300000,\"text\":true,\"seed\":5},"
+	"{\"path\":\"gen/blob.bin\",\"size\":1500000,\"seed\":6},{\"path\":\"gen/dir/\"},"
+	"{\"path\":\"z.bin\",\"base64\":\"AAECAwQFBgcICQ==\"}]},"
+	"\"d\":{\"zip_style\":\"descriptor\",\"files\":[{\"path\":\"x.txt\",\"text\":\"x\"},"
+	"{\"path\":\"g.bin\",\"size\":100000,\"seed\":1}]},"
+	"\"e\":{\"files\":[{\"path\":\"e.txt\",\"text\":\"e\"},{\"path\":\"sub/g.bin\",\"size\":70000,\"seed\":2}]}},"
+	"\"conversations\":["
+	"{\"id\":\"" K1 "\",\"status\":\"RUNNING\",\"workspace\":\"z\",\"session_api_key\":\"" SESSION "\"},"
+	"{\"id\":\"" K2 "\",\"status\":\"RUNNING\",\"workspace\":\"e\",\"zip_style\":\"descriptor\",\"session_api_key\":\"" SESSION "\"},"
+	"{\"id\":\"" K3 "\",\"status\":\"RUNNING\",\"workspace\":\"d\",\"session_api_key\":\"" SESSION "\"},"
+	"{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa4\",\"status\":\"RUNNING\",\"workspace\":\"d\",\"zip_style\":\"python\","
+	"\"session_api_key\":\"" SESSION "\"}],"
+	"\"faults\":["
+	"{\"server\":\"runtime\",\"route\":\"zip-directory\",\"conversation\":\"" K1 "\",\"nth\":3,\"chunked\":true},"
+	"{\"server\":\"runtime\",\"route\":\"zip-directory\",\"conversation\":\"" K1 "\",\"nth\":4,\"reset_after\":5000},"
+	"{\"server\":\"runtime\",\"route\":\"zip-directory\",\"conversation\":\"" K1 "\",\"nth\":5,\"bandwidth\":4000000,"
+	"\"hold_after\":100000,\"hold_ms\":200,\"latency_ms\":50}"
+	"]}";
+
+static struct resp
+zip_get(struct fakehands *fh, const char *conv)
+{
+	char *path = xasprintf("/api/conversations/%s/zip-directory", conv);
+	char *u = url_of(fakehands_conv_port(fh, conv), path);
+	struct resp r = get(u, SKEY);
+
+	free(u);
+	free(path);
+	return r;
+}
+
+static void
+test_crc32(void **state)
+{
+	static const char v[] = "123456789";
+	unsigned char big[1000];
+
+	assert_int_equal(fh_crc32(0, v, 9), 0xCBF43926u);
+	assert_int_equal(fh_crc32(0, "", 0), 0);
+	/* running form: any split gives the same CRC (the slice-by-8 and byte paths agree) */
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (unsigned char)mix64(i);
+	for (size_t cut = 0; cut < 20; cut++)
+		assert_int_equal(fh_crc32(fh_crc32(0, big, cut), big + cut, sizeof(big) - cut),
+				 fh_crc32(0, big, sizeof(big)));
+}
+
+static void
+test_zip_python_names_faults(void **state)
+{
+	struct fakehands *fh = start_fh(zip_scenario, NULL);
+	const struct fh_workspace *ws = ws_named(fh, "z");
+	struct zip_seen seen;
+	struct resp r = zip_get(fh, K1), r2;
+	const unsigned char *b;
+	size_t utf8 = 0, off = 0;
+
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.cl, (curl_off_t)r.body.len);
+	check_py_zip(&r.body, ws, &seen);
+	assert_true(seen.l64 == 0 && seen.c64 == 0 && !seen.end64);
+	read_back(&r.body, ws, false);
+	read_back(&r.body, ws, true);
+	external_checks(&r.body);
+	/* the UTF-8 flag on the non-ASCII valid name only; DOS time of a.txt is 2025-06-07 08:09:10 (TZ=UTC) */
+	b = (const unsigned char *)r.body.buf;
+	while (rd32(b + off) == 0x04034b50) {
+		unsigned nl = rd16(b + off + 26);
+
+		utf8 += (rd16(b + off + 6) & 0x800) != 0;
+		if (nl == 5 && !memcmp(b + off + 30, "a.txt", 5) && getenv("TZ") && !strcmp(getenv("TZ"), "UTC")) {
+			assert_int_equal(rd16(b + off + 12), (2025 - 1980) << 9 | 6 << 5 | 7);
+			assert_int_equal(rd16(b + off + 10), 8 << 11 | 9 << 5 | 5);
+		}
+		if (nl == 7 && !memcmp(b + off + 30, "old.txt", 7))	/* before 1980: clamped */
+			assert_int_equal(rd16(b + off + 12), 0 << 9 | 1 << 5 | 1);
+		off += 30 + nl + rd16(b + off + 28) + rd32(b + off + 18);
+	}
+	assert_int_equal(utf8, 1);
+	/* a second request (cached CRCs) is byte-identical */
+	r2 = zip_get(fh, K1);
+	assert_int_equal(r2.body.len, r.body.len);
+	assert_memory_equal(r2.body.buf, r.body.buf, r.body.len);
+	resp_free(&r2);
+	/* chunked: no Content-Length, same bytes */
+	r2 = zip_get(fh, K1);
+	assert_int_equal(r2.rc, CURLE_OK);
+	assert_int_equal(r2.cl, -1);
+	assert_non_null(strstr(r2.hdrs.buf, "Transfer-Encoding: chunked"));
+	assert_int_equal(r2.body.len, r.body.len);
+	assert_memory_equal(r2.body.buf, r.body.buf, r.body.len);
+	resp_free(&r2);
+	/* reset_after: the full Content-Length, then 5000 bytes and a drop */
+	r2 = zip_get(fh, K1);
+	assert_int_equal(r2.rc, CURLE_PARTIAL_FILE);
+	assert_int_equal(r2.cl, (curl_off_t)r.body.len);
+	assert_int_equal(r2.body.len, 5000);
+	assert_memory_equal(r2.body.buf, r.body.buf, 5000);
+	resp_free(&r2);
+	/* latency + hold + bandwidth: slower, same bytes */
+	r2 = zip_get(fh, K1);
+	assert_int_equal(r2.rc, CURLE_OK);
+	assert_true(r2.secs >= 0.25);
+	assert_int_equal(r2.cl, (curl_off_t)r.body.len);
+	assert_int_equal(r2.body.len, r.body.len);
+	assert_memory_equal(r2.body.buf, r.body.buf, r.body.len);
+	resp_free(&r2);
+	resp_free(&r);
+	fakehands_stop(fh);
+}
+
+/* The libarchive style: bit 3 set, sizes after the data; still byte-identical. */
+static void
+test_zip_descriptor(void **state)
+{
+	struct fakehands *fh = start_fh(zip_scenario, NULL);
+	const char *convs[] = { K2, K3 };
+	const char *wss[] = { "e", "d" };
+	struct resp r;
+
+	for (int i = 0; i < 2; i++) {
+		const struct fh_workspace *ws = ws_named(fh, wss[i]);
+
+		r = zip_get(fh, convs[i]);	/* conversation option; workspace option */
+		assert_int_equal(r.status, 200);
+		assert_int_equal(r.cl, (curl_off_t)r.body.len);
+		assert_int_equal(rd32((const unsigned char *)r.body.buf), 0x04034b50);
+		assert_int_equal(rd16((const unsigned char *)r.body.buf + 6) & 0x8, 0x8);
+		read_back(&r.body, ws, false);
+		read_back(&r.body, ws, true);
+		resp_free(&r);
+	}
+	/* a conversation's "python" overrides its workspace's "descriptor" */
+	r = zip_get(fh, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa4");
+	{
+		struct zip_seen seen;
+
+		check_py_zip(&r.body, ws_named(fh, "d"), &seen);
+	}
+	resp_free(&r);
+	fakehands_stop(fh);
+}
+
+/* Zip64 with the threshold hook lowered to 1000 bytes (a real > 4 GiB entry is too slow for
+ * the suite): Zip64 local extras (size * 1.05 > limit), central extras for sizes and
+ * offsets, the Zip64 end record and locator; every reader still agrees. */
+static void
+test_zip64_lowered(void **state)
+{
+	struct fakehands *fh = start_fh(zip_scenario, NULL);
+	const struct fh_workspace *ws = ws_named(fh, "z");
+	struct zip_seen seen;
+	struct resp r;
+
+	fh_zip64_limit = 1000;
+	r = zip_get(fh, K1);
+	fh_zip64_limit = 0x7fffffffu;
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.cl, (curl_off_t)r.body.len);
+	check_py_zip(&r.body, ws, &seen);
+	assert_int_equal(seen.l64, 2);		/* the two generated files */
+	assert_true(seen.c64 >= 3);		/* + the entries after them (offsets) */
+	assert_true(seen.end64);
+	read_back(&r.body, ws, false);
+	read_back(&r.body, ws, true);
+	external_checks(&r.body);
+	resp_free(&r);
+	fakehands_stop(fh);
+}
+
+/* The real limit, layout only (no bytes generated): a 5 GiB entry gets Zip64 records and
+ * the Content-Length is exact up front. */
+static void
+test_zip64_size(void **state)
+{
+	struct fh_node nodes[2] = {
+		{ .path = (char *)"a", .path_len = 1, .data = (unsigned char *)"x", .len = 1 },
+		{ .path = (char *)"huge.bin", .path_len = 8, .generated = true, .size = 5ULL << 30, .seed = 1 },
+	};
+	struct fh_workspace ws = { .name = (char *)"t", .root = (char *)"/w", .nodes = nodes, .n_nodes = 2 };
+	uint64_t size;
+	struct arch_stream *a = arch_zip(&ws, false, &size);
+	uint64_t local = (30 + 1 + 1) + (30 + 8 + 20 + (5ULL << 30));
+	uint64_t central = (46 + 1) + (46 + 8 + 4 + 16);
+
+	assert_true(size == local + central + 56 + 20 + 22);
+	arch_free(a);
+	/* the descriptor style past 256 MiB still goes chunked */
+	a = arch_zip(&ws, true, &size);
+	assert_true(size == UINT64_MAX);
+	arch_free(a);
 }
 
 static void
@@ -1027,6 +1487,12 @@ main(void)
 		cmocka_unit_test(test_list_files),
 		cmocka_unit_test(test_select_file),
 		cmocka_unit_test(test_zip_directory),
+		cmocka_unit_test(test_zip_python_base),
+		cmocka_unit_test(test_crc32),
+		cmocka_unit_test(test_zip_python_names_faults),
+		cmocka_unit_test(test_zip_descriptor),
+		cmocka_unit_test(test_zip64_lowered),
+		cmocka_unit_test(test_zip64_size),
 		cmocka_unit_test(test_git_trajectory_events),
 		cmocka_unit_test(test_v1_app),
 		cmocka_unit_test(test_v1_resume),
@@ -1040,6 +1506,9 @@ main(void)
 	};
 	int rc;
 
+	/* UTF-8 entry names come back from libarchive's readers in a UTF-8 locale */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "C.utf8");
 	curl_global_init(CURL_GLOBAL_ALL);
 	rc = cmocka_run_group_tests(tests, setup_base, teardown_base);
 	curl_global_cleanup();
