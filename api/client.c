@@ -1442,6 +1442,7 @@ struct ws_state {
 	FILE *tmp;
 	bool cut;			/* preview: stopped on purpose */
 	bool old_route;			/* V1: the server only has the old /path routes */
+	bool archive;			/* api_fetch_archive: the body is the archive itself */
 };
 
 static void
@@ -2039,8 +2040,10 @@ file_progress(void *ud, int64_t done, int64_t total)
 {
 	struct ws_state *s = ud;
 
+	/* A V0 select-file body is JSON, so its length is not the file's; archives and V1
+	 * downloads are the bytes themselves. */
 	if (s->progress)
-		s->progress(s->ud, done, s->rt.conv.version == API_V1 ? total : -1);
+		s->progress(s->ud, done, s->rt.conv.version == API_V1 || s->archive ? total : -1);
 }
 
 static void fetch_submit(struct api_op *op);
@@ -2388,6 +2391,7 @@ api_fetch_archive(struct api_client *c, const struct api_conversation *conv, int
 	s->xfer_done = done;
 	s->progress = progress;
 	s->ud = ud;
+	s->archive = true;
 	op = ws_op(c, conv, s, archive_submit);
 	s->fd = fd;
 	return op;

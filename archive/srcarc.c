@@ -22,8 +22,10 @@ struct srcarc {
 	int fd;
 	int64_t off;		/* our own file position: we pread, so the fd's offset is left alone */
 	int64_t fsize;
+	int64_t end;		/* srcarc_open_zip_range: reads stop here; -1 otherwise */
 	enum srcarc_format format;
 	bool at_end;		/* libarchive fails a next_header call after EOF; we keep saying 0 */
+	bool served;		/* a range reader gave its one entry: the next call is the end */
 	char *buf;
 	/*
 	 * libarchive 3.6.2 converts names to the *current* locale while reading a header; in the
@@ -54,9 +56,16 @@ srcarc_cb_read(struct archive *ar, void *data, const void **out)
 {
 	struct srcarc *a = data;
 	ssize_t n;
+	size_t want = SRCARC_BUF;
 
+	if (a->end >= 0) {
+		if (a->off >= a->end)
+			return 0;
+		if ((int64_t)want > a->end - a->off)
+			want = (size_t)(a->end - a->off);
+	}
 	do
-		n = pread(a->fd, a->buf, SRCARC_BUF, a->off);
+		n = pread(a->fd, a->buf, want, a->off);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		archive_set_error(ar, errno, "cannot read the downloaded archive: %s", strerror(errno));
@@ -164,6 +173,7 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 	a = xcalloc(1, sizeof(*a));
 	a->fd = fd;
 	a->fsize = st.st_size;
+	a->end = -1;
 	if (n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) {
 		a->format = SRCARC_ZIP;
 	} else if (n >= 4 && memcmp(head, "PK\x05\x06", 4) == 0) {
@@ -238,7 +248,9 @@ srcarc_next(struct srcarc *a, struct srcarc_entry *e)
 	bool hardlink = false;
 	int r;
 
-	if (a->at_end) {
+	if (a->at_end || (a->end >= 0 && a->served)) {
+		/* a range holds exactly one entry, and no central directory to end it */
+		a->at_end = true;
 		srcarc_locale_leave(a, old);
 		return 0;
 	}
@@ -283,6 +295,7 @@ srcarc_next(struct srcarc *a, struct srcarc_entry *e)
 	}
 	/* A tar hard link has no data of its own, so it is not a file we can copy. */
 	e->is_file = strcmp(e->kind, "file") == 0;
+	a->served = true;
 	e->size = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1;
 	e->mtime = archive_entry_mtime_is_set(ae) ? archive_entry_mtime(ae) : -1;
 	return 1;
@@ -321,4 +334,100 @@ srcarc_close(struct srcarc *a)
 		freelocale(a->utf8);
 	free(a->buf);
 	free(a);
+}
+
+static uint32_t
+le16(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+	return le16(p) | le16(p + 2) << 16;
+}
+
+int
+srcarc_zip_local_span(const unsigned char *buf, size_t n, int64_t *total)
+{
+	if (n < 4)
+		return 0;
+	uint32_t sig = le32(buf);
+	if (sig == 0x02014b50 || sig == 0x06054b50 || sig == 0x06064b50)
+		return 2;	/* the central directory: no more local entries */
+	if (sig != 0x04034b50)
+		return -1;
+	if (n < 30)
+		return 0;
+	uint32_t flags = le16(buf + 6);
+	if (flags & 8)
+		return -1;	/* sizes follow the data: only the central directory knows them */
+	uint64_t csize = le32(buf + 18), usize = le32(buf + 22);
+	size_t name_len = le16(buf + 26), extra_len = le16(buf + 28);
+	if (n < 30 + name_len + extra_len)
+		return 0;
+	if (csize == 0xffffffffu || usize == 0xffffffffu) {
+		/* Zip64: the 0x0001 extra field holds, in this order, the 8-byte sizes that are
+		 * 0xffffffff above (uncompressed first) */
+		const unsigned char *x = buf + 30 + name_len, *xe = x + extra_len;
+		bool found = csize != 0xffffffffu;
+		while (x + 4 <= xe) {
+			uint32_t tag = le16(x), sz = le16(x + 2);
+			if (x + 4 + sz > xe)
+				break;
+			if (tag == 1) {
+				const unsigned char *f = x + 4, *fe = x + 4 + sz;
+				if (usize == 0xffffffffu && f + 8 <= fe) {
+					usize = (uint64_t)le32(f) | (uint64_t)le32(f + 4) << 32;
+					f += 8;
+				}
+				if (csize == 0xffffffffu && f + 8 <= fe) {
+					csize = (uint64_t)le32(f) | (uint64_t)le32(f + 4) << 32;
+					found = true;
+				}
+			}
+			x += 4 + sz;
+		}
+		if (!found)
+			return -1;
+	}
+	*total = (int64_t)(30 + name_len + extra_len + csize);
+	return 1;
+}
+
+struct srcarc *
+srcarc_open_zip_range(int fd, int64_t offset, int64_t len, char *err, size_t errlen)
+{
+	struct srcarc *a = xcalloc(1, sizeof(*a));
+	locale_t old;
+	int r;
+
+	a->fd = fd;
+	a->off = offset;
+	a->end = offset + len;
+	a->fsize = a->end;
+	a->format = SRCARC_ZIP;
+	a->buf = xmalloc(SRCARC_BUF);
+	a->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (a->utf8 == (locale_t)0)
+		a->utf8 = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+	a->a = archive_read_new();
+	if (a->a == NULL)
+		die("out of memory (archive_read_new)");
+	/* One entry's local header and data: the streaming reader checks the CRC at its end. */
+	archive_read_support_format_zip_streamable(a->a);
+	archive_read_set_callback_data(a->a, a);
+	archive_read_set_read_callback(a->a, srcarc_cb_read);
+	old = srcarc_locale_enter(a);
+	r = archive_read_open1(a->a);
+	srcarc_locale_leave(a, old);
+	if (r != ARCHIVE_OK) {
+		const char *why = archive_error_string(a->a);
+		snprintf(err, errlen, "the ZIP the server sent is damaged (%s); retry the download",
+			 why ? why : "no reason given");
+		srcarc_close(a);
+		return NULL;
+	}
+	return a;
 }

@@ -59,6 +59,26 @@ ssize_t srcarc_read(struct srcarc *a, void *buf, size_t len);
 /* The message for the last -1, one sentence saying what to do; owned by a. */
 const char *srcarc_error(const struct srcarc *a);
 
+/*
+ * Re-packing a ZIP while it still downloads. Local entries come one after another, each a
+ * header, its data and (bit 3) a descriptor; Python's zipfile, which writes V0 zip-directory
+ * bodies, puts the sizes in the header, so an entry's end is known from its header alone.
+ *
+ * srcarc_zip_local_span: buf holds the n bytes at an entry's expected start. Returns 1 with
+ * *total = header + name + extra + compressed data (the entry is complete once that many
+ * bytes are there), 0 when the header itself is not all there yet, 2 at the central directory
+ * (no more entries), -1 when the sizes are not in the header (data descriptor) or buf does
+ * not start with a local header: then wait for the whole file and use srcarc_open_fd().
+ */
+int srcarc_zip_local_span(const unsigned char *buf, size_t n, int64_t *total);
+
+/*
+ * A reader for the single entry in [offset, offset + len) of fd (found with the scan above),
+ * through libarchive's streaming ZIP reader, which checks the entry's CRC as it ends. Use
+ * srcarc_next()/srcarc_read() as usual; NULL with err on damage.
+ */
+struct srcarc *srcarc_open_zip_range(int fd, int64_t offset, int64_t len, char *err, size_t errlen);
+
 /* Free the reader (the fd stays open). NULL is fine. */
 void srcarc_close(struct srcarc *a);
 

@@ -114,6 +114,21 @@ struct export_job {
 	struct srcarc *rp;
 	bool rp_strip_root;	/* tar.gz: drop the leading "<root>/" component */
 	struct ex_file *rp_cur;	/* entry being staged */
+	/*
+	 * A V0 ZIP is re-packed while it downloads (ex_stream_step): its local headers carry
+	 * the sizes, so each entry is read (CRC-checked) through its own range reader as soon
+	 * as its last byte has arrived. Anything else -- sizes in data descriptors, a damaged
+	 * entry -- falls back to the seekable reader once the download is complete, skipping
+	 * the entries already taken.
+	 */
+	bool st_on;		/* streaming so far */
+	bool st_end;		/* the scan reached the central directory */
+	bool rp_range;		/* j->rp reads one streamed entry */
+	int64_t st_off;		/* where the next local header starts */
+	int64_t st_need;	/* the spool must hold this many bytes before the next step */
+	size_t st_entries;	/* local entries taken (files and others) */
+	size_t st_skip;		/* seekable fallback: entries still to skip */
+	struct ex_file *st_redo;	/* streaming failed in this entry: the fallback re-stages it */
 
 	/* V0 binary files, staged from one zip-directory download */
 	enum ex_bin_state bin_state;
@@ -605,6 +620,22 @@ ex_arc_progress(void *ud, int64_t done, int64_t total)
 	ex_rate_tick(j);
 }
 
+static void ex_repack_fallback(struct export_job *j);
+
+/* The whole archive is in the spool: read it through its central directory, after the
+ * entries streaming already took. False when it cannot be opened (msg says why). */
+static bool
+ex_open_seekable(struct export_job *j, char *msg, size_t msglen)
+{
+	j->rp = srcarc_open_fd(j->arc_fd, msg, msglen);
+	if (!j->rp)
+		return false;
+	j->rp_strip_root = srcarc_format(j->rp) != SRCARC_ZIP;
+	j->rp_range = false;
+	j->st_skip = j->st_entries;
+	return true;
+}
+
 static void
 ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *err)
 {
@@ -613,14 +644,19 @@ ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 
 	j->arc_op = NULL;
 	j->arc_downloading = false;
-	if (!err) {
-		j->rp = srcarc_open_fd(j->arc_fd, msg, sizeof(msg));
-		if (j->rp) {
-			j->rp_strip_root = srcarc_format(j->rp) != SRCARC_ZIP;
+	if (!err && (j->st_on || j->st_end))
+		return;	/* ex_stream_step takes the rest, from the pump */
+	if (!err && !j->rp && !j->rp_cur) {
+		if (ex_open_seekable(j, msg, sizeof(msg)))
 			return;
-		}
+	} else if (!err) {
+		return;	/* a streamed entry is still being staged; the pump opens the reader */
 	}
 	/* Unsupported, failed or unreadable: the walk and file by file get the same files. */
+	if (j->rp || j->rp_cur || j->st_entries) {
+		ex_repack_fallback(j);	/* keeps what streaming already took */
+		return;
+	}
 	ex_close_fd(&j->arc_fd);
 	j->phase = EXPORT_LISTING;
 	ex_start_walk(j);
@@ -701,6 +737,105 @@ ex_stage_step(struct export_job *j, struct ex_file *f, struct srcarc *src, size_
 	return (size_t)n;
 }
 
+/* The spool's size: what has been written so far (a retried download starts it over). */
+static int64_t
+ex_spool_size(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 ? (int64_t)st.st_size : 0;
+}
+
+/* Streaming stops: a range failed its CRC, or the sizes are not in the local headers. The
+ * current entry is staged again by the seekable reader once the download is complete. */
+static void
+ex_stream_failed(struct export_job *j)
+{
+	char msg[512];
+
+	j->st_on = false;
+	j->st_end = false;
+	if (j->rp_range) {
+		srcarc_close(j->rp);
+		j->rp = NULL;
+		j->rp_range = false;
+		j->st_entries--;	/* that entry was not taken after all */
+	}
+	if (j->rp_cur) {
+		ex_close_fd(&j->rp_cur->fd);
+		j->rp_cur->staging = false;
+		j->rp_cur->pub.state = EXPORT_FILE_QUEUED;
+		j->rp_cur->pub.done = 0;
+		j->st_redo = j->rp_cur;
+		j->rp_cur = NULL;
+	}
+	if (!j->arc_downloading && j->arc_fd >= 0 && !ex_open_seekable(j, msg, sizeof(msg)))
+		ex_repack_fallback(j);
+}
+
+static bool
+ex_stream_ready(struct export_job *j)
+{
+	if (!j->st_on || j->st_end || j->rp || j->rp_cur || j->arc_fd < 0)
+		return false;
+	/* finished downloading: a header that is still short means a damaged file */
+	return !j->arc_downloading || ex_spool_size(j->arc_fd) >= j->st_need;
+}
+
+/* Take the next local entry if all of it has arrived. */
+static size_t
+ex_stream_step(struct export_job *j)
+{
+	char msg[512];
+	int64_t have = ex_spool_size(j->arc_fd), total = 0;
+	size_t want = EX_BUF_SIZE;
+
+	if (have - j->st_off < (int64_t)want)
+		want = have > j->st_off ? (size_t)(have - j->st_off) : 0;
+	ssize_t n = want ? pread(j->arc_fd, j->buf, want, j->st_off) : 0;
+	int rc = n >= 0 ? srcarc_zip_local_span(j->buf, (size_t)n, &total) : -1;
+
+	if (rc == 0 && (size_t)n < EX_BUF_SIZE && j->arc_downloading) {
+		j->st_need = j->st_off + n + 1;	/* the header is still arriving */
+		return 0;
+	}
+	if (rc == 2) {
+		j->st_end = true;
+		return 0;
+	}
+	if (rc != 1) {
+		ex_stream_failed(j);
+		return 0;
+	}
+	if (j->st_off + total > have) {
+		if (!j->arc_downloading) {
+			ex_stream_failed(j);	/* cut short: the seekable reader will say how */
+			return 0;
+		}
+		j->st_need = j->st_off + total;
+		return 0;
+	}
+	j->rp = srcarc_open_zip_range(j->arc_fd, j->st_off, total, msg, sizeof(msg));
+	if (!j->rp) {
+		ex_stream_failed(j);
+		return 0;
+	}
+	j->rp_range = true;
+	j->rp_strip_root = false;
+	j->st_off += total;
+	j->st_need = j->st_off + 30;
+	j->st_entries++;
+	return 0;
+}
+
+/* The scan reached the central directory and the download is complete: every entry was
+ * taken while it arrived. */
+static bool
+ex_stream_done(struct export_job *j)
+{
+	return j->st_end && !j->arc_downloading && !j->rp && !j->rp_cur && j->arc_fd >= 0;
+}
+
 /* One repack step: open the next entry, or stage a slice of the current one. */
 static size_t
 ex_repack_step(struct export_job *j, size_t budget)
@@ -713,22 +848,40 @@ ex_repack_step(struct export_job *j, size_t budget)
 		int rc = srcarc_next(j->rp, &e);
 
 		if (rc < 0) {
-			ex_repack_fallback(j);
+			if (j->rp_range)
+				ex_stream_failed(j);
+			else
+				ex_repack_fallback(j);
 			return 0;
 		}
 		if (rc == 0) {
 			srcarc_close(j->rp);
 			j->rp = NULL;
+			if (j->rp_range) {	/* one streamed entry done: the scan goes on */
+				j->rp_range = false;
+				return 0;
+			}
 			ex_close_fd(&j->arc_fd);
 			j->listed = true;
+			return 0;
+		}
+		if (!j->rp_range && j->st_skip > 0) {
+			j->st_skip--;	/* streamed before the fallback */
 			return 0;
 		}
 		char *path = e.is_file ? ex_repack_path(j, &e) : NULL;
 		if (!path)
 			return 0;
-		struct ex_file *f = ex_add_file(j, path, e.size, e.mtime);
+		struct ex_file *f;
+		if (j->st_redo && !j->rp_range) {
+			f = j->st_redo;	/* named already, when streaming first tried it */
+			j->st_redo = NULL;
+			f->pub.done = 0;
+		} else {
+			f = ex_add_file(j, path, e.size, e.mtime);
+			ex_name(j, f);
+		}
 		free(path);
-		ex_name(j, f);
 		f->pub.started_ms = clock_now_ms();
 		f->fd = spool_open(msg, sizeof(msg));
 		if (f->fd < 0) {
@@ -742,7 +895,10 @@ ex_repack_step(struct export_job *j, size_t budget)
 	struct ex_file *f = j->rp_cur;
 	size_t used = ex_stage_step(j, f, j->rp, budget, &damaged);
 	if (damaged) {
-		ex_repack_fallback(j);
+		if (j->rp_range)
+			ex_stream_failed(j);
+		else
+			ex_repack_fallback(j);
 		return used;
 	}
 	if (!f->staging || f->pub.state != EXPORT_FILE_ACTIVE)
@@ -1261,7 +1417,8 @@ ex_ready(struct export_job *j)
 {
 	if (ex_done_phase(j) || !j->z)
 		return false;
-	return j->wf || j->ev_in_entry || j->rp || ex_head_ready(j) || ex_bin_pending(j) || ex_can_finish(j);
+	return j->wf || j->ev_in_entry || j->rp || ex_stream_ready(j) || ex_stream_done(j) ||
+	       ex_head_ready(j) || ex_bin_pending(j) || ex_can_finish(j);
 }
 
 bool
@@ -1285,7 +1442,13 @@ export_pump(struct export_job *j, size_t budget)
 			used += ex_write_step(j, f, budget - used);
 		else if (j->rp)
 			used += ex_repack_step(j, budget - used);
-		else if (ex_bin_pending(j))
+		else if (ex_stream_ready(j))
+			used += ex_stream_step(j);
+		else if (ex_stream_done(j)) {
+			ex_close_fd(&j->arc_fd);
+			j->st_end = false;
+			j->listed = true;
+		} else if (ex_bin_pending(j))
 			used += ex_bin_step(j, budget - used);
 		else if (ex_can_finish(j))
 			used += ex_finish(j, budget - used);
@@ -1399,6 +1562,9 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 			j->phase = EXPORT_RUNNING;
 			j->arc_downloading = true;
 			j->arc_total = -1;
+			/* V0 sends a ZIP (Python's zipfile: sizes in the local headers) */
+			j->st_on = j->conv.version == API_V0 && !j->conv.local;
+			j->st_need = 30;
 			j->arc_op = api_fetch_archive(c, &j->conv, j->arc_fd, ex_arc_progress, ex_arc_done, j);
 			return j;
 		}

@@ -65,6 +65,8 @@
 #define V1_HUGE "00000000000000000000000000000d0a"
 #define V1_MANY "00000000000000000000000000000d0b"
 #define V0_HUGE "00000000000000000000000000000d0c"
+#define V0_DESC "00000000000000000000000000000d0d"
+#define V0_HOLD "00000000000000000000000000000d0e"
 #define V1_EVENTS "00000000000000000000000000000e01"
 #define V0_EVENTS "00000000000000000000000000000e00"
 #define V0_EVFAIL "00000000000000000000000000000e02"
@@ -161,6 +163,8 @@ scenario_text(void)
 		{ V1_HUGE, "V1", "huge", "" },
 		{ V1_MANY, "V1", "many", "" },
 		{ V0_HUGE, "V0", "huge", "" },
+		{ V0_DESC, "V0", "small", ",\"zip_style\":\"descriptor\"" },
+		{ V0_HOLD, "V0", "small", "" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(convs); i++)
 		strbuf_printf(&sb, "%s{\"id\":\"%s\",\"version\":\"%s\",\"status\":\"RUNNING\",\"workspace\":\"%s\"%s}",
@@ -198,6 +202,8 @@ scenario_text(void)
 		    "\"malformed\":true,\"nth\":3,\"count\":1},"
 		    "{\"server\":\"agent\",\"route\":\"file-archive\",\"conversation\":\"" V1_FARC "\","
 		    "\"status\":500,\"nth\":0},"
+		    "{\"server\":\"runtime\",\"route\":\"zip-directory\",\"conversation\":\"" V0_HOLD "\","
+		    "\"hold_after\":1000,\"hold_ms\":1500,\"nth\":0},"
 		    "{\"server\":\"runtime\",\"route\":\"events\",\"conversation\":\"" V0_EVFAIL "\","
 		    "\"status\":500,\"nth\":0},"
 		    "{\"server\":\"runtime\",\"route\":\"trajectory\",\"conversation\":\"" V0_EVFAIL "\","
@@ -747,6 +753,49 @@ static void
 test_v0_archive(void **state)
 {
 	check_archive_route(*state, V0_SMALL, SMALL_ALL);
+}
+
+/* A ZIP whose sizes come after each entry (data descriptors): no streaming, the seekable
+ * reader takes it once it is complete. */
+static void
+test_v0_archive_descriptor(void **state)
+{
+	check_archive_route(*state, V0_DESC, SMALL_ALL);
+}
+
+/* A Python-style ZIP (sizes in the local headers) is re-packed while it downloads: with the
+ * download held after 1000 bytes, the entries before that point are already in our ZIP. */
+static void
+test_v0_archive_streams(void **state)
+{
+	struct env *e = *state;
+	struct api_conversation conv;
+	struct export_opts o = { .mode = EXPORT_ALL, .prefer_server_archive = true };
+	struct export_job *j = start(e, V0_HOLD, &o, &conv);
+	int64_t deadline = clock_now_ms() + 30000;
+	bool overlapped = false;
+
+	while (!export_finished(j) && clock_now_ms() < deadline) {
+		struct export_totals t;
+
+		http_perform(e->h);
+		bool more = export_pump(j, 256 << 10);
+		export_totals(j, &t);
+		if (t.files_written >= 1 && t.bytes_total > 0 && t.bytes_done < t.bytes_total)
+			overlapped = true;
+		if (!more && !export_finished(j))
+			wait_once(e);
+	}
+	assert_true(overlapped);
+	char *zip = run_done(e, j);
+	json_t *meta = verify_zip(e, zip, V0_HOLD);
+
+	assert_paths(meta, "files", SMALL_ALL);
+	assert_paths(meta, "skipped", "");
+	json_decref(meta);
+	free(zip);
+	export_free(j);
+	api_conversation_free(&conv);
 }
 
 static void
@@ -1394,6 +1443,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_v1_all_files, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_archive, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_v0_archive, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_v0_archive_descriptor, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_v0_archive_streams, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_archive_unsupported, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_archive_fails, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names_v0, test_setup, test_teardown),
