@@ -143,6 +143,19 @@ srcarc_set_error(struct srcarc *a, const char *doing)
 		 doing, why ? why : "no reason given");
 }
 
+/* The buffer, the UTF-8 locale for header reads and a libarchive reader (formats not set). */
+static void
+srcarc_init_reader(struct srcarc *a)
+{
+	a->buf = xmalloc(SRCARC_BUF);
+	a->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	if (a->utf8 == (locale_t)0)
+		a->utf8 = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
+	a->a = archive_read_new();
+	if (a->a == NULL)
+		die("out of memory (archive_read_new)");
+}
+
 struct srcarc *
 srcarc_open_fd(int fd, char *err, size_t errlen)
 {
@@ -194,13 +207,7 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 		free(a);
 		return NULL;
 	}
-	a->buf = xmalloc(SRCARC_BUF);
-	a->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	if (a->utf8 == (locale_t)0)
-		a->utf8 = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
-	a->a = archive_read_new();
-	if (a->a == NULL)
-		die("out of memory (archive_read_new)");
+	srcarc_init_reader(a);
 	if (a->format == SRCARC_ZIP) {
 		/* The central directory is authoritative; the streaming reader trusts local headers. */
 		archive_read_support_format_zip_seekable(a->a);
@@ -408,13 +415,7 @@ srcarc_open_zip_range(int fd, int64_t offset, int64_t len, char *err, size_t err
 	a->end = offset + len;
 	a->fsize = a->end;
 	a->format = SRCARC_ZIP;
-	a->buf = xmalloc(SRCARC_BUF);
-	a->utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
-	if (a->utf8 == (locale_t)0)
-		a->utf8 = newlocale(LC_CTYPE_MASK, "C.utf8", (locale_t)0);
-	a->a = archive_read_new();
-	if (a->a == NULL)
-		die("out of memory (archive_read_new)");
+	srcarc_init_reader(a);
 	/* One entry's local header and data: the streaming reader checks the CRC at its end. */
 	archive_read_support_format_zip_streamable(a->a);
 	archive_read_set_callback_data(a->a, a);
