@@ -2488,6 +2488,12 @@ struct api_events {
 	struct rt rt;
 	bool rt_ok;
 	struct api_error rt_err;
+	/* api_events_resume: where to look again for events that arrived since */
+	bool failed;			/* the last page failed: resuming retries it */
+	char *last_page_id;		/* paged sources: the last page's id (NULL: the first) */
+	size_t last_page_rows;		/* ... and how many rows it had */
+	size_t skip;			/* rows to drop from the next page (seen before) */
+	size_t delivered;		/* rows delivered in all */
 };
 
 struct ev_batch {
@@ -2529,6 +2535,7 @@ api_events_free(struct api_events *p)
 	api_op_cancel(p->op);
 	local_events_free(p->le);
 	free(p->page_id);
+	free(p->last_page_id);
 	if (p->rt_ok)
 		rt_clear(&p->rt);
 	api_conversation_free(&p->conv);
@@ -2542,8 +2549,20 @@ ev_deliver(struct api_op *op, struct api_event_list *l, const struct api_error *
 	struct api_events *p = b->p;
 
 	p->op = NULL;
+	p->failed = err != NULL;
 	if (err)
-		p->done = true;	/* an error ends the pager: the caller may start a new one */
+		p->done = true;	/* an error ends the pager: api_events_resume() retries the page */
+	if (l && p->skip) {
+		/* a page read again on resume: its first rows were delivered before */
+		size_t drop = p->skip < l->count ? p->skip : l->count;
+		for (size_t i = 0; i < drop; i++)
+			api_event_free(&l->items[i]);
+		memmove(l->items, l->items + drop, (l->count - drop) * sizeof(*l->items));
+		l->count -= drop;
+		p->skip -= drop;
+	}
+	if (l)
+		p->delivered += l->count;
 	b->done(b->ud, l ? l->items : NULL, l ? l->count : 0, !p->done, err);
 	if (l)
 		api_event_list_free(l);
@@ -2573,7 +2592,9 @@ ev_v1_done(struct api_op *op, const struct http_result *res, void *arg)
 		ev_deliver(op, NULL, &e);
 		return;
 	}
-	free(p->page_id);
+	free(p->last_page_id);
+	p->last_page_id = p->page_id;	/* the page just read: where a resume starts */
+	p->last_page_rows = pg.events.count;
 	p->page_id = pg.next_page_id;
 	pg.next_page_id = NULL;
 	p->done = !p->page_id;
@@ -2598,8 +2619,18 @@ ev_v0_done(struct api_op *op, const struct http_result *res, void *arg)
 		ev_deliver(op, NULL, &e);
 		return;
 	}
-	if (p->trajectory || !pg.has_more || pg.events.count == 0) {
+	if (p->trajectory) {
 		p->done = true;
+		p->skip = p->delivered;	/* the whole trajectory comes every time */
+	} else if (!pg.has_more || pg.events.count == 0) {
+		p->done = true;
+		if (pg.events.count) {	/* a resume asks from after the last one */
+			char *end;
+			const char *last = pg.events.items[pg.events.count - 1].id;
+			long long id = strtoll(last, &end, 10);
+			p->next_start = *last && !*end && id >= p->next_start ? id + 1
+									      : p->next_start + (long long)pg.events.count;
+		}
 	} else {
 		/* ids are integers; the next page starts after the last one seen */
 		char *end;
@@ -2634,6 +2665,8 @@ ev_fetch(struct api_op *op)
 		struct api_event_list l = {0};
 		local_events_read(p->le, p->next_local, EVENTS_LOCAL_PAGE, p->keep_raw, &l);
 		p->next_local += EVENTS_LOCAL_PAGE;
+		if (p->next_local > local_events_count(p->le))
+			p->next_local = local_events_count(p->le);
 		p->done = p->next_local >= local_events_count(p->le);
 		ev_deliver(op, &l, NULL);
 		return;
@@ -2688,6 +2721,30 @@ ev_fetch(struct api_op *op)
 		op_submit(op, &o, ev_v0_done, NULL, NULL);
 	}
 	free(url);
+}
+
+bool
+api_events_resume(struct api_events *p)
+{
+	if (!p || p->op || !p->done)
+		return false;
+	p->done = false;
+	if (p->failed) {
+		p->failed = false;	/* the failed page again, from where it was (skip unchanged) */
+		return true;
+	}
+	if (p->conv.local) {
+		/* list the directory again: new event files sort after the ones read */
+		local_events_free(p->le);
+		p->le = NULL;
+		p->le_opened = false;
+	} else if (p->conv.version == API_V1 || p->agent) {
+		free(p->page_id);
+		p->page_id = p->last_page_id ? xstrdup(p->last_page_id) : NULL;
+		p->skip = p->last_page_rows;
+	}
+	/* V0 events go on from next_start; a trajectory comes whole, p->skip set already */
+	return true;
 }
 
 struct api_op *

@@ -184,6 +184,14 @@ struct api_events *api_events_new(struct api_client *c, const struct api_convers
 struct api_op *api_events_next(struct api_events *p, api_events_fn done, void *ud);
 bool api_events_more(const struct api_events *p);
 size_t api_events_total(const struct api_events *p);	/* local: the number of event files; else 0 */
+/*
+ * Follow mode: re-arm a pager that delivered everything (or whose last page failed), so the
+ * next api_events_next() returns only events that arrived since -- without reading the
+ * earlier pages again (V1: the last page is read again and its known rows dropped; V0:
+ * from the next event id; local: the directory is listed again). False when a page is in
+ * flight or the pager has more to give anyway.
+ */
+bool api_events_resume(struct api_events *p);
 void api_events_free(struct api_events *p);
 
 /* Build the V1 listing shell command for a directory (exposed for tests). Caller frees. */

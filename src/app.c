@@ -737,19 +737,22 @@ app_events_more(struct app *a)
 }
 
 /*
- * A new pager from the first event (after an error, to look for new events, or
- * to open): the pager has no "resume from N", so the rows already here are
- * skipped as they come again.
+ * Look again (after an error, or for new events in follow mode): the pager resumes
+ * where it stopped, so earlier pages are not read again (on Cloud they would eat
+ * the 100 requests a minute). A pager that cannot resume is replaced by a new one
+ * from the first event, and the rows already here are skipped as they come again.
  */
 static void
 app_events_restart(struct app *a)
 {
-	if (a->pager)
-		api_events_free(a->pager);	/* cancels a page in flight */
-	a->ev_loading = false;
 	a->follow_due = 0;
-	a->pager = api_events_new(a->client, &a->ev_conv, false);
-	a->events.skip = a->events.count;
+	if (!a->pager || a->ev_loading || !api_events_resume(a->pager)) {
+		if (a->pager)
+			api_events_free(a->pager);	/* cancels a page in flight */
+		a->ev_loading = false;
+		a->pager = api_events_new(a->client, &a->ev_conv, false);
+		a->events.skip = a->events.count;
+	}
 	a->events.state = MODEL_IDLE;
 	a->events.error[0] = '\0';
 	app_events_more(a);

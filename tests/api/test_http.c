@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -217,6 +218,21 @@ test_no_retry_and_cancel(void **state)
 	env_stop(&e);
 }
 
+struct conv_got {
+	int done;
+	struct api_conversation *out;
+};
+
+static void
+local_conv_got(void *ud, struct api_conversation *conv, const struct api_error *err)
+{
+	struct conv_got *g = ud;
+
+	if (conv)
+		api_conversation_copy(g->out, conv);
+	g->done = 1;
+}
+
 static void
 never_called(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
 {
@@ -291,6 +307,143 @@ test_no_key_over_plain_http(void **state)
 	http_free(h);
 }
 
+struct ev_count {
+	int pages;
+	size_t rows;
+	bool more;
+	bool failed;
+	char first_id[64];
+};
+
+static void
+ev_counted(void *ud, struct api_event *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct ev_count *c = ud;
+
+	c->pages++;
+	c->rows += n;
+	c->more = more;
+	c->failed = err != NULL;
+	if (n && rows[0].id)
+		snprintf(c->first_id, sizeof(c->first_id), "%s", rows[0].id);
+}
+
+/* Read every page, then count what one resume delivers. */
+static void
+drain(struct env *e, struct api_events *p, struct ev_count *c)
+{
+	do {
+		int before = c->pages;
+		api_events_next(p, ev_counted, c);
+		run_until(e->h, &c->pages, before + 1);
+	} while (c->more && !c->failed);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Follow mode: a resumed pager delivers only what arrived since, without the earlier pages
+ * (local: a new event file appears; V1: nothing new, and no row comes twice). */
+static void
+test_events_resume(void **state)
+{
+	struct env e;
+	char dir[] = "/tmp/ohb-resume-XXXXXX";
+	const char *hex = "1234567812345678123456781234567a";
+	const char *scen = "{\"app\": {\"auth\": \"none\"}, \"conversations\": [{\"id\": "
+			   "\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0e\", \"version\": \"V1\", \"status\": \"STOPPED\","
+			   " \"events\": [";
+	struct strbuf sc = {0};
+	struct api_error err = {0};
+
+	strbuf_puts(&sc, scen);
+	for (int i = 0; i < 150; i++)
+		strbuf_printf(&sc, "%s{\"id\": \"ev-%03d\", \"kind\": \"MessageEvent\", \"source\": \"agent\","
+			      " \"timestamp\": \"2026-11-24T10:%02d:%02d\", \"llm_message\": {\"role\": \"assistant\","
+			      " \"content\": [{\"type\": \"text\", \"text\": \"m%d\"}]}}",
+			      i ? "," : "", i, i / 60, i % 60, i);
+	strbuf_puts(&sc, "]}]}");
+	assert_int_equal(env_start(&e, sc.buf), 0);
+	strbuf_free(&sc);
+
+	/* V1 from the app server: 2 pages, then a resume reads the last page again only */
+	struct api_client_config cfg = {.server = e.app, .auth = API_AUTH_NONE};
+	struct api_client *c = api_client_new(e.h, &cfg, &err);
+	assert_non_null(c);
+	struct api_conversation conv = {.id = (char *)"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb0e", .title = (char *)"",
+					.status = (char *)"STOPPED", .version = API_V1};
+	struct api_events *p = api_events_new(c, &conv, false);
+	struct ev_count n = {0};
+	drain(&e, p, &n);
+	assert_int_equal(n.rows, 150);
+	uint64_t sent = http_requests_sent(e.h);
+	assert_true(api_events_resume(p));
+	struct ev_count r = {0};
+	drain(&e, p, &r);
+	assert_int_equal(r.rows, 0);	/* nothing new, nothing twice */
+	assert_int_equal(http_requests_sent(e.h) - sent, 1);	/* only the last page again */
+	api_events_free(p);
+	api_client_free(c);
+
+	/* local: a new event file after the end is the only row a resume delivers */
+	assert_non_null(mkdtemp(dir));
+	char *cdir = xasprintf("%s/%s", dir, hex), *edir = xasprintf("%s/events", cdir);
+	assert_int_equal(mkdir(cdir, 0700), 0);
+	assert_int_equal(mkdir(edir, 0700), 0);
+	char *bs = xasprintf("%s/base_state.json", cdir);
+	write_file(bs, "{\"id\": \"12345678-1234-5678-1234-56781234567a\", \"execution_status\": \"running\","
+		       " \"workspace\": {\"working_dir\": \"/nonexistent\", \"kind\": \"LocalWorkspace\"}}");
+	for (int i = 0; i < 3; i++) {
+		char *f = xasprintf("%s/event-%05d-0000000%d-0000-0000-0000-000000000000.json", edir, i, i);
+		char *t = xasprintf("{\"id\": \"0000000%d-0000-0000-0000-000000000000\", \"kind\": \"MessageEvent\","
+				    " \"source\": \"user\", \"timestamp\": \"2026-01-01T00:00:0%d\", \"llm_message\":"
+				    " {\"role\": \"user\", \"content\": [{\"type\": \"text\", \"text\": \"hi %d\"}]}}", i, i, i);
+		write_file(f, t);
+		free(f);
+		free(t);
+	}
+	struct api_client_config lcfg = {.server = e.app, .auth = API_AUTH_NONE, .local_dir = dir};
+	c = api_client_new(e.h, &lcfg, &err);
+	assert_non_null(c);
+	api_client_set_source(c, API_SOURCE_LOCAL);
+	struct api_conversation lconv = {0};
+	struct conv_got got = {0, &lconv};
+	api_get_conversation(c, hex, local_conv_got, &got);
+	run_until(e.h, &got.done, 1);
+	assert_true(lconv.local);
+	p = api_events_new(c, &lconv, false);
+	struct ev_count l1 = {0};
+	drain(&e, p, &l1);
+	assert_int_equal(l1.rows, 3);
+	char *f3 = xasprintf("%s/event-00003-00000003-0000-0000-0000-000000000000.json", edir);
+	write_file(f3, "{\"id\": \"00000003-0000-0000-0000-000000000000\", \"kind\": \"MessageEvent\","
+		       " \"source\": \"agent\", \"timestamp\": \"2026-01-01T00:00:03\", \"llm_message\":"
+		       " {\"role\": \"assistant\", \"content\": [{\"type\": \"text\", \"text\": \"new\"}]}}");
+	assert_true(api_events_resume(p));
+	struct ev_count l2 = {0};
+	drain(&e, p, &l2);
+	assert_int_equal(l2.rows, 1);
+	assert_string_equal(l2.first_id, "00000003-0000-0000-0000-000000000000");
+	api_events_free(p);
+	api_conversation_free(&lconv);
+	api_client_free(c);
+	char *rm = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(rm), 0);
+	free(rm);
+	free(f3);
+	free(bs);
+	free(edir);
+	free(cdir);
+	env_stop(&e);
+}
+
 int
 main(void)
 {
@@ -300,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_no_retry_and_cancel),
 		cmocka_unit_test(test_op_cancel_never_calls_back),
 		cmocka_unit_test(test_no_key_over_plain_http),
+		cmocka_unit_test(test_events_resume),
 	};
 
 	http_global_init();
