@@ -33,6 +33,7 @@ usage(FILE *f)
 		"  list [--json] [--limit N] [--filter TEXT]      list conversations, newest first\n"
 		"  files ID [--json] [--changed] [--wake]         list a conversation's workspace files\n"
 		"  download ID [--changed] [-o FILE] [--wake] [--progress=auto|bars|json|none] [PATH...]\n"
+		"           [--events] [--no-server-archive] [--parallel N] [--zip-compat]\n"
 		"                                                 save files into one ZIP archive\n"
 		"  events ID [--json] [--kind KIND] [--wake]      a conversation's events, one row each\n"
 		"  export ID --format json|md [-o FILE] [--wake]  the events as received (json) or a\n"
