@@ -1492,6 +1492,36 @@ ws_fail(struct api_op *op, const struct api_error *e)
 
 static void local_ws_run(struct api_op *op);
 
+/*
+ * V1 agent-servers moved routes from /api/X/<abs path> to /api/X?path=<abs path> (v1.20
+ * removed the old form). The URL of route for abs in whichever form this server speaks.
+ */
+static char *
+v1_route_url(const struct ws_state *s, const char *route, const char *abs)
+{
+	if (!s->old_route)
+		return url_with_query(s->rt.base, route, "path", abs);
+	char *p = escape_path(abs);
+	char *url = xasprintf("%s%s/%s", s->rt.base, route, p);	/* "//workspace/...": stays absolute */
+	free(p);
+	return url;
+}
+
+static bool route_missing(const struct http_result *res);
+
+/* A V1 answer saying the route does not exist: switch to the old form and resubmit. */
+static bool
+v1_retry_old_route(struct api_op *op, const struct http_result *res, void (*resubmit)(struct api_op *))
+{
+	struct ws_state *s = op->state;
+
+	if (s->rt.conv.version != API_V1 || s->old_route || !route_missing(res))
+		return false;
+	s->old_route = true;
+	resubmit(op);
+	return true;
+}
+
 /* Create the op; on a conversation that cannot be reached, deliver the error from the loop. */
 static struct api_op *
 ws_op(struct api_client *c, const struct api_conversation *conv, struct ws_state *s,
@@ -1929,11 +1959,8 @@ changes_done(struct api_op *op, const struct http_result *res, void *arg)
 	struct ws_state *s = op->state;
 	struct api_error e;
 
-	if (s->rt.conv.version == API_V1 && !s->old_route && route_missing(res)) {
-		s->old_route = true;
-		changes_submit(op);
+	if (v1_retry_old_route(op, res, changes_submit))
 		return;
-	}
 	if (!classify(res, s->rt.base, false, "the git changes", &e)) {
 		if (e.kind == API_ERR_NOT_FOUND)
 			api_error_set(&e, API_ERR_NOT_FOUND, 404,
@@ -1962,13 +1989,7 @@ changes_submit(struct api_op *op)
 	char *url;
 
 	if (s->rt.conv.version == API_V1) {
-		if (s->old_route) {
-			char *p = escape_path(op->c->root);
-			url = xasprintf("%s/api/git/changes/%s", s->rt.base, p);	/* "//workspace/...": the path stays absolute */
-			free(p);
-		} else {
-			url = url_with_query(s->rt.base, "/api/git/changes", "path", op->c->root);
-		}
+		url = v1_route_url(s, "/api/git/changes", op->c->root);
 	} else {
 		url = xasprintf("%s/git/changes", s->rt.base);
 	}
@@ -2091,12 +2112,9 @@ preview_done(struct api_op *op, const struct http_result *res, void *arg)
 	struct api_error e;
 	bool binary = false;
 
+	if (v1_retry_old_route(op, res, fetch_submit))
+		return;
 	if (s->rt.conv.version == API_V1) {
-		if (!s->old_route && route_missing(res)) {
-			s->old_route = true;
-			fetch_submit(op);
-			return;
-		}
 		if (!classify(res, s->rt.base, false, s->path, &e)) {
 			ws_fail(op, &e);
 			return;
@@ -2140,13 +2158,7 @@ fetch_submit(struct api_op *op)
 	char *url;
 
 	if (s->rt.conv.version == API_V1) {
-		if (s->old_route) {
-			char *p = escape_path(abs);
-			url = xasprintf("%s/api/file/download/%s", s->rt.base, p);	/* "//workspace/...": the path stays absolute */
-			free(p);
-		} else {
-			url = url_with_query(s->rt.base, "/api/file/download", "path", abs);
-		}
+		url = v1_route_url(s, "/api/file/download", abs);
 	} else {
 		url = url_with_query(s->rt.base, "/select-file", "file", abs);
 	}
@@ -2180,14 +2192,10 @@ fetch_done(struct api_op *op, const struct http_result *res, void *arg)
 	struct api_xfer_result r = {0};
 	bool binary = false;
 
+	/* a 404 body never reaches the fd (only 2xx bodies do): nothing to truncate */
+	if (v1_retry_old_route(op, res, fetch_submit))
+		return;
 	if (s->rt.conv.version == API_V1) {
-		if (!s->old_route && route_missing(res)) {
-			s->old_route = true;
-			if (ftruncate(s->fd, 0) == 0 && lseek(s->fd, 0, SEEK_SET) == 0) {
-				fetch_submit(op);
-				return;
-			}
-		}
 		if (!classify(res, s->rt.base, false, s->path, &e)) {
 			ws_fail(op, &e);
 			return;
@@ -2263,11 +2271,8 @@ diff_done(struct api_op *op, const struct http_result *res, void *arg)
 	struct api_error e;
 	char *orig = NULL, *mod = NULL;
 
-	if (s->rt.conv.version == API_V1 && !s->old_route && route_missing(res)) {
-		s->old_route = true;
-		diff_submit(op);
+	if (v1_retry_old_route(op, res, diff_submit))
 		return;
-	}
 	if (!classify(res, s->rt.base, false, "the diff", &e) ||
 	    json_decode_diff(res->body, res->body_len, &orig, &mod, &e) != 0) {
 		ws_fail(op, &e);
@@ -2290,13 +2295,7 @@ diff_submit(struct api_op *op)
 
 	if (s->rt.conv.version == API_V1) {
 		char *abs = abs_path(op->c, s->path);
-		if (s->old_route) {
-			char *p = escape_path(abs);
-			url = xasprintf("%s/api/git/diff/%s", s->rt.base, p);	/* "//workspace/...": the path stays absolute */
-			free(p);
-		} else {
-			url = url_with_query(s->rt.base, "/api/git/diff", "path", abs);
-		}
+		url = v1_route_url(s, "/api/git/diff", abs);
 		free(abs);
 	} else {
 		url = url_with_query(s->rt.base, "/git/diff", "path", s->path);
