@@ -20,56 +20,11 @@
 #include "api/udiff.h"
 #include "src/util.h"
 
-struct api_client {
-	struct http *h;
-	char *server;		/* no trailing slash */
-	char *server_origin;
-	char *api_key;
-	enum api_auth_mode auth;
-	bool allow_http;
-	char *root;		/* workspace root, no trailing slash */
-	struct http_limit app_limit, runtime_limit, agent_limit;
-	int walk_max_depth;
-	size_t walk_max_files;
-	long wake_timeout_ms;
-	char *app_headers[3];	/* NULL-terminated */
-	struct api_op *ops;	/* every live op, for api_client_free */
-	char *local_dir;	/* local conversations (api/local.h) */
-	enum api_source source;
-};
-
-struct op_call;
-typedef void (*op_call_fn)(struct api_op *op, const struct http_result *res, void *arg);
-
-struct api_op {
-	struct api_client *c;
-	bool cancelled;
-	bool finished;
-	struct op_call *calls;	/* in flight */
-	unsigned timer;
-	void (*timer_fn)(struct api_op *op);
-	int64_t started_ms;
-	void *state;
-	void (*free_state)(void *state);
-	struct api_op *prev, *next;
-};
-
-struct op_call {
-	struct api_op *op;
-	op_call_fn fn;
-	void *arg;
-	void *inner;		/* ud for the progress and sink callbacks */
-	http_progress_fn progress;
-	http_write_fn sink_write;
-	http_reset_fn sink_reset;
-	void (*free_arg)(void *arg);
-	struct http_req *req;
-	struct op_call *next;
-};
+#include "api/op.h"
 
 /* ---------------------------------------------------------------- ops */
 
-static struct api_op *
+struct api_op *
 op_new(struct api_client *c, void *state, void (*free_state)(void *))
 {
 	struct api_op *op = xcalloc(1, sizeof(*op));
@@ -122,7 +77,7 @@ op_cancel_calls(struct api_op *op)
 }
 
 /* The op delivered its result: stop what is still running and free when idle. */
-static void
+void
 op_finish(struct api_op *op)
 {
 	op->finished = true;
@@ -187,7 +142,7 @@ tramp_reset(void *ud)
 }
 
 /* Submit one request of an op; progress and sink callbacks (if set in o) receive inner. */
-static void
+void
 op_submit_ud(struct api_op *op, struct http_opts *o, op_call_fn fn, void *inner)
 {
 	struct op_call *k = xcalloc(1, sizeof(*k));
@@ -208,7 +163,7 @@ op_submit_ud(struct api_op *op, struct http_opts *o, op_call_fn fn, void *inner)
 	k->req = http_submit(op->c->h, o);
 }
 
-static void
+void
 op_submit(struct api_op *op, struct http_opts *o, op_call_fn fn, void *arg, void (*free_arg)(void *))
 {
 	op_submit_ud(op, o, fn, NULL);
@@ -228,7 +183,7 @@ op_timer_fire(void *ud)
 }
 
 /* Run fn(op) after delay_ms from the loop (also used to deliver results asynchronously). */
-static void
+void
 op_later(struct api_op *op, long delay_ms, void (*fn)(struct api_op *op))
 {
 	if (op->timer)
@@ -239,7 +194,7 @@ op_later(struct api_op *op, long delay_ms, void (*fn)(struct api_op *op))
 
 /* ------------------------------------------------------------ client */
 
-static char *
+char *
 strip_slash(const char *s)
 {
 	size_t n = strlen(s);
@@ -256,7 +211,7 @@ url_is_http(const char *url)
 }
 
 /* May a key travel to this URL? */
-static bool
+bool
 key_allowed(const struct api_client *c, const char *url)
 {
 	return c->allow_http || !url_is_http(url) || http_host_is_loopback(url);
@@ -291,12 +246,14 @@ api_client_new(struct http *h, const struct api_client_config *cfg, struct api_e
 	c->allow_http = cfg->allow_http;
 	c->root = strip_slash(cfg->workspace_root && *cfg->workspace_root ? cfg->workspace_root
 									   : "/workspace/project");
-	c->app_limit = cfg->app_limit.max_conns ? cfg->app_limit : (struct http_limit){10, 6};
-	c->runtime_limit = cfg->runtime_limit.max_conns ? cfg->runtime_limit : (struct http_limit){10, 6};
-	c->agent_limit = cfg->agent_limit.max_conns ? cfg->agent_limit : (struct http_limit){0, 16};
+	/* Cloud counts 10 a second and 100 a minute per user (openhands-api-2026.md §1.1, §3.7) */
+	c->app_limit = cfg->app_limit.max_conns ? cfg->app_limit : (struct http_limit){10, 6, 100};
+	c->runtime_limit = cfg->runtime_limit.max_conns ? cfg->runtime_limit : (struct http_limit){10, 6, 0};
+	c->agent_limit = cfg->agent_limit.max_conns ? cfg->agent_limit : (struct http_limit){0, 16, 0};
 	c->walk_max_depth = cfg->walk_max_depth > 0 ? cfg->walk_max_depth : 64;
 	c->walk_max_files = cfg->walk_max_files > 0 ? cfg->walk_max_files : 200000;
 	c->wake_timeout_ms = cfg->wake_timeout_ms > 0 ? cfg->wake_timeout_ms : 180000;
+	c->retention_days = cfg->retention_days > 0 ? cfg->retention_days : 14;
 	c->local_dir = cfg->local_dir && *cfg->local_dir ? xstrdup(cfg->local_dir) : local_default_dir();
 	c->source = cfg->source != API_SOURCE_DEFAULT ? cfg->source : API_SOURCE_CLOUD;
 	if (c->api_key && c->auth != API_AUTH_NONE && !key_allowed(c, c->server)) {
@@ -312,6 +269,9 @@ api_client_new(struct http *h, const struct api_client_config *cfg, struct api_e
 	else if (c->api_key && c->auth == API_AUTH_SESSION)
 		c->app_headers[n++] = xasprintf("X-Session-API-Key: %s", c->api_key);
 	c->app_headers[n++] = xstrdup("Accept: application/json");
+	if (cfg->org_id && *cfg->org_id)
+		/* the app server only: agent-servers have no orgs (§1.11) */
+		c->app_headers[n++] = xasprintf("X-Org-Id: %s", cfg->org_id);
 	http_set_host_limit(h, c->server, c->app_limit);
 	return c;
 }
@@ -375,6 +335,12 @@ api_client_http(struct api_client *c)
 	return c->h;
 }
 
+int
+api_client_retention_days(const struct api_client *c)
+{
+	return c->retention_days;
+}
+
 const char *
 api_client_workspace_root(const struct api_client *c)
 {
@@ -383,7 +349,7 @@ api_client_workspace_root(const struct api_client *c)
 
 /* ------------------------------------------------------ errors */
 
-static const char *
+const char *
 what_host(const char *url, char *buf, size_t n)
 {
 	char *o = http_origin(url);
@@ -398,7 +364,7 @@ what_host(const char *url, char *buf, size_t n)
  * role: "app" for the app server (key problems mean the account key), else "runtime".
  * what: a short noun phrase for the message ("the conversation list").
  */
-static bool
+bool
 classify(const struct http_result *res, const char *url, bool app, const char *what,
 	 struct api_error *err)
 {
@@ -430,7 +396,12 @@ classify(const struct http_result *res, const char *url, bool app, const char *w
 		return true;
 	if (body && blen)
 		text = json_error_text(body, blen);
-	if (res->status == 401 || res->status == 403) {
+	if (app && (res->status == 403 || res->status == 400) && text && strcasestr(text, "org")) {
+		/* X-Org-Id refused: not a member, not a UUID, or a key bound to another org (§1.11) */
+		api_error_set(err, API_ERR_AUTH, res->status,
+			      "%s refused the organization (HTTP %ld: %s); check --org or OPENHANDS_ORG_ID "
+			      "('ohbrowse whoami' without --org shows the key's own)", host, res->status, text);
+	} else if (res->status == 401 || res->status == 403) {
 		if (app)
 			api_error_set(err, API_ERR_AUTH, res->status,
 				      "%s rejected the API key (HTTP %ld%s%s); set OPENHANDS_API_KEY or run "
@@ -462,7 +433,7 @@ classify(const struct http_result *res, const char *url, bool app, const char *w
 /* ------------------------------------------------------ URLs and headers */
 
 /* Options shared by every request: a GET, retried when idempotent, under a host's limits. */
-static void
+void
 base_opts(struct http_opts *o, const char *url, char *const *headers, struct http_limit limit)
 {
 	memset(o, 0, sizeof(*o));
@@ -472,7 +443,7 @@ base_opts(struct http_opts *o, const char *url, char *const *headers, struct htt
 	o->idempotent = true;
 }
 
-static void
+void
 app_opts(struct api_client *c, struct http_opts *o, const char *url)
 {
 	base_opts(o, url, c->app_headers, c->app_limit);
@@ -490,7 +461,7 @@ v0_base(struct api_client *c, const struct api_conversation *conv)
 }
 
 /* The agent-server base of a V1 conversation: conversation_url minus /api/conversations/<id>. */
-static char *
+char *
 v1_base(const struct api_conversation *conv)
 {
 	if (!conv->url || !*conv->url)
@@ -588,6 +559,7 @@ static void
 rt_opts(struct rt *rt, struct http_opts *o, const char *url)
 {
 	base_opts(o, url, rt->hdr, rt->limit);
+	o->limit_prefix = rt->base;	/* its own limit, even under the app's origin */
 }
 
 /* Absolute workspace path of a relative one ("" = the root). */
@@ -747,6 +719,11 @@ api_lister_new(struct api_client *c, const struct api_lister_opts *opts)
 	enum api_source src = opts && opts->source != API_SOURCE_DEFAULT ? opts->source : c->source;
 	l->cloud = src != API_SOURCE_LOCAL;
 	l->local = src == API_SOURCE_LOCAL || src == API_SOURCE_BOTH;
+	if (c->v0_absent) {
+		/* known to have no V0 (Cloud since 2026-04): never ask /api/conversations again */
+		l->v0 = SRC_ABSENT;
+		l->v0_only = false;
+	}
 	return l;
 }
 
@@ -962,6 +939,8 @@ lister_source_done(struct api_op *op, const struct http_result *res, void *arg, 
 			*(v1 ? &l->v1 : &l->v0) = *tok ? SRC_MORE : SRC_DONE;
 		} else if (e.kind == API_ERR_UNSUPPORTED) {
 			*(v1 ? &l->v1 : &l->v0) = SRC_ABSENT;
+			if (!v1)
+				l->c->v0_absent = true;
 			if (v1 && l->v0_only)
 				lister_v0_plain(l);
 		} else if (b->err.kind == API_OK) {
@@ -1082,30 +1061,8 @@ api_lister_next(struct api_lister *l, api_page_fn done, void *ud)
 	return op;
 }
 
-/* ------------------------------------------------------ one conversation, wake */
-
-struct conv_state {
-	char *id;
-	char *sandbox_id;
-	enum api_version version;
-	api_conv_fn done;
-	api_wake_progress_fn progress;
-	void *ud;
-	bool started;		/* wake: start/resume accepted */
-	char last_status[32];
-};
-
-static void
-conv_state_free(void *p)
-{
-	struct conv_state *s = p;
-
-	free(s->id);
-	free(s->sandbox_id);
-	free(s);
-}
-
-static bool
+/* Ids go into URL paths: letters, digits, - and _ only. */
+bool
 id_is_safe(const char *id)
 {
 	if (!id || !*id || strlen(id) > 100)
@@ -1115,293 +1072,6 @@ id_is_safe(const char *id)
 		      *p == '-' || *p == '_'))
 			return false;
 	return true;
-}
-
-static void
-get_conv_done(struct api_op *op, const struct http_result *res, void *arg)
-{
-	struct conv_state *s = op->state;
-	struct api_error e;
-	struct api_conversation cv = {0};
-	bool found = false;
-
-	if (classify(res, op->c->server, true, "the conversation", &e) &&
-	    json_decode_conversation(res->body, res->body_len, &cv, &found, &e) == 0) {
-		if (found) {
-			s->done(s->ud, &cv, NULL);
-		} else {
-			api_error_set(&e, API_ERR_NOT_FOUND, 200,
-				      "no conversation with id %s on this server; check the id (ohbrowse list)",
-				      s->id);
-			s->done(s->ud, NULL, &e);
-		}
-	} else {
-		s->done(s->ud, NULL, &e);
-	}
-	api_conversation_free(&cv);
-	op_finish(op);
-}
-
-static void
-get_conv_start(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-	struct http_opts o;
-	char *url = xasprintf("%s/api/conversations/%s", op->c->server, s->id);
-
-	app_opts(op->c, &o, url);
-	op_submit(op, &o, get_conv_done, NULL, NULL);
-	free(url);
-}
-
-static void
-deliver_error_later(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-	struct api_error e;
-
-	api_error_set(&e, API_ERR_USAGE, 0, "\"%s\" is not a conversation id (expected 32 hex digits)",
-		      s->id);
-	s->done(s->ud, NULL, &e);
-	op_finish(op);
-}
-
-/* A local source: search the persistence directory (then the server, for both sources). */
-static void
-get_conv_local(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-	struct api_conversation cv;
-	struct api_error e = {0};
-
-	if (local_find(op->c->local_dir, s->id, &cv, &e) == 0) {
-		s->done(s->ud, &cv, NULL);
-		api_conversation_free(&cv);
-	} else if (op->c->source == API_SOURCE_BOTH && id_is_safe(s->id) &&
-		   (e.kind == API_ERR_NOT_FOUND)) {
-		get_conv_start(op);
-		return;
-	} else {
-		s->done(s->ud, NULL, &e);
-	}
-	op_finish(op);
-}
-
-struct api_op *
-api_get_conversation(struct api_client *c, const char *id, api_conv_fn done, void *ud)
-{
-	struct conv_state *s = xcalloc(1, sizeof(*s));
-	struct api_op *op = op_new(c, s, conv_state_free);
-
-	s->id = xstrdup(id);
-	s->done = done;
-	s->ud = ud;
-	if (c->source == API_SOURCE_LOCAL || c->source == API_SOURCE_BOTH)
-		op_later(op, 0, id && *id ? get_conv_local : deliver_error_later);
-	else
-		op_later(op, 0, id_is_safe(id) ? get_conv_start : deliver_error_later);
-	return op;
-}
-
-static void wake_poll(struct api_op *op);
-
-static void
-wake_poll_done(struct api_op *op, const struct http_result *res, void *arg)
-{
-	struct conv_state *s = op->state;
-	struct api_error e;
-	struct api_conversation cv = {0};
-	bool found = false;
-	long elapsed = (long)(clock_now_ms() - op->started_ms);
-	int rc = -1;
-
-	if (classify(res, op->c->server, true, "the conversation status", &e)) {
-		rc = s->version == API_V1
-			     ? json_decode_v1_conversation_list(res->body, res->body_len, &cv, &found, &e)
-			     : json_decode_conversation(res->body, res->body_len, &cv, &found, &e);
-	}
-	if (rc != 0 || !found) {
-		if (rc == 0)
-			api_error_set(&e, API_ERR_NOT_FOUND, 200, "the conversation %s disappeared while waking it", s->id);
-		s->done(s->ud, NULL, &e);
-		op_finish(op);
-		return;
-	}
-	snprintf(s->last_status, sizeof(s->last_status), "%s", cv.status ? cv.status : "?");
-	if (s->progress)
-		s->progress(s->ud, elapsed, s->last_status);
-	if (api_conversation_is_running(&cv)) {
-		s->done(s->ud, &cv, NULL);
-		api_conversation_free(&cv);
-		op_finish(op);
-		return;
-	}
-	api_conversation_free(&cv);
-	if ((strcmp(s->last_status, "ERROR") == 0 || strcmp(s->last_status, "ARCHIVED") == 0)) {
-		api_error_set(&e, API_ERR_SERVER, 0,
-			      "the conversation's sandbox went to %s instead of starting; open it in the "
-			      "OpenHands web app to see why", s->last_status);
-		s->done(s->ud, NULL, &e);
-		op_finish(op);
-		return;
-	}
-	if (elapsed > op->c->wake_timeout_ms) {
-		api_error_set(&e, API_ERR_NETWORK, 0,
-			      "the conversation did not start within %ld s (last status %s); try again later",
-			      op->c->wake_timeout_ms / 1000, s->last_status);
-		s->done(s->ud, NULL, &e);
-		op_finish(op);
-		return;
-	}
-	op_later(op, elapsed < 10000 ? 1000 : 2000, wake_poll);
-}
-
-static void
-wake_poll(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-	struct http_opts o;
-	char *url = s->version == API_V1
-			    ? xasprintf("%s/api/v1/app-conversations?ids=%s", op->c->server, s->id)
-			    : xasprintf("%s/api/conversations/%s", op->c->server, s->id);
-
-	app_opts(op->c, &o, url);
-	op_submit(op, &o, wake_poll_done, NULL, NULL);
-	free(url);
-}
-
-static void
-wake_started(struct api_op *op, const struct http_result *res, void *arg)
-{
-	struct conv_state *s = op->state;
-	struct api_error e;
-
-	if (!classify(res, op->c->server, true, s->version == API_V1 ? "the sandbox resume" : "the wake-up",
-		      &e)) {
-		s->done(s->ud, NULL, &e);
-		op_finish(op);
-		return;
-	}
-	if (s->version == API_V0) {
-		bool ok = true;
-		char *msg = NULL;
-		if (json_decode_start(res->body, res->body_len, &ok, &msg, &e) != 0 || !ok) {
-			if (ok)
-				;	/* e is set by the decoder */
-			else
-				api_error_set(&e, API_ERR_SERVER, res->status,
-					      "the server could not start the conversation%s%s", msg ? ": " : "",
-					      msg ? msg : "");
-			free(msg);
-			s->done(s->ud, NULL, &e);
-			op_finish(op);
-			return;
-		}
-		free(msg);
-	}
-	s->started = true;
-	op_later(op, 500, wake_poll);
-}
-
-static void
-wake_resume(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-	struct http_opts o;
-	char *url = xasprintf("%s/api/v1/sandboxes/%s/resume", op->c->server, s->sandbox_id);
-
-	app_opts(op->c, &o, url);
-	o.method = "POST";
-	o.body = "{}";
-	o.body_len = 2;
-	o.idempotent = false;
-	op_submit(op, &o, wake_started, NULL, NULL);
-	free(url);
-}
-
-static void
-wake_sandbox_found(struct api_op *op, const struct http_result *res, void *arg)
-{
-	struct conv_state *s = op->state;
-	struct api_error e;
-	struct api_conversation cv = {0};
-	bool found = false;
-
-	if (!classify(res, op->c->server, true, "the conversation", &e) ||
-	    json_decode_v1_conversation_list(res->body, res->body_len, &cv, &found, &e) != 0 || !found ||
-	    !cv.sandbox_id) {
-		if (e.kind == API_OK)
-			api_error_set(&e, API_ERR_NOT_FOUND, 0,
-				      "the server does not know the sandbox of conversation %s", s->id);
-		s->done(s->ud, NULL, &e);
-		api_conversation_free(&cv);
-		op_finish(op);
-		return;
-	}
-	s->sandbox_id = xstrdup(cv.sandbox_id);
-	api_conversation_free(&cv);
-	wake_resume(op);
-}
-
-static void
-wake_begin(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-	struct http_opts o;
-	char *url;
-
-	if (s->version == API_V1) {
-		if (s->sandbox_id) {
-			wake_resume(op);
-			return;
-		}
-		url = xasprintf("%s/api/v1/app-conversations?ids=%s", op->c->server, s->id);
-		app_opts(op->c, &o, url);
-		op_submit(op, &o, wake_sandbox_found, NULL, NULL);
-	} else {
-		url = xasprintf("%s/api/conversations/%s/start", op->c->server, s->id);
-		app_opts(op->c, &o, url);
-		o.method = "POST";
-		o.body = "{}";
-		o.body_len = 2;
-		o.idempotent = false;
-		op_submit(op, &o, wake_started, NULL, NULL);
-	}
-	free(url);
-}
-
-/* A local conversation has nothing to wake: its files are here or nowhere. */
-static void
-wake_local(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-	struct api_error e;
-
-	api_error_set(&e, API_ERR_UNSUPPORTED, 0,
-		      "the local conversation %s has no workspace on this machine (its working_dir "
-		      "is missing), so there are no files to read", s->id);
-	s->done(s->ud, NULL, &e);
-	op_finish(op);
-}
-
-struct api_op *
-api_wake(struct api_client *c, const struct api_conversation *conv, api_wake_progress_fn progress,
-	 api_conv_fn done, void *ud)
-{
-	struct conv_state *s = xcalloc(1, sizeof(*s));
-	struct api_op *op = op_new(c, s, conv_state_free);
-
-	s->id = xstrdup(conv->id);
-	s->sandbox_id = xstrdup(conv->sandbox_id);
-	s->version = conv->version;
-	s->done = done;
-	s->progress = progress;
-	s->ud = ud;
-	if (conv->local)
-		op_later(op, 0, wake_local);
-	else
-		op_later(op, 0, id_is_safe(conv->id) ? wake_begin : deliver_error_later);
-	return op;
 }
 
 /* ------------------------------------------------------ workspace */
@@ -2490,8 +2160,7 @@ struct api_events {
 	/* api_events_resume: where to look again for events that arrived since */
 	bool failed;			/* the last page failed: resuming retries it */
 	char *last_page_id;		/* paged sources: the last page's id (NULL: the first) */
-	size_t last_page_rows;		/* ... and how many rows it had */
-	size_t skip;			/* rows to drop from the next page (seen before) */
+	struct id_set seen;		/* ids delivered: a page read again gives only new rows */
 	size_t delivered;		/* rows delivered in all */
 };
 
@@ -2535,6 +2204,7 @@ api_events_free(struct api_events *p)
 	local_events_free(p->le);
 	free(p->page_id);
 	free(p->last_page_id);
+	id_set_free(&p->seen);
 	if (p->rt_ok)
 		rt_clear(&p->rt);
 	api_conversation_free(&p->conv);
@@ -2551,14 +2221,20 @@ ev_deliver(struct api_op *op, struct api_event_list *l, const struct api_error *
 	p->failed = err != NULL;
 	if (err)
 		p->done = true;	/* an error ends the pager: api_events_resume() retries the page */
-	if (l && p->skip) {
-		/* a page read again on resume: its first rows were delivered before */
-		size_t drop = p->skip < l->count ? p->skip : l->count;
-		for (size_t i = 0; i < drop; i++)
-			api_event_free(&l->items[i]);
-		memmove(l->items, l->items + drop, (l->count - drop) * sizeof(*l->items));
-		l->count -= drop;
-		p->skip -= drop;
+	if (l && !p->conv.local) {
+		/* The one place events are de-duplicated, by id: a page read again on resume, a
+		 * whole trajectory sent again, or a server that repeats a row across pages. Page
+		 * ids are opaque, so counting rows would guess; ids do not. Rows without an id
+		 * (corrupt ones) always pass. */
+		size_t keep = 0;
+		for (size_t i = 0; i < l->count; i++) {
+			if (l->items[i].id && *l->items[i].id && !id_set_add(&p->seen, l->items[i].id)) {
+				api_event_free(&l->items[i]);
+				continue;
+			}
+			l->items[keep++] = l->items[i];
+		}
+		l->count = keep;
 	}
 	if (l)
 		p->delivered += l->count;
@@ -2581,19 +2257,30 @@ ev_v1_done(struct api_op *op, const struct http_result *res, void *arg)
 
 	if (!classify(res, url, !p->agent, "the conversation's events", &e) ||
 	    api_events_decode_page(res->body, res->body_len, p->keep_raw, &pg, &e) != 0) {
-		/* an app server without the V1 events search: ask the agent-server when it runs */
-		bool missing = e.kind == API_ERR_UNSUPPORTED || (e.kind == API_ERR_NOT_FOUND && route_missing(res));
+		/* Cloud 2026 has /api/v1/conversation/{id}/events/search, older app servers
+		 * /api/v1/events/search, and without either the agent-server answers while it
+		 * runs (openhands-api-2026.md §1.9). An absent route answers HTML, 404 or 405. */
+		bool missing = e.kind == API_ERR_UNSUPPORTED || res->status == 405 ||
+			       (e.kind == API_ERR_NOT_FOUND && route_missing(res));
+		if (!p->agent && missing && !p->page_id && p->c->events_route < 1) {
+			p->c->events_route = 1;	/* the server's generation: remembered */
+			ev_fetch(op);
+			return;
+		}
 		if (!p->agent && missing && p->rt_ok && !p->page_id) {
 			p->agent = true;
 			ev_fetch(op);
 			return;
 		}
+		if (!p->agent && missing)
+			api_error_set(&e, API_ERR_UNSUPPORTED, res->status,
+				      "this server has no events search for V1 conversations, and the "
+				      "conversation's sandbox is not running to ask it; wake it (w, or --wake)");
 		ev_deliver(op, NULL, &e);
 		return;
 	}
 	free(p->last_page_id);
 	p->last_page_id = p->page_id;	/* the page just read: where a resume starts */
-	p->last_page_rows = pg.events.count;
 	p->page_id = pg.next_page_id;
 	pg.next_page_id = NULL;
 	p->done = !p->page_id;
@@ -2619,8 +2306,7 @@ ev_v0_done(struct api_op *op, const struct http_result *res, void *arg)
 		return;
 	}
 	if (p->trajectory) {
-		p->done = true;
-		p->skip = p->delivered;	/* the whole trajectory comes every time */
+		p->done = true;	/* the whole trajectory comes every time: ev_deliver drops the known */
 	} else if (!pg.has_more || pg.events.count == 0) {
 		p->done = true;
 		if (pg.events.count) {	/* a resume asks from after the last one */
@@ -2673,7 +2359,13 @@ ev_fetch(struct api_op *op)
 	if (p->conv.version == API_V1 && !p->agent) {
 		struct strbuf sb = {0};
 		char *id = http_escape(p->conv.id);
-		strbuf_printf(&sb, "%s/api/v1/events/search?conversation_id__eq=%s&limit=100", c->server, id);
+		/* limit 100 is the documented maximum; the order is said, not assumed */
+		if (c->events_route == 0)
+			strbuf_printf(&sb, "%s/api/v1/conversation/%s/events/search?limit=100&sort_order=TIMESTAMP",
+				      c->server, id);
+		else
+			strbuf_printf(&sb, "%s/api/v1/events/search?conversation_id__eq=%s&limit=100&sort_order=TIMESTAMP",
+				      c->server, id);
 		free(id);
 		if (p->page_id) {
 			char *t = http_escape(p->page_id);
@@ -2701,7 +2393,8 @@ ev_fetch(struct api_op *op)
 	if (p->conv.version == API_V1) {
 		struct strbuf sb = {0};
 		char *id = http_escape(p->conv.id);
-		strbuf_printf(&sb, "%s/api/conversations/%s/events/search?limit=100", p->rt.base, id);
+		strbuf_printf(&sb, "%s/api/conversations/%s/events/search?limit=100&sort_order=TIMESTAMP",
+			      p->rt.base, id);
 		free(id);
 		if (p->page_id) {
 			char *t = http_escape(p->page_id);
@@ -2738,11 +2431,11 @@ api_events_resume(struct api_events *p)
 		p->le = NULL;
 		p->le_opened = false;
 	} else if (p->conv.version == API_V1 || p->agent) {
+		/* the last page again: its known rows are dropped by id in ev_deliver */
 		free(p->page_id);
 		p->page_id = p->last_page_id ? xstrdup(p->last_page_id) : NULL;
-		p->skip = p->last_page_rows;
 	}
-	/* V0 events go on from next_start; a trajectory comes whole, p->skip set already */
+	/* V0 events go on from next_start; a trajectory comes whole (known ids dropped) */
 	return true;
 }
 

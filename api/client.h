@@ -55,6 +55,8 @@ struct api_client_config {
 	long wake_timeout_ms;		/* default 180000 */
 	const char *local_dir;		/* local conversations (api/local.h); NULL = the default dir */
 	enum api_source source;		/* default API_SOURCE_CLOUD */
+	const char *org_id;		/* sent as X-Org-Id to the app server only; NULL = none */
+	int retention_days;		/* paused sandboxes deleted this long after updated_at; 14 */
 };
 
 struct api_client;
@@ -66,6 +68,7 @@ struct api_client *api_client_new(struct http *h, const struct api_client_config
 void api_client_free(struct api_client *c);	/* cancels every op still running */
 struct http *api_client_http(struct api_client *c);
 const char *api_client_workspace_root(const struct api_client *c);
+int api_client_retention_days(const struct api_client *c);
 
 /* The source listers and api_get_conversation use; the TUI switches it with one key. */
 void api_client_set_source(struct api_client *c, enum api_source source);
@@ -97,20 +100,39 @@ bool api_lister_more(const struct api_lister *l);
 size_t api_lister_requests(const struct api_lister *l);	/* pages fetched so far */
 void api_lister_free(struct api_lister *l);
 
-/* GET /api/conversations/{id} (V0 or V1 id); NOT_FOUND for 200 null. With a local source
- * the local directory is searched (first, for API_SOURCE_BOTH). */
+/*
+ * One conversation by id (api/conversation.c), V1 first: GET /api/v1/app-conversations?ids=
+ * (plus the sandbox record GET /api/v1/sandboxes?id= when a RUNNING record lacks its URL),
+ * then GET /api/conversations/{id} only where the server still has V0. HTML, 404 or 405
+ * from a route means "this server has no such generation", never an error of its own;
+ * NOT_FOUND when neither has the id. URL and session key are read fresh every time.
+ * With a local source the local directory is searched (first, for API_SOURCE_BOTH).
+ */
 typedef void (*api_conv_fn)(void *ud, struct api_conversation *conv, const struct api_error *err);
 struct api_op *api_get_conversation(struct api_client *c, const char *id, api_conv_fn done,
 				    void *ud);
 
 /*
- * Wake a stopped conversation (V0 POST .../start, V1 sandbox resume), then poll until
- * its url and session key appear. progress(ud, elapsed_ms, status) is called after each
- * poll; done gets the refreshed conversation. Times out after wake_timeout_ms.
+ * Wake a conversation: V1 POST /api/v1/sandboxes/{sid}/resume (not sent when it runs
+ * already), polled with backoff until RUNNING with an agent URL and the agent-server
+ * answers /ready (the key rotates on resume: done gets the conversation as it is after);
+ * V0 POST .../start. A deleted (MISSING) sandbox is NOT_FOUND with a message pointing at
+ * its events. progress(ud, elapsed_ms, status) follows each poll. Times out after
+ * wake_timeout_ms. Resuming can pause the user's oldest running sandboxes (Cloud keeps
+ * 10 running): callers say so before they wake.
  */
 typedef void (*api_wake_progress_fn)(void *ud, long elapsed_ms, const char *status);
 struct api_op *api_wake(struct api_client *c, const struct api_conversation *conv,
 			api_wake_progress_fn progress, api_conv_fn done, void *ud);
+
+/* POST /api/v1/sandboxes/{sid}/pause: put back to sleep what ohbrowse woke (V1 only). */
+typedef void (*api_status_fn)(void *ud, const struct api_error *err);	/* err NULL = ok */
+struct api_op *api_pause(struct api_client *c, const struct api_conversation *conv,
+			 api_status_fn done, void *ud);
+
+/* GET /api/keys/current: the account key as the server sees it (Cloud only). */
+typedef void (*api_key_info_fn)(void *ud, const struct api_key_info *k, const struct api_error *err);
+struct api_op *api_whoami(struct api_client *c, api_key_info_fn done, void *ud);
 
 /* ---- workspace ---- */
 
@@ -162,6 +184,16 @@ struct api_op *api_fetch_file(struct api_client *c, const struct api_conversatio
  */
 struct api_op *api_fetch_archive(struct api_client *c, const struct api_conversation *conv,
 				 int fd, api_xfer_progress_fn progress, api_xfer_fn done, void *ud);
+
+/*
+ * The server's own export of a V1 conversation, GET /api/v1/app-conversations/{id}/download
+ * (a ZIP of meta.json and one file per event, streamed without Content-Length), written to
+ * fd as it arrives. Works while the sandbox sleeps or after it was deleted. 409/503 (an
+ * export already running), 413 (too many events) and a server without the route get
+ * messages that say what to do instead.
+ */
+struct api_op *api_fetch_trajectory(struct api_client *c, const struct api_conversation *conv,
+				    int fd, api_xfer_progress_fn progress, api_xfer_fn done, void *ud);
 
 /* ---- events (the trajectory) ---- */
 

@@ -302,6 +302,17 @@ decode_v1(json_t *o, const char *kind, struct api_event *e)
 		if (!e->text)
 			e->text = dump_pretty(o);
 		set_summary(e, "error: ", e->text);
+	} else if (strcmp(kind, "ConversationErrorEvent") == 0 || strcmp(kind, "ServerErrorEvent") == 0) {
+		/* why a conversation failed (LLM auth or budget, a crash): code, detail
+		 * (openhands-api-2026.md §7 R12); ServerErrorEvent is the server's own, §1.9 */
+		const char *code = jstr(o, "code"), *detail = jstr(o, "detail");
+		e->kind = API_EVENT_ERROR;
+		e->text = detail ? xstrdup(detail) : jdup(o, "error");
+		if (!e->text)
+			e->text = dump_pretty(o);
+		char *pre = code ? xasprintf("%s: ", code) : xstrdup(kind[0] == 'S' ? "server error: " : "conversation error: ");
+		set_summary(e, pre, e->text);
+		free(pre);
 	} else if (strcmp(kind, "ConversationStateUpdateEvent") == 0) {
 		decode_v1_state(o, e);
 	} else if (strcmp(kind, "PauseEvent") == 0 || strcmp(kind, "InterruptEvent") == 0) {

@@ -24,6 +24,7 @@
 
 #define ERROR_BODY_MAX (64 * 1024)
 #define WINDOW_MS 1000	/* the servers count the requests of the last second */
+#define MINUTE_MS 60000
 
 enum req_state {
 	REQ_QUEUED,
@@ -33,12 +34,15 @@ enum req_state {
 };
 
 struct host {
-	char *origin;
+	char *origin;		/* the URL prefix this limit covers (an origin unless registered) */
 	struct http_limit limit;
 	int active;
 	int64_t *starts;	/* completion times within the window (rps slots), see host_next_slot */
 	size_t n_starts;
 	size_t cap_starts;
+	int64_t *minute;	/* completion times within the last minute (per_minute budget) */
+	size_t n_minute;
+	size_t cap_minute;
 	struct host *next;
 };
 
@@ -214,6 +218,7 @@ http_free(struct http *h)
 
 		free(h->hosts->origin);
 		free(h->hosts->starts);
+		free(h->hosts->minute);
 		free(h->hosts);
 		h->hosts = n;
 	}
@@ -284,20 +289,59 @@ http_host_is_loopback(const char *url)
 	return lo;
 }
 
-static struct host *
-host_get(struct http *h, const char *url, const struct http_limit *limit)
+/* "scheme://host:port/path" (explicit port, no query, no trailing '/'): the form limit
+ * prefixes are kept and compared in. NULL when unparsable. */
+static char *
+limit_key(const char *url)
 {
 	char *origin = http_origin(url);
-	struct host *o;
+	const char *p = strstr(url, "://");
 
-	if (!origin)
-		origin = xstrdup("?");
+	if (!origin || !p)
+		return origin;
+	p = strchr(p + 3, '/');
+	size_t n = p ? strcspn(p, "?#") : 0;
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	char *k = xasprintf("%s%.*s", origin, (int)n, p ? p : "");
+	free(origin);
+	return k;
+}
+
+/* The limit entry for url: exactly `prefix` when given, else the longest registered prefix
+ * of url (at a path boundary), else url's origin (created on first use with *limit). */
+static struct host *
+host_get(struct http *h, const char *url, const char *prefix, const struct http_limit *limit)
+{
+	char *key = limit_key(prefix ? prefix : url);
+	struct host *o, *best = NULL;
+	size_t best_len = 0;
+
+	if (!key)
+		key = xstrdup("?");
 	for (o = h->hosts; o; o = o->next) {
-		if (strcmp(o->origin, origin) == 0) {
-			free(origin);
-			return o;
+		size_t n = strlen(o->origin);
+		bool match = prefix ? strcmp(o->origin, key) == 0
+				    : strncmp(o->origin, key, n) == 0 && (key[n] == '\0' || key[n] == '/');
+		if (match && n >= best_len) {
+			best = o;
+			best_len = n;
 		}
 	}
+	if (!best && !prefix) {
+		/* unregistered: the origin's own entry */
+		char *origin = http_origin(url);
+		free(key);
+		key = origin ? origin : xstrdup("?");
+		for (o = h->hosts; o && !best; o = o->next)
+			if (strcmp(o->origin, key) == 0)
+				best = o;
+	}
+	if (best) {
+		free(key);
+		return best;
+	}
+	char *origin = key;
 	o = xcalloc(1, sizeof(*o));
 	o->origin = origin;
 	if (limit)
@@ -310,9 +354,9 @@ host_get(struct http *h, const char *url, const struct http_limit *limit)
 }
 
 void
-http_set_host_limit(struct http *h, const char *url, struct http_limit limit)
+http_set_host_limit(struct http *h, const char *url_prefix, struct http_limit limit)
 {
-	struct host *o = host_get(h, url, &limit);
+	struct host *o = host_get(h, url_prefix, url_prefix, &limit);
 
 	o->limit = limit;
 	if (o->limit.max_conns <= 0)
@@ -320,21 +364,36 @@ http_set_host_limit(struct http *h, const char *url, struct http_limit limit)
 }
 
 /*
- * When may the next request to this host start?
- *
- * The servers count arrivals in the last second. We cannot see a request's arrival, only
- * that it happened between our start and our completion, so a request holds a slot while it
- * runs and for a second after it completed. Counting start times instead lets requests that
- * were started a second apart arrive together (a slow connect, a loaded client) and trips the
- * server's limit; this way no second of server time ever sees more than rps arrivals, at the
- * cost of one round trip per window (about 2% at 20 ms).
- * Returns now, a later time, or INT64_MAX when only a completion can free a slot.
+ * The per-minute budget, counted the same way as the second (a request holds its slot until
+ * a minute after it completed): Cloud allows 100 a minute besides 10 a second (2026 §1.1),
+ * so a long listing or a polling loop paces itself instead of meeting 429s.
  */
+static int64_t
+minute_next_slot(struct host *o, int64_t now, int64_t next)
+{
+	if (o->limit.per_minute <= 0)
+		return next;
+	size_t keep = 0;
+	for (size_t i = 0; i < o->n_minute; i++)
+		if (now - o->minute[i] < MINUTE_MS)
+			o->minute[keep++] = o->minute[i];
+	o->n_minute = keep;
+	if ((size_t)o->active + o->n_minute < (size_t)o->limit.per_minute)
+		return next;
+	if (o->n_minute == 0)
+		return INT64_MAX;
+	int64_t oldest = o->minute[0];
+	for (size_t i = 1; i < o->n_minute; i++)
+		if (o->minute[i] < oldest)
+			oldest = o->minute[i];
+	return oldest + MINUTE_MS > next ? oldest + MINUTE_MS : next;
+}
+
 static int64_t
 host_next_slot(struct host *o, int64_t now)
 {
 	if (o->limit.rps <= 0)
-		return now;
+		return minute_next_slot(o, now, now);
 	size_t keep = 0;
 	for (size_t i = 0; i < o->n_starts; i++)
 		if (now - o->starts[i] < WINDOW_MS)
@@ -343,20 +402,29 @@ host_next_slot(struct host *o, int64_t now)
 	size_t max = (size_t)o->limit.rps;
 	if (max < 1)
 		max = 1;
-	if ((size_t)o->active + o->n_starts < max)
-		return now;
-	if (o->n_starts == 0)
-		return INT64_MAX;
-	int64_t oldest = o->starts[0];
-	for (size_t i = 1; i < o->n_starts; i++)
-		if (o->starts[i] < oldest)
-			oldest = o->starts[i];
-	return oldest + WINDOW_MS;
+	int64_t next = now;
+	if ((size_t)o->active + o->n_starts >= max) {
+		if (o->n_starts == 0)
+			return INT64_MAX;
+		int64_t oldest = o->starts[0];
+		for (size_t i = 1; i < o->n_starts; i++)
+			if (o->starts[i] < oldest)
+				oldest = o->starts[i];
+		next = oldest + WINDOW_MS;
+	}
+	return minute_next_slot(o, now, next);
 }
 
 static void
 host_note_done(struct host *o, int64_t now)
 {
+	if (o->limit.per_minute > 0) {
+		if (o->n_minute == o->cap_minute) {
+			o->cap_minute = o->cap_minute ? o->cap_minute * 2 : 16;
+			o->minute = xrealloc(o->minute, o->cap_minute * sizeof(*o->minute));
+		}
+		o->minute[o->n_minute++] = now;
+	}
 	if (o->limit.rps <= 0)
 		return;
 	if (o->n_starts == o->cap_starts) {
@@ -408,7 +476,7 @@ http_submit(struct http *h, const struct http_opts *opts)
 		}
 	}
 	r->log_line = strbuf_detach(&log);
-	r->host = host_get(h, r->url, &opts->limit);
+	r->host = host_get(h, r->url, opts->limit_prefix, &opts->limit);
 	r->state = REQ_QUEUED;
 	r->retry_after_ms = -1;
 	r->prev = h->tail;

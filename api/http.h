@@ -35,6 +35,7 @@ struct http_req;
 struct http_limit {
 	double rps;
 	int max_conns;
+	int per_minute;		/* > 0: at most this many requests in any 60 s (Cloud: 100) */
 };
 
 struct http_result {
@@ -79,6 +80,9 @@ struct http_opts {
 	int max_attempts;		/* 0 means the engine default */
 	long timeout_ms;		/* total timeout for non-downloads; 0 = default */
 	struct http_limit limit;	/* applied to the host the first time it is seen */
+	const char *limit_prefix;	/* the URL prefix whose limit applies (an agent-server's base,
+					 * even under the app's origin); NULL = the longest registered
+					 * prefix of url, else its origin */
 	http_done_fn done;
 	http_progress_fn progress;
 	void *ud;
@@ -131,7 +135,9 @@ unsigned http_timer_add(struct http *h, long delay_ms, http_timer_fn fn, void *u
 void http_timer_cancel(struct http *h, unsigned id);
 
 /* Per-host overrides set from the command line or config (host key "scheme://host:port"). */
-void http_set_host_limit(struct http *h, const char *url, struct http_limit limit);
+/* Limits are kept per URL prefix: a request counts against the longest registered prefix
+ * of its URL (or its limit_prefix), else against its origin. */
+void http_set_host_limit(struct http *h, const char *url_prefix, struct http_limit limit);
 
 /* URL helpers (curl's escaping): caller frees. */
 char *http_escape(const char *s);

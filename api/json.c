@@ -229,25 +229,13 @@ decode_v0(const json_t *o, struct api_conversation *c)
 	return true;
 }
 
-/* The app server's own mapping from sandbox status to conversation status. */
+/* V1 statuses are kept in the sandbox's own words (RUNNING STARTING PAUSED ERROR MISSING,
+ * openhands-api-2026.md §1.3); mapping them onto V0's STOPPED/ARCHIVED lost the difference
+ * between a sleeping sandbox and a deleted one. A missing field is MISSING, its default. */
 static char *
-map_sandbox_status(const char *s)
+sandbox_status(const char *s)
 {
-	static const struct {
-		const char *sandbox;
-		const char *status;
-	} map[] = {
-		{"RUNNING", "RUNNING"}, {"STARTING", "STARTING"}, {"PAUSED", "STOPPED"},
-		{"ERROR", "ERROR"},     {"MISSING", "ARCHIVED"},
-	};
-
-	if (!s)
-		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (strcmp(s, map[i].sandbox) == 0)
-			return xstrdup(map[i].status);
-	/* A status newer than this client: pass it on rather than invent one. */
-	return xstrdup(s);
+	return xstrdup(s && *s ? s : "MISSING");
 }
 
 /* V1 AppConversation. False (and c left empty) when it has no usable id. */
@@ -265,7 +253,7 @@ decode_v1(const json_t *o, struct api_conversation *c)
 	c->trigger = get_str(o, "trigger");
 	c->created_at = get_str(o, "created_at");
 	c->updated_at = get_str(o, "updated_at");
-	c->status = map_sandbox_status(json_string_value(json_object_get(o, "sandbox_status")));
+	c->status = sandbox_status(json_string_value(json_object_get(o, "sandbox_status")));
 	c->execution_status = get_str(o, "execution_status");
 	c->url = get_str(o, "conversation_url");
 	c->session_api_key = get_str(o, "session_api_key");
@@ -432,6 +420,30 @@ json_decode_sandbox(const char *body, size_t len, char **agent_url, char **sessi
 			*found = true;
 		break;
 	}
+	json_decref(root);
+	return 0;
+}
+
+int
+json_decode_key_info(const char *body, size_t len, struct api_key_info *out, struct api_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_object(root)) {
+		wrong_type(err, root, "an object describing the API key");
+		json_decref(root);
+		return -1;
+	}
+	json_t *id = json_object_get(root, "id");
+	out->id = json_is_integer(id) ? (long long)json_integer_value(id) : -1;
+	out->name = get_str(root, "name");
+	out->org_id = get_str(root, "org_id");
+	out->bound_org_id = get_str(root, "bound_org_id");
+	out->user_id = get_str(root, "user_id");
+	out->auth_type = get_str(root, "auth_type");
+	out->expires_at = get_str(root, "expires_at");
 	json_decref(root);
 	return 0;
 }

@@ -51,6 +51,9 @@ int json_decode_v1_conversation_list(const char *body, size_t len, struct api_co
 int json_decode_sandbox(const char *body, size_t len, char **agent_url, char **session_api_key,
 			char **status, bool *found, struct api_error *err);
 
+/* GET /api/keys/current: CurrentApiKeyResponse (openhands-api-2026.md §1.11). */
+int json_decode_key_info(const char *body, size_t len, struct api_key_info *out, struct api_error *err);
+
 /* V0 list-files: a JSON array of strings. Returned strings are exactly as sent. */
 int json_decode_string_array(const char *body, size_t len, char ***out, size_t *n,
 			     struct api_error *err);

@@ -90,6 +90,39 @@ api_conversation_is_running(const struct api_conversation *c)
 	return c->status && strcmp(c->status, "RUNNING") == 0 && c->url && *c->url;
 }
 
+int64_t
+api_conversation_reap_s(const struct api_conversation *c, int retention_days)
+{
+	if (c->local || c->version != API_V1 || !c->status || strcmp(c->status, "PAUSED") || c->updated_s < 0 ||
+	    retention_days <= 0)
+		return -1;
+	return c->updated_s + (int64_t)retention_days * 86400;
+}
+
+const char *
+api_conversation_status_word(const struct api_conversation *c)
+{
+	if (!c->status || !*c->status)
+		return "UNKNOWN";
+	if (c->version == API_V1 && !c->local && strcmp(c->status, "MISSING") == 0)
+		return "deleted";
+	return c->status;
+}
+
+void
+api_key_info_free(struct api_key_info *k)
+{
+	if (!k)
+		return;
+	free(k->name);
+	free(k->org_id);
+	free(k->bound_org_id);
+	free(k->user_id);
+	free(k->auth_type);
+	free(k->expires_at);
+	memset(k, 0, sizeof(*k));
+}
+
 void
 api_file_list_add(struct api_file_list *l, const char *path, enum api_file_type type, int64_t size,
 		  int64_t mtime, enum api_change change)

@@ -22,7 +22,8 @@ enum api_version {
 struct api_conversation {
 	char *id;		/* 32 lowercase hex */
 	char *title;		/* never NULL after decoding ("" if absent) */
-	char *status;		/* STARTING RUNNING STOPPED ARCHIVED ERROR (V1 mapped like the server) */
+	char *status;		/* V0: STARTING RUNNING STOPPED ARCHIVED ERROR; V1: the sandbox's own
+				 * RUNNING STARTING PAUSED ERROR MISSING (MISSING = deleted) */
 	char *runtime_status;	/* e.g. STATUS$READY, or NULL */
 	char *execution_status;	/* V1: idle running finished error ..., or NULL */
 	char *repository;	/* selected_repository */
@@ -44,6 +45,14 @@ struct api_conversation {
 };
 
 void api_conversation_free(struct api_conversation *c);	/* frees members, not c */
+/*
+ * When a PAUSED V1 sandbox will likely be deleted: updated_at + retention_days (Cloud reaps
+ * paused sandboxes about 14 days after they pause, openhands-api-2026.md §3.2). -1 when
+ * that does not apply (running, deleted, V0, local) or updated_at is unknown.
+ */
+int64_t api_conversation_reap_s(const struct api_conversation *c, int retention_days);
+/* "deleted" for MISSING, else the status as the server sent it ("UNKNOWN" when absent). */
+const char *api_conversation_status_word(const struct api_conversation *c);
 void api_conversation_copy(struct api_conversation *dst, const struct api_conversation *src);
 bool api_conversation_is_running(const struct api_conversation *c);
 
@@ -142,6 +151,18 @@ struct api_error {
 	int curl_code;		/* 0 if none */
 	char message[512];	/* one sentence for the user, naming what to do; never a secret */
 };
+
+/* GET /api/keys/current (openhands-api-2026.md §1.11); strings NULL when absent. */
+struct api_key_info {
+	long long id;
+	char *name;
+	char *org_id;		/* the effective org of the request */
+	char *bound_org_id;	/* NULL: an unbound key */
+	char *user_id;
+	char *auth_type;
+	char *expires_at;	/* where the server gives it */
+};
+void api_key_info_free(struct api_key_info *k);
 
 void api_error_set(struct api_error *e, enum api_error_kind kind, long status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

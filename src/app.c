@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "archive/names.h"
@@ -178,8 +179,29 @@ app_export_running(const struct app *a)
 static const char *
 app_status_word(const struct api_conversation *c)
 {
-	return c->status && *c->status ? c->status : "UNKNOWN";
+	return api_conversation_status_word(c);
 }
+
+/* A V1 sandbox the server reports MISSING: deleted with its files; only events remain. */
+static bool
+app_conv_deleted(const struct api_conversation *c)
+{
+	return !c->local && c->version == API_V1 && c->status && strcmp(c->status, "MISSING") == 0;
+}
+
+/* Seconds until a PAUSED sandbox is likely deleted (-1: not paused or unknown). */
+static int64_t
+app_reap_in(const struct app *a, const struct api_conversation *c)
+{
+	int64_t reap = api_conversation_reap_s(c, api_client_retention_days(a->client));
+	if (reap < 0)
+		return -1;
+	int64_t d = reap - clock_wall_s();
+	return d < 0 ? 0 : d;
+}
+
+/* The last 3 days before the deletion are shown as a warning (issue: Cloud reaps at ~14 d). */
+#define APP_REAP_WARN_S (3 * 86400)
 
 static void
 app_focus(struct app *a, enum pane_id id)
@@ -468,6 +490,9 @@ app_load_files(struct app *a)
 		if (a->conv.local)
 			snprintf(a->tree.error, sizeof(a->tree.error),
 				 "Its workspace is not on this machine: v shows the events");
+		else if (app_conv_deleted(&a->conv))
+			snprintf(a->tree.error, sizeof(a->tree.error),
+				 "The sandbox was deleted: its files are gone; v shows its events");
 		else
 			snprintf(a->tree.error, sizeof(a->tree.error),
 				 "Conversation is %s: press w to wake it", app_status_word(&a->conv));
@@ -541,6 +566,20 @@ app_preview_conv(struct app *a, const struct api_conversation *c)
 	strbuf_printf(&sb, "Created:    %s (%s)\n", c->created_at ? c->created_at : "-", ago);
 	text_ago(ago, sizeof(ago), c->updated_s, clock_wall_s());
 	strbuf_printf(&sb, "Updated:    %s (%s)\n", c->updated_at ? c->updated_at : "-", ago);
+	if (c->execution_status && api_conversation_is_running(c))
+		strbuf_printf(&sb, "Agent:      %s\n", c->execution_status);
+	int64_t reap_in = app_reap_in(a, c);
+	if (reap_in >= 0) {
+		char when[40];
+		int64_t reap = api_conversation_reap_s(c, api_client_retention_days(a->client));
+		time_t t = (time_t)reap;
+		struct tm tm;
+		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d", &tm))
+			snprintf(when, sizeof(when), "?");
+		strbuf_printf(&sb, "Deletion:   likely %s (in %lld day%s%s): download what you need\n", when,
+			      (long long)(reap_in / 86400), reap_in / 86400 == 1 ? "" : "s",
+			      reap_in < APP_REAP_WARN_S ? ", soon" : "");
+	}
 	if (c->trigger)
 		strbuf_printf(&sb, "Trigger:    %s\n", c->trigger);
 	if (c->local && c->local_dir)
@@ -550,6 +589,8 @@ app_preview_conv(struct app *a, const struct api_conversation *c)
 		strbuf_puts(&sb, "Enter opens the workspace files; d downloads them all.\n");
 	else if (c->local)
 		strbuf_puts(&sb, "Its workspace is not on this machine.\n");
+	else if (app_conv_deleted(c))
+		strbuf_puts(&sb, "The sandbox was deleted: its files are gone.\n");
 	else
 		strbuf_puts(&sb, "Not running: w wakes it so its files can be browsed.\n");
 	strbuf_puts(&sb, "v shows its events.\n");
@@ -694,8 +735,7 @@ app_on_events(void *ud, struct api_event *rows, size_t n, bool more, const struc
 	a->ev_loading = false;
 	a->dirty = true;
 	if (err && err->kind != API_OK) {
-		/* The pager ends here; r (or Enter on the row) starts a new one, which skips
-		 * the rows already shown. */
+		/* The pager ends here; r (or Enter on the row) resumes it from the failed page. */
 		a->events.state = MODEL_FAILED;
 		snprintf(a->events.error, sizeof(a->events.error), "%s", err->message);
 		if (a->follow)
@@ -740,19 +780,18 @@ app_events_more(struct app *a)
  * Look again (after an error, or for new events in follow mode): the pager resumes
  * where it stopped, so earlier pages are not read again (on Cloud they would eat
  * the 100 requests a minute). A pager that cannot resume is replaced by a new one
- * from the first event, and the rows already here are skipped as they come again.
+ * The pager drops rows it delivered before (by id), so nothing here counts rows.
  */
 static void
 app_events_restart(struct app *a)
 {
 	a->follow_due = 0;
-	if (!a->pager || a->ev_loading || !api_events_resume(a->pager)) {
-		if (a->pager)
-			api_events_free(a->pager);	/* cancels a page in flight */
-		a->ev_loading = false;
+	if (a->pager && a->ev_loading)
+		return;		/* a page is on its way: it is the look again */
+	if (!a->pager)
 		a->pager = api_events_new(a->client, &a->ev_conv, false);
-		a->events.skip = a->events.count;
-	}
+	else
+		api_events_resume(a->pager);	/* false: it has more to give anyway */
 	a->events.state = MODEL_IDLE;
 	a->events.error[0] = '\0';
 	app_events_more(a);
@@ -883,6 +922,20 @@ app_on_wake_progress(void *ud, long elapsed_ms, const char *status)
 	a->dirty = true;
 }
 
+/* What the browser woke: main offers to pause it again on the way out (app_options.woken). */
+static void
+app_note_woken(struct app *a, const struct api_conversation *conv)
+{
+	struct app_woken *w = a->opts->woken;
+	if (!w || conv->version != API_V1 || a->opts->keep_awake)
+		return;
+	for (size_t i = 0; i < w->count; i++)
+		if (strcmp(w->items[i].id, conv->id) == 0)
+			return;
+	w->items = xrealloc(w->items, (w->count + 1) * sizeof(*w->items));
+	api_conversation_copy(&w->items[w->count++], conv);
+}
+
 static void
 app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err)
 {
@@ -899,6 +952,7 @@ app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err
 	if (conv) {
 		conv_list_update(&a->convs, conv);
 		app_message(a, ROLE_NORMAL, "Woke \"%s\"", conv->title ? conv->title : "");
+		app_note_woken(a, conv);
 		if (a->have_conv && id && a->conv.id && strcmp(a->conv.id, id) == 0) {
 			api_conversation_free(&a->conv);
 			api_conversation_copy(&a->conv, conv);
@@ -922,6 +976,10 @@ app_wake(struct app *a, const struct api_conversation *c)
 	}
 	if (api_conversation_is_running(c)) {
 		app_message(a, ROLE_NORMAL, "\"%s\" is already running", c->title ? c->title : "");
+		return;
+	}
+	if (app_conv_deleted(c)) {
+		app_message(a, ROLE_WARNING, "The sandbox was deleted: its files are gone; v shows its events");
 		return;
 	}
 	a->wake_id = xstrdup(c->id);
@@ -1135,7 +1193,9 @@ conv_row(struct pane *p, size_t i, struct line *l, int width)
 		rw = rest * 28 / 100;
 		bw = rest - tw - rw - 2;
 	}
-	line_add_fit(l, running ? ROLE_RUNNING : ROLE_MUTED, app_status_word(c), 8, false);
+	int64_t reap_in = app_reap_in(a, c);
+	line_add_fit(l, running ? ROLE_RUNNING : reap_in >= 0 && reap_in < APP_REAP_WARN_S ? ROLE_WARNING : ROLE_MUTED,
+		     app_status_word(c), 8, false);
 	line_add(l, base, " ");
 	line_add(l, base, c->version == API_V1 ? "V1" : "V0");
 	line_add(l, base, " ");

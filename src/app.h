@@ -21,6 +21,12 @@ enum app_color {
 	APP_COLOR_NEVER,
 };
 
+/* Conversations the browser woke, for main to pause again after it (caller frees). */
+struct app_woken {
+	struct api_conversation *items;
+	size_t count;
+};
+
 struct app_options {
 	const char *script;		/* key script (OHBROWSE_SCRIPT); NULL: read
 					 * $OHBROWSE_SCRIPT, else interactive */
@@ -30,6 +36,8 @@ struct app_options {
 	const char *server_label;	/* shown in the title bar, e.g. the --server URL */
 	bool demo;			/* --demo: the server is the built-in fake; says so */
 	const char *download_dir;	/* where archives go; NULL: the current directory */
+	bool keep_awake;		/* --keep-awake: never offer to pause a sandbox it woke */
+	struct app_woken *woken;	/* out: the V1 conversations the browser woke (or NULL) */
 	/* First run without a key: the client config main started with (no key).
 	 * When set and the list answers 401, the browser asks for the key (input
 	 * hidden), checks it by listing again through a new client built from

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "src/export.h"
@@ -158,13 +159,48 @@ put_cut(FILE *f, const char *s, int width)
 	}
 }
 
+/* ISO 8601 UTC of an epoch second. */
 static void
-conv_json(struct jsonw *w, const struct api_conversation *c)
+fmt_iso(char *buf, size_t n, int64_t t)
 {
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "?");
+}
+
+/* "in 13 d", "in 5 h", "due": when a paused sandbox will likely be deleted; "" otherwise. */
+static void
+fmt_reap(char *buf, size_t n, int64_t reap)
+{
+	int64_t d = reap - clock_wall_s();
+
+	if (reap < 0)
+		snprintf(buf, n, "-");
+	else if (d <= 0)
+		snprintf(buf, n, "due");
+	else if (d < 86400)
+		snprintf(buf, n, "in %lld h", (long long)(d / 3600));
+	else
+		snprintf(buf, n, "in %lld d", (long long)(d / 86400));
+}
+
+static void
+conv_json(struct jsonw *w, const struct api_conversation *c, int retention_days)
+{
+	int64_t reap = api_conversation_reap_s(c, retention_days);
+	char iso[40];
+
 	jsonw_obj_begin(w);
 	jsonw_kstr(w, "id", c->id);
 	jsonw_kstr(w, "title", c->title);
 	jsonw_kstr(w, "status", c->status);
+	jsonw_kstr(w, "execution_status", c->execution_status);
+	/* PAUSED V1 sandboxes: when they will likely be deleted, files and all */
+	if (reap >= 0)
+		fmt_iso(iso, sizeof(iso), reap);
+	jsonw_kstr(w, "reap_at", reap >= 0 ? iso : NULL);
 	jsonw_kstr(w, "version", c->version == API_V1 ? "V1" : "V0");
 	jsonw_kstr(w, "created_at", c->created_at);
 	jsonw_kstr(w, "updated_at", c->updated_at);
@@ -290,7 +326,7 @@ cli_list(struct api_client *c, int argc, char **argv)
 		jsonw_init(&w, &sb, false);
 		jsonw_arr_begin(&w);
 		for (size_t i = 0; i < x.n; i++)
-			conv_json(&w, &x.rows[i]);
+			conv_json(&w, &x.rows[i], api_client_retention_days(c));
 		jsonw_arr_end(&w);
 		puts(sb.buf);
 		strbuf_free(&sb);
@@ -298,13 +334,15 @@ cli_list(struct api_client *c, int argc, char **argv)
 		if (x.n == 0)
 			fprintf(stderr, "No conversations.\n");
 		else
-			printf("%-32s  %-8s  %-2s  %-12s  %s\n", "ID", "STATUS", "V", "UPDATED", "TITLE");
+			printf("%-32s  %-8s  %-2s  %-12s  %-8s  %s\n", "ID", "STATUS", "V", "UPDATED", "DELETION",
+			       "TITLE");
 		for (size_t i = 0; i < x.n; i++) {
 			const struct api_conversation *r = &x.rows[i];
-			char ago[32];
+			char ago[32], reap[32];
 			fmt_ago(ago, sizeof(ago), r->updated_s >= 0 ? r->updated_s : r->created_s);
-			printf("%-32s  %-8s  %-2s  %-12s  ", r->id, r->status ? r->status : "?",
-			       r->version == API_V1 ? "V1" : "V0", ago);
+			fmt_reap(reap, sizeof(reap), api_conversation_reap_s(r, api_client_retention_days(c)));
+			printf("%-32s  %-8s  %-2s  %-12s  %-8s  ", r->id, api_conversation_status_word(r),
+			       r->version == API_V1 ? "V1" : "V0", ago, reap);
 			put_cut(stdout, r->title, 60);
 			if (r->repository)
 				printf("  [%s]", r->repository);
@@ -322,6 +360,10 @@ cli_list(struct api_client *c, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------ resolve + wake */
+
+/* The V1 conversation a command woke (cli_release_woken pauses it again). */
+static struct api_conversation woken;
+static bool woken_set, keep_awake;
 
 struct conv_ctx {
 	bool done;
@@ -375,6 +417,14 @@ cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 	 * state, local ones from disk); files always do. */
 	bool need = !api_conversation_is_running(&x.conv) &&
 		    (!for_events || (wake && !x.conv.local && x.conv.version == API_V0));
+	bool deleted = !x.conv.local && x.conv.version == API_V1 && x.conv.status &&
+		       strcmp(x.conv.status, "MISSING") == 0;
+	if (need && deleted) {
+		fprintf(stderr, "ohbrowse: the sandbox was deleted: its files are gone; its events remain "
+			"(ohbrowse events %s)\n", x.conv.id);
+		api_conversation_free(&x.conv);
+		return EXIT_NOT_FOUND;
+	}
 	if (need) {
 		if (!wake) {
 			fprintf(stderr,
@@ -385,7 +435,11 @@ cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 			return EXIT_NETWORK;
 		}
 		struct conv_ctx w = {0};
-		fprintf(stderr, "ohbrowse: waking conversation %s...\n", x.conv.id);
+		if (x.conv.version == API_V1)
+			fprintf(stderr, "ohbrowse: waking conversation %s (resuming a sandbox can pause your "
+				"oldest running ones: Cloud keeps at most 10 running)...\n", x.conv.id);
+		else
+			fprintf(stderr, "ohbrowse: waking conversation %s...\n", x.conv.id);
 		op = api_wake(c, &x.conv, wake_progress, conv_got, &w);
 		while (!w.done && !interrupted)
 			cli_turn(h, NULL);
@@ -398,8 +452,170 @@ cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 		if (w.err.kind != API_OK)
 			return cli_report(&w.err);
 		x.conv = w.conv;
+		if (x.conv.version == API_V1 && !woken_set) {
+			api_conversation_copy(&woken, &x.conv);	/* paused again after the command */
+			woken_set = true;
+		}
 	}
 	*out = x.conv;
+	return EXIT_OK;
+}
+
+void
+cli_set_keep_awake(bool keep)
+{
+	keep_awake = keep;
+}
+
+static void
+pause_done(void *ud, const struct api_error *err)
+{
+	struct conv_ctx *x = ud;
+
+	x->done = true;
+	if (err)
+		x->err = *err;
+}
+
+/* Pause one sandbox, waiting at most 15 s (the first Ctrl-C may be why we are here). */
+static void
+pause_one(struct api_client *c, const struct api_conversation *conv)
+{
+	struct conv_ctx x = {0};
+	struct http *h = api_client_http(c);
+	struct api_op *op = api_pause(c, conv, pause_done, &x);
+	int64_t until = clock_now_ms() + 15000;
+
+	while (!x.done && clock_now_ms() < until)
+		cli_turn(h, NULL);
+	if (!x.done)
+		api_op_cancel(op);
+	if (x.done && x.err.kind == API_OK)
+		fprintf(stderr, "ohbrowse: paused the sandbox of \"%s\" again (--keep-awake leaves it running)\n",
+			conv->title ? conv->title : conv->id);
+	else
+		fprintf(stderr, "ohbrowse: could not pause the sandbox again (%s); it pauses by itself "
+			"when idle\n", x.done ? x.err.message : "no answer");
+}
+
+/* What ohbrowse woke, it puts back to sleep (unless --keep-awake): a running sandbox costs
+ * the user and counts against the 10 Cloud keeps running (2026 §3.4). */
+void
+cli_release_woken(struct api_client *c)
+{
+	if (!woken_set)
+		return;
+	woken_set = false;
+	if (keep_awake)
+		fprintf(stderr, "ohbrowse: the sandbox of %s stays running (--keep-awake)\n", woken.id);
+	else
+		pause_one(c, &woken);
+	api_conversation_free(&woken);
+}
+
+void
+cli_offer_pause(struct api_client *c, const struct api_conversation *convs, size_t n)
+{
+	if (n == 0 || keep_awake)
+		return;
+	if (isatty(0) && isatty(2)) {
+		char line[16] = "";
+		fprintf(stderr, "ohbrowse woke %zu sandbox%s; pause %s again? [Y/n] ", n, n == 1 ? "" : "es",
+			n == 1 ? "it" : "them");
+		if (!fgets(line, sizeof(line), stdin) || line[0] == 'n' || line[0] == 'N') {
+			fprintf(stderr, "ohbrowse: left running; they pause by themselves when idle\n");
+			return;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		pause_one(c, &convs[i]);
+}
+
+/* ------------------------------------------------------------ whoami */
+
+struct key_ctx {
+	bool done;
+	struct api_key_info k;
+	struct api_error err;
+};
+
+static void
+key_got(void *ud, const struct api_key_info *k, const struct api_error *err)
+{
+	struct key_ctx *x = ud;
+
+	x->done = true;
+	if (err) {
+		x->err = *err;
+		return;
+	}
+	x->k.id = k->id;
+	x->k.name = k->name ? xstrdup(k->name) : NULL;
+	x->k.org_id = k->org_id ? xstrdup(k->org_id) : NULL;
+	x->k.bound_org_id = k->bound_org_id ? xstrdup(k->bound_org_id) : NULL;
+	x->k.user_id = k->user_id ? xstrdup(k->user_id) : NULL;
+	x->k.auth_type = k->auth_type ? xstrdup(k->auth_type) : NULL;
+	x->k.expires_at = k->expires_at ? xstrdup(k->expires_at) : NULL;
+}
+
+int
+cli_whoami(struct api_client *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0, 0, 0, 0},
+	};
+	bool json = false;
+	int ch;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j': json = true; break;
+		case 'h': printf("usage: ohbrowse whoami [--json]\n"); return EXIT_OK;
+		default: return cli_usage("whoami", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage("whoami", "unexpected argument");
+	struct key_ctx x = {0};
+	struct http *h = api_client_http(c);
+	struct api_op *op = api_whoami(c, key_got, &x);
+	while (!x.done && !interrupted)
+		cli_turn(h, NULL);
+	if (!x.done) {
+		api_op_cancel(op);
+		fprintf(stderr, "ohbrowse: interrupted\n");
+		return EXIT_INTERRUPTED;
+	}
+	if (x.err.kind != API_OK)
+		return cli_report(&x.err);
+	if (json) {
+		struct strbuf sb = {0};
+		struct jsonw w;
+		jsonw_init(&w, &sb, false);
+		jsonw_obj_begin(&w);
+		jsonw_key(&w, "id");
+		jsonw_int(&w, x.k.id);
+		jsonw_kstr(&w, "name", x.k.name);
+		jsonw_kstr(&w, "org_id", x.k.org_id);
+		jsonw_kstr(&w, "bound_org_id", x.k.bound_org_id);
+		jsonw_kstr(&w, "user_id", x.k.user_id);
+		jsonw_kstr(&w, "auth_type", x.k.auth_type);
+		jsonw_kstr(&w, "expires_at", x.k.expires_at);
+		jsonw_obj_end(&w);
+		puts(sb.buf);
+		strbuf_free(&sb);
+	} else {
+		printf("key:            %s (id %lld)\n", x.k.name ? x.k.name : "(no name)", x.k.id);
+		printf("user:           %s\n", x.k.user_id ? x.k.user_id : "?");
+		printf("organization:   %s%s\n", x.k.org_id ? x.k.org_id : "?",
+		       x.k.bound_org_id ? " (the key is bound to it)" : " (the key is not bound: --org picks another)");
+		if (x.k.expires_at)
+			printf("expires:        %s\n", x.k.expires_at);
+	}
+	api_key_info_free(&x.k);
 	return EXIT_OK;
 }
 

@@ -31,6 +31,14 @@ int cli_download(struct api_client *c, int argc, char **argv);
 /* src/cli_events.c: a conversation's events as rows, and its export (json as received, md). */
 int cli_events(struct api_client *c, int argc, char **argv);
 int cli_export(struct api_client *c, int argc, char **argv);
+/* whoami: GET /api/keys/current, as a table or --json. */
+int cli_whoami(struct api_client *c, int argc, char **argv);
+/* A sandbox a command woke is paused again after the command unless keep_awake. */
+void cli_set_keep_awake(bool keep);
+void cli_release_woken(struct api_client *c);
+/* After the browser: ask (on a terminal; elsewhere just do it) whether to pause the
+ * sandboxes it woke, and pause them. */
+void cli_offer_pause(struct api_client *c, const struct api_conversation *convs, size_t n);
 /* login validates against the server given in cfg (the client is built inside). */
 int cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **argv);
 

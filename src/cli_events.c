@@ -223,6 +223,86 @@ inside_local_dir(struct api_client *c, const char *out)
 	return inside;
 }
 
+struct traj_ctx {
+	bool done;
+	int64_t bytes;
+	struct api_error err;
+};
+
+static void
+traj_done(void *ud, const struct api_xfer_result *r, const struct api_error *err)
+{
+	struct traj_ctx *x = ud;
+
+	x->done = true;
+	if (err)
+		x->err = *err;
+	else
+		x->bytes = r->bytes;
+}
+
+/*
+ * The server's own export (GET /api/v1/app-conversations/{id}/download) saved as it comes:
+ * into NAME.part, linked to NAME only when complete (never over an existing file).
+ */
+static int
+export_trajectory(struct api_client *c, const struct api_conversation *conv, const char *output)
+{
+	char name[96], *part;
+	int rc = EXIT_OK;
+
+	if (!output) {
+		/* the server's own name for it: conversation_<dashed uuid>.zip (§1.7) */
+		const char *i = conv->id;
+		if (strlen(i) == 32)
+			snprintf(name, sizeof(name), "conversation_%.8s-%.4s-%.4s-%.4s-%.12s.zip", i, i + 8, i + 12,
+				 i + 16, i + 20);
+		else
+			snprintf(name, sizeof(name), "conversation_%.64s.zip", i);
+		output = name;
+	}
+	if (access(output, F_OK) == 0) {
+		fprintf(stderr, "ohbrowse: %s exists already; ohbrowse never writes over a file: choose "
+			"another name with -o\n", output);
+		return EXIT_USAGE;
+	}
+	part = xasprintf("%s.part", output);
+	int fd = open(part, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "ohbrowse: cannot create %s: %s\n", part, strerror(errno));
+		free(part);
+		return EXIT_NETWORK;
+	}
+	struct traj_ctx x = {0};
+	struct http *h = api_client_http(c);
+	struct api_op *op = api_fetch_trajectory(c, conv, fd, NULL, traj_done, &x);
+	while (!x.done && !cli_interrupted())
+		cli_turn(h, NULL);
+	if (!x.done) {
+		api_op_cancel(op);
+		fprintf(stderr, "ohbrowse: interrupted\n");
+		rc = EXIT_INTERRUPTED;
+	} else if (x.err.kind != API_OK) {
+		rc = cli_report(&x.err);
+	} else if (fsync(fd) != 0) {
+		fprintf(stderr, "ohbrowse: cannot write %s: %s\n", part, strerror(errno));
+		rc = EXIT_NETWORK;
+	}
+	if (close(fd) != 0 && rc == EXIT_OK) {
+		fprintf(stderr, "ohbrowse: cannot write %s: %s\n", part, strerror(errno));
+		rc = EXIT_NETWORK;
+	}
+	if (rc == EXIT_OK && link(part, output) != 0) {
+		fprintf(stderr, "ohbrowse: cannot save %s: %s\n", output, strerror(errno));
+		rc = errno == EEXIST ? EXIT_USAGE : EXIT_NETWORK;
+	}
+	unlink(part);
+	if (rc == EXIT_OK)
+		fprintf(stderr, "ohbrowse: wrote %s (%lld bytes, the server's export)\n", output, (long long)x.bytes);
+	free(part);
+	return rc;
+}
+
 int
 cli_export(struct api_client *c, int argc, char **argv)
 {
@@ -233,7 +313,7 @@ cli_export(struct api_client *c, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	bool md = false, wake = false;
+	bool md = false, wake = false, trajectory = false;
 	const char *output = NULL;
 	int ch;
 
@@ -243,13 +323,15 @@ cli_export(struct api_client *c, int argc, char **argv)
 		case 'f':
 			if (strcmp(optarg, "md") == 0)
 				md = true;
+			else if (strcmp(optarg, "trajectory") == 0)
+				trajectory = true;
 			else if (strcmp(optarg, "json") != 0)
-				return cli_usage("export", "--format is json or md");
+				return cli_usage("export", "--format is json, md or trajectory");
 			break;
 		case 'o': output = optarg; break;
 		case 'w': wake = true; break;
 		case 'h':
-			printf("usage: ohbrowse export ID [--format json|md] [-o FILE] [--wake]\n");
+			printf("usage: ohbrowse export ID [--format json|md|trajectory] [-o FILE] [--wake]\n");
 			return EXIT_OK;
 		default: return cli_usage("export", "unknown option");
 		}
@@ -264,9 +346,14 @@ cli_export(struct api_client *c, int argc, char **argv)
 	}
 
 	struct api_conversation conv = {0};
-	int rc = cli_resolve(c, argv[optind], wake, true, &conv);
+	int rc = cli_resolve(c, argv[optind], wake && !trajectory, true, &conv);
 	if (rc != EXIT_OK)
 		return rc;
+	if (trajectory) {
+		rc = export_trajectory(c, &conv, output);
+		api_conversation_free(&conv);
+		return rc;
+	}
 	struct ev_all x = {0};
 	rc = ev_read_all(c, &conv, !md, &x);
 	if (rc != EXIT_OK && rc != EXIT_PARTIAL) {

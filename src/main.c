@@ -38,6 +38,9 @@ usage(FILE *f)
 		"  events ID [--json] [--kind KIND] [--wake]      a conversation's events, one row each\n"
 		"  export ID --format json|md [-o FILE] [--wake]  the events as received (json) or a\n"
 		"                                                 readable transcript (md)\n"
+		"  export ID --format trajectory [-o FILE]        the server's own export ZIP (V1; works\n"
+		"                                                 while the sandbox sleeps or was deleted)\n"
+		"  whoami [--json]                                what the server says about the API key\n"
 		"  login                                          store an API key (0600)\n"
 		"\n"
 		"options:\n"
@@ -45,6 +48,10 @@ usage(FILE *f)
 		"  --api-key-file FILE  read the API key from FILE (mode 0600)\n"
 		"  --auth MODE          bearer (Cloud, default), session (self-hosted SESSION_API_KEY), none\n"
 		"  --allow-http         allow keys over plain http to non-loopback hosts\n"
+		"  --org ID             act in this organization (X-Org-Id; default $OPENHANDS_ORG_ID)\n"
+		"  --keep-awake         leave a sandbox ohbrowse woke running (default: pause it again)\n"
+		"  --retention-days N   paused sandboxes are deleted N days after their last update\n"
+		"                       (default 14, as on OpenHands Cloud)\n"
 		"  --workspace-root DIR workspace root in the sandbox (default /workspace/project)\n"
 		"  --rate N             requests per second to app servers and V0 runtimes (default 10)\n"
 		"  --connections N      concurrent connections per host (default 6; 16 for V1 agent-servers)\n"
@@ -84,7 +91,7 @@ keep_std_fds_open(void)
 static bool
 is_command(const char *s)
 {
-	static const char *const cmds[] = {"list", "files", "download", "events", "export", "login", "help"};
+	static const char *const cmds[] = {"list", "files", "download", "events", "export", "login", "whoami", "help"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (strcmp(s, cmds[i]) == 0)
@@ -113,6 +120,9 @@ main(int argc, char **argv)
 		{"api-key-file", required_argument, NULL, 'k'},
 		{"auth", required_argument, NULL, 'a'},
 		{"allow-http", no_argument, NULL, 'H'},
+		{"org", required_argument, NULL, 'g'},
+		{"keep-awake", no_argument, NULL, 'K'},
+		{"retention-days", required_argument, NULL, 'T'},
 		{"workspace-root", required_argument, NULL, 'W'},
 		{"rate", required_argument, NULL, 'r'},
 		{"connections", required_argument, NULL, 'C'},
@@ -140,12 +150,16 @@ main(int argc, char **argv)
 	keep_std_fds_open();
 	setlocale(LC_ALL, "");
 	cfg.server = getenv("OPENHANDS_URL");
+	cfg.org_id = getenv("OPENHANDS_ORG_ID");
 	while ((ch = getopt_long(argc, argv, "+vhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's': cfg.server = optarg; break;
 		case 'k': key_file = optarg; break;
 		case 'a': auth = optarg; break;
 		case 'H': cfg.allow_http = true; break;
+		case 'g': cfg.org_id = optarg; break;
+		case 'K': cli_set_keep_awake(true); ao.keep_awake = true; break;
+		case 'T': cfg.retention_days = (int)parse_num("--retention-days", optarg, 1, 3650); break;
 		case 'W': cfg.workspace_root = optarg; break;
 		case 'r': rate = parse_num("--rate", optarg, 1, 1000); break;
 		case 'C': conns = parse_num("--connections", optarg, 1, 64); break;
@@ -207,11 +221,13 @@ main(int argc, char **argv)
 		cfg.app_limit.rps = cfg.runtime_limit.rps = (double)rate;
 		cfg.app_limit.max_conns = cfg.runtime_limit.max_conns = conns > 0 ? (int)conns : 6;
 	}
+	if (cfg.app_limit.max_conns)
+		cfg.app_limit.per_minute = 100;	/* Cloud's minute budget stays (2026 §1.1) */
 	if (conns > 0) {
 		if (rate <= 0) {
-			cfg.app_limit = cfg.runtime_limit = (struct http_limit){10, (int)conns};
+			cfg.app_limit = cfg.runtime_limit = (struct http_limit){10, (int)conns, 0};
 		}
-		cfg.agent_limit = (struct http_limit){0, (int)conns};
+		cfg.agent_limit = (struct http_limit){0, (int)conns, 0};
 	}
 	if (log_path) {
 		hc.log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -269,7 +285,13 @@ main(int argc, char **argv)
 				ao.server_label = cfg.server;
 				ao.demo = demo;
 				ao.ask_key = !key && !demo ? &cfg : NULL;
+				struct app_woken woken = {0};
+				ao.woken = &woken;
 				rc = app_run(c, &ao);
+				cli_offer_pause(c, woken.items, woken.count);
+				for (size_t i = 0; i < woken.count; i++)
+					api_conversation_free(&woken.items[i]);
+				free(woken.items);
 			} else if (strcmp(cmd, "list") == 0) {
 				rc = cli_list(c, argc - optind, argv + optind);
 			} else if (strcmp(cmd, "files") == 0) {
@@ -278,9 +300,12 @@ main(int argc, char **argv)
 				rc = cli_events(c, argc - optind, argv + optind);
 			} else if (strcmp(cmd, "export") == 0) {
 				rc = cli_export(c, argc - optind, argv + optind);
+			} else if (strcmp(cmd, "whoami") == 0) {
+				rc = cli_whoami(c, argc - optind, argv + optind);
 			} else {
 				rc = cli_download(c, argc - optind, argv + optind);
 			}
+			cli_release_woken(c);	/* pause again what a command woke */
 			api_client_free(c);
 		}
 	}

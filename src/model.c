@@ -736,7 +736,6 @@ event_list_clear(struct event_list *l)
 	l->state = MODEL_IDLE;
 	l->more = false;
 	l->error[0] = '\0';
-	l->skip = 0;
 	l->generation++;
 }
 
@@ -796,10 +795,7 @@ void
 event_list_take(struct event_list *l, struct api_event *rows, size_t n)
 {
 	size_t i = 0;
-	/* A pager restarted after an error (or to follow) starts from the first event:
-	 * the rows already here come again and are dropped. */
-	for (; i < n && l->skip > 0; i++, l->skip--)
-		api_event_free(&rows[i]);
+	/* rows come de-duplicated from the pager (api_events: by event id) */
 	if (l->count + (n - i) > l->cap) {
 		while (l->count + (n - i) > l->cap)
 			l->cap = l->cap ? l->cap * 2 : 256;

@@ -156,15 +156,14 @@ struct event_list {
 	unsigned generation;
 	enum event_filter filter;
 	char *search;		/* case-insensitive substring of the summary or text, or NULL */
-	size_t skip;		/* rows a restarted pager will deliver again: dropped on arrival */
 };
 
 void event_list_init(struct event_list *l);
 void event_list_free(struct event_list *l);
 /* Drop every row (another conversation); bumps the generation. */
 void event_list_clear(struct event_list *l);
-/* Move n rows in (their members are taken and the structs zeroed), after dropping
- * the first l->skip of them; the view grows by the new rows that match. */
+/* Move n rows in (their members are taken and the structs zeroed); the view grows by
+ * the new rows that match. The pager has dropped rows it delivered before. */
 void event_list_take(struct event_list *l, struct api_event *rows, size_t n);
 void event_list_set_filter(struct event_list *l, enum event_filter f);
 void event_list_set_search(struct event_list *l, const char *text);

@@ -260,13 +260,23 @@ test_v1_page_status_mapping(void **state)
 
 	assert_string_equal(p.items[1].status, "STARTING");
 	assert_string_equal(p.items[1].title, "");
-	assert_string_equal(p.items[2].status, "STOPPED");
+	/* the sandbox's own words, not V0's STOPPED/ARCHIVED (openhands-api-2026.md §1.3) */
+	assert_string_equal(p.items[2].status, "PAUSED");
 	assert_null(p.items[2].url);
 	assert_null(p.items[2].execution_status);
 	assert_string_equal(p.items[3].status, "ERROR");
-	assert_string_equal(p.items[4].status, "ARCHIVED");
+	assert_string_equal(p.items[4].status, "MISSING");
+	assert_string_equal(api_conversation_status_word(&p.items[4]), "deleted");
 	assert_string_equal(p.items[5].status, "HIBERNATING");
-	assert_null(p.items[6].status);
+	/* sandbox_status defaults to MISSING in the schema */
+	assert_string_equal(p.items[6].status, "MISSING");
+	/* a reap date only for PAUSED with a known updated_at */
+	assert_int_equal(api_conversation_reap_s(&p.items[0], 14), -1);
+	assert_int_equal(api_conversation_reap_s(&p.items[2], 14), -1);
+	struct api_conversation paused = p.items[2];
+	paused.updated_s = 1000;
+	assert_int_equal(api_conversation_reap_s(&paused, 14), 1000 + 14 * 86400);
+	assert_int_equal(api_conversation_reap_s(&paused, 3), 1000 + 3 * 86400);
 	assert_int_equal(p.items[6].created_s, -1);
 	for (size_t i = 0; i < p.count; i++)
 		assert_int_equal(p.items[i].version, API_V1);
@@ -327,7 +337,7 @@ test_v1_conversation_list(void **state)
 				 &c, &found, &err), 0);
 	assert_true(found);
 	assert_string_equal(c.id, "x1");
-	assert_string_equal(c.status, "ARCHIVED");
+	assert_string_equal(c.status, "MISSING");
 	assert_int_equal(c.version, API_V1);
 	api_conversation_free(&c);
 

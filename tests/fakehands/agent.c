@@ -530,17 +530,40 @@ agent_handle(struct fh_req *r, struct fh_reply *rp)
 	pthread_mutex_lock(&fh->lock);
 	st = conv_status(fh, c);
 	pthread_mutex_unlock(&fh->lock);
+	if (st != ST_RUNNING && fh->gen == GEN_CLOUD_2026) {
+		/* on pause the runtime's Service/Ingress is deleted: the old URL gets the ingress's
+		 * 404 page, not JSON (openhands-api-2026.md §3.1) */
+		reply_text(rp, 404, "text/html", "<html>\r\n<head><title>404 Not Found</title></head>\r\n"
+			   "<body>\r\n<center><h1>404 Not Found</h1></center>\r\n</body>\r\n</html>\r\n");
+		return;
+	}
 	if (st != ST_RUNNING) {
 		/* a paused sandbox has no agent-server: the runtime ingress answers */
 		reply_text(rp, 503, "text/html", "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n"
 			   "<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n</body>\r\n</html>\r\n");
 		return;
 	}
+	if (!strcmp(rt, "alive") && !strcmp(r->path, "/ready")) {
+		/* 503 while the server initializes after a start (openhands-api-2026.md §2.1) */
+		pthread_mutex_lock(&fh->lock);
+		bool ready = !c->ready_at_ms || clock_now_ms() >= c->ready_at_ms;
+		pthread_mutex_unlock(&fh->lock);
+		if (ready)
+			reply_json(rp, 200, json_pack("{s:s}", "status", "ready"));
+		else
+			reply_json(rp, 503, json_pack("{s:s,s:s}", "status", "initializing", "message",
+						      "Server is still initializing"));
+		return;
+	}
 	if (!strcmp(rt, "alive")) {
 		reply_json(rp, 200, json_pack("{s:s}", "status", "ok"));
 		return;
 	}
-	if (!key || strcmp(key, c->session_key)) {
+	/* the key rotates on a Cloud resume (app.c): compare under the lock */
+	pthread_mutex_lock(&r->srv->fh->lock);
+	bool key_ok = key && !strcmp(key, c->session_key);
+	pthread_mutex_unlock(&r->srv->fh->lock);
+	if (!key_ok) {
 		reply_detail(rp, 401, "Unauthorized");
 		return;
 	}

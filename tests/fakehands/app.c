@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool is_uuid(const char *s);
+
 static const char *const status_names[] = { "RUNNING", "STOPPED", "STARTING", "ARCHIVED", "ERROR" };
 static const char *const sandbox_names[] = { "RUNNING", "PAUSED", "STARTING", "MISSING", "ERROR" };
 
@@ -89,7 +91,7 @@ app_conv(struct fakehands *fh, struct fh_conv *c)
 	char url[160];
 
 	conv_url(c, url, sizeof(url));
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:[],s:s,s:n,s:n,s:[],s:o,s:o,s:s,s:o,s:o,s:o}",
+	json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:[],s:s,s:n,s:n,s:[],s:o,s:o,s:s,s:o,s:o,s:o}",
 			 "id", c->id, "created_by_user_id", "fakehands-user", "sandbox_id", c->sandbox_id,
 			 "selected_repository", jstr0(c->repository), "selected_branch", jstr0(c->branch),
 			 "git_provider", jstr0(c->git_provider), "title", jstr0(c->title), "trigger",
@@ -99,6 +101,12 @@ app_conv(struct fakehands *fh, struct fh_conv *c)
 			 sandbox_status_name(st), "execution_status", jstr0(live ? c->execution_status : NULL),
 			 "conversation_url", jstr0(live ? url : NULL), "session_api_key",
 			 jstr0(live ? c->session_key : NULL));
+	if (fh->gen == GEN_CLOUD_2026)
+		/* fields the 2026-08-13 Cloud document adds (openhands-api-2026.md §1.3); acp_server and
+		 * launched_agent_profile are required there, null for an LLM agent */
+		json_object_update_new(j, json_pack("{s:s,s:n,s:{},s:n,s:n}", "agent_kind", "llm", "public", "tags",
+						    "acp_server", "launched_agent_profile"));
+	return j;
 }
 
 static json_t *
@@ -118,10 +126,13 @@ sandbox_info(struct fakehands *fh, struct fh_conv *c)
 		urls = json_pack("[{s:s,s:s,s:i},{s:s,s:s,s:i}]", "name", "AGENT_SERVER", "url", a, "port", p,
 				 "name", "VSCODE", "url", v, "port", p);
 	}
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", c->sandbox_id, "created_by_user_id",
-			 "fakehands-user", "sandbox_spec_id", "ghcr.io/openhands/agent-server:fakehands", "status",
-			 sandbox_status_name(st), "session_api_key", jstr0(live ? c->session_key : NULL),
-			 "exposed_urls", urls, "created_at", jtime(c->created_us));
+	json_t *j = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "id", c->sandbox_id, "created_by_user_id",
+			      "fakehands-user", "sandbox_spec_id", "ghcr.io/openhands/agent-server:fakehands", "status",
+			      sandbox_status_name(st), "session_api_key", jstr0(live ? c->session_key : NULL),
+			      "exposed_urls", urls, "created_at", jtime(c->created_us));
+	if (fh->gen == GEN_CLOUD_2026)
+		json_object_set_new(j, "status_detail", json_null());	/* new in 2026 (§1.4) */
+	return j;
 }
 
 /* ---------- base64 as Python's b64encode / b64decode(validate=False) ---------- */
@@ -277,8 +288,18 @@ app_route(struct fh_req *r)
 		return "sandboxes";
 	if (post && path_id(r, "/api/v1/sandboxes/", "/resume", id, sizeof(id)))
 		return "sandbox-resume";
+	if (post && path_id(r, "/api/v1/sandboxes/", "/pause", id, sizeof(id)))
+		return "sandbox-pause";
 	if (get && path_is(r, "/api/v1/events/search"))
 		return "v1-events";
+	if (get && path_id(r, "/api/v1/conversation/", "/events/search", id, sizeof(id)))
+		return "v1-conv-events";
+	if (get && path_id(r, "/api/v1/conversation/", "/events/count", id, sizeof(id)))
+		return "v1-conv-events-count";
+	if (get && path_id(r, "/api/v1/app-conversations/", "/download", id, sizeof(id)))
+		return "v1-download";
+	if (get && path_is(r, "/api/keys/current"))
+		return "keys-current";
 	return "html";
 }
 
@@ -652,6 +673,25 @@ v1_batch(struct fh_req *r, struct fh_reply *rp, bool sandboxes)
 		reply_detail(rp, 400, "Too many ids requested. Maximum is 99.");
 		return;
 	}
+	if (fh->gen == GEN_CLOUD_2026 && sandboxes && count > 100) {
+		char msg[96];
+
+		json_decref(out);
+		snprintf(msg, sizeof(msg), "Cannot request more than 100 sandboxes at once, got %zu", count);
+		reply_detail(rp, 400, msg);
+		return;
+	}
+	for (size_t i = 0; fh->gen == GEN_CLOUD_2026 && !sandboxes && i < r->nq; i++) {
+		if (strcmp(r->q[i].key, "ids") || is_uuid(r->q[i].val))
+			continue;
+		/* batch_get_app_conversations (openhands-api-2026.md §1.2) */
+		char msg[640];
+
+		json_decref(out);
+		snprintf(msg, sizeof(msg), "Invalid UUID format for ids: ['%.500s']", r->q[i].val);
+		reply_detail(rp, 400, msg);
+		return;
+	}
 	pthread_mutex_lock(&fh->lock);
 	for (size_t i = 0; i < r->nq; i++) {
 		struct fh_conv *c = NULL;
@@ -690,9 +730,154 @@ sandbox_resume(struct fh_req *r, struct fh_reply *rp)
 		reply_detail(rp, 404, "Not Found");
 		return;
 	}
+	if (fh->gen == GEN_CLOUD_2026 && conv_status(fh, c) == ST_STOPPED) {
+		/* resume_sandbox first pauses the user's oldest running sandboxes down to
+		 * max_num_sandboxes - 1 (openhands-api-2026.md §1.5, §3.4) ... */
+		int running = 0;
+		for (size_t k = 0; k < fh->n_convs; k++)
+			running += fh->convs[k].v1 && conv_status(fh, &fh->convs[k]) == ST_RUNNING;
+		while (running > fh->max_running - 1) {
+			struct fh_conv *oldest = NULL;
+			for (size_t k = 0; k < fh->n_convs; k++)	/* convs are created_at desc */
+				if (fh->convs[k].v1 && conv_status(fh, &fh->convs[k]) == ST_RUNNING)
+					oldest = &fh->convs[k];
+			oldest->status = ST_STOPPED;
+			running--;
+		}
+		/* ... and the runtime-api mints a new session_api_key: the old one is refused (§1.5) */
+		free(c->session_key);
+		c->session_key = xasprintf("fh-rotated-%u-%.12s", ++c->key_gen, c->id);
+	}
 	wake(fh, c);
+	if (c->ready_delay_ms > 0)
+		c->ready_at_ms = (c->wake_at_ms ? c->wake_at_ms : clock_now_ms()) + c->ready_delay_ms;
 	pthread_mutex_unlock(&fh->lock);
 	reply_json(rp, 200, json_pack("{s:b}", "success", 1));
+}
+
+/* POST /api/v1/sandboxes/{id}/pause: {"success":true}, unknown -> 404 "Not Found" (§1.5). */
+static void
+sandbox_pause(struct fh_req *r, struct fh_reply *rp)
+{
+	struct fakehands *fh = r->srv->fh;
+	char id[512];
+	struct fh_conv *c = NULL;
+
+	path_id(r, "/api/v1/sandboxes/", "/pause", id, sizeof(id));
+	pthread_mutex_lock(&fh->lock);
+	for (size_t k = 0; k < fh->n_convs && !c; k++)
+		if (fh->convs[k].v1 && !strcmp(fh->convs[k].sandbox_id, id))
+			c = &fh->convs[k];
+	if (!c || conv_status(fh, c) == ST_ARCHIVED) {
+		pthread_mutex_unlock(&fh->lock);
+		reply_detail(rp, 404, "Not Found");
+		return;
+	}
+	c->status = ST_STOPPED;
+	c->wake_at_ms = 0;
+	pthread_mutex_unlock(&fh->lock);
+	reply_json(rp, 200, json_pack("{s:b}", "success", 1));
+}
+
+static bool
+is_uuid(const char *s)
+{
+	size_t hex = 0;
+
+	for (const char *p = s; *p; p++) {
+		if (isxdigit((unsigned char)*p))
+			hex++;
+		else if (*p != '-')
+			return false;
+	}
+	return hex == 32;
+}
+
+/*
+ * X-Org-Id (openhands-api-2026.md §1.11): a key bound to an org wins and a different header
+ * is 403; otherwise the header must be a UUID (400) of an org the user belongs to (403).
+ * Returns the effective org, or NULL after replying.
+ */
+static const char *
+org_check(struct fh_req *r, struct fh_reply *rp)
+{
+	struct fakehands *fh = r->srv->fh;
+	const char *h = req_header(r, "X-Org-Id");
+	size_t i;
+	json_t *o;
+
+	if (fh->bound_org_id) {
+		if (h && strcasecmp(h, fh->bound_org_id)) {
+			reply_detail(rp, 403, "X-Org-Id does not match the organization this API key is bound to");
+			return NULL;
+		}
+		return fh->bound_org_id;
+	}
+	if (!h)
+		return fh->org_id;
+	if (!is_uuid(h)) {
+		reply_detail(rp, 400, "Invalid X-Org-Id header");
+		return NULL;
+	}
+	json_array_foreach(fh->orgs, i, o)
+		if (json_is_string(o) && !strcasecmp(json_string_value(o), h))
+			return json_string_value(o);
+	reply_detail(rp, 403, "User is not a member of the requested organization");
+	return NULL;
+}
+
+/* GET /api/keys/current (§1.11): 400 when the request was not authenticated by an API key. */
+static void
+keys_current(struct fh_req *r, struct fh_reply *rp, const char *org)
+{
+	struct fakehands *fh = r->srv->fh;
+
+	if (fh->key_cookie) {
+		reply_detail(rp, 400, "This endpoint requires API key authentication");
+		return;
+	}
+	reply_json(rp, 200, json_pack("{s:i,s:s,s:s,s:o,s:s,s:s}", "id", 4312, "name", "fakehands key", "org_id", org,
+				      "bound_org_id", jstr0(fh->bound_org_id), "user_id", "fakehands-user",
+				      "auth_type", "bearer"));
+}
+
+/* GET /api/v1/app-conversations/{id}/download (§1.7): a streamed ZIP of meta.json (the
+ * AppConversationInfo, without the live fields) and one file per event; 404 for an unknown id. */
+static void
+export_download(struct fh_req *r, struct fh_reply *rp)
+{
+	struct fakehands *fh = r->srv->fh;
+	char id[512], *zip, dashed[40], cd[80];
+	struct fh_conv *c;
+	size_t len;
+
+	path_id(r, "/api/v1/app-conversations/", "/download", id, sizeof(id));
+	if (!is_uuid(id)) {
+		validation_error(rp, "conversation_id", "uuid_parsing", "Input should be a valid UUID", id);
+		return;
+	}
+	pthread_mutex_lock(&fh->lock);
+	c = find_conv(fh, id);
+	if (!c || !c->v1) {
+		pthread_mutex_unlock(&fh->lock);
+		snprintf(cd, sizeof(cd), "Conversation not found: %s", id);
+		reply_detail(rp, 404, cd);
+		return;
+	}
+	json_t *meta = app_conv(fh, c);
+	static const char *const live[] = { "sandbox_status", "execution_status", "conversation_url", "session_api_key",
+					    "launched_agent_profile" };
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		json_object_del(meta, live[i]);
+	zip = arch_export_zip(meta, c->events, &len);
+	snprintf(dashed, sizeof(dashed), "%.8s-%.4s-%.4s-%.4s-%.12s", c->id, c->id + 8, c->id + 12, c->id + 16,
+		 c->id + 20);
+	pthread_mutex_unlock(&fh->lock);
+	json_decref(meta);
+	reply_raw(rp, 200, "application/zip", zip, len);
+	snprintf(cd, sizeof(cd), "attachment; filename=\"conversation_%s.zip\"", dashed);
+	reply_header(rp, "Content-Disposition", cd);
+	rp->chunked = true;	/* StreamingResponse: no Content-Length */
 }
 
 /* Shared by the app's /api/v1/events/search and the agent's events/search. */
@@ -709,12 +894,30 @@ events_search(struct fh_req *r, struct fh_reply *rp, struct fh_conv *c)
 		validation_error(rp, "limit", "less_than_equal", "Input should be less than or equal to 100", lim);
 		return;
 	}
+	/* EventSortOrder: TIMESTAMP (default) or TIMESTAMP_DESC; anything else is a 422 */
+	const char *so = q_get(r, "sort_order"), *kind = q_get(r, "kind__eq");
+	bool desc = so && !strcmp(so, "TIMESTAMP_DESC");
+	if (so && !desc && strcmp(so, "TIMESTAMP")) {
+		json_decref(items);
+		validation_error(rp, "sort_order", "enum", "Input should be 'TIMESTAMP' or 'TIMESTAMP_DESC'", so);
+		return;
+	}
 	if (page && *page && (!py_int(page, &off) || off < 0))
 		off = 0;
-	for (size_t i = (size_t)off; i < n && (long long)(i - (size_t)off) < limit; i++) {
-		ev = json_array_get(c->events, i);
-		json_array_append(items, ev);
+	/* a kind filter is part of the query: pages hold only matching events */
+	size_t match = 0, taken = 0;
+	for (size_t k = 0; k < n; k++) {
+		ev = json_array_get(c->events, desc ? n - 1 - k : k);
+		if (kind && strcmp(kind, json_string_value(json_object_get(ev, "kind")) ? json_string_value(json_object_get(ev, "kind")) : ""))
+			continue;
+		if ((long long)match++ < off)
+			continue;
+		if ((long long)taken < limit) {
+			json_array_append(items, ev);
+			taken++;
+		}
 	}
+	n = match;
 	json_t *next = json_null();
 	if ((size_t)(off + limit) < n) {
 		char buf[32];
@@ -732,13 +935,28 @@ app_handle(struct fh_req *r, struct fh_reply *rp)
 	const char *rt = r->route;
 	bool v1_route = !strncmp(rt, "v1-", 3) || !strncmp(rt, "sandbox", 7);
 
+	bool cloud26 = fh->gen == GEN_CLOUD_2026;
+	/* routes only one generation has: the 2026 events route, export and key info are newer
+	 * than the 2025 server; Cloud 2026 lost /api/v1/events/search (§1.9) */
+	bool absent = cloud26 ? !strcmp(rt, "v1-events")
+			      : (!strcmp(rt, "v1-conv-events") || !strcmp(rt, "v1-conv-events-count") ||
+				 !strcmp(rt, "v1-download") || !strcmp(rt, "keys-current"));
+	const char *org = NULL;
+
+	v1_route = v1_route || !strcmp(rt, "keys-current");
 	/* unknown paths, and the generation this deployment does not mount, get the SPA page */
-	if (!strcmp(rt, "html") || (v1_route && !fh->v1) ||
+	if (!strcmp(rt, "html") || absent || (v1_route && !fh->v1) ||
 	    (!v1_route && strcmp(rt, "models") && !fh->v0)) {
-		reply_html(rp);
+		if (cloud26 && strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+			/* StaticFiles refuses other methods; the SPA fallback cannot help (§1.12) */
+			reply_detail(rp, 405, "Method Not Allowed");
+		else
+			reply_html(rp);
 		return;
 	}
 	if (!auth_ok(r, rp))
+		return;
+	if (cloud26 && !(org = org_check(r, rp)))
 		return;
 	if (!strcmp(rt, "conversations")) {
 		list_conversations(r, rp);
@@ -760,6 +978,27 @@ app_handle(struct fh_req *r, struct fh_reply *rp)
 		v1_batch(r, rp, true);
 	} else if (!strcmp(rt, "sandbox-resume")) {
 		sandbox_resume(r, rp);
+	} else if (!strcmp(rt, "sandbox-pause")) {
+		sandbox_pause(r, rp);
+	} else if (!strcmp(rt, "keys-current")) {
+		keys_current(r, rp, org);
+	} else if (!strcmp(rt, "v1-download")) {
+		export_download(r, rp);
+	} else if (!strcmp(rt, "v1-conv-events") || !strcmp(rt, "v1-conv-events-count")) {
+		char id[512];
+		struct fh_conv *c;
+
+		path_id(r, "/api/v1/conversation/", !strcmp(rt, "v1-conv-events") ? "/events/search" : "/events/count",
+			id, sizeof(id));
+		pthread_mutex_lock(&fh->lock);
+		c = find_conv(fh, id);
+		if (c && !c->v1)
+			c = NULL;
+		pthread_mutex_unlock(&fh->lock);
+		if (!strcmp(rt, "v1-conv-events"))
+			events_search(r, rp, c);	/* an unknown id: an empty page, as the event store answers */
+		else
+			reply_json(rp, 200, json_integer(c ? (json_int_t)json_array_size(c->events) : 0));
 	} else if (!strcmp(rt, "v1-events")) {
 		struct fh_conv *c;
 		const char *id = q_get(r, "conversation_id__eq");

@@ -648,3 +648,65 @@ arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes)
 	free(abs);
 	return st;
 }
+
+/* ---------- the app server's conversation export (openhands-api-2026.md §1.7) ---------- */
+
+static void
+export_add(struct archive *a, const char *name, const char *data, size_t len, time_t mtime)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	archive_entry_set_pathname_utf8(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, (la_int64_t)len);
+	archive_entry_set_mtime(e, mtime, 0);
+	archive_write_header(a, e);
+	archive_write_data(a, data, len);
+	archive_entry_free(e);
+}
+
+/* Python's zipfile writes the members of the export: meta.json (indent 2), then
+ * event_{i:06d}_{event id}.json in timestamp order (the events as stored). */
+char *
+arch_export_zip(json_t *meta, json_t *events, size_t *len)
+{
+	struct archive *a = archive_write_new();
+	size_t cap = 4096 + json_array_size(events) * 4096, used = 0;
+	char *buf = NULL, *text;
+	size_t i;
+	json_t *ev;
+	int rc;
+
+	archive_write_set_format_zip(a);
+	archive_write_zip_set_compression_store(a);
+	for (;;) {
+		buf = xrealloc(buf, cap);
+		if (archive_write_open_memory(a, buf, cap, &used) != ARCHIVE_OK)
+			die("fakehands: export zip: %s", archive_error_string(a));
+		text = json_dumps(meta, JSON_INDENT(2));
+		export_add(a, "meta.json", text, strlen(text), 0);
+		free(text);
+		json_array_foreach(events, i, ev) {
+			char name[160];
+			const char *id = json_string_value(json_object_get(ev, "id"));
+
+			snprintf(name, sizeof(name), "event_%06zu_%.100s.json", i, id ? id : "none");
+			text = json_dumps(ev, JSON_INDENT(2));
+			export_add(a, name, text, strlen(text), 0);
+			free(text);
+		}
+		rc = archive_write_close(a);
+		if (rc == ARCHIVE_OK)
+			break;
+		/* the memory buffer was too small: start over with a larger one */
+		archive_write_free(a);
+		a = archive_write_new();
+		archive_write_set_format_zip(a);
+		archive_write_zip_set_compression_store(a);
+		cap *= 4;
+	}
+	archive_write_free(a);
+	*len = used;
+	return buf;
+}

@@ -27,6 +27,9 @@ struct MHD_Connection;
 enum fh_status { ST_RUNNING, ST_STOPPED, ST_STARTING, ST_ARCHIVED, ST_ERROR };
 enum fh_kind { SRV_APP, SRV_RUNTIME, SRV_AGENT };
 enum fh_auth { AUTH_NONE, AUTH_BEARER, AUTH_SESSION };
+/* Which app server this is: the 2025 one (V0 and V1 side by side, events at
+ * /api/v1/events/search) or Cloud as it is after V0's removal (openhands-api-2026.md §1). */
+enum fh_gen { GEN_2025, GEN_CLOUD_2026 };
 enum { DL_QUERY = 1, DL_PATH = 2 };
 /* zip-directory style: Python's zipfile (sizes in the local headers) or libarchive's
  * data descriptors; a conversation's INHERIT takes its workspace's */
@@ -83,6 +86,9 @@ struct fh_conv {
 	char *sandbox_id;
 	char *execution_status;
 	int wake_delay_ms;
+	int ready_delay_ms;	/* the agent's /ready answers 503 this long after RUNNING (2026 §2.1) */
+	int64_t ready_at_ms;	/* monotonic time /ready turns 200 (0 = always ready) */
+	unsigned key_gen;	/* resumes so far: Cloud mints a new session key on each (2026 §1.5) */
 	json_t *events;		/* array */
 	int download_api;	/* DL_* bits */
 	bool archive;
@@ -140,6 +146,12 @@ struct fakehands {
 	enum fh_auth auth;
 	char *api_key;
 	bool v0, v1;
+	enum fh_gen gen;
+	char *org_id;		/* the user's current org (cloud-2026: /api/keys/current, X-Org-Id) */
+	char *bound_org_id;	/* the key's bound org, NULL = an unbound key */
+	json_t *orgs;		/* org ids the user is a member of (array of strings) */
+	bool key_cookie;	/* /api/keys/current answers 400: not authenticated by an API key */
+	int max_running;	/* cloud-2026 resume pauses the oldest beyond this (2026 §3.4) */
 	int64_t max_age_s;
 	bool app_rate_limit;
 	int64_t now_s;		/* wall "now" for the age filter */
@@ -193,6 +205,7 @@ struct fh_reply {
 	char *hdr_name[6], *hdr_val[6];
 	int nhdr;
 	bool json_headers;	/* add the recorded cache headers + Server: uvicorn */
+	bool chunked;		/* a streamed answer without Content-Length (StreamingResponse) */
 	enum body_kind kind;
 	char *mem;
 	size_t len;
@@ -271,6 +284,9 @@ struct arch_stream *arch_zip(const struct fh_workspace *ws, bool descriptor, uin
 struct arch_stream *arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes);
 ssize_t arch_read(struct arch_stream *a, char *buf, size_t max);	/* 0 at end, -1 on error */
 void arch_free(struct arch_stream *a);
+/* The app server's conversation export (2026 §1.7): meta.json and one
+ * event_<i>_<id>.json per event, stored, in memory. */
+char *arch_export_zip(json_t *meta, json_t *events, size_t *len);
 uint32_t fh_crc32(uint32_t crc, const void *data, size_t len);	/* running: start with 0 */
 /* Zip64 threshold of the Python-style ZIP (zipfile.ZIP64_LIMIT = 2^31 - 1); tests lower it. */
 extern uint64_t fh_zip64_limit;

@@ -644,7 +644,7 @@ respond(struct fh_req *r, struct fh_reply *rp, struct fh_fault *f)
 	struct fakehands *fh = r->srv->fh;
 	struct MHD_Response *resp;
 	uint64_t bw = f && f->bandwidth ? f->bandwidth : fh->bandwidth;
-	bool chunked = f && f->chunked;
+	bool chunked = (f && f->chunked) || rp->chunked;
 	bool stream = rp->kind != BODY_MEM || chunked || bw || (f && (f->reset_after >= 0 || f->hold_after >= 0));
 	unsigned status = rp->status;
 	enum MHD_Result ret;

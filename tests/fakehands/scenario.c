@@ -347,6 +347,7 @@ load_conv(struct fakehands *fh, struct fh_conv *c, json_t *o, size_t idx, char *
 	c->sandbox_id = jdup_or_null(o, "sandbox_id", NULL);
 	c->execution_status = jdup_or_null(o, "execution_status", "idle");
 	c->wake_delay_ms = (int)jget_int(o, "wake_delay_ms", 300);
+	c->ready_delay_ms = (int)jget_int(o, "ready_delay_ms", 0);
 	c->has_runtime = jget_bool(o, "runtime", true);
 	if (jget_str(o, "zip_style", NULL) && parse_zip_style(jget_str(o, "zip_style", NULL), &c->zip_style))
 		return fail(err, errlen, "conversation %s: zip_style must be python or descriptor", c->id);
@@ -433,6 +434,20 @@ scenario_load(struct fakehands *fh, const char *text, size_t len, char *err, siz
 	}
 	fh->v0 = jget_bool(app, "v0", true);
 	fh->v1 = jget_bool(app, "v1", true);
+	const char *gname = jget_str(app, "generation", "2025");
+	if (!strcmp(gname, "cloud-2026")) {
+		/* V0 was removed from Cloud on 2026-04-16 (openhands-api-2026.md §1.1, §1.12) */
+		fh->gen = GEN_CLOUD_2026;
+		fh->v0 = false;
+	} else if (strcmp(gname, "2025")) {
+		fail(err, errlen, "app.generation must be 2025 or cloud-2026");
+		goto out;
+	}
+	fh->org_id = xstrdup(jget_str(app, "org_id", "9b1f4c2e-5a6d-4e7f-8a9b-0c1d2e3f4a5b"));
+	fh->bound_org_id = jget_str(app, "bound_org_id", NULL) ? xstrdup(jget_str(app, "bound_org_id", NULL)) : NULL;
+	fh->orgs = json_object_get(app, "orgs") ? json_deep_copy(json_object_get(app, "orgs")) : json_pack("[s]", fh->org_id);
+	fh->key_cookie = jget_bool(app, "key_cookie", false);
+	fh->max_running = (int)jget_int(app, "max_running", 10);
 	fh->max_age_s = (int64_t)(json_number_value(json_object_get(app, "max_age_days")) * 86400);
 	if (!json_object_get(app, "max_age_days"))
 		fh->max_age_s = 10 * 86400;
@@ -580,4 +595,7 @@ scenario_free(struct fakehands *fh)
 	}
 	free(fh->faults);
 	free(fh->api_key);
+	free(fh->org_id);
+	free(fh->bound_org_id);
+	json_decref(fh->orgs);
 }
