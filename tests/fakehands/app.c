@@ -80,7 +80,9 @@ conv_info(struct fakehands *fh, struct fh_conv *c)
 			 c->v1 ? "V1" : "V0", "sub_conversation_ids");
 }
 
-/* AppConversation (section 4). Lock held. */
+/* AppConversation (section 4). acp_server and launched_agent_profile are required by the
+ * Cloud document (openhands-api-2026.md 1.3: null for an OpenHands agent without a profile),
+ * agent_kind, public and tags have their defaults there. Lock held. */
 static json_t *
 app_conv(struct fakehands *fh, struct fh_conv *c)
 {
@@ -89,7 +91,8 @@ app_conv(struct fakehands *fh, struct fh_conv *c)
 	char url[160];
 
 	conv_url(c, url, sizeof(url));
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:[],s:s,s:n,s:n,s:[],s:o,s:o,s:s,s:o,s:o,s:o}",
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:[],s:s,s:n,s:n,s:[],s:o,s:o,s:s,s:o,s:o,s:o,"
+			 "s:s,s:n,s:{},s:n,s:n}",
 			 "id", c->id, "created_by_user_id", "fakehands-user", "sandbox_id", c->sandbox_id,
 			 "selected_repository", jstr0(c->repository), "selected_branch", jstr0(c->branch),
 			 "git_provider", jstr0(c->git_provider), "title", jstr0(c->title), "trigger",
@@ -98,7 +101,8 @@ app_conv(struct fakehands *fh, struct fh_conv *c)
 			 jtime(c->created_us), "updated_at", jtime(c->updated_us), "sandbox_status",
 			 sandbox_status_name(st), "execution_status", jstr0(live ? c->execution_status : NULL),
 			 "conversation_url", jstr0(live ? url : NULL), "session_api_key",
-			 jstr0(live ? c->session_key : NULL));
+			 jstr0(live ? c->session_key : NULL), "agent_kind", "openhands", "public", "tags",
+			 "acp_server", "launched_agent_profile");
 }
 
 static json_t *
