@@ -674,6 +674,73 @@ def selftest(tap, gens):
            "self-test: a fake route name without a probe fails", names or ["no mismatch reported"])
 
 
+class Collect(Tap):
+    """A Tap that keeps the cases instead of printing them (for the end-to-end self-tests)."""
+
+    def __init__(self):
+        Tap.__init__(self)
+        self.cases = []
+
+    def ok(self, cond, desc, diag=()):
+        self.cases.append((cond, desc, list(diag)))
+        return cond
+
+    def skip(self, desc, why):
+        self.cases.append((True, desc, []))
+
+    def note(self, text):
+        pass
+
+    def failures(self):
+        return [d for c in self.cases if not c[0] for d in (c[2] or [c[1]])]
+
+
+def selftest_fake(tap, gens, fake_exe, tmp):
+    """The same mismatches through the real fake: a fault renames a field, a Cloud-2026 check meets
+    a fake that serves V0, a request with limit=500 goes through the fake's log."""
+    g25 = next(g for g in gens if g.name == "cloud-2025")
+    g26 = next(g for g in gens if g.name == "cloud-2026")
+    scen = scenario_of(g25.row)
+    page = {"items": [{"id": V1BOTH, "created_by_user_id": "u", "sandbox": "sb", "acp_server": None,
+                       "launched_agent_profile": None, "created_at": "2026-11-25T10:00:00Z",
+                       "updated_at": "2026-11-25T10:00:00Z", "sandbox_status": "RUNNING"}], "next_page_id": None}
+    scen["faults"] = [{"server": "app", "route": "v1-search", "body": json.dumps(page)}]
+    path = os.path.join(tmp, "selftest.json")
+    with open(path, "w") as f:
+        json.dump(scen, f)
+    fake = Fake(fake_exe, path, tmp, "selftest")
+    if fake.error:
+        tap.ok(False, "self-test: the fake starts with a fault scenario", [fake.error])
+        return
+    try:
+        c = Collect()
+        drive(c, g25, gens, fake, scen, {})
+        f = c.failures()
+        tap.ok(any("GET /api/v1/app-conversations/search" in m and "'sandbox_id' is a required property" in m for m in f),
+               "self-test through the fake: an answer with sandbox_id renamed fails, naming route and field",
+               f or ["no mismatch reported"])
+        tap.note("self-test message: " + next((m for m in f if "sandbox_id" in m), "none"))
+        c = Collect()
+        drive(c, g26, gens, fake, scen, {})
+        f = c.failures()
+        tap.ok(any("GET /api/conversations?limit=3 -> 200: Content-Type application/json, the contract says text/html" in m
+                   for m in f), "self-test through the fake: a fake serving removed V0 routes fails the cloud-2026 checks",
+               f or ["no mismatch reported"])
+        tap.note("self-test message: " + next((m for m in f if "/api/conversations?" in m), "none"))
+        before = len(fake.requests())
+        http(fake.servers["app"], "GET", "/api/v1/app-conversations/search", [("limit", "500")],
+             headers=auth_headers("app", scen, None))
+        time.sleep(0.1)
+        errs = []
+        for req in fake.requests()[before:]:
+            errs += check_request(gens, g25, req, scen["app"]["api_key"], {"probes": []})[0]
+        tap.ok(any("query parameter 'limit': 500 > maximum 100" in m for m in errs),
+               "self-test through the fake's log: a request with limit=500 fails naming the parameter",
+               errs or ["no mismatch reported"])
+    finally:
+        fake.stop()
+
+
 def route_names_missing(sources=None):
     out = []
     for kind, func in sorted(ROUTE_FUNCS.items()):
@@ -746,6 +813,7 @@ def main(argv):
     tmp = tempfile.mkdtemp(prefix="ohb-contract.")
     report = {}
     try:
+        selftest_fake(tap, gens, fake_exe, tmp)
         fakes = {}
         for gen in gens:
             scen = scenario_of(gen.row)
