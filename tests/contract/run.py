@@ -202,10 +202,23 @@ class Generation:
                     self.any_route.append(e)
                 elif kind == "removed":
                     self.removed.append(e)
+                elif kind == "amend":
+                    self._amend(e)
                 elif (e["method"], e["path"]) not in self.absent:
-                    # an "override" entry (extra.json, read last) replaces the document's entry
-                    self.routes = [r for r in self.routes if (r["method"], r["path"]) != (e["method"], e["path"])]
                     self.routes.append(e)
+
+    def _amend(self, a):
+        """An "amend" entry (extra.json, read after the documents) adds answers and parameter limits
+        the reference gives and the document lacks; it names its source beside the document's."""
+        for i, r in enumerate(self.routes):
+            if (r["method"], r["path"]) != (a["method"], a["path"]):
+                continue
+            r = dict(r, responses=dict(r["responses"], **a["responses"]), source=dict(r["source"], amended_by=a["source"]))
+            params = {(p["in"], p["name"]): p for p in r["parameters"]}
+            for p in a["parameters"]:
+                params[(p["in"], p["name"])] = dict(params.get((p["in"], p["name"]), {}), **p)
+            r["parameters"] = sorted(params.values(), key=lambda p: (p["in"], p["name"]))
+            self.routes[i] = r
 
     def match(self, method, path, entries=None):
         for e in (self.routes if entries is None else entries):
@@ -316,7 +329,10 @@ def check_answer(gen, entry, method, status, ctype, body, where):
 
 def cite(e):
     s = e["source"]
-    return "%s %s %s" % (s["document"], s.get("date"), s.get("pointer") or s.get("section"))
+    out = "%s %s %s" % (s["document"], s.get("date"), s.get("pointer") or s.get("section"))
+    if "amended_by" in s:
+        out += "; amended by " + cite({"source": s["amended_by"]})
+    return out
 
 
 def check_request(gens, gen, entry_log, api_key, stats):
@@ -452,6 +468,13 @@ def probes(kind, scen, cid):
             ("GET", "/api/v1/app-conversations/{conversation_id}/download",
              "/api/v1/app-conversations/%s/download" % V1BOTH, [], None),
             ("GET", "/api/keys/current", "/api/keys/current", [], None),
+            # answers other than 200
+            ("GET", "/api/conversations/{conversation_id}", "/api/conversations/" + "f" * 32, [], None),
+            ("POST", "/api/conversations/{conversation_id}/start", "/api/conversations/%s/start" % ("f" * 32), [], None),
+            ("GET", "/api/v1/app-conversations/search", "/api/v1/app-conversations/search", [("limit", "500")], None),
+            ("GET", "/api/v1/app-conversations", "/api/v1/app-conversations", [("ids", V1BOTH)] * 100, None),
+            ("POST", "/api/v1/sandboxes/{sandbox_id}/resume", "/api/v1/sandboxes/sb-none/resume", [], None),
+            ("GET", "/api/v1/events/search", "/api/v1/events/search", [("conversation_id__eq", V1BOTH), ("limit", "500")], None),
         ]
     if kind == "runtime":
         b = "/api/conversations/" + cid
@@ -459,7 +482,10 @@ def probes(kind, scen, cid):
         return [(("GET", t + p, b + "/" + p, q, None)) for p, q in (
             ("list-files", []), ("list-files", [("path", "src")]), ("select-file", [("file", "README.md")]),
             ("zip-directory", []), ("git/changes", []), ("git/diff", [("path", "README.md")]), ("trajectory", []),
-            ("events", [("start_id", "0"), ("limit", "100")]))]
+            ("events", [("start_id", "0"), ("limit", "100")]),
+            # answers other than 200
+            ("select-file", [("file", "logo.bin")]), ("select-file", [("file", "missing.txt")]),
+            ("events", [("start_id", "0"), ("limit", "500")]))]
     root = "/workspace/project"
     return [
         ("GET", "/alive", "/alive", [], None), ("GET", "/health", "/health", [], None),
@@ -478,6 +504,14 @@ def probes(kind, scen, cid):
          [("command_id__eq", "@bash"), ("kind__eq", "BashOutput"), ("sort_order", "TIMESTAMP"), ("limit", "100")], None),
         ("GET", "/api/conversations/{conversation_id}/events/search",
          "/api/conversations/%s/events/search" % cid, [("limit", "100")], None),
+        # answers other than 200
+        ("GET", "/api/file/download", "/api/file/download", [("path", root + "/missing.txt")], None),
+        ("GET", "/api/file/download", "/api/file/download", [("path", "README.md")], None),
+        ("GET", "/api/file/download", "/api/file/download", [("path", root + "/docs")], None),
+        ("GET", "/api/file/archive", "/api/file/archive", [("path", root + "/missing"), ("format", "tar.gz")], None),
+        ("GET", "/api/bash/bash_events/search", "/api/bash/bash_events/search", [("limit", "500")], None),
+        ("GET", "/api/conversations/{conversation_id}/events/search",
+         "/api/conversations/%s/events/search" % cid, [("limit", "500")], None),
     ]
 
 
