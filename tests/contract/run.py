@@ -533,7 +533,6 @@ def drive(tap, gen, gens, fake, scen, report):
         tap.ok(False, "%s: the fake prints a server %s" % (gen.name, gen.row["server"]), [str(fake.servers)])
         return
     hdr = auth_headers(kind, scen, cid)
-    known = {(m, t) for g in gens if g.kind == kind for e in g.routes + g.removed for m, t in [(e["method"], e["path"])]}
     served, answers, not_served = set(), 0, []
     by_route = {}
     bash_id = None
@@ -582,7 +581,6 @@ def drive(tap, gen, gens, fake, scen, report):
     tap.note("%s (%s): %d routes served and %d answers checked; %d contract routes not served by the fake%s" % (
         gen.name, gen.row["what"], len(served), answers, len(not_served),
         (": " + ", ".join(not_served)) if not_served else ""))
-    del known
 
 
 def is_active(gen, fake, scen):
