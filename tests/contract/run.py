@@ -37,7 +37,7 @@ FAKE_SRC = os.path.join(HERE, "..", "fakehands")
 try:
     import jsonschema
 except ImportError:
-    print("1..0 # SKIP python3-jsonschema is not installed (scripts/install-deps.sh --test)")
+    print("1..0 # SKIP python3-jsonschema is not installed (scripts/install-deps.sh)")
     sys.exit(0)
 
 # ---------------------------------------------------------------------------------------------
