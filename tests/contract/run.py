@@ -676,7 +676,7 @@ def run_cli(tap, ohb, app_gen, gens, fake, scen, tmp, report):
         srv = req["server"]
         gname = app_gen.name if srv == "app" else SERVER_GENERATION.get(srv, SERVER_GENERATION.get(srv.split(":")[0] + ":"))
         gen = next((g for g in gens if g.name == gname), None)
-        st = by_gen.setdefault(gname, {"n": 0, "errs": [], "routes": set(), "probes": [], "gen": gen})
+        st = by_gen.setdefault(gname, {"n": 0, "errs": [], "routes": {}, "probes": [], "gen": gen})
         st["n"] += 1
         if gen is None:
             st["errs"].append("%s %s went to %s, which plays no generation of the table" % (req["method"], req["path"], srv))
@@ -684,14 +684,16 @@ def run_cli(tap, ohb, app_gen, gens, fake, scen, tmp, report):
         errs, entry = check_request(gens, gen, req, key, st)
         st["errs"] += errs
         if entry is not None:
-            st["routes"].add(entry["id"])
+            st["routes"].setdefault(entry["id"], set()).update(urllib.parse.parse_qs(req["query"], keep_blank_values=True))
     tap.ok(len(log) > 0, "%s: the fake logged the client's requests (%d)" % (app_gen.name, len(log)))
     for gname in sorted(by_gen):
         st = by_gen[gname]
         tap.ok(not st["errs"], "%s client: %d requests to %s follow the contract (%d routes)" % (
             app_gen.name, st["n"], gname, len(st["routes"])), sorted(set(st["errs"])))
         report.setdefault("client", {})["%s/%s" % (app_gen.name, gname)] = {
-            "requests": st["n"], "routes": sorted(st["routes"]), "probes": sorted(set(st["probes"])),
+            "requests": st["n"], "routes": ["%s%s" % (r, " (%s)" % ", ".join(sorted(q)) if q else "")
+                                             for r, q in sorted(st["routes"].items())],
+            "probes": sorted(set(st["probes"])),
             "mismatches": sorted(set(st["errs"]))}
         if st["probes"]:
             tap.note("%s client -> %s: probes of other generations' routes, answered as absent: %s" % (
@@ -927,7 +929,7 @@ def main(argv):
         shutil.rmtree(tmp, ignore_errors=True)
     tap.note("report: " + json.dumps({k: v for k, v in report.items() if k != "client"}, sort_keys=True))
     for k, v in sorted(report.get("client", {}).items()):
-        tap.note("client %s: %d requests, routes: %s" % (k, v["requests"], ", ".join(v["routes"])))
+        tap.note("client %s: %d requests, routes (query parameters sent): %s" % (k, v["requests"], "; ".join(v["routes"])))
     print("1..%d" % tap.n)
     return 1 if tap.failed else 0
 
