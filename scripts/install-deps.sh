@@ -3,7 +3,7 @@
 # Non-interactive; uses sudo when not root. Debian 12 / Ubuntu 22.04+.
 set -eu
 PKGS="build-essential meson ninja-build pkg-config libncurses-dev libcurl4-openssl-dev \
-libarchive-dev libjansson-dev libcmocka-dev libmicrohttpd-dev tmux unzip python3 \
+libarchive-dev libjansson-dev libcmocka-dev libmicrohttpd-dev tmux unzip python3 python3-jsonschema \
 ncurses-base ncurses-term"
 if [ "${1:-}" = "--test" ]; then
 	PKGS="$PKGS valgrind clang libclang-rt-14-dev groff-base"

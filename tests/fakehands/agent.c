@@ -518,6 +518,27 @@ git_changes(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *ws
 	reply_json(rp, 200, arr);
 }
 
+/* /alive, /health, /ready, /server_info (openhands-api-2026.md 2.1). The version is one that has
+ * the route forms this conversation's agent-server offers (2.7). */
+static void
+alive(struct fh_req *r, struct fh_reply *rp)
+{
+	struct fh_conv *c = r->srv->conv;
+	const char *version = c->download_api == DL_PATH ? "1.12.0" : c->download_api == DL_QUERY ? "1.30.0" : "1.19.0";
+
+	if (!strcmp(r->path, "/ready")) {
+		reply_json(rp, 200, json_pack("{s:s}", "status", "ready"));
+	} else if (!strcmp(r->path, "/server_info")) {
+		double up = (double)(clock_now_ms() - r->srv->fh->t0_ms) / 1000.0;
+
+		reply_json(rp, 200, json_pack("{s:f,s:f,s:s,s:s,s:s,s:s}", "uptime", up, "idle_time", 0.0, "title",
+					      "OpenHands Agent Server", "version", version, "docs", "/docs", "redoc",
+					      "/redoc"));
+	} else {
+		reply_json(rp, 200, json_pack("{s:s}", "status", "ok"));
+	}
+}
+
 void
 agent_handle(struct fh_req *r, struct fh_reply *rp)
 {
@@ -556,7 +577,7 @@ agent_handle(struct fh_req *r, struct fh_reply *rp)
 		return;
 	}
 	if (!strcmp(rt, "alive")) {
-		reply_json(rp, 200, json_pack("{s:s}", "status", "ok"));
+		alive(r, rp);
 		return;
 	}
 	/* the key rotates on a Cloud resume (app.c): compare under the lock */
@@ -577,6 +598,10 @@ agent_handle(struct fh_req *r, struct fh_reply *rp)
 		bash_start(r, rp, true);
 	} else if (!strcmp(rt, "bash-events")) {
 		bash_events(r, rp);
+	} else if (!strncmp(rt, "git-", 4) && !(c->download_api & DL_PATH) && strchr(r->path + strlen("/api/git/"), '/')) {
+		/* a server with only the query download form is >= v1.20.0, which removed the git
+		 * path forms too (openhands-api-2026.md 2.4, 2.7) */
+		reply_detail(rp, 404, "Not Found");
 	} else if (!strcmp(rt, "git-changes")) {
 		git_changes(r, rp, ws);
 	} else if (!strcmp(rt, "git-diff")) {

@@ -82,7 +82,9 @@ conv_info(struct fakehands *fh, struct fh_conv *c)
 			 c->v1 ? "V1" : "V0", "sub_conversation_ids");
 }
 
-/* AppConversation (section 4). Lock held. */
+/* AppConversation (section 4). acp_server and launched_agent_profile are required by the
+ * Cloud document (openhands-api-2026.md 1.3: null for an OpenHands agent without a profile),
+ * agent_kind, public and tags have their defaults there. Lock held. */
 static json_t *
 app_conv(struct fakehands *fh, struct fh_conv *c)
 {
@@ -91,7 +93,8 @@ app_conv(struct fakehands *fh, struct fh_conv *c)
 	char url[160];
 
 	conv_url(c, url, sizeof(url));
-	json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:[],s:s,s:n,s:n,s:[],s:o,s:o,s:s,s:o,s:o,s:o}",
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:[],s:s,s:n,s:n,s:[],s:o,s:o,s:s,s:o,s:o,s:o,"
+			 "s:s,s:n,s:{},s:n,s:n}",
 			 "id", c->id, "created_by_user_id", "fakehands-user", "sandbox_id", c->sandbox_id,
 			 "selected_repository", jstr0(c->repository), "selected_branch", jstr0(c->branch),
 			 "git_provider", jstr0(c->git_provider), "title", jstr0(c->title), "trigger",
@@ -100,13 +103,8 @@ app_conv(struct fakehands *fh, struct fh_conv *c)
 			 jtime(c->created_us), "updated_at", jtime(c->updated_us), "sandbox_status",
 			 sandbox_status_name(st), "execution_status", jstr0(live ? c->execution_status : NULL),
 			 "conversation_url", jstr0(live ? url : NULL), "session_api_key",
-			 jstr0(live ? c->session_key : NULL));
-	if (fh->gen == GEN_CLOUD_2026)
-		/* fields the 2026-08-13 Cloud document adds (openhands-api-2026.md §1.3); acp_server and
-		 * launched_agent_profile are required there, null for an LLM agent */
-		json_object_update_new(j, json_pack("{s:s,s:n,s:{},s:n,s:n}", "agent_kind", "llm", "public", "tags",
-						    "acp_server", "launched_agent_profile"));
-	return j;
+			 jstr0(live ? c->session_key : NULL), "agent_kind", "openhands", "public", "tags",
+			 "acp_server", "launched_agent_profile");
 }
 
 static json_t *
@@ -938,7 +936,7 @@ app_handle(struct fh_req *r, struct fh_reply *rp)
 	bool cloud26 = fh->gen == GEN_CLOUD_2026;
 	/* routes only one generation has: the 2026 events route, export and key info are newer
 	 * than the 2025 server; Cloud 2026 lost /api/v1/events/search (§1.9) */
-	bool absent = cloud26 ? !strcmp(rt, "v1-events")
+	bool absent = cloud26 ? (!strcmp(rt, "v1-events") || !strcmp(rt, "models"))
 			      : (!strcmp(rt, "v1-conv-events") || !strcmp(rt, "v1-conv-events-count") ||
 				 !strcmp(rt, "v1-download") || !strcmp(rt, "keys-current"));
 	const char *org = NULL;

@@ -507,7 +507,7 @@ collect_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *
 }
 
 static void
-log_request(struct fh_req *r, unsigned status, int64_t bytes)
+log_request(struct fh_req *r, unsigned status, const char *ctype, int64_t bytes)
 {
 	struct fakehands *fh = r->srv->fh;
 	json_t *hdrs, *o;
@@ -517,10 +517,11 @@ log_request(struct fh_req *r, unsigned status, int64_t bytes)
 		return;
 	hdrs = json_object();
 	MHD_get_connection_values(r->conn, MHD_HEADER_KIND, collect_header, hdrs);
-	o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:i,s:I}", "t_ms", (json_int_t)(clock_now_ms() - fh->t0_ms),
+	/* content_type: a 200 SPA page and a 200 JSON answer differ only there (tests/contract) */
+	o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:o,s:i,s:o,s:I}", "t_ms", (json_int_t)(clock_now_ms() - fh->t0_ms),
 		      "server", r->srv->name, "host", r->srv->host, "method", r->method, "path",
 		      jstr0(r->raw_path), "query", jstr0(r->raw_query), "headers", hdrs, "status", (int)status,
-		      "bytes", (json_int_t)bytes);
+		      "content_type", jstr0(ctype), "bytes", (json_int_t)bytes);
 	line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (!line)
@@ -653,7 +654,7 @@ respond(struct fh_req *r, struct fh_reply *rp, struct fh_fault *f)
 		reply_raw(rp, status ? status : 200, "application/json", xstrdup(""), 0);
 	if (chunked)
 		rp->size = UINT64_MAX;
-	log_request(r, status, rp->size == UINT64_MAX ? -1 : (int64_t)rp->size);
+	log_request(r, status, rp->ctype, rp->size == UINT64_MAX ? -1 : (int64_t)rp->size);
 	if (!stream) {
 		resp = MHD_create_response_from_buffer(rp->len, rp->mem, MHD_RESPMEM_MUST_FREE);
 		rp->mem = NULL;
