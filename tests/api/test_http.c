@@ -157,6 +157,53 @@ test_rate_limit_respected(void **state)
 	env_stop(&e);
 }
 
+/*
+ * The minute budget (Cloud: 100 a minute besides 10 a second) holds requests past it, and an
+ * agent-server registered under the app's own origin (path mode, openhands-api-2026.md §1.4)
+ * gets a limit of its own instead of replacing the app's. Only a lower bound on waiting is
+ * asserted: after 1.5 s the held requests have not been sent.
+ */
+static void
+test_minute_budget_and_prefixes(void **state)
+{
+	struct env e;
+	const char *scen = "{\"app\": {\"auth\": \"none\"}, \"conversations\": []}";
+	struct count app = {0}, agent = {0};
+	char url[160], agent_base[160], agent_url[200];
+	struct http_req *held[5];
+
+	assert_int_equal(env_start(&e, scen), 0);
+	http_set_host_limit(e.h, e.app, (struct http_limit){0, 6, 3});
+	snprintf(agent_base, sizeof(agent_base), "%s/rt-abc", e.app);
+	http_set_host_limit(e.h, agent_base, (struct http_limit){0, 16, 0});
+	snprintf(url, sizeof(url), "%s/api/options/models", e.app);
+	snprintf(agent_url, sizeof(agent_url), "%s/alive", agent_base);
+	for (int i = 0; i < 5; i++) {
+		struct http_opts o = {.url = url, .idempotent = true, .limit = {0, 6, 0}, .done = count_done, .ud = &app};
+		held[i] = http_submit(e.h, &o);
+		struct http_opts a = {.url = agent_url, .idempotent = true, .limit = {0, 16, 0},
+				      .limit_prefix = agent_base, .done = count_done, .ud = &agent};
+		http_submit(e.h, &a);
+	}
+	int64_t until = clock_now_ms() + 1500;
+	while (clock_now_ms() < until) {
+		http_perform(e.h);
+		http_wait(e.h, NULL, 0, 50);
+	}
+	assert_int_equal(agent.done, 5);	/* the agent's own limit: no minute budget */
+	assert_int_equal(app.done, 3);		/* the app's budget was not replaced */
+	int64_t t[8];
+	long st[8];
+	assert_int_equal(log_times(e.log, "/api/options/models", t, st, 8), 3);
+	/* the queue is first come, first served: the last two are the held ones (the others are
+	 * completed and freed) */
+	http_cancel(held[3]);
+	http_cancel(held[4]);
+	run_until(e.h, &app.done, 5);
+	assert_int_equal(app.cancelled, 2);
+	env_stop(&e);
+}
+
 /* A 429 with Retry-After: 1 is retried no sooner than a second later, and succeeds. */
 static void
 test_retry_after_honoured(void **state)
@@ -449,6 +496,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_limit_respected),
+		cmocka_unit_test(test_minute_budget_and_prefixes),
 		cmocka_unit_test(test_retry_after_honoured),
 		cmocka_unit_test(test_no_retry_and_cancel),
 		cmocka_unit_test(test_op_cancel_never_calls_back),
