@@ -478,8 +478,8 @@ pause_done(void *ud, const struct api_error *err)
 }
 
 /* Pause one sandbox, waiting at most 15 s (the first Ctrl-C may be why we are here). */
-static void
-pause_one(struct api_client *c, const struct api_conversation *conv)
+void
+cli_pause_now(struct api_client *c, const struct api_conversation *conv)
 {
 	struct conv_ctx x = {0};
 	struct http *h = api_client_http(c);
@@ -509,7 +509,7 @@ cli_release_woken(struct api_client *c)
 	if (keep_awake)
 		fprintf(stderr, "ohbrowse: the sandbox of %s stays running (--keep-awake)\n", woken.id);
 	else
-		pause_one(c, &woken);
+		cli_pause_now(c, &woken);
 	api_conversation_free(&woken);
 }
 
@@ -528,7 +528,7 @@ cli_offer_pause(struct api_client *c, const struct api_conversation *convs, size
 		}
 	}
 	for (size_t i = 0; i < n; i++)
-		pause_one(c, &convs[i]);
+		cli_pause_now(c, &convs[i]);
 }
 
 /* ------------------------------------------------------------ whoami */

@@ -31,6 +31,11 @@ int cli_download(struct api_client *c, int argc, char **argv);
 /* src/cli_events.c: a conversation's events as rows, and its export (json as received, md). */
 int cli_events(struct api_client *c, int argc, char **argv);
 int cli_export(struct api_client *c, int argc, char **argv);
+/* src/cli_backup.c: every conversation into DIR, one archive each (src/backup.h);
+ * configured_dir: the config file's "set backup-dir", or NULL. */
+int cli_backup(struct api_client *c, const char *configured_dir, int argc, char **argv);
+/* Pause one V1 sandbox now, waiting at most 15 s; says what happened on stderr. */
+void cli_pause_now(struct api_client *c, const struct api_conversation *conv);
 /* whoami: GET /api/keys/current, as a table or --json. */
 int cli_whoami(struct api_client *c, int argc, char **argv);
 /* A sandbox a command woke is paused again after the command unless keep_awake. */

@@ -600,6 +600,12 @@ ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err)
 static void
 ex_start_walk(struct export_job *j)
 {
+	if (j->mode == EXPORT_EVENTS_ONLY) {
+		/* nothing to list: the archive holds the events and the metadata */
+		struct api_file_list none = {0};
+		ex_walk_done(j, &none, NULL);
+		return;
+	}
 	if (j->mode == EXPORT_CHANGED)
 		j->list_op = api_changes(j->c, &j->conv, ex_walk_done, j);
 	else
@@ -1268,7 +1274,7 @@ ex_metadata(struct export_job *j, struct strbuf *sb)
 	jsonw_kstr(&w, "version", j->conv.version == API_V1 ? "V1" : "V0");
 	jsonw_kstr(&w, "repository", j->conv.repository);
 	jsonw_kstr(&w, "branch", j->conv.branch);
-	jsonw_kstr(&w, "mode", j->mode == EXPORT_ALL ? "all" : j->mode == EXPORT_CHANGED ? "changed" : "selected");
+	jsonw_kstr(&w, "mode", j->mode == EXPORT_ALL ? "all" : j->mode == EXPORT_CHANGED ? "changed" : j->mode == EXPORT_EVENTS_ONLY ? "events" : "selected");
 	jsonw_kstr(&w, "exported_at", j->exported_at);
 	jsonw_kstr(&w, "generator", "ohbrowse " OHBROWSE_VERSION);
 	jsonw_key(&w, "files");

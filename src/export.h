@@ -36,6 +36,7 @@ enum export_mode {
 	EXPORT_ALL = 0,		/* the whole workspace */
 	EXPORT_CHANGED,		/* git changes only; deleted files recorded in the metadata */
 	EXPORT_SELECTED,	/* the given files and directories */
+	EXPORT_EVENTS_ONLY,	/* no workspace (a deleted sandbox): events and metadata only */
 };
 
 struct export_opts {

@@ -18,6 +18,7 @@
 #include "src/cli.h"
 #include "src/demo.h"
 #include "src/keystore.h"
+#include "src/settings.h"
 #include "src/util.h"
 
 static void
@@ -41,6 +42,10 @@ usage(FILE *f)
 		"  export ID --format trajectory [-o FILE]        the server's own export ZIP (V1; works\n"
 		"                                                 while the sandbox sleeps or was deleted)\n"
 		"  whoami [--json]                                what the server says about the API key\n"
+		"  backup [ID...] [-d DIR] [--dry-run] [--since DATE] [--filter TEXT] [--status S]\n"
+		"         [--reaping-within DAYS] [--force] [--keep N] [--progress=auto|lines|json|none]\n"
+		"                                                 every conversation into DIR, one ZIP each,\n"
+		"                                                 closest to deletion first; incremental\n"
 		"  login                                          store an API key (0600)\n"
 		"\n"
 		"options:\n"
@@ -91,7 +96,8 @@ keep_std_fds_open(void)
 static bool
 is_command(const char *s)
 {
-	static const char *const cmds[] = {"list", "files", "download", "events", "export", "login", "whoami", "help"};
+	static const char *const cmds[] = {"list", "files", "download", "events", "export", "backup", "login", "whoami",
+					   "help"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (strcmp(s, cmds[i]) == 0)
@@ -196,6 +202,15 @@ main(int argc, char **argv)
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
+	/* the config file's settings: below the options and the environment */
+	struct settings st;
+	char *cfg_path = settings_config_path(ao.config);
+	settings_load(cfg_path, &st);
+	free(cfg_path);
+	if (!cfg.org_id && st.org)
+		cfg.org_id = st.org;
+	if (!cfg.retention_days && st.retention_days)
+		cfg.retention_days = st.retention_days;
 	const char *cmd = optind < argc ? argv[optind] : NULL;
 	if (cmd && !is_command(cmd)) {
 		fprintf(stderr, "ohbrowse: unknown command '%s'\nTry 'ohbrowse --help'.\n", cmd);
@@ -300,6 +315,8 @@ main(int argc, char **argv)
 				rc = cli_events(c, argc - optind, argv + optind);
 			} else if (strcmp(cmd, "export") == 0) {
 				rc = cli_export(c, argc - optind, argv + optind);
+			} else if (strcmp(cmd, "backup") == 0) {
+				rc = cli_backup(c, st.backup_dir, argc - optind, argv + optind);
 			} else if (strcmp(cmd, "whoami") == 0) {
 				rc = cli_whoami(c, argc - optind, argv + optind);
 			} else {
@@ -322,5 +339,6 @@ main(int argc, char **argv)
 	if (hc.log_fd > 2)
 		close(hc.log_fd);
 	(void)key_source;
+	settings_free(&st);
 	return rc;
 }

@@ -255,6 +255,8 @@ bindings_config_line(struct bindings *b, const char *line, char *err, size_t err
 		return colors_set(w[1], w[2], w[3], (const char *const *)(w + 4), n - 4, err, errlen);
 	}
 	if (strcmp(w[0], "set") == 0) {
+		if (n >= 3 && !strcmp(w[1], "backup-dir"))
+			return true;	/* a directory may hold spaces: src/settings.c takes the rest of the line */
 		if (n != 3) {
 			snprintf(err, errlen, "usage: set <option> <value>");
 			return false;
@@ -271,6 +273,9 @@ bindings_config_line(struct bindings *b, const char *line, char *err, size_t err
 			}
 			return true;
 		}
+		/* read before the browser starts, by src/settings.c: not the browser's to judge */
+		if (!strcmp(w[1], "org") || !strcmp(w[1], "backup-dir") || !strcmp(w[1], "retention-days"))
+			return true;
 		snprintf(err, errlen, "unknown option '%s'", w[1]);
 		return false;
 	}
