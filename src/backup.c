@@ -68,6 +68,7 @@ struct backup_job {
 	char message[512];		/* why the run stopped */
 	enum api_error_kind stop_kind;
 	bool any_failed;
+	bool stop_after;	/* stop once the item in hand is recorded (a local failure) */
 };
 
 static void bk_next(struct backup_job *j);
@@ -340,6 +341,12 @@ bk_item_done(struct backup_job *j, enum backup_outcome o, const char *reason)
 	if (o == BACKUP_FAILED)
 		j->any_failed = true;
 	bk_record(j, o, reason);
+	if (j->stop_after && j->phase == BACKUP_RUNNING) {
+		struct api_error e;
+		api_error_set(&e, API_ERR_LOCAL, 0, "this machine could not store the archive of \"%s\": %s; free some "
+			      "disk space", it->title, reason ? reason : "disk full");
+		bk_stop(j, &e);
+	}
 	if (j->woken && j->have_conv) {
 		bk_stage(j, BK_PAUSE, "pausing");
 		j->op = api_pause(j->c, &j->conv, bk_on_pause, j);
@@ -595,10 +602,15 @@ bk_pump_export(struct backup_job *j, size_t budget)
 	j->archive_path = xstrdup(t.archive_path);
 	const char *name = strrchr(j->archive_path, '/') ? strrchr(j->archive_path, '/') + 1 : j->archive_path;
 	bk_set(&it->archive, name);
+	bool local = export_local_failure(j->ex);
 	if (export_partial(j->ex))
-		bk_set(&it->reason, "some files could not be downloaded (listed in its conversation_metadata.json)");
+		bk_set(&it->reason, local ? "this machine could not store some files (disk full?); they are listed in "
+					    "its conversation_metadata.json"
+					  : "some files could not be downloaded (listed in its conversation_metadata.json)");
 	export_free(j->ex);
 	j->ex = NULL;
+	if (local)
+		j->stop_after = true;	/* recorded as failed, then the run stops: the next would fail too */
 	j->hash_fd = open(j->archive_path, O_RDONLY | O_CLOEXEC);
 	sha256_init(&j->sha);
 	bk_stage(j, BK_HASH, "hashing");

@@ -74,6 +74,7 @@ enum ex_bin_state { BIN_NONE = 0, BIN_FETCHING, BIN_READY, BIN_FAILED };
 enum ex_ev_state { EV_NONE = 0, EV_FETCHING, EV_READY, EV_FAILED };
 
 struct export_job {
+	bool local_failed;		/* a file failed for a local reason (disk full, permission) */
 	struct api_client *c;
 	struct api_conversation conv;
 	enum export_mode mode;
@@ -426,6 +427,8 @@ ex_fetch_done(void *ud, const struct api_xfer_result *r, const struct api_error 
 	f->op = NULL;
 	j->active--;
 	if (err) {
+		if (err->kind == API_ERR_LOCAL)
+			j->local_failed = true;	/* this machine's fault (disk full): callers stop */
 		if (r && r->binary)
 			ex_bin_wait(j, f);
 		else
@@ -1577,6 +1580,12 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 	}
 	ex_start_walk(j);
 	return j;
+}
+
+bool
+export_local_failure(const struct export_job *j)
+{
+	return j->local_failed;
 }
 
 bool

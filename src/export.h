@@ -115,6 +115,9 @@ void export_cancel_file(struct export_job *j, size_t i);
 void export_retry_failed(struct export_job *j);
 /* Why the events were left out (include_events), or NULL when they were not. */
 const char *export_events_error(const struct export_job *j);
+/* A file failed for a reason of this machine's (a full disk, a permission): going on with
+ * other work would fail the same way. */
+bool export_local_failure(const struct export_job *j);
 /* A set of failures sets this so callers can exit with the partial-result code. */
 bool export_partial(const struct export_job *j);
 /* Frees the job; an unfinished archive is aborted and its .part removed. */
