@@ -76,11 +76,12 @@ GENERATIONS = [
      "what": "agent-server v1.12 (download path form only, both git forms, no archive; 2.7)",
      "contracts": AGENT_DOCS,
      "absent": [("GET", "/api/file/download"), ("GET", "/api/file/archive"), ("GET", "/api/file/search_subdirs")]},
-    {"name": "agent-v1.43", "scenario": "agent-v1.43.json", "server": "agent:" + V1NEW,
-     "what": "agent-server v1.43.1 (openhands-api-2026.md 2): query forms only, archive, search_subdirs",
+    {"name": "agent-v1.43", "scenario": "cloud-2025.json", "server": "agent:" + V1NEW,
+     "what": "agent-server v1.43.1 (openhands-api-2026.md 2, fake agent.generation 2026): query forms only, archive",
      "contracts": AGENT_DOCS, "absent": PATH_FORMS,
+     # R6 (openhands-api-2026.md 7): git/diff of a missing file is a 400 there, a 200 on older servers
      "active": [("absent", "GET", "/api/file/download//workspace/project/README.md", []),
-                ("served", "GET", "/api/file/search_subdirs", [("path", "/workspace/project")])]},
+                ("status", 400, "GET", "/api/git/diff", [("path", "/workspace/project/missing.txt")])]},
 ]
 # which generation each server of a scenario plays, for checking the client's requests
 SERVER_GENERATION = {"runtime:": "v0-runtime", "agent:" + V1BOTH: "agent-both", "agent:" + V1QUERY: "agent-query",
@@ -96,6 +97,8 @@ CLI_RUNS = {
         ["files", v, "--json"], ["files", v, "--changed", "--json"], ["download", v, "-o", v + ".zip"],
         ["download", v, "--no-server-archive", "-o", v + "b.zip"], ["download", v, "--events", "-o", v + "e.zip"],
         ["events", v, "--json"], ["export", v, "--format", "json", "-o", v + ".json"])]
+    + [["files", V1NEW, "--json"], ["files", V1NEW, "--changed", "--json"], ["download", V1NEW, "-o", "new.zip"],
+       ["download", V1NEW, "--changed", "-o", "newc.zip"]]
     + [["files", V1PAUSED, "--wake", "--json"]],
     "cloud-2026": [["list", "--json"], ["files", V1QUERY, "--json"], ["download", V1QUERY, "-o", "q.zip"],
                    ["events", V1QUERY, "--json"], ["files", V1PAUSED, "--wake", "--json"]],
@@ -547,6 +550,7 @@ def probes(kind, scen, cid):
         ("GET", "/api/git/changes", "/api/git/changes", [("path", root)], None),
         ("GET", "/api/git/changes/{path}", "/api/git/changes/" + root, [], None),
         ("GET", "/api/git/diff", "/api/git/diff", [("path", root + "/README.md")], None),
+        ("GET", "/api/git/diff", "/api/git/diff", [("path", root + "/missing.txt")], None),
         ("GET", "/api/git/diff/{path}", "/api/git/diff/" + root + "/README.md", [], None),
         ("POST", "/api/bash/start_bash_command", "/api/bash/start_bash_command", [], {"command": LISTING}),
         ("POST", "/api/bash/execute_bash_command", "/api/bash/execute_bash_command", [], {"command": LISTING}),
@@ -639,7 +643,14 @@ def is_active(gen, fake, scen):
     base = fake.servers.get(gen.row["server"])
     if base is None:
         return "the fake has no server %s for this scenario" % gen.row["server"]
-    for want, method, path, query in gen.row.get("active", []):
+    for check in gen.row.get("active", []):
+        if check[0] == "status":
+            _, code, method, path, query = check
+            status, ctype, raw = http(base, method, path, query, None, auth_headers(kind, scen, cid))
+            if status != code:
+                return "generation not available in this fake (%s %s answers %d, %d expected)" % (method, path, status, code)
+            continue
+        want, method, path, query = check
         status, ctype, raw = http(base, method, path, query, None, auth_headers(kind, scen, cid))
         fb = gen.fallback_for(method)
         absent = fb is not None and str(status) in fb["responses"] and \
