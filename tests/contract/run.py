@@ -48,6 +48,7 @@ except ImportError:
 # this fake plays that generation at all (else the row is a TAP SKIP, so a row can be written
 # before the fake learns the generation and turns itself on when it does).
 V0RUN, V0STOP = "c0" * 15 + "01", "c0" * 15 + "02"
+ORG = "9b1f4c2e-5a6d-4e7f-8a9b-0c1d2e3f4a5b"  # the cloud-2026 fake's default org
 V1BOTH, V1QUERY, V1PATH, V1PAUSED, V1NEW = ("c1" * 15 + n for n in ("03", "04", "05", "06", "07"))
 AGENT_DOCS = ["agent-server-2026-02-13.json", "extra.json"]
 PATH_FORMS = [("GET", "/api/file/download/{path}"), ("GET", "/api/git/changes/{path}"), ("GET", "/api/git/diff/{path}")]
@@ -76,11 +77,12 @@ GENERATIONS = [
      "what": "agent-server v1.12 (download path form only, both git forms, no archive; 2.7)",
      "contracts": AGENT_DOCS,
      "absent": [("GET", "/api/file/download"), ("GET", "/api/file/archive"), ("GET", "/api/file/search_subdirs")]},
-    {"name": "agent-v1.43", "scenario": "agent-v1.43.json", "server": "agent:" + V1NEW,
-     "what": "agent-server v1.43.1 (openhands-api-2026.md 2): query forms only, archive, search_subdirs",
+    {"name": "agent-v1.43", "scenario": "cloud-2025.json", "server": "agent:" + V1NEW,
+     "what": "agent-server v1.43.1 (openhands-api-2026.md 2, fake agent.generation 2026): query forms only, archive",
      "contracts": AGENT_DOCS, "absent": PATH_FORMS,
+     # R6 (openhands-api-2026.md 7): git/diff of a missing file is a 400 there, a 200 on older servers
      "active": [("absent", "GET", "/api/file/download//workspace/project/README.md", []),
-                ("served", "GET", "/api/file/search_subdirs", [("path", "/workspace/project")])]},
+                ("status", 400, "GET", "/api/git/diff", [("path", "/workspace/project/missing.txt")])]},
 ]
 # which generation each server of a scenario plays, for checking the client's requests
 SERVER_GENERATION = {"runtime:": "v0-runtime", "agent:" + V1BOTH: "agent-both", "agent:" + V1QUERY: "agent-query",
@@ -96,9 +98,12 @@ CLI_RUNS = {
         ["files", v, "--json"], ["files", v, "--changed", "--json"], ["download", v, "-o", v + ".zip"],
         ["download", v, "--no-server-archive", "-o", v + "b.zip"], ["download", v, "--events", "-o", v + "e.zip"],
         ["events", v, "--json"], ["export", v, "--format", "json", "-o", v + ".json"])]
+    + [["files", V1NEW, "--json"], ["files", V1NEW, "--changed", "--json"], ["download", V1NEW, "-o", "new.zip"],
+       ["download", V1NEW, "--changed", "-o", "newc.zip"]]
     + [["files", V1PAUSED, "--wake", "--json"]],
     "cloud-2026": [["list", "--json"], ["files", V1QUERY, "--json"], ["download", V1QUERY, "-o", "q.zip"],
-                   ["events", V1QUERY, "--json"], ["files", V1PAUSED, "--wake", "--json"]],
+                   ["events", V1QUERY, "--json"], ["files", V1PAUSED, "--wake", "--json"], ["whoami", "--json"],
+                   ["--org", ORG, "list", "--json"], ["--org", ORG, "files", V1BOTH, "--changed", "--json"]],
 }
 
 # The fake's route names (tests/fakehands/README.md "Route names") -> the route template a probe
@@ -422,6 +427,12 @@ def check_request(gens, gen, entry_log, api_key, stats):
             errs.append("%s: header X-Session-API-Key is missing (openhands-api-2026.md 2.1)" % where)
         if api_key and any(api_key in v for v in h.values()):
             errs.append("%s: the account API key was sent to a sandbox (openhands-api.md 2.5)" % where)
+        if "x-org-id" in h:
+            errs.append("%s: X-Org-Id was sent to a sandbox; it selects an organization on the app server only "
+                        "(openhands-api-2026.md 1.11)" % where)
+    if gen.kind == "app" and "x-org-id" in h and not re.match(
+            r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$", h["x-org-id"]):
+        errs.append("%s: X-Org-Id %r is not a UUID (a 400 on Cloud, openhands-api-2026.md 1.11)" % (where, h["x-org-id"]))
     return errs, entry
 
 
@@ -514,6 +525,9 @@ def probes(kind, scen, cid):
             ("GET", "/api/v1/app-conversations/{conversation_id}/download",
              "/api/v1/app-conversations/%s/download" % V1BOTH, [], None),
             ("GET", "/api/keys/current", "/api/keys/current", [], None),
+            ("GET", "/api/keys/current", "/api/keys/current", [], None, {"X-Org-Id": ORG}),
+            ("GET", "/api/keys/current", "/api/keys/current", [], None, {"X-Org-Id": "not-a-uuid"}),
+            ("GET", "/api/keys/current", "/api/keys/current", [], None, {"X-Org-Id": "00000000-0000-4000-8000-000000000000"}),
             ("GET", "/api/v1/conversation/{conversation_id}/events/count",
              "/api/v1/conversation/%s/events/count" % V1BOTH, [], None),
             ("POST", "/api/v1/sandboxes/{sandbox_id}/pause", "/api/v1/sandboxes/%s/pause" % sb, [], None),
@@ -547,6 +561,7 @@ def probes(kind, scen, cid):
         ("GET", "/api/git/changes", "/api/git/changes", [("path", root)], None),
         ("GET", "/api/git/changes/{path}", "/api/git/changes/" + root, [], None),
         ("GET", "/api/git/diff", "/api/git/diff", [("path", root + "/README.md")], None),
+        ("GET", "/api/git/diff", "/api/git/diff", [("path", root + "/missing.txt")], None),
         ("GET", "/api/git/diff/{path}", "/api/git/diff/" + root + "/README.md", [], None),
         ("POST", "/api/bash/start_bash_command", "/api/bash/start_bash_command", [], {"command": LISTING}),
         ("POST", "/api/bash/execute_bash_command", "/api/bash/execute_bash_command", [], {"command": LISTING}),
@@ -586,13 +601,16 @@ def drive(tap, gen, gens, fake, scen, report):
     served, answers, not_served = set(), 0, []
     by_route = {}
     bash_id = None
-    for method, tmpl, path, query, body in probes(kind, scen, cid):
+    for probe in probes(kind, scen, cid):
+        method, tmpl, path, query, body = probe[:5]
+        extra = probe[5] if len(probe) > 5 else {}
         query = [(k, bash_id or "00000000000000000000000000000000") if v == "@bash" else (k, v) for k, v in query]
-        status, ctype, raw = http(base, method, path, query, body, hdr)
+        status, ctype, raw = http(base, method, path, query, body, dict(hdr, **extra))
         text = raw.decode("utf-8", "replace")
         if tmpl == "/api/bash/start_bash_command" and status == 200:
             bash_id = json.loads(text).get("id")
-        where = "%s %s %s%s -> %d" % (gen.name, method, path, "?" + urllib.parse.urlencode(query) if query else "", status)
+        where = "%s %s %s%s%s -> %d" % (gen.name, method, path, "?" + urllib.parse.urlencode(query) if query else "",
+                                        "".join(" [%s: %s]" % kv for kv in sorted(extra.items())), status)
         entry = gen.match(method, tmpl, [e for e in gen.routes if e["path"] == tmpl])
         fb = gen.fallback_for(method)
         is_absent = fb is not None and str(status) in fb["responses"] and not check_answer(gen, fb, method, status, ctype, text, where)
@@ -639,7 +657,14 @@ def is_active(gen, fake, scen):
     base = fake.servers.get(gen.row["server"])
     if base is None:
         return "the fake has no server %s for this scenario" % gen.row["server"]
-    for want, method, path, query in gen.row.get("active", []):
+    for check in gen.row.get("active", []):
+        if check[0] == "status":
+            _, code, method, path, query = check
+            status, ctype, raw = http(base, method, path, query, None, auth_headers(kind, scen, cid))
+            if status != code:
+                return "generation not available in this fake (%s %s answers %d, %d expected)" % (method, path, status, code)
+            continue
+        want, method, path, query = check
         status, ctype, raw = http(base, method, path, query, None, auth_headers(kind, scen, cid))
         fb = gen.fallback_for(method)
         absent = fb is not None and str(status) in fb["responses"] and \
@@ -747,6 +772,12 @@ def selftest(tap, gens):
            "headers": {}, "status": 200}
     errs, _ = check_request(gens, g25, req, "k2", {"probes": []})
     tap.ok(any("Authorization" in e for e in errs), "self-test: a request without the Authorization header fails",
+           errs or ["no mismatch reported"])
+    gq = next(g for g in gens if g.name == "agent-query")
+    req = {"server": "agent:x", "method": "GET", "path": "/api/file/download", "query": "path=%2Fworkspace%2Fproject%2Fa",
+           "headers": {"x-session-api-key": "s", "x-org-id": ORG}, "status": 200}
+    errs, _ = check_request(gens, gq, req, "k2", {"probes": []})
+    tap.ok(any("X-Org-Id was sent to a sandbox" in e for e in errs), "self-test: X-Org-Id sent to an agent-server fails",
            errs or ["no mismatch reported"])
     # a removed route served: /api/conversations answering JSON on Cloud 2026
     removed = g26.match("GET", "/api/conversations", g26.removed)
