@@ -217,6 +217,19 @@ key_allowed(const struct api_client *c, const char *url)
 	return c->allow_http || !url_is_http(url) || http_host_is_loopback(url);
 }
 
+/* app.all-hands.dev and its sibling hosts (…all-hands.dev): OpenHands Cloud. */
+static bool
+origin_is_cloud(const char *origin)
+{
+	const char *p = strstr(origin, "://");
+	const char *host = p ? p + 3 : origin;
+	size_t n = strcspn(host, ":/");
+	static const char dom[] = "all-hands.dev";
+	size_t d = sizeof(dom) - 1;
+
+	return n >= d && strncasecmp(host + n - d, dom, d) == 0 && (n == d || host[n - d - 1] == '.');
+}
+
 struct api_client *
 api_client_new(struct http *h, const struct api_client_config *cfg, struct api_error *err)
 {
@@ -256,6 +269,9 @@ api_client_new(struct http *h, const struct api_client_config *cfg, struct api_e
 	c->retention_days = cfg->retention_days > 0 ? cfg->retention_days : 14;
 	c->local_dir = cfg->local_dir && *cfg->local_dir ? xstrdup(cfg->local_dir) : local_default_dir();
 	c->source = cfg->source != API_SOURCE_DEFAULT ? cfg->source : API_SOURCE_CLOUD;
+	/* OpenHands Cloud removed V0 on 2026-04-16 (openhands-api-2026.md §1.1, §5.1: never call
+	 * /api/conversations there); other servers are asked once and remembered (v0_absent) */
+	c->v0_absent = origin_is_cloud(c->server_origin);
 	if (c->api_key && c->auth != API_AUTH_NONE && !key_allowed(c, c->server)) {
 		api_error_set(err, API_ERR_USAGE, 0,
 			      "refusing to send the API key over plain http to %s; use https, or pass "
