@@ -65,9 +65,17 @@ op_maybe_free(struct api_op *op)
 		op_free(op);
 }
 
+static void op_call_discard(struct op_call *k);
+
 static void
 op_cancel_calls(struct api_op *op)
 {
+	if (op->refresh) {
+		api_op_cancel(op->refresh);
+		op->refresh = NULL;
+		op_call_discard(op->refresh_k);
+		op->refresh_k = NULL;
+	}
 	for (struct op_call *k = op->calls; k; k = k->next)
 		http_cancel(k->req);
 	if (op->timer) {
@@ -97,6 +105,23 @@ api_op_cancel(struct api_op *op)
 }
 
 static void
+op_call_discard(struct op_call *k)
+{
+	if (!k)
+		return;
+	if (k->free_arg)
+		k->free_arg(k->arg);
+	free(k->again_url);
+	free(k->again_body);
+	free(k->refused.body);
+	free(k->refused.error_body);
+	free(k->refused.location);
+	free(k);
+}
+
+static bool op_refresh_start(struct api_op *op, struct op_call *k, const struct http_result *res);
+
+static void
 op_call_done(struct http_req *req, const struct http_result *res, void *ud)
 {
 	struct op_call *k = ud;
@@ -108,11 +133,11 @@ op_call_done(struct http_req *req, const struct http_result *res, void *ud)
 			break;
 		}
 	}
+	if (!op->cancelled && !op->finished && !res->cancelled && op_refresh_start(op, k, res))
+		return;	/* k waits for the conversation's new key */
 	if (!op->cancelled && !op->finished && !res->cancelled)
 		k->fn(op, res, k->arg);
-	if (k->free_arg)
-		k->free_arg(k->arg);
-	free(k);
+	op_call_discard(k);
 	op_maybe_free(op);
 }
 
@@ -141,6 +166,8 @@ tramp_reset(void *ud)
 	k->sink_reset(k->inner);
 }
 
+static const char *op_rt_base(const struct api_op *op);
+
 /* Submit one request of an op; progress and sink callbacks (if set in o) receive inner. */
 void
 op_submit_ud(struct api_op *op, struct http_opts *o, op_call_fn fn, void *inner)
@@ -158,6 +185,19 @@ op_submit_ud(struct api_op *op, struct http_opts *o, op_call_fn fn, void *inner)
 	o->sink_reset = k->sink_reset ? tramp_reset : NULL;
 	o->done = op_call_done;
 	o->ud = k;
+	if (op->rt && o->limit_prefix && o->limit_prefix == op_rt_base(op)) {
+		/* a request to the op's runtime: kept, to be sent again with a refreshed key */
+		k->rt_req = true;
+		k->again = *o;
+		k->again_url = xstrdup(o->url);
+		k->again.url = k->again_url;
+		if (o->body) {
+			k->again_body = xmalloc(o->body_len + 1);
+			memcpy(k->again_body, o->body, o->body_len);
+			k->again_body[o->body_len] = '\0';
+			k->again.body = k->again_body;
+		}
+	}
 	k->next = op->calls;
 	op->calls = k;
 	k->req = http_submit(op->c->h, o);
@@ -576,6 +616,102 @@ rt_opts(struct rt *rt, struct http_opts *o, const char *url)
 {
 	base_opts(o, url, rt->hdr, rt->limit);
 	o->limit_prefix = rt->base;	/* its own limit, even under the app's origin */
+}
+
+static const char *
+op_rt_base(const struct api_op *op)
+{
+	return op->rt ? op->rt->base : NULL;
+}
+
+/* The agent-server refused the key (401), or its URL is gone (the ingress's HTML 404 after
+ * a pause): the conversation may have been paused and resumed meanwhile. */
+static bool
+key_refused(const struct http_result *res)
+{
+	return res->status == 401 || (res->status == 404 && !strstr(res->content_type, "json"));
+}
+
+static char *
+dup_n(const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *d = xmalloc(n + 1);
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+static void op_refresh_done(void *ud, struct api_conversation *conv, const struct api_error *err);
+
+/* Start re-reading the conversation for k's refused request; false when that does not apply. */
+static bool
+op_refresh_start(struct api_op *op, struct op_call *k, const struct http_result *res)
+{
+	if (!k->rt_req || k->refreshed || op->refresh || !op->rt || op->rt->conv.version != API_V1 ||
+	    op->rt->conv.local || !key_refused(res))
+		return false;
+	k->refreshed = true;
+	k->refused = *res;
+	k->refused.body = dup_n(res->body, res->body_len);
+	k->refused.error_body = dup_n(res->error_body, res->error_body_len);
+	k->refused.location = res->location ? xstrdup(res->location) : NULL;
+	op->refresh_k = k;
+	op->refresh = api_get_conversation(op->c, op->rt->conv.id, op_refresh_done, op);
+	return true;
+}
+
+/* The conversation as it is now: send the request again with its new key and URL, or give
+ * the caller the refusal it had (the key did not change: it is really refused). */
+static void
+op_refresh_done(void *ud, struct api_conversation *conv, const struct api_error *err)
+{
+	struct api_op *op = ud;
+	struct op_call *k = op->refresh_k;
+	struct rt *rt = op->rt;
+	bool again = false;
+
+	op->refresh = NULL;
+	op->refresh_k = NULL;
+	if (!err && conv && api_conversation_is_running(conv) && conv->session_api_key) {
+		char *base = v1_base(conv);
+		char *hdr[3] = {NULL, NULL, NULL};
+		struct api_error e;
+		bool changed = base && (!rt->conv.session_api_key || strcmp(conv->session_api_key, rt->conv.session_api_key) ||
+					strcmp(base, rt->base));
+		if (changed && runtime_headers(op->c, conv, base, hdr, &e)) {
+			size_t old = strlen(rt->base);
+			char *url = strncmp(k->again_url, rt->base, old) == 0 ? xasprintf("%s%s", base, k->again_url + old)
+									      : xstrdup(k->again_url);
+			for (size_t i = 0; i < ARRAY_SIZE(rt->hdr); i++) {
+				free(rt->hdr[i]);
+				rt->hdr[i] = hdr[i];
+			}
+			free(rt->base);
+			rt->base = base;
+			base = NULL;
+			api_conversation_free(&rt->conv);
+			api_conversation_copy(&rt->conv, conv);
+			http_set_host_limit(op->c->h, rt->base, rt->limit);
+			free(k->again_url);
+			k->again_url = url;
+			k->again.url = url;
+			k->again.headers = (const char *const *)rt->hdr;
+			k->again.limit_prefix = rt->base;
+			again = true;
+		}
+		free(base);
+	}
+	if (again) {
+		k->next = op->calls;
+		op->calls = k;
+		k->req = http_submit(op->c->h, &k->again);
+		return;
+	}
+	k->fn(op, &k->refused, k->arg);
+	op_call_discard(k);
+	op_maybe_free(op);
 }
 
 /* Absolute workspace path of a relative one ("" = the root). */
@@ -1221,8 +1357,10 @@ ws_op(struct api_client *c, const struct api_conversation *conv, struct ws_state
 		api_conversation_copy(&s->rt.conv, conv);
 		s->local_start = start;
 		op_later(op, 0, local_ws_run);
-	} else if (rt_init(c, &s->rt, conv, &s->err))
+	} else if (rt_init(c, &s->rt, conv, &s->err)) {
+		op->rt = &s->rt;
 		op_later(op, 0, start);
+	}
 	else
 		op_later(op, 0, ws_deliver_error);
 	return op;
@@ -2419,6 +2557,7 @@ ev_fetch(struct api_op *op)
 		}
 		url = strbuf_detach(&sb);
 		rt_opts(&p->rt, &o, url);
+		op->rt = &p->rt;	/* a refused key is re-read (the pager keeps the new one) */
 		op_submit(op, &o, ev_v1_done, NULL, NULL);
 	} else {
 		if (p->trajectory)

@@ -34,6 +34,7 @@ struct api_client {
 };
 
 struct op_call;
+struct rt;
 typedef void (*op_call_fn)(struct api_op *op, const struct http_result *res, void *arg);
 
 struct api_op {
@@ -47,6 +48,13 @@ struct api_op {
 	void *state;
 	void (*free_state)(void *state);
 	struct api_op *prev, *next;
+	/* A V1 runtime op re-reads the conversation when the agent-server refuses its session
+	 * key (401) or its URL is gone (the ingress's 404 page): Cloud mints a new key on every
+	 * resume (openhands-api-2026.md §1.5, §3.6). rt is the op's runtime (api/client.c);
+	 * while the lookup runs, the refused request waits in refresh_k. */
+	struct rt *rt;
+	struct api_op *refresh;
+	struct op_call *refresh_k;
 };
 
 struct op_call {
@@ -60,6 +68,11 @@ struct op_call {
 	void (*free_arg)(void *arg);
 	struct http_req *req;
 	struct op_call *next;
+	/* runtime requests keep what they sent, to send it again after a key refresh */
+	bool rt_req, refreshed;
+	struct http_opts again;
+	char *again_url, *again_body;
+	struct http_result refused;	/* the answer that started the refresh (owned copies) */
 };
 
 

@@ -148,6 +148,35 @@ check "--keep-awake leaves it running (no pause request)" \
 	'[ $rc -eq 0 ] && ! log c26 "any(r[\"path\"].endswith(\"/pause\") for r in $(since c26))" && grep -q "stays running" "$tmp/err"'
 cd "$tmp" || exit 1
 
+# ---- the key rotates under a running command: re-read on the agent-server's 401
+$PY - "$DIR/cloud2026.json" "$tmp/rot.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["conversations"][0]["wake_delay_ms"] = 0
+# the archive request waits 3 s before it is answered (and its key checked): time for someone
+# else to pause and resume the sandbox, which mints a new key (openhands-api-2026.md §1.5)
+d["faults"] = [{"server": "agent", "route": "file-archive", "nth": 1, "latency_ms": 3000}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake rot "$tmp/rot.json"
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_rot" download $RUN -o "$tmp/rot.zip" >"$tmp/out" 2>"$tmp/err" &
+dpid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q '"path":"/api/v1/app-conversations","query":"ids=' "$tmp/rot.log"; do i=$((i + 1)); sleep 0.05; done
+sleep 0.3
+$PY - "$APP_rot" "$KEY" <<'PY'
+import sys, urllib.request
+app, key = sys.argv[1], sys.argv[2]
+for what in ("pause", "resume"):
+    req = urllib.request.Request(app + "/api/v1/sandboxes/sbx-cloud-1/" + what, data=b"{}", method="POST",
+                                 headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+PY
+wait $dpid
+rc=$?
+check "the key rotated while the archive was asked for: 401, the conversation read again, the archive with the new key" \
+	'[ $rc -eq 0 ] && $PY -c "import zipfile,sys; sys.exit(0 if zipfile.ZipFile(\"$tmp/rot.zip\").read(\"README.md\") == b\"# Parser\\n\\nFixed.\\n\" else 1)" && log rot "[(r[\"status\"], r[\"headers\"].get(\"x-session-api-key\", \"\").startswith(\"fh-rotated-\")) for r in R if r[\"path\"] == \"/api/file/archive\"] == [(401, False), (200, True)]"'
+
 # ---- the key and orgs
 ohb whoami --json
 check "whoami --json: what /api/keys/current says" \
