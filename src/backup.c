@@ -214,8 +214,7 @@ bk_on_page(void *ud, struct api_conversation *rows, size_t n, bool more, const s
 		j->op = api_lister_next(j->lister, bk_on_page, j);
 		return;
 	}
-	api_lister_free(j->lister);
-	j->lister = NULL;
+	/* the lister stays until backup_free: it must not be freed inside its own callback */
 	bk_plan_ready(j);
 }
 
@@ -766,8 +765,9 @@ backup_cancel(struct backup_job *j)
 {
 	if (j->phase == BACKUP_DONE || j->phase == BACKUP_CANCELLED)
 		return;
+	bool listing = j->phase == BACKUP_LISTING;
 	j->phase = BACKUP_CANCELLED;
-	if (j->lister) {
+	if (j->lister && listing) {
 		api_lister_free(j->lister);	/* cancels its page in flight (j->op) */
 		j->lister = NULL;
 	} else {
