@@ -257,6 +257,27 @@ key_allowed(const struct api_client *c, const char *url)
 	return c->allow_http || !url_is_http(url) || http_host_is_loopback(url);
 }
 
+/* Free a string that held a key: wiped first, so a freed key does not linger in memory. */
+static void
+wipe_free(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* A value that may go into a header line: printable ASCII without spaces (0x21-0x7e). A key
+ * from a file, the environment or a server's JSON with CR/LF in it would otherwise add
+ * headers of the sender's choosing. */
+static bool
+header_safe(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x21 || *p > 0x7e)
+			return false;
+	return true;
+}
+
 /* app.all-hands.dev and its sibling hosts (…all-hands.dev): OpenHands Cloud. */
 static bool
 origin_is_cloud(const char *origin)
@@ -319,6 +340,14 @@ api_client_new(struct http *h, const struct api_client_config *cfg, struct api_e
 		api_client_free(c);
 		return NULL;
 	}
+	if ((c->api_key && !header_safe(c->api_key)) || (cfg->org_id && *cfg->org_id && !header_safe(cfg->org_id))) {
+		api_error_set(err, API_ERR_USAGE, 0,
+			      "the %s contains a character that cannot go into an HTTP header (a space, a line break "
+			      "or a control character); check %s", c->api_key && !header_safe(c->api_key) ? "API key" : "--org value",
+			      c->api_key && !header_safe(c->api_key) ? "the key file or OPENHANDS_API_KEY" : "--org or OPENHANDS_ORG_ID");
+		api_client_free(c);
+		return NULL;
+	}
 	int n = 0;
 	if (c->api_key && c->auth == API_AUTH_BEARER)
 		c->app_headers[n++] = xasprintf("Authorization: Bearer %s", c->api_key);
@@ -358,9 +387,11 @@ api_client_free(struct api_client *c)
 		}
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(c->app_headers); i++)
-		free(c->app_headers[i]);
+		wipe_free(c->app_headers[i]);
 	free(c->server);
 	free(c->server_origin);
+	if (c->api_key)
+		explicit_bzero(c->api_key, strlen(c->api_key));
 	free(c->api_key);
 	free(c->root);
 	free(c->local_dir);
@@ -448,6 +479,13 @@ classify(const struct http_result *res, const char *url, bool app, const char *w
 			      res->attempts == 1 ? "" : "s");
 		return false;
 	}
+	if (res->status >= 200 && res->status < 300 && res->truncated) {
+		/* the memory sink's cap: a cut answer is not an answer (it would read as bad JSON) */
+		api_error_set(err, API_ERR_SERVER, res->status,
+			      "%s sent an answer for %s larger than ohbrowse reads into memory (%lld bytes so far); "
+			      "it cannot be used", host, what, (long long)res->bytes);
+		return false;
+	}
 	if (res->status >= 200 && res->status < 300)
 		return true;
 	if (body && blen)
@@ -476,8 +514,20 @@ classify(const struct http_result *res, const char *url, bool app, const char *w
 		api_error_set(err, API_ERR_SERVER, 429,
 			      "%s kept answering 'too many requests' for %s after %d attempts; wait a minute "
 			      "and retry, or lower --rate", host, what, res->attempts);
+	} else if (res->status >= 300 && res->status < 400) {
+		/* never followed: the key headers would travel to wherever it points */
+		api_error_set(err, API_ERR_SERVER, res->status,
+			      "%s answered %s with a redirect (HTTP %ld) to %s; ohbrowse does not follow redirects, "
+			      "so keys never go to another host: if you trust that address, use it as --server",
+			      host, what, res->status, res->location ? res->location : "an address it did not give");
+	} else if (res->status >= 400 && res->status < 500) {
+		/* the request itself was refused: asking again would get the same answer */
+		api_error_set(err, API_ERR_SERVER, res->status,
+			      "%s refused the request for %s (HTTP %ld%s%s); this looks like a server this version of "
+			      "ohbrowse does not know: run with --verbose and report it", host, what, res->status,
+			      text ? ": " : "", text ? text : "");
 	} else {
-		api_error_set(err, res->status >= 500 ? API_ERR_SERVER : API_ERR_SERVER, res->status,
+		api_error_set(err, API_ERR_SERVER, res->status,
 			      "%s failed to send %s (HTTP %ld%s%s) after %d attempt%s; try again later", host,
 			      what, res->status, text ? ": " : "", text ? text : "", res->attempts,
 			      res->attempts == 1 ? "" : "s");
@@ -539,6 +589,12 @@ runtime_headers(struct api_client *c, const struct api_conversation *conv, const
 
 	free(origin);
 	hdr[0] = hdr[1] = NULL;
+	if (conv->session_api_key && *conv->session_api_key && !header_safe(conv->session_api_key)) {
+		api_error_set(err, API_ERR_SERVER, 0,
+			      "the server sent a session key for this conversation that cannot go into an HTTP header "
+			      "(it holds a line break or a control character); refusing to use it");
+		return false;
+	}
 	if (conv->session_api_key && *conv->session_api_key) {
 		if (!key_allowed(c, base)) {
 			char host[160];
@@ -584,7 +640,7 @@ rt_clear(struct rt *rt)
 	api_conversation_free(&rt->conv);
 	free(rt->base);
 	for (size_t i = 0; i < ARRAY_SIZE(rt->hdr); i++)
-		free(rt->hdr[i]);
+		wipe_free(rt->hdr[i]);
 	memset(rt, 0, sizeof(*rt));
 }
 
@@ -685,7 +741,7 @@ op_refresh_done(void *ud, struct api_conversation *conv, const struct api_error 
 			char *url = strncmp(k->again_url, rt->base, old) == 0 ? xasprintf("%s%s", base, k->again_url + old)
 									      : xstrdup(k->again_url);
 			for (size_t i = 0; i < ARRAY_SIZE(rt->hdr); i++) {
-				free(rt->hdr[i]);
+				wipe_free(rt->hdr[i]);	/* the refused key */
 				rt->hdr[i] = hdr[i];
 			}
 			free(rt->base);
@@ -1084,6 +1140,15 @@ lister_source_done(struct api_op *op, const struct http_result *res, void *arg, 
 		if (rc == 0 && !v1 && l->v0_only_sent && !l->v0_only) {
 			/* the V1 search turned out missing meanwhile: keep these rows, but the
 			 * V0 list restarts the plain way (its cursor was reset) */
+		} else if (rc == 0 && pg->next_page_id && (v1 ? l->v1_token : l->v0_token) &&
+			   strcmp(pg->next_page_id, v1 ? l->v1_token : l->v0_token) == 0) {
+			/* a cursor that does not move would be asked for forever */
+			api_error_set(&e, API_ERR_SERVER, res->status,
+				      "%s sent the same next-page id twice for the conversation list; stopping "
+				      "rather than asking forever (the list so far is shown)", l->c->server);
+			if (b->err.kind == API_OK)
+				b->err = e;
+			*(v1 ? &l->v1 : &l->v0) = SRC_DONE;
 		} else if (rc == 0) {
 			char **tok = v1 ? &l->v1_token : &l->v0_token;
 			free(*tok);
@@ -2430,6 +2495,16 @@ ev_v1_done(struct api_op *op, const struct http_result *res, void *arg)
 			api_error_set(&e, API_ERR_UNSUPPORTED, res->status,
 				      "this server has no events search for V1 conversations, and the "
 				      "conversation's sandbox is not running to ask it; wake it (w, or --wake)");
+		ev_deliver(op, NULL, &e);
+		return;
+	}
+	if (pg.next_page_id && p->page_id && strcmp(pg.next_page_id, p->page_id) == 0) {
+		/* a cursor that does not move would be asked for forever */
+		api_error_set(&e, API_ERR_SERVER, res->status,
+			      "the server sent the same next-page id twice for the conversation's events; stopping "
+			      "rather than asking forever");
+		free(pg.next_page_id);
+		api_event_list_free(&pg.events);
 		ev_deliver(op, NULL, &e);
 		return;
 	}

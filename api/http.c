@@ -25,6 +25,7 @@
 #define ERROR_BODY_MAX (64 * 1024)
 #define WINDOW_MS 1000	/* the servers count the requests of the last second */
 #define MINUTE_MS 60000
+#define RETRY_AFTER_MAX_S 3600L	/* read no further; the retry caps the wait at 4 x backoff_max */
 
 enum req_state {
 	REQ_QUEUED,
@@ -87,6 +88,8 @@ struct http {
 	uint64_t sent;
 	unsigned rng;
 	bool in_perform;
+	char *noproxy;		/* $NO_PROXY (or $no_proxy) plus the loopback names */
+	const char *cacert, *capath;
 };
 
 static void
@@ -151,6 +154,14 @@ http_new(const struct http_config *cfg)
 	if (!h->multi)
 		die("cannot initialise libcurl");
 	curl_multi_setopt(h->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, 64L);
+	const char *np = getenv("NO_PROXY");
+	if (!np || !*np)
+		np = getenv("no_proxy");
+	h->noproxy = np && *np ? xasprintf("%s,127.0.0.1,localhost,::1", np) : xstrdup("127.0.0.1,localhost,::1");
+	/* the curl tool's variables, where no option named a CA */
+	h->cacert = h->cfg.cacert ? h->cfg.cacert : getenv("CURL_CA_BUNDLE") && *getenv("CURL_CA_BUNDLE")
+			? getenv("CURL_CA_BUNDLE") : getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE") ? getenv("SSL_CERT_FILE") : NULL;
+	h->capath = h->cfg.capath ? h->cfg.capath : getenv("SSL_CERT_DIR") && *getenv("SSL_CERT_DIR") ? getenv("SSL_CERT_DIR") : NULL;
 	h->rng = (unsigned)clock_now_ms() ^ (unsigned)getpid();
 	return h;
 }
@@ -213,6 +224,7 @@ http_free(struct http *h)
 		req_unlink(r);
 		req_free(r);
 	}
+	free(h->noproxy);
 	while (h->hosts) {
 		struct host *n = h->hosts->next;
 
@@ -270,6 +282,32 @@ http_origin(const char *url)
 	return out;
 }
 
+/* An IPv4 literal in 127.0.0.0/8: four decimal parts of at most 255, the first 127. A name
+ * that merely starts with "127." (127.attacker.example) is a name, resolved by DNS. */
+static bool
+ipv4_loopback_literal(const char *h)
+{
+	int part = 0;
+	long v = -1;
+
+	for (const char *p = h;; p++) {
+		if (*p >= '0' && *p <= '9') {
+			v = (v < 0 ? 0 : v * 10) + (*p - '0');
+			if (v > 255)
+				return false;
+		} else if (*p == '.' || *p == '\0') {
+			if (v < 0 || (part == 0 && v != 127))
+				return false;
+			part++;
+			v = -1;
+			if (!*p)
+				return part == 4;
+		} else {
+			return false;
+		}
+	}
+}
+
 bool
 http_host_is_loopback(const char *url)
 {
@@ -282,7 +320,7 @@ http_host_is_loopback(const char *url)
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
 		lo = strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-		     strcmp(host, "::1") == 0 || strncmp(host, "127.", 4) == 0;
+		     strcmp(host, "::1") == 0 || ipv4_loopback_literal(host);
 	}
 	curl_free(host);
 	curl_url_cleanup(u);
@@ -535,12 +573,16 @@ on_header(char *buf, size_t size, size_t n, void *ud)
 		memcpy(tmp, v, c);
 		tmp[c] = '\0';
 		long secs = strtol(tmp, &end, 10);
+		/* clamped before it is multiplied: a huge value must not overflow into a short or
+		 * negative wait (the retry itself caps the wait again) */
 		if (end != tmp && *end == '\0' && secs >= 0) {
-			r->retry_after_ms = secs * 1000;
+			r->retry_after_ms = (secs > RETRY_AFTER_MAX_S ? RETRY_AFTER_MAX_S : secs) * 1000;
 		} else {
 			time_t when = curl_getdate(tmp, NULL);
 			if (when > 0) {
 				long d = (long)(when - time(NULL));
+				if (d > RETRY_AFTER_MAX_S)
+					d = RETRY_AFTER_MAX_S;
 				r->retry_after_ms = d > 0 ? d * 1000 : 0;
 			}
 		}
@@ -650,7 +692,14 @@ req_start(struct http_req *r, int64_t now)
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, r);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->cfg.connect_timeout_ms);
 	/* Loopback never goes through a proxy, whatever the user's environment says. */
-	curl_easy_setopt(e, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+	/* the user's NO_PROXY as curl reads it, plus the loopback addresses (the fake, local
+	 * servers): a proxy must never see a request meant for this machine */
+	curl_easy_setopt(e, CURLOPT_NOPROXY, r->h->noproxy);
+	/* verification stays on; a private CA can be named, as with the curl tool */
+	if (r->h->cacert)
+		curl_easy_setopt(e, CURLOPT_CAINFO, r->h->cacert);
+	if (r->h->capath)
+		curl_easy_setopt(e, CURLOPT_CAPATH, r->h->capath);
 	/* Redirects would carry our key headers to another host: never follow them. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -760,6 +809,8 @@ req_finished(struct http_req *r, CURLcode code, int64_t now)
 			delay = backoff_ms(h, r->res.attempts);
 		if (delay > h->cfg.backoff_max_ms * 4)
 			delay = h->cfg.backoff_max_ms * 4;	/* a silly Retry-After must not hang us */
+		if (delay >= 5000)
+			log_line(h, "waiting %ld s before asking %s again (the server said so)", delay / 1000, r->url);
 		r->not_before_ms = now + delay;
 		r->state = REQ_WAITING;
 		if (r->o.sink_fd > 0) {

@@ -97,6 +97,8 @@ struct http_config {
 	long backoff_max_ms;		/* default 30000 */
 	bool verbose;			/* log requests (never secrets) to log_fd */
 	int log_fd;			/* -1: no log */
+	const char *cacert;		/* --cacert FILE; NULL: $CURL_CA_BUNDLE, $SSL_CERT_FILE, the system's */
+	const char *capath;		/* --capath DIR; NULL: $SSL_CERT_DIR, the system's */
 };
 
 /* Once per process, before any thread exists (libcurl's global state). */

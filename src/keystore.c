@@ -32,7 +32,9 @@ static int
 read_key_file(const char *path, bool must_exist, char **key, char *err, size_t errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named like the key file must not hang the start (it is refused
+	 * below as not a regular file) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	char buf[4096];
 	ssize_t n;
 
@@ -44,6 +46,13 @@ read_key_file(const char *path, bool must_exist, char **key, char *err, size_t e
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "the key file %s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		/* whoever owns it can change the key under us (and read it): only our own */
+		snprintf(err, errlen, "the key file %s belongs to another user (uid %u); use a key file of your "
+			 "own (ohbrowse login writes one)", path, (unsigned)st.st_uid);
 		close(fd);
 		return -1;
 	}
@@ -82,6 +91,7 @@ read_key_file(const char *path, bool must_exist, char **key, char *err, size_t e
 		}
 	}
 	*key = xstrndup(s, len);
+	explicit_bzero(buf, sizeof(buf));	/* the key lives on only in *key */
 	return 0;
 }
 

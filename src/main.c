@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "ohbrowse_config.h"
@@ -54,6 +55,8 @@ usage(FILE *f)
 		"  --auth MODE          bearer (Cloud, default), session (self-hosted SESSION_API_KEY), none\n"
 		"  --allow-http         allow keys over plain http to non-loopback hosts\n"
 		"  --org ID             act in this organization (X-Org-Id; default $OPENHANDS_ORG_ID)\n"
+		"  --cacert FILE, --capath DIR  trust this CA (a private server); default $CURL_CA_BUNDLE,\n"
+		"                       $SSL_CERT_FILE, $SSL_CERT_DIR, then the system's\n"
 		"  --keep-awake         leave a sandbox ohbrowse woke running (default: pause it again)\n"
 		"  --retention-days N   paused sandboxes are deleted N days after their last update\n"
 		"                       (default 14, as on OpenHands Cloud)\n"
@@ -127,6 +130,8 @@ main(int argc, char **argv)
 		{"auth", required_argument, NULL, 'a'},
 		{"allow-http", no_argument, NULL, 'H'},
 		{"org", required_argument, NULL, 'g'},
+		{"cacert", required_argument, NULL, 'E'},
+		{"capath", required_argument, NULL, 'G'},
 		{"keep-awake", no_argument, NULL, 'K'},
 		{"retention-days", required_argument, NULL, 'T'},
 		{"workspace-root", required_argument, NULL, 'W'},
@@ -154,6 +159,10 @@ main(int argc, char **argv)
 	int ch;
 
 	keep_std_fds_open();
+	/* No core dumps: one would hold the account key and session keys in clear. Debugging
+	 * with cores: OHBROWSE_ALLOW_CORE=1. */
+	if (!getenv("OHBROWSE_ALLOW_CORE") || strcmp(getenv("OHBROWSE_ALLOW_CORE"), "1") != 0)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	setlocale(LC_ALL, "");
 	cfg.server = getenv("OPENHANDS_URL");
 	cfg.org_id = getenv("OPENHANDS_ORG_ID");
@@ -164,6 +173,8 @@ main(int argc, char **argv)
 		case 'a': auth = optarg; break;
 		case 'H': cfg.allow_http = true; break;
 		case 'g': cfg.org_id = optarg; break;
+		case 'E': hc.cacert = optarg; break;
+		case 'G': hc.capath = optarg; break;
 		case 'K': cli_set_keep_awake(true); ao.keep_awake = true; break;
 		case 'T': cfg.retention_days = (int)parse_num("--retention-days", optarg, 1, 3650); break;
 		case 'W': cfg.workspace_root = optarg; break;
@@ -331,7 +342,7 @@ main(int argc, char **argv)
 	http_free(h);
 	http_global_cleanup();
 	if (key) {
-		memset(key, 0, strlen(key));
+		explicit_bzero(key, strlen(key));
 		free(key);
 	}
 	if (demo)

@@ -1,0 +1,125 @@
+#!/bin/sh
+# Hostile servers, hostile files and keys (issue 13's items 4, 8, 11-14, 18-20): what
+# ohbrowse does when a server loops, lies about its cursor, answers 4xx, sends a session key
+# with a line break, or when the key file is a FIFO or someone else's. TAP.
+# usage: run.sh OHBROWSE FAKEHANDS SCENARIO
+set -u
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+OHB=$(abs "$1")
+FAKE=$(abs "$2")
+SCEN=$(abs "$3")
+PY=/usr/bin/python3
+KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ohb-hostile.XXXXXX")
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap "exit 1" INT TERM
+export HOME="$tmp/home" OHBROWSE_NOW=2026-11-25T12:00:00Z TZ=UTC LC_ALL=C.UTF-8
+unset OPENHANDS_API_KEY OPENHANDS_URL OPENHANDS_ORG_ID
+mkdir -p "$HOME"
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n - $1"
+	[ -f "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err" | head -20
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+
+start_fake() { # NAME SCENARIO
+	"$FAKE" --scenario "$2" --log "$tmp/$1.log" >"$tmp/$1.ports" 2>"$tmp/$1.stderr" &
+	pids="$pids $!"
+	i=0
+	while ! grep -q '^ready$' "$tmp/$1.ports" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "Bail out! fakehands did not start: $(cat "$tmp/$1.stderr")"
+			exit 1
+		fi
+		sleep 0.1
+	done
+	eval "APP_$1=\$(sed -n 's/^app //p' \"\$tmp/$1.ports\")"
+}
+RUN=c0000000000000000000000000000001
+
+# A server whose list cursor never moves, whose events cursor never moves, that answers the
+# batch get with 418, and whose running conversation's session key holds CR/LF.
+$PY - "$SCEN" "$tmp/h.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["conversations"][0]["session_api_key"] = "sess\r\nX-Injected: yes"
+page = json.dumps({"items": [], "next_page_id": "same"})
+d["faults"] = [
+    {"server": "app", "route": "v1-search", "body": json.dumps({"items": [], "next_page_id": "same"}), "status": 200,
+     "content_type": "application/json"},
+    {"server": "app", "route": "v1-conv-events", "conversation": "c0000000000000000000000000000002",
+     "status": 200, "content_type": "application/json",
+     "body": json.dumps({"items": [{"id": "x1", "kind": "PauseEvent", "source": "user", "timestamp": "2026-11-25T09:00:00"}], "next_page_id": "same"})},
+    {"server": "app", "route": "keys-current", "status": 418,
+     "content_type": "application/json", "body": "{\"detail\": \"I'm a teapot\"}"},
+]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake h "$tmp/h.json"
+ohb() { OPENHANDS_API_KEY=$KEY timeout 60 "$OHB" --server "$APP_h" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?; }
+
+ohb list
+check "a list cursor that never moves: stops with a message (exit 5 or 6), not forever" \
+	'{ [ $rc -eq 5 ] || [ $rc -eq 6 ]; } && grep -q "same next-page id twice" "$tmp/err"'
+ohb events c0000000000000000000000000000002
+check "an events cursor that never moves: stops with a message" \
+	'[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q "same next-page id twice" "$tmp/err"'
+ohb whoami
+check "a 4xx answer never says 'try again later'" '[ $rc -eq 5 ] && grep -q "HTTP 418" "$tmp/err" && ! grep -q "try again later" "$tmp/err"'
+ohb files $RUN
+check "a session key with CR/LF from the server is refused, never sent" \
+	'[ $rc -ne 0 ] && grep -q "cannot go into an HTTP header" "$tmp/err" && ! grep -qi "x-injected" "$tmp/h.log"'
+OPENHANDS_API_KEY="$(printf 'abc\r\nX-Injected: 1')" "$OHB" --server "$APP_h" list >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "an account key with CR/LF: usage error before anything is sent" \
+	'[ $rc -eq 2 ] && grep -q "cannot go into an HTTP header" "$tmp/err" && ! grep -qi "x-injected" "$tmp/h.log"'
+
+# ---- loopback means loopback
+OPENHANDS_API_KEY=$KEY "$OHB" --server http://127.attacker.invalid list >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "http://127.attacker.invalid is a name, not the loopback: the key is refused over plain http" \
+	'[ $rc -eq 2 ] && grep -q -- "--allow-http" "$tmp/err"'
+OPENHANDS_API_KEY=$KEY "$OHB" --server http://127.0.0.1.invalid list >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "... so is http://127.0.0.1.invalid" '[ $rc -eq 2 ] && grep -q -- "--allow-http" "$tmp/err"'
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_h" events $RUN >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "and 127.0.0.1 itself still is" '[ $rc -eq 0 ]'
+
+# ---- key files
+mkfifo "$tmp/fifo"
+timeout 10 "$OHB" --server "$APP_h" --api-key-file "$tmp/fifo" list >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "a FIFO as the key file: refused at once (no hang), exit 3" '[ $rc -eq 3 ] && grep -q "not a regular file" "$tmp/err"'
+printf '%s\n' "$KEY" >"$tmp/other"
+chmod 600 "$tmp/other"
+if [ "$(id -u)" = 0 ] && chown 65534 "$tmp/other" 2>/dev/null; then
+	"$OHB" --server "$APP_h" --api-key-file "$tmp/other" list >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "a key file owned by another user is refused, exit 3" '[ $rc -eq 3 ] && grep -q "belongs to another user" "$tmp/err"'
+else
+	skip "a key file owned by another user is refused" "needs root to give a file away"
+fi
+
+# ---- proxies: the user's NO_PROXY is kept, loopback always goes direct
+http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=example.invalid OPENHANDS_API_KEY=$KEY \
+	"$OHB" --server "$APP_h" events $RUN >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "with a proxy set and NO_PROXY naming another host, the loopback server is still reached directly" '[ $rc -eq 0 ]'
+
+echo "1..$n"
+exit $failed
