@@ -952,18 +952,88 @@ local_walk(const char *root, const char *dir, bool children_only, int max_depth,
 
 /* ------------------------------------------------------------ workspace: git */
 
-/* Run git -C root ARGS; its stdout into out (at most max bytes). Returns the exit status,
- * -1 when git could not be started. */
+/*
+ * A workspace is not ours: its .git/config can name commands that git runs on its own during
+ * `status` (core.fsmonitor, clean filters of .gitattributes, hooks). None may run here. So
+ * every git we start reads no system or global config, no system attributes, runs no
+ * fsmonitor and no hooks, and each filter driver the repository configures is overridden to
+ * nothing (a driver with an empty command is no driver). Names are read first with
+ * `git config`, which executes nothing.
+ */
+static const char *const git_hardening[] = {
+	"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.untrackedCache=false",
+	"-c", "protocol.allow=never", NULL,
+};
+#define GIT_MAX_FILTERS 16
+
+static int run_git_raw(const char *root, const char *const *pre, const char *const *args, struct strbuf *out,
+		       size_t max);
+
+/* Run git -C root ARGS, hardened as above; its stdout into out (at most max bytes). Returns
+ * the exit status, -1 when git could not be started. */
 static int
 run_git(const char *root, const char *const *args, struct strbuf *out, size_t max)
 {
-	const char *argv[16];
+	static const char *const a_filters[] = {"config", "--null", "--name-only", "--get-regexp", "^filter\\.", NULL};
+	struct strbuf names = {0};
+	const char *pre[ARRAY_SIZE(git_hardening) + 8 * GIT_MAX_FILTERS + 1];
+	char *own[4 * GIT_MAX_FILTERS], *filters[GIT_MAX_FILTERS];
+	size_t n = 0, n_own = 0, n_filters = 0;
+
+	for (size_t i = 0; git_hardening[i]; i++)
+		pre[n++] = git_hardening[i];
+	pre[n] = NULL;
+	/* exit 1 means "no such key": no filters */
+	if (run_git_raw(root, pre, a_filters, &names, 1 << 16) == 0) {
+		for (size_t off = 0; off < names.len && n_filters < GIT_MAX_FILTERS;) {
+			const char *key = names.buf + off;	/* filter.NAME.VAR */
+			size_t kl = strlen(key);
+			off += kl + 1;
+			const char *dot = strrchr(key, '.');
+			if (kl < 8 || !dot || dot <= key + 7)
+				continue;
+			char *name = xstrndup(key + 7, (size_t)(dot - key - 7));
+			bool seen = false;
+			for (size_t k = 0; k < n_filters; k++)
+				seen = seen || strcmp(filters[k], name) == 0;
+			if (!seen) {
+				filters[n_filters] = xstrdup(name);
+				static const char *const vars[] = {"clean", "smudge", "process"};
+				for (size_t v = 0; v < ARRAY_SIZE(vars); v++) {
+					own[n_own] = xasprintf("filter.%s.%s=", name, vars[v]);
+					pre[n++] = "-c";
+					pre[n++] = own[n_own++];
+				}
+				own[n_own] = xasprintf("filter.%s.required=false", name);
+				pre[n++] = "-c";
+				pre[n++] = own[n_own++];
+				n_filters++;
+			}
+			free(name);
+		}
+	}
+	pre[n] = NULL;
+	strbuf_free(&names);
+	int rc = run_git_raw(root, pre, args, out, max);
+	for (size_t k = 0; k < n_own; k++)
+		free(own[k]);
+	for (size_t k = 0; k < n_filters; k++)
+		free(filters[k]);
+	return rc;
+}
+
+static int
+run_git_raw(const char *root, const char *const *pre, const char *const *args, struct strbuf *out, size_t max)
+{
+	const char *argv[ARRAY_SIZE(git_hardening) + 8 * GIT_MAX_FILTERS + 16];
 	size_t n = 0;
 	int p[2];
 	pid_t pid;
 	posix_spawn_file_actions_t fa;
 
 	argv[n++] = "git";
+	for (; *pre && n < ARRAY_SIZE(argv) - 12; pre++)
+		argv[n++] = *pre;
 	argv[n++] = "-C";
 	argv[n++] = root;
 	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
@@ -975,14 +1045,16 @@ run_git(const char *root, const char *const *args, struct strbuf *out, size_t ma
 	size_t ne = 0;
 	while (environ && environ[ne])
 		ne++;
-	char **envp = xcalloc(ne + 3, sizeof(*envp));
+	char **envp = xcalloc(ne + 6, sizeof(*envp));
 	size_t k = 0;
 	for (size_t i = 0; i < ne; i++)
-		if (strncmp(environ[i], "GIT_OPTIONAL_LOCKS=", 19) != 0 &&
-		    strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0)
+		if (strncmp(environ[i], "GIT_", 4) != 0)	/* none of the caller's git settings */
 			envp[k++] = environ[i];
 	envp[k++] = (char *)"GIT_OPTIONAL_LOCKS=0";
 	envp[k++] = (char *)"GIT_TERMINAL_PROMPT=0";
+	envp[k++] = (char *)"GIT_CONFIG_NOSYSTEM=1";
+	envp[k++] = (char *)"GIT_CONFIG_GLOBAL=/dev/null";
+	envp[k++] = (char *)"GIT_ATTR_NOSYSTEM=1";
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -1017,8 +1089,9 @@ local_changes(const char *root, struct api_file_list *out, struct api_error *err
 {
 	struct strbuf prefix = {0}, st = {0};
 	static const char *const a_prefix[] = {"rev-parse", "--show-prefix", NULL};
+	/* submodules are repositories of their own, with configs of their own: not entered */
 	static const char *const a_status[] = {"status", "--porcelain=v1", "-z", "--untracked-files=all",
-					       "--", ".", NULL};
+					       "--ignore-submodules=all", "--", ".", NULL};
 
 	if (run_git(root, a_prefix, &prefix, 1 << 16) != 0) {
 		strbuf_free(&prefix);

@@ -57,6 +57,7 @@ B=b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2
 CC=c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3
 S=d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4
 E=e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5
+WS="$P/workspace"
 have_git=false
 if command -v git >/dev/null 2>&1; then
 	(cd "$P/workspace" && git init -q && git add README.md .gitignore &&
@@ -266,6 +267,23 @@ srv events ../x
 check "a malformed id is a usage error" '[ $rc -eq 2 ]'
 srv events ffffffffffffffffffffffffffffffff
 check "an unknown id is 'not found' (exit 4)" '[ $rc -eq 4 ]'
+
+# ---- a hostile repository: its own git config must run nothing (issue 13, item 17)
+if $have_git; then
+	(cd "$WS" && printf '*.md filter=evil\n' >.gitattributes &&
+		git config core.fsmonitor "sh -c 'touch $tmp/pwned-fsmonitor'" &&
+		git config filter.evil.clean "sh -c 'touch $tmp/pwned-filter; cat'" &&
+		git config filter.evil.smudge "sh -c 'touch $tmp/pwned-filter; cat'" &&
+		touch -d 2020-01-01 README.md)
+	ohb --local "$C" files "$A" --changed --json
+	check "files --changed in a repo whose config names an fsmonitor and a clean filter: neither runs" \
+		'[ $rc -eq 0 ] && [ ! -e "$tmp/pwned-fsmonitor" ] && [ ! -e "$tmp/pwned-filter" ] && t "\"README.md\" in [f[\"path\"] for f in J]"'
+	# the same repo, plain git: the hooks are real (the test would pass for nothing otherwise)
+	(cd "$WS" && git status --porcelain >/dev/null 2>&1)
+	check "... while plain git status does run the repo's fsmonitor (the hostile repo is real)" '[ -e "$tmp/pwned-fsmonitor" ]'
+else
+	ok "# SKIP git is not installed"
+fi
 
 echo "1..$n"
 exit $failed
