@@ -11,7 +11,7 @@ rows=$(mktemp "${TMPDIR:-/tmp}/ohb-bench-rows.XXXXXX")
 trap 'rm -f "$rows"' EXIT
 trap 'exit 1' INT TERM HUP
 status=0
-for b in listing memory parallel ratelimit archive tui_latency; do
+for b in listing memory parallel ratelimit archive tui_latency backup; do
 	echo "== $b" >&2
 	start=$(date +%s)
 	sh "$here/$b.sh" "$BUILD" | tee -a "$rows" | sed -n 's/^ROW\t//p' | tr '\t' '|' | sed 's/^/  /' >&2

@@ -69,10 +69,14 @@ struct backup_job {
 	enum api_error_kind stop_kind;
 	bool any_failed;
 	bool stop_after;	/* stop once the item in hand is recorded (a local failure) */
+	bool from_listing;	/* the item in hand came from the listing, not a lookup */
 };
+
+#define BK_LISTED_FRESH_MS 30000
 
 static void bk_next(struct backup_job *j);
 static void bk_item_done(struct backup_job *j, enum backup_outcome o, const char *reason);
+static void bk_on_lookup(void *ud, struct api_conversation *conv, const struct api_error *err);
 
 /* ------------------------------------------------------------ items and the plan */
 
@@ -121,6 +125,11 @@ bk_add(struct backup_job *j, const struct api_conversation *c)
 	it->status = xstrdup(c->status ? c->status : "UNKNOWN");
 	it->reap_s = api_conversation_reap_s(c, api_client_retention_days(j->c));
 	it->size = it->est_bytes = -1;
+	if (c->sandbox_id || c->local) {	/* a real record (given ids have none) */
+		it->listed = xcalloc(1, sizeof(*it->listed));
+		api_conversation_copy(it->listed, c);
+		it->listed_ms = clock_now_ms();
+	}
 }
 
 /* Closest to deletion first: PAUSED by deletion date, then the running ones (they pause,
@@ -434,6 +443,15 @@ bk_on_walk(void *ud, struct api_file_list *files, const struct api_error *err)
 	struct backup_item *it = bk_item(j);
 
 	j->op = NULL;
+	if (err && j->from_listing) {
+		/* the listed record went stale (the sandbox paused meanwhile): look it up, once */
+		j->from_listing = false;
+		api_conversation_free(&j->conv);
+		j->have_conv = false;
+		bk_stage(j, BK_LOOKUP, "looking up");
+		j->op = api_get_conversation(j->c, it->id, bk_on_lookup, j);
+		return;
+	}
 	if (err) {
 		bk_fail(j, err);
 		return;
@@ -573,8 +591,17 @@ bk_next(struct backup_job *j)
 		j->stage = BK_END;
 		return;
 	}
+	struct backup_item *it = bk_item(j);
+	if (it->listed && clock_now_ms() - it->listed_ms < BK_LISTED_FRESH_MS) {
+		/* listed moments ago: no lookup (Cloud counts 100 requests a minute); a stale key or
+		 * URL is re-read by the API layer on the agent-server's 401 */
+		j->from_listing = true;
+		bk_on_lookup(j, it->listed, NULL);
+		return;
+	}
+	j->from_listing = false;
 	bk_stage(j, BK_LOOKUP, "looking up");
-	j->op = api_get_conversation(j->c, bk_item(j)->id, bk_on_lookup, j);
+	j->op = api_get_conversation(j->c, it->id, bk_on_lookup, j);
 }
 
 /* ------------------------------------------------------------ local work */
@@ -816,6 +843,10 @@ backup_free(struct backup_job *j)
 		free(it->reason);
 		free(it->plan);
 		free(it->archive);
+		if (it->listed) {
+			api_conversation_free(it->listed);
+			free(it->listed);
+		}
 	}
 	free(j->items);
 	if (j->have_conv)

@@ -59,6 +59,9 @@ struct backup_item {
 	int64_t size;
 	int64_t est_bytes;	/* --dry-run: the listing's total, -1 unknown */
 	bool woke;		/* this run resumed its sandbox */
+	/* the record as the listing gave it, and when (used for a while instead of a lookup) */
+	struct api_conversation *listed;
+	int64_t listed_ms;
 };
 
 enum backup_phase { BACKUP_LISTING = 0, BACKUP_RUNNING, BACKUP_DONE, BACKUP_STOPPED, BACKUP_CANCELLED };
