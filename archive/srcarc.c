@@ -399,6 +399,11 @@ srcarc_zip_local_span(const unsigned char *buf, size_t n, int64_t *total)
 		if (!found)
 			return -1;
 	}
+	/* sizes come from the network: one past 2^62 bytes is a lie, and its sum would overflow
+	 * the caller's offsets; leave such an entry to the central directory (which will call it
+	 * damage) instead of waiting for bytes that never come */
+	if (csize > ((uint64_t)1 << 62))
+		return -1;
 	*total = (int64_t)(30 + name_len + extra_len + csize);
 	return 1;
 }

@@ -1,12 +1,15 @@
 #!/bin/sh
-# Run the api/json.c libFuzzer target for SECONDS (default 60).
-# Usage: tests/fuzz/run-fuzz.sh [SECONDS]
+# Run the libFuzzer targets for SECONDS each (default 60): fuzz_json (api/json.c decoders)
+# and fuzz_archive (the server-archive reader and the entry-name sanitiser).
+# Usage: tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]
 # Builds in build-fuzz/ (clang, -Dfuzz=true; override with FUZZ_BUILD_DIR), fuzzes a
-# scratch copy of tests/fuzz/corpus so the checked-in seeds stay small, and leaves any
-# crash input as build-fuzz/crash-* (copy it into tests/fuzz/corpus/ once fixed, so the
+# scratch copy of each target's corpus so the checked-in seeds stay small, and leaves any
+# crash input as build-fuzz/crash-* (copy it into the target's corpus once fixed, so the
 # corpus replay test keeps it fixed).
 set -eu
 secs=${1:-60}
+[ $# -gt 0 ] && shift
+targets=${*:-fuzz_json fuzz_archive}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bdir=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 
@@ -17,11 +20,20 @@ if [ ! -f "$bdir/build.ninja" ]; then
 	}
 	rm -f "$bdir.setup.log"
 fi
-meson compile -C "$bdir" fuzz_json >/dev/null
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/ohb-fuzz.XXXXXX")
-trap 'rm -rf "$work"' EXIT INT TERM
-cp "$root/tests/fuzz/corpus/"* "$work/"
-# -jobs/-workers: one per core would double the time budget's CPU; keep it to one process.
-"$bdir/tests/fuzz/fuzz_json" -max_total_time="$secs" -max_len=16384 -timeout=10 \
-	-rss_limit_mb=2048 -artifact_prefix="$bdir/" -print_final_stats=1 "$work"
+for t in $targets; do
+	meson compile -C "$bdir" "$t" >/dev/null
+	case $t in
+	fuzz_json) corpus=corpus ;;
+	fuzz_archive) corpus=corpus-archive ;;
+	*) echo "unknown fuzz target $t" >&2; exit 2 ;;
+	esac
+	work=$(mktemp -d "${TMPDIR:-/tmp}/ohb-fuzz.XXXXXX")
+	cp "$root/tests/fuzz/$corpus/"* "$work/"
+	echo "== $t ($secs s)"
+	# -jobs/-workers: one per core would double the time budget's CPU; keep it to one process.
+	rc=0
+	"$bdir/tests/fuzz/$t" -max_total_time="$secs" -max_len=16384 -timeout=10 \
+		-rss_limit_mb=2048 -artifact_prefix="$bdir/$t-" -print_final_stats=1 "$work" || rc=$?
+	rm -rf "$work"
+	[ $rc -eq 0 ] || exit $rc
+done
