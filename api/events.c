@@ -93,7 +93,9 @@ one_line(const char *prefix, const char *text)
 	const char *p = text ? text : "";
 	bool more = false;
 
-	strbuf_puts(&sb, prefix ? prefix : "");
+	/* the prefix may carry server text too (an error code, an unknown kind): same rule */
+	for (const unsigned char *q = (const unsigned char *)(prefix ? prefix : ""); *q; q++)
+		strbuf_putc(&sb, *q < 0x20 || *q == 0x7f ? ' ' : (char)*q);
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
 		p++;
 	size_t start = sb.len;

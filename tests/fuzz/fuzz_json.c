@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/events.h"
 #include "api/json.h"
 #include "api/types.h"
 #include "src/util.h"
@@ -66,6 +67,24 @@ fuzz_decoders(const char *body, size_t len)
 		REQUIRE(!p.items && p.count == 0);
 	}
 	json_conv_page_free(&p);
+
+	/* the events decoder (api/events.c): every row readable, never a raw control character
+	 * in a summary (it goes straight to the terminal) */
+	for (int raw = 0; raw < 2; raw++) {
+		struct api_event_page ep;
+		if (api_events_decode_page(body, len, raw, &ep, &err) == 0) {
+			for (size_t i = 0; i < ep.events.count; i++) {
+				const struct api_event *e = &ep.events.items[i];
+				REQUIRE(e->summary && e->text && e->id);
+				REQUIRE((unsigned)e->kind < API_EVENT_KIND_COUNT);
+				for (const unsigned char *q = (const unsigned char *)e->summary; *q; q++)
+					REQUIRE(*q >= 0x20 && *q != 0x7f);
+				REQUIRE(!raw || e->raw);
+			}
+			api_event_list_free(&ep.events);
+			free(ep.next_page_id);
+		}
+	}
 
 	if (json_decode_conversation(body, len, &c, &found, &err) == 0 && found)
 		check_conversation(&c);
