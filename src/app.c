@@ -1707,6 +1707,7 @@ dl_state_word(enum export_file_state s)
 	case EXPORT_FILE_FAILED: return "FAILED";
 	case EXPORT_FILE_CANCELLED: return "cancel";
 	case EXPORT_FILE_DELETED: return "deleted";
+	case EXPORT_FILE_EXCLUDED: return "left out";
 	}
 	return "?";
 }

@@ -763,6 +763,11 @@ cli_download(struct api_client *c, int argc, char **argv)
 		fprintf(stderr, "ohbrowse: wrote %s (%s, %zu files", t.archive_path, sz, t.files_written);
 		if (t.files_failed)
 			fprintf(stderr, ", %zu skipped", t.files_failed);
+		size_t left_out = 0;
+		for (size_t i = 0; i < export_file_count(j); i++)
+			left_out += export_file_at(j, i)->state == EXPORT_FILE_EXCLUDED;
+		if (left_out)	/* on purpose, so not "incomplete": the metadata says why */
+			fprintf(stderr, ", %zu left out on purpose", left_out);
 		fprintf(stderr, ")\n");
 		for (size_t i = 0; i < export_file_count(j); i++) {
 			const struct export_file *f = export_file_at(j, i);

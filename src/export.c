@@ -238,6 +238,13 @@ ex_add_file(struct export_job *j, const char *path, int64_t size, int64_t mtime)
 		j->files = xrealloc(j->files, j->cap_files * sizeof(*j->files));
 	}
 	j->files[j->n_files++] = f;
+	/* Every source (walk, selection, changes, V0 zip-directory, V1 tar.gz) adds its files
+	 * here, so this one check keeps a clone's token out of every ZIP. */
+	if (names_is_git_credential(f->pub.path, strlen(f->pub.path))) {
+		f->pub.state = EXPORT_FILE_EXCLUDED;
+		f->pub.size = 0;
+		f->pub.error = xstrdup("git credentials");
+	}
 	return f;
 }
 
@@ -521,7 +528,8 @@ ex_finish_batch(struct export_job *j, size_t from)
 	j->n_files = k;
 	free(old);
 	for (size_t i = from; i < j->n_files; i++)
-		if (j->files[i]->pub.state != EXPORT_FILE_DELETED)
+		if (j->files[i]->pub.state != EXPORT_FILE_DELETED &&
+		    j->files[i]->pub.state != EXPORT_FILE_EXCLUDED)
 			ex_name(j, j->files[i]);
 }
 
@@ -585,7 +593,8 @@ ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err)
 			if (af->type != API_FILE)
 				continue;
 			struct ex_file *f = ex_add_file(j, af->path, af->size, af->mtime);
-			if (j->mode == EXPORT_CHANGED && af->change == API_CHANGE_DELETED) {
+			if (j->mode == EXPORT_CHANGED && af->change == API_CHANGE_DELETED &&
+			    f->pub.state != EXPORT_FILE_EXCLUDED) {
 				f->pub.state = EXPORT_FILE_DELETED;
 				f->pub.size = 0;
 			}
@@ -879,6 +888,10 @@ ex_repack_step(struct export_job *j, size_t budget)
 			f->pub.done = 0;
 		} else {
 			f = ex_add_file(j, path, e.size, e.mtime);
+			if (f->pub.state == EXPORT_FILE_EXCLUDED) {
+				free(path);	/* recorded; its bytes stay in the server archive */
+				return 0;
+			}
 			ex_name(j, f);
 		}
 		free(path);
@@ -1171,7 +1184,7 @@ static bool
 ex_settled(enum export_file_state s)
 {
 	return s == EXPORT_FILE_WRITTEN || s == EXPORT_FILE_FAILED || s == EXPORT_FILE_CANCELLED ||
-	       s == EXPORT_FILE_DELETED;
+	       s == EXPORT_FILE_DELETED || s == EXPORT_FILE_EXCLUDED;
 }
 
 /* Move the head past settled files; returns the head file when it is ready to write. */
@@ -1291,7 +1304,8 @@ ex_metadata(struct export_job *j, struct strbuf *sb)
 	for (size_t i = 0; i < j->n_files; i++) {
 		const struct export_file *f = &j->files[i]->pub;
 
-		if (f->state != EXPORT_FILE_FAILED && f->state != EXPORT_FILE_CANCELLED)
+		if (f->state != EXPORT_FILE_FAILED && f->state != EXPORT_FILE_CANCELLED &&
+		    f->state != EXPORT_FILE_EXCLUDED)
 			continue;
 		jsonw_obj_begin(&w);
 		jsonw_kstr(&w, "path", f->path);
@@ -1349,7 +1363,7 @@ ex_finish(struct export_job *j, size_t budget)
 	for (size_t i = 0; i < j->n_files; i++) {
 		const struct export_file *f = &j->files[i]->pub;
 
-		if (f->state == EXPORT_FILE_DELETED)
+		if (f->state == EXPORT_FILE_DELETED || f->state == EXPORT_FILE_EXCLUDED)
 			continue;
 		wanted++;
 		written += f->state == EXPORT_FILE_WRITTEN;
@@ -1590,7 +1604,7 @@ export_totals(const struct export_job *j, struct export_totals *out)
 	for (size_t i = 0; i < j->n_files; i++) {
 		const struct export_file *f = &j->files[i]->pub;
 
-		if (f->state == EXPORT_FILE_DELETED)
+		if (f->state == EXPORT_FILE_DELETED || f->state == EXPORT_FILE_EXCLUDED)
 			continue;
 		out->files_total++;
 		if (f->state == EXPORT_FILE_WRITTEN)

@@ -58,6 +58,8 @@ enum export_file_state {
 	EXPORT_FILE_FAILED,	/* gave up after retries; recorded in the metadata */
 	EXPORT_FILE_CANCELLED,	/* the user cancelled this file; recorded */
 	EXPORT_FILE_DELETED,	/* changed mode: deleted in git; recorded, no entry */
+	EXPORT_FILE_EXCLUDED,	/* left out on purpose (git credentials, a symlink): listed in the
+				 * metadata's "skipped" with its reason; never a failure */
 };
 
 struct export_file {
