@@ -510,10 +510,17 @@ cli_files(struct api_client *c, int argc, char **argv)
 	}
 	struct api_file_list *out_list = changed ? &x.changes : &x.tree;
 	if (!changed) {
-		/* annotate the tree with change letters; deleted files are listed too */
+		/* annotate the tree with change letters; deleted files are listed too. Only the
+		 * sorted listing is searched: rows appended here are not sorted yet (searching them
+		 * too listed some files twice), and a path two answers named is added once. */
+		size_t listed = x.tree.count;
+		if (x.changes.count > 1)
+			qsort(x.changes.items, x.changes.count, sizeof(*x.changes.items), file_cmp);
 		for (size_t i = 0; i < x.changes.count; i++) {
 			struct api_file key = {.path = x.changes.items[i].path};
-			struct api_file *f = x.tree.count ? bsearch(&key, x.tree.items, x.tree.count, sizeof(key), file_cmp) : NULL;
+			struct api_file *f = listed ? bsearch(&key, x.tree.items, listed, sizeof(key), file_cmp) : NULL;
+			if (i && !strcmp(x.changes.items[i - 1].path, key.path))
+				continue;
 			if (f)
 				f->change = x.changes.items[i].change;
 			else
@@ -790,7 +797,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 		break;
 	default:
 		fprintf(stderr, "ohbrowse: download failed: %s\n", t.message ? t.message : "unknown error");
-		rc = EXIT_NETWORK;
+		rc = export_fail_kind(j) == API_ERR_NOT_FOUND ? api_error_exit_code(API_ERR_NOT_FOUND) : EXIT_NETWORK;
 		break;
 	}
 	export_free(j);

@@ -151,6 +151,7 @@ struct export_job {
 	bool ev_in_entry;		/* an events entry is open in the ZIP */
 	int64_t ev_off;
 	bool finish_checked;		/* the "nothing could be downloaded" check passed */
+	enum api_error_kind fail_kind;	/* FAILED because the listing failed: its kind */
 
 	/* progress */
 	int64_t rx;		/* bytes received, monotonic, for the rate */
@@ -538,6 +539,7 @@ ex_list_failed(struct export_job *j, const struct api_error *err)
 {
 	char *m = xasprintf("cannot list the workspace: %s", err->message);
 
+	j->fail_kind = err->kind;
 	ex_abort(j, EXPORT_FAILED, m);
 	free(m);
 }
@@ -1711,6 +1713,12 @@ export_retry_failed(struct export_job *j)
 		ex_ev_start(j);
 	if (j->phase == EXPORT_RUNNING)
 		ex_kick(j);
+}
+
+enum api_error_kind
+export_fail_kind(const struct export_job *j)
+{
+	return j && j->phase == EXPORT_FAILED && j->fail_kind != API_OK ? j->fail_kind : API_ERR_SERVER;
 }
 
 const char *

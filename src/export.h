@@ -114,6 +114,9 @@ void export_cancel(struct export_job *j, const char *why);
 void export_cancel_file(struct export_job *j, size_t i);
 /* Re-queue failed and cancelled files (only before the archive is closed). */
 void export_retry_failed(struct export_job *j);
+/* Why a FAILED job failed, as an error kind (the exit code): the listing's when it was the
+ * listing (e.g. API_ERR_NOT_FOUND: no repository, so no changes), else API_ERR_SERVER. */
+enum api_error_kind export_fail_kind(const struct export_job *j);
 /* Why the events were left out (include_events), or NULL when they were not. */
 const char *export_events_error(const struct export_job *j);
 /* A set of failures sets this so callers can exit with the partial-result code. */

@@ -58,6 +58,7 @@ ohb() { # run ohbrowse against the agent scenario; stdout -> $tmp/out, stderr ->
 	OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_agent" "$@" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 }
+json_ok() { $PY -c "import json,sys; J=json.load(open('$tmp/out')); sys.exit(0 if ($1) else 1)" 2>>"$tmp/err"; }
 # zpy ZIP EXPR: a python condition over Z (entry name -> bytes, without the metadata),
 # M (the parsed conversation_metadata.json) and RAW (every byte of the ZIP file)
 zpy() {
@@ -106,6 +107,53 @@ check "V1 tar.gz (use_default_excludes=false): exit 0, no credential file, no to
 ohb download $V1C .git/modules/sub/HEAD .git/modules/sub/config .git-credentials -o v1sel.zip
 check "V1 selected files: a submodule's config and .git-credentials out, listed" \
 	'[ $rc -eq 0 ] && no_token v1sel.zip && zpy v1sel.zip "list(Z) == [\".git/modules/sub/HEAD\"] and len(M[\"skipped\"]) == 2"'
+
+# ---- changed files on every layout (item 2): a 2026 agent-server (R1-R6) in the fake
+# changes_json EXPECTED: `files --changed --json` gives exactly these [path, change] rows
+changes_json() {
+	$PY -c "import json,sys; J=json.load(open('$tmp/out')); got=[[f['path'], f['change']] for f in J]; sys.exit(0 if got == $1 else print('# got', got) or 1)" 2>>"$tmp/err"
+}
+# same_as_ws ZIP WORKSPACE PATHS_JSON: the ZIP holds exactly those workspace files, byte for byte
+same_as_ws() {
+	zpy "$1" "Z == {p: f.get('text', '').encode() for f in json.load(open('$SCEN/agent.json'))['workspaces']['$2']['files'] for p in [f['path']] if p in $3}"
+}
+NESTED=cccccccccccccccccccccccccccccc21
+NOREPO=cccccccccccccccccccccccccccccc22
+SIDES=cccccccccccccccccccccccccccccc23
+NOGIT=cccccccccccccccccccccccccccccc24
+NESTED_CH='[["libs/deep/x.c", "M"], ["notes.txt", "A"], ["proj/docs/with space.md", "M"], ["proj/i18n/\u00fc.txt", "M"], ["proj/new file.txt", "A"], ["proj/old.txt", "D"]]'
+ohb files $NESTED --changed --json
+check "base repo (git init, R1) with a nested project: each repo's changes under its prefix, R3 names decoded, R4 and R2 survived" \
+	'[ $rc -eq 0 ] && changes_json "$NESTED_CH"'
+ohb download $NESTED --changed -o nested.zip
+check "download --changed (nested): exactly the changed files, byte for byte; the deleted one in the metadata" \
+	'[ $rc -eq 0 ] && same_as_ws nested.zip nested "[\"libs/deep/x.c\", \"notes.txt\", \"proj/docs/with space.md\", \"proj/i18n/\u00fc.txt\", \"proj/new file.txt\"]" && zpy nested.zip "M[\"deleted\"] == [\"proj/old.txt\"] and M[\"skipped\"] == []"'
+check "the server was asked per repository and the failing one (R4: 400) recomputed through bash" \
+	'grep -q "git/changes.*path=%2Fworkspace%2Fproject%2Fproj" "$tmp/agent.log" && grep -q "start_bash_command" "$tmp/agent.log"'
+ohb files $NESTED --json
+check "files lists each file once, with its change letter; the deleted file too; no .git" \
+	'[ $rc -eq 0 ] && $PY -c "import json,sys; J=json.load(open(\"$tmp/out\")); p=[f[\"path\"] for f in J]; c={f[\"path\"]: f[\"change\"] for f in J}; sys.exit(0 if len(p) == len(set(p)) and c[\"proj/old.txt\"] == \"D\" and c[\"proj/README.md\"] is None and c[\"notes.txt\"] == \"A\" and not any(x.endswith(\".git\") or \"/.git/\" in x for x in p) else 1)"'
+ohb files $NOREPO --changed --json
+check "base not a repo (R2: the server gives []): the project repo found by the listing is asked itself" \
+	'[ $rc -eq 0 ] && changes_json "[[\"proj/docs/with space.md\", \"M\"], [\"proj/i18n/\u00fc.txt\", \"M\"], [\"proj/new file.txt\", \"A\"], [\"proj/old.txt\", \"D\"]]"'
+ohb download $NOREPO --changed -o norepo.zip
+check "download --changed (base not a repo): the changed files byte for byte, not an empty ZIP" \
+	'[ $rc -eq 0 ] && same_as_ws norepo.zip norepo "[\"proj/docs/with space.md\", \"proj/i18n/\u00fc.txt\", \"proj/new file.txt\"]"'
+ohb files $SIDES --changed --json
+check "two repos side by side: a's quoted names (R3) resolved, b recomputed (R4), a's deletion kept" \
+	'[ $rc -eq 0 ] && changes_json "[[\"a/caf\u00e9.md\", \"M\"], [\"a/gone.txt\", \"D\"], [\"a/x y/\u00e9t\u00e9.txt\", \"A\"], [\"b/ok.c\", \"M\"], [\"b/with space.c\", \"M\"]]"'
+ohb download $SIDES --changed -o sides.zip
+check "download --changed (two repos): byte for byte" \
+	'[ $rc -eq 0 ] && same_as_ws sides.zip sides "[\"a/caf\u00e9.md\", \"a/x y/\u00e9t\u00e9.txt\", \"b/ok.c\", \"b/with space.c\"]" && zpy sides.zip "M[\"deleted\"] == [\"a/gone.txt\"]"'
+ohb files $NOGIT --changed
+check "no git at all: files --changed says so, exit 4" '[ $rc -eq 4 ] && grep -q "no git repository" "$tmp/err"'
+ohb download $NOGIT --changed -o nogit.zip
+check "no git at all: download --changed writes no ZIP (never an empty one with exit 0), exit 4" \
+	'[ $rc -eq 4 ] && [ ! -e nogit.zip ] && grep -q "no git repository" "$tmp/err"'
+ohb files $NOGIT --json
+check "no git at all: files still lists the tree (no change markers), exit 0" \
+	'[ $rc -eq 0 ] && json_ok "[f[\"path\"] for f in J] == [\"a.txt\"]"'
+
 check "no .part file survives any of the above" '[ -z "$(ls *.part 2>/dev/null)" ]'
 cd "$tmp" || exit 1
 

@@ -7,6 +7,7 @@
  * with the agent's status words, and the conversation events search.
  */
 #include "tests/fakehands/fh.h"
+#include "tests/fakehands/gitsim.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -147,14 +148,24 @@ file_archive(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *w
 /* ---------- bash ---------- */
 
 static const char listing_tail[] = "' && find . -mindepth 1 -name .git -prune -o -printf '%y %s %T@ %P\\n'";
+/* The NUL-separated listing, base64-encoded so that no decoder can damage it (R7): each
+ * entry is "TYPE SIZE MTIME MODE PATH\0LINK\0"; a .git is printed, then not entered. */
+static const char listing2_tail[] = "' && find . -mindepth 1 -name .git -printf '%y %s %T@ %m %P\\0%l\\0' -prune"
+				    " -o -printf '%y %s %T@ %m %P\\0%l\\0' | base64 -w0";
+/* A repository's changes as git prints them, NUL-separated, base64-encoded (see gitsim.c). */
+static const char changes_tail[] = "' && { b=$(git merge-base HEAD '@{upstream}' 2>/dev/null || git rev-parse -q"
+				   " --verify HEAD || echo 4b825dc642cb6eb9a060e54bf8d69288fbee4904) && git -c"
+				   " core.quotePath=false diff --no-renames --name-status -z \"$b\" -- . && printf"
+				   " '\\0' && git -c core.quotePath=false ls-files -z --others --exclude-standard --"
+				   " . && printf '\\0'; } | base64 -w0";
 
-/* Parse `cd -- '<DIR>' && find ...`; returns the directory or NULL for any other command. */
+/* Parse `cd -- '<DIR>'<tail>`; returns the directory or NULL for any other command. */
 static char *
-parse_listing(const char *cmd)
+parse_cd(const char *cmd, const char *tail)
 {
 	struct strbuf dir = { 0 };
 	const char *p;
-	size_t tl = strlen(listing_tail);
+	size_t tl = strlen(tail);
 
 	if (strncmp(cmd, "cd -- '", 7))
 		return NULL;
@@ -171,7 +182,7 @@ parse_listing(const char *cmd)
 	size_t rest = strlen(p);
 	while (rest > tl && (p[rest - 1] == ' ' || p[rest - 1] == '\n'))
 		rest--;
-	if (rest != tl || strncmp(p, listing_tail, tl) || !dir.buf) {
+	if (rest != tl || strncmp(p, tail, tl) || !dir.buf) {
 		strbuf_free(&dir);
 		return NULL;
 	}
@@ -196,18 +207,40 @@ under_git(const char *rel)
 	       (strlen(rel) >= 5 && !strcmp(rel + strlen(rel) - 5, "/.git"));
 }
 
+/* is rel a .git itself (not something inside one)? */
+static bool
+is_dot_git(const char *rel)
+{
+	size_t l = strlen(rel);
+
+	if (l < 4 || strcmp(rel + l - 4, ".git") || (l > 4 && rel[l - 5] != '/'))
+		return false;
+	char *parent = xstrndup(rel, l > 4 ? l - 5 : 0);
+	bool inside = under_git(parent);
+	free(parent);
+	return !inside;
+}
+
 static void
-add_line(struct line **ls, size_t *n, char type, uint64_t size, int64_t mtime, const char *rel)
+add_line(struct line **ls, size_t *n, char type, uint64_t size, int64_t mtime, const char *rel, int v2,
+	 unsigned mode)
 {
 	*ls = xrealloc(*ls, (*n + 1) * sizeof(**ls));
 	(*ls)[*n].rel = xstrdup(rel);
-	(*ls)[*n].text = xasprintf("%c %llu %lld.0000000000 %s\n", type, (unsigned long long)size, (long long)mtime, rel);
+	if (v2) {
+		/* printf's %s stops at NUL, so the text is the record with '\1' for NUL, fixed below */
+		(*ls)[*n].text = xasprintf("%c %llu %lld.0000000000 %o %s\1\1", type, (unsigned long long)size,
+					   (long long)mtime, mode, rel);
+	} else {
+		(*ls)[*n].text = xasprintf("%c %llu %lld.0000000000 %s\n", type, (unsigned long long)size,
+					   (long long)mtime, rel);
+	}
 	(*n)++;
 }
 
-/* Run the listing: find's view of DIR, .git pruned, sorted by path. */
+/* Run the listing: find's view of DIR, .git pruned (v2: printed, then pruned), sorted by path. */
 static int
-run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, struct strbuf *err)
+run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, struct strbuf *err, int v2)
 {
 	char *d = xstrdup(dir);
 	size_t dl = strlen(d), rootl = strlen(ws->root);
@@ -233,10 +266,10 @@ run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, 
 		/* the directories between DIR and the root, then the root itself */
 		for (char *s = up; (s = strchr(s, '/')); s++) {
 			*s = '\0';
-			add_line(&ls, &n, 'd', 4096, 1732406400, up);
+			add_line(&ls, &n, 'd', 4096, 1732406400, up, v2, 0755);
 			*s = '/';
 		}
-		add_line(&ls, &n, 'd', 4096, 1732406400, up);
+		add_line(&ls, &n, 'd', 4096, 1732406400, up, v2, 0755);
 	}
 	size_t pl = prefix ? strlen(prefix) : 0;
 	for (size_t i = 0; i < ws->n_nodes; i++) {
@@ -249,18 +282,32 @@ run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, 
 				continue;
 			sub = nd->path + pl + 1;
 		}
-		if (under_git(sub))
+		if (under_git(sub) && !(v2 && is_dot_git(sub)))
 			continue;
 		full = up ? xasprintf("%s/%s", up, sub) : xstrdup(sub);
-		add_line(&ls, &n, nd->is_dir ? 'd' : 'f', nd->is_dir ? 4096 : node_size(nd), nd->mtime, full);
+		add_line(&ls, &n, nd->is_dir ? 'd' : 'f', nd->is_dir ? 4096 : node_size(nd), nd->mtime, full, v2,
+			 nd->mode);
 		free(full);
 	}
 	qsort(ls, n, sizeof(*ls), line_cmp);
+	struct strbuf raw = { 0 };
 	for (size_t i = 0; i < n; i++) {
-		strbuf_puts(out, ls[i].text);
+		if (v2) {
+			/* the record's path may hold any byte but NUL: put it back byte for byte */
+			size_t tl = strlen(ls[i].text);
+			size_t head = tl - 2 - strlen(ls[i].rel);
+			strbuf_append(&raw, ls[i].text, head);
+			strbuf_append(&raw, ls[i].rel, strlen(ls[i].rel) + 1);
+			strbuf_append(&raw, "", 1);	/* %l: empty, not a link */
+		} else {
+			strbuf_puts(out, ls[i].text);
+		}
 		free(ls[i].rel);
 		free(ls[i].text);
 	}
+	if (v2)
+		gitsim_base64(out, raw.buf ? raw.buf : "", raw.len);
+	strbuf_free(&raw);
 	free(ls);
 	free(up);
 	free(d);
@@ -298,16 +345,34 @@ bash_run(struct fh_srv *s, const char *command, const char *cwd)
 	const struct fh_workspace *ws = s->conv->ws ? s->conv->ws : &fh_empty_ws;
 	struct strbuf out = { 0 }, err = { 0 };
 	struct bash_cmd *b;
-	char *dir = parse_listing(command);
+	char *dir = parse_cd(command, listing_tail), *dir2 = dir ? NULL : parse_cd(command, listing2_tail);
+	char *repo = dir || dir2 ? NULL : parse_cd(command, changes_tail);
 	int code;
 
-	if (dir) {
-		code = run_listing(ws, dir, &out, &err);
+	if (dir || dir2) {
+		code = run_listing(ws, dir ? dir : dir2, &out, &err, dir2 != NULL);
+		if (code == 1 && dir2) {
+			/* R8: /bin/sh is dash; the v2 command starts with cd, which fails first */
+			strbuf_reset(&err);
+			strbuf_printf(&err, "/bin/sh: 1: cd: can't cd to %s\n", dir2);
+			code = 2;
+		}
+	} else if (repo) {
+		struct strbuf rel = { 0 };
+		if (!ws_rel(ws, repo, strlen(repo), &rel) || !ws_is_dir(ws, rel.buf, rel.len)) {
+			strbuf_printf(&err, "/bin/sh: 1: cd: can't cd to %s\n", repo);	/* R8 */
+			code = 2;
+		} else {
+			code = gitsim_status_z(ws, rel.buf, &out, &err);
+		}
+		strbuf_free(&rel);
+		free(repo);
 	} else {
 		strbuf_puts(&err, "fakehands: unsupported command");
 		code = 127;
 	}
 	free(dir);
+	free(dir2);
 	s->cmds = xrealloc(s->cmds, (s->n_cmds + 1) * sizeof(*s->cmds));
 	b = &s->cmds[s->n_cmds];
 	memset(b, 0, sizeof(*b));
@@ -315,11 +380,21 @@ bash_run(struct fh_srv *s, const char *command, const char *cwd)
 	b->command = xstrdup(command);
 	b->cwd = xstrdup(cwd);
 	b->timestamp = naive_now(fh);
-	/* the server decodes process output with errors="replace" */
-	json_t *so = jstr(out.buf ? out.buf : "", out.len);
-	b->stdout_len = json_string_length(so);
-	b->stdout_text = xstrndup(json_string_value(so), b->stdout_len);
-	json_decref(so);
+	/* the server decodes process output with errors="replace"; R7: a 2026 agent-server
+	 * decodes each 8192-byte read on its own, so a character across a read boundary becomes
+	 * two U+FFFD (deterministic here: the reads are exactly 8192 bytes) */
+	struct strbuf dec = { 0 };
+	size_t step = s->conv->generation == 2026 ? 8192 : out.len ? out.len : 1;
+	for (size_t off = 0; off < out.len || (off == 0 && !out.len); off += step) {
+		size_t k = out.len - off < step ? out.len - off : step;
+		json_t *so = jstr(out.buf ? out.buf + off : "", k);
+		strbuf_append(&dec, json_string_value(so), json_string_length(so));
+		json_decref(so);
+		if (!out.len)
+			break;
+	}
+	b->stdout_len = dec.len;
+	b->stdout_text = dec.buf ? strbuf_detach(&dec) : xstrdup("");
 	b->stderr_text = err.len ? strbuf_detach(&err) : NULL;
 	b->exit_code = code;
 	strbuf_free(&out);
@@ -412,7 +487,8 @@ bash_events(struct fh_req *r, struct fh_reply *rp)
 	struct fh_srv *s = r->srv;
 	struct fakehands *fh = s->fh;
 	const char *cid = q_get(r, "command_id__eq"), *kind = q_get(r, "kind__eq"), *lim = q_get(r, "limit");
-	const char *page = q_get(r, "page_id"), *order = q_get(r, "sort_order");
+	const char *page = q_get(r, "page_id"), *order = q_get(r, "sort_order"), *gt = q_get(r, "order__gt");
+	long long dropped = 0;
 	long long limit = lim ? atoll(lim) : 100, off = page && *page ? atoll(page) : 0, k = 0;
 	bool desc = order && !strcmp(order, "TIMESTAMP_DESC"), more = false;
 	json_t *all = json_array(), *items = json_array();
@@ -447,9 +523,16 @@ bash_events(struct fh_req *r, struct fh_reply *rp)
 
 		if (k++ < off)
 			continue;
-		if ((long long)json_array_size(items) >= limit) {
+		if ((long long)json_array_size(items) + dropped >= limit) {
 			more = true;
 			break;
+		}
+		/* order__gt (v1.11.0) is applied after the page slice (bash_service.py:160-236),
+		 * so a page can come back short, or empty, with a next_page_id */
+		json_t *ord = json_object_get(e, "order");
+		if (gt && json_is_integer(ord) && json_integer_value(ord) <= atoll(gt)) {
+			dropped++;
+			continue;
 		}
 		json_array_append(items, e);
 	}
@@ -554,8 +637,32 @@ agent_handle(struct fh_req *r, struct fh_reply *rp)
 		bash_start(r, rp, true);
 	} else if (!strcmp(rt, "bash-events")) {
 		bash_events(r, rp);
+	} else if (!strcmp(rt, "git-changes") && c->generation == 2026) {
+		const char *p = q_get(r, "path");
+		struct strbuf rel = { 0 };
+		unsigned st2;
+
+		if (!p || !ws_rel(ws, p, strlen(p), &rel)) {
+			reply_json(rp, 200, json_array());
+		} else {
+			json_t *j = gitsim_changes_2026(ws, rel.buf, &st2);
+			reply_json(rp, st2, j);
+		}
+		strbuf_free(&rel);
 	} else if (!strcmp(rt, "git-changes")) {
 		git_changes(r, rp, ws);
+	} else if (!strcmp(rt, "git-diff") && c->generation == 2026) {
+		const char *p = q_get(r, "path");
+		struct strbuf rel = { 0 };
+		unsigned st2;
+
+		if (!p || !ws_rel(ws, p, strlen(p), &rel)) {
+			reply_json(rp, 200, json_pack("{s:n,s:n}", "modified", "original"));
+		} else {
+			json_t *j = gitsim_diff_2026(ws, rel.buf, &st2);
+			reply_json(rp, st2, j);
+		}
+		strbuf_free(&rel);
 	} else if (!strcmp(rt, "git-diff")) {
 		const char *p = q_get(r, "path");
 		struct strbuf rel = { 0 };

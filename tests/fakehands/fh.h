@@ -38,6 +38,7 @@ struct fh_node {
 	char *path;		/* relative to the root, raw bytes, no trailing '/' */
 	size_t path_len;
 	bool is_dir;
+	unsigned mode;		/* permission bits; default 0644 (files), 0755 (directories) */
 	int64_t mtime;
 	bool generated;
 	unsigned char *data;	/* !generated */
@@ -66,6 +67,12 @@ struct fh_workspace {
 	char **ignore;		/* lines of the root .gitignore */
 	size_t n_ignore;
 	enum fh_zip_style zip_style;	/* INHERIT = PYTHON */
+	/* Directories that are git repositories (root-relative, "" = the root itself), sorted;
+	 * given as "repos" in the scenario, each gets a .git directory with a HEAD. Without it a
+	 * "git": true workspace is one repository at the root. A change belongs to the repository
+	 * with the longest prefix of its path. */
+	char **repos;
+	size_t n_repos;
 };
 
 struct fh_srv;
@@ -88,6 +95,10 @@ struct fh_conv {
 	bool archive;
 	bool has_runtime;
 	enum fh_zip_style zip_style;
+	/* Agent-server generation: 2025 = the older behaviour this fake always had (changes as
+	 * given, archives of the directory asked for); 2026 = software-agent-sdk v1.43 as
+	 * openhands-api-2026.md section 7 observed it (R1-R11). */
+	int generation;
 	struct fh_srv *srv;
 };
 
@@ -261,6 +272,9 @@ size_t node_read(const struct fh_node *n, uint64_t pos, void *buf, size_t max);
 bool node_is_binary(const struct fh_node *n);
 bool node_is_utf8(const struct fh_node *n);
 bool ws_ignored(const struct fh_workspace *ws, const char *entry);
+/* The repository a root-relative path belongs to (longest repos[] prefix), or NULL. */
+const char *ws_repo_of(const struct fh_workspace *ws, const char *rel);
+bool ws_is_repo(const struct fh_workspace *ws, const char *rel);
 uint64_t code_gen_size(const struct fh_node *n);	/* {"code":"..."} length of a generated text file */
 size_t code_gen_read(const struct fh_node *n, uint64_t pos, char *buf, size_t max);
 

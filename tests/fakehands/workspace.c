@@ -168,7 +168,7 @@ add_dir(struct fh_workspace *ws, size_t *cap, const char *p, size_t len)
 		ws->nodes = xrealloc(ws->nodes, *cap * sizeof(*ws->nodes));
 	}
 	ws->nodes[ws->n_nodes++] = (struct fh_node){
-		.path = xstrndup(p, len), .path_len = len, .is_dir = true, .mtime = 1732406400,
+		.path = xstrndup(p, len), .path_len = len, .is_dir = true, .mode = 0755, .mtime = 1732406400,
 	};
 }
 
@@ -451,4 +451,31 @@ content_disposition(const char *name)
 			strbuf_printf(&sb, "%%%02X", *p);
 	}
 	return strbuf_detach(&sb);
+}
+
+const char *
+ws_repo_of(const struct fh_workspace *ws, const char *rel)
+{
+	const char *best = NULL;
+	size_t bl = 0;
+
+	for (size_t i = 0; i < ws->n_repos; i++) {
+		const char *r = ws->repos[i];
+		size_t l = strlen(r);
+
+		if (l == 0 ? !best : (!strncmp(rel, r, l) && (rel[l] == '/' || rel[l] == '\0') && (!best || l > bl))) {
+			best = r;
+			bl = l;
+		}
+	}
+	return best;
+}
+
+bool
+ws_is_repo(const struct fh_workspace *ws, const char *rel)
+{
+	for (size_t i = 0; i < ws->n_repos; i++)
+		if (!strcmp(ws->repos[i], rel))
+			return true;
+	return false;
 }
