@@ -147,6 +147,24 @@ b64_decode_strict(const char *in, size_t len, size_t *out_len)
 	return out;
 }
 
+char *
+changes_show_command(const char *abs_file)
+{
+	char *q = changes_sh_quote(abs_file);
+	char *cmd = xasprintf(
+		"f=%s; d=${f%%/*}; while [ -n \"$d\" ] && [ ! -d \"$d\" ]; do d=${d%%/*}; done; cd -- \"${d:-/}\" && "
+		"t=$(git rev-parse --show-toplevel) && b=$(git merge-base HEAD '@{upstream}' 2>/dev/null || git "
+		"rev-parse -q --verify HEAD) && git show \"$b:${f#\"$t\"/}\" | base64 -w0", q);
+	free(q);
+	return cmd;
+}
+
+char *
+changes_b64_decode(const char *text, size_t len, size_t *out_len)
+{
+	return (char *)b64_decode_strict(text, len, out_len);
+}
+
 long
 changes_parse_listing(const char *text, size_t len, struct api_file_list *out, struct changes_repos *repos)
 {

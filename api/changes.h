@@ -60,6 +60,15 @@ char *changes_fallback_command(const char *abs_repo);
  */
 int changes_parse_fallback(const char *text, size_t len, const char *prefix, struct api_file_list *out);
 
+/*
+ * A file's text at the changes' base, for the diff of a deleted file (git/diff answers 400
+ * for it, R6): from the nearest existing directory, `git show BASE:PATH` (BASE as in
+ * changes_fallback_command), base64'd. Output empty with stderr set means git failed.
+ */
+char *changes_show_command(const char *abs_file);
+/* Decode strict base64 (see changes_parse_listing); NULL when damaged. Caller frees. */
+char *changes_b64_decode(const char *text, size_t len, size_t *out_len);
+
 /* R3: what the agent-server sends for path: git's C quoting, then every '\' made '/'. */
 char *changes_mangle(const char *path);
 

@@ -2537,6 +2537,37 @@ api_fetch_file(struct api_client *c, const struct api_conversation *conv, const 
 
 static void diff_submit(struct api_op *op);
 
+/* R6: the deleted file's text came from git through bash: show its removal. */
+static void
+diff_deleted_done(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct strbuf out = {0}, err = {0};
+	struct api_error e;
+	size_t n = 0;
+
+	v1_bash_collect(s, &out, &err);
+	char *orig = changes_b64_decode(out.buf ? out.buf : "", out.len, &n);
+	if (!orig || (n == 0 && err.len)) {
+		char *first = err.buf ? xstrndup(err.buf, strcspn(err.buf, "\n")) : xstrdup("");
+		api_error_set(&e, API_ERR_NOT_FOUND, 400, "%s is not in the workspace, and git does not know it "
+			      "either (%.200s)", s->path, first);
+		free(first);
+		free(orig);
+		strbuf_free(&out);
+		strbuf_free(&err);
+		ws_fail(op, &e);
+		return;
+	}
+	char *text = udiff_make(orig, "", s->path);
+	s->text_done(s->ud, text, strlen(text), false, false, NULL);
+	free(text);
+	free(orig);
+	strbuf_free(&out);
+	strbuf_free(&err);
+	op_finish(op);
+}
+
 static void
 diff_done(struct api_op *op, const struct http_result *res, void *arg)
 {
@@ -2546,6 +2577,28 @@ diff_done(struct api_op *op, const struct http_result *res, void *arg)
 
 	if (v1_retry_old_route(op, res, diff_submit))
 		return;
+	if (s->rt.conv.version == API_V1 && res->status == 400) {
+		/* R6 / 2.4: git/diff answers 400 for a deleted file and for one over 1 MiB; neither
+		 * is worth retrying, so neither says "try again later" */
+		const char *body = res->error_body ? res->error_body : res->body;
+		size_t blen = res->error_body ? res->error_body_len : res->body_len;
+		char *t = body && blen ? json_error_text(body, blen) : NULL;
+		if (t && strstr(t, "does not exist")) {
+			free(t);
+			char *abs = abs_path(op->c, s->path);
+			char *cmd = changes_show_command(abs);
+			v1_bash_start(op, cmd, diff_deleted_done);
+			free(cmd);
+			free(abs);
+			return;
+		}
+		api_error_set(&e, API_ERR_UNSUPPORTED, 400,
+			      "the agent-server shows no diff of %s (%.200s): it refuses files over 1 MiB; "
+			      "download the file to compare it", s->path, t ? t : "HTTP 400");
+		free(t);
+		ws_fail(op, &e);
+		return;
+	}
 	if (!classify(res, s->rt.base, false, "the diff", &e) ||
 	    json_decode_diff(res->body, res->body_len, &orig, &mod, &e) != 0) {
 		ws_fail(op, &e);

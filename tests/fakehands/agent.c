@@ -159,17 +159,31 @@ static const char changes_tail[] = "' && { b=$(git merge-base HEAD '@{upstream}'
 				   " '\\0' && git -c core.quotePath=false ls-files -z --others --exclude-standard --"
 				   " . && printf '\\0'; } | base64 -w0";
 
+/* A file's text at the base, for the diff of a deleted file: `f='<ABS>'` then this. */
+static const char show_tail[] = "'; d=${f%/*}; while [ -n \"$d\" ] && [ ! -d \"$d\" ]; do d=${d%/*}; done; cd -- "
+				"\"${d:-/}\" && t=$(git rev-parse --show-toplevel) && b=$(git merge-base HEAD "
+				"'@{upstream}' 2>/dev/null || git rev-parse -q --verify HEAD) && git show "
+				"\"$b:${f#\"$t\"/}\" | base64 -w0";
+
+static char *parse_quoted(const char *cmd, const char *head, const char *tail);
+
 /* Parse `cd -- '<DIR>'<tail>`; returns the directory or NULL for any other command. */
 static char *
 parse_cd(const char *cmd, const char *tail)
 {
+	return parse_quoted(cmd, "cd -- '", tail);
+}
+
+static char *
+parse_quoted(const char *cmd, const char *head, const char *tail)
+{
 	struct strbuf dir = { 0 };
 	const char *p;
-	size_t tl = strlen(tail);
+	size_t tl = strlen(tail), hl = strlen(head);
 
-	if (strncmp(cmd, "cd -- '", 7))
+	if (strncmp(cmd, head, hl))
 		return NULL;
-	for (p = cmd + 7; *p;) {
+	for (p = cmd + hl; *p;) {
 		if (!strncmp(p, "'\\''", 4)) {
 			strbuf_putc(&dir, '\'');
 			p += 4;
@@ -347,6 +361,7 @@ bash_run(struct fh_srv *s, const char *command, const char *cwd)
 	struct bash_cmd *b;
 	char *dir = parse_cd(command, listing_tail), *dir2 = dir ? NULL : parse_cd(command, listing2_tail);
 	char *repo = dir || dir2 ? NULL : parse_cd(command, changes_tail);
+	char *shown = dir || dir2 || repo ? NULL : parse_quoted(command, "f='", show_tail);
 	int code;
 
 	if (dir || dir2) {
@@ -357,6 +372,22 @@ bash_run(struct fh_srv *s, const char *command, const char *cwd)
 			strbuf_printf(&err, "/bin/sh: 1: cd: can't cd to %s\n", dir2);
 			code = 2;
 		}
+	} else if (shown) {
+		/* `git show BASE:PATH`: the scenario's original text of a changed file */
+		struct strbuf rel = { 0 };
+		const struct fh_change *ch = NULL;
+		if (ws_rel(ws, shown, strlen(shown), &rel))
+			for (size_t i = 0; i < ws->n_changes; i++)
+				if (!strcmp(ws->changes[i].path, rel.buf) && ws->changes[i].status[0] != 'A' &&
+				    ws->changes[i].status[0] != 'U')
+					ch = &ws->changes[i];
+		if (ch)
+			gitsim_base64(&out, ch->original ? ch->original : "", ch->original ? strlen(ch->original) : 0);
+		else
+			strbuf_printf(&err, "fatal: path '%s' does not exist in 'HEAD'\n", rel.buf ? rel.buf : shown);
+		code = 0;	/* the pipeline's status is base64's */
+		strbuf_free(&rel);
+		free(shown);
 	} else if (repo) {
 		struct strbuf rel = { 0 };
 		if (!ws_rel(ws, repo, strlen(repo), &rel) || !ws_is_dir(ws, rel.buf, rel.len)) {
