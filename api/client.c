@@ -2183,6 +2183,7 @@ changes_v1_deliver(struct api_op *op)
 			f->size = t->size;
 			f->mtime = t->mtime;
 			f->mode = t->mode;
+			f->link = t->link ? xstrdup(t->link) : NULL;	/* R9: an untracked link is ADDED */
 		}
 	}
 	ws_deliver_files(op);

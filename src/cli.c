@@ -540,7 +540,9 @@ cli_files(struct api_client *c, int argc, char **argv)
 			char chg[2] = {(char)f->change, 0};
 			jsonw_obj_begin(&w);
 			jsonw_kstr(&w, "path", f->path);
-			jsonw_kstr(&w, "type", f->type == API_DIR ? "dir" : "file");
+			jsonw_kstr(&w, "type", f->type == API_DIR ? "dir" : f->link ? "link" : "file");
+			if (f->link)
+				jsonw_kstr(&w, "target", f->link);
 			jsonw_key(&w, "size");
 			jsonw_int_or_null(&w, f->type == API_DIR ? -1 : f->size);
 			jsonw_kstr(&w, "change", f->change ? chg : NULL);
@@ -554,8 +556,8 @@ cli_files(struct api_client *c, int argc, char **argv)
 			const struct api_file *f = &out_list->items[i];
 			char sz[32];
 			fmt_size(sz, sizeof(sz), f->type == API_DIR ? -1 : f->size);
-			printf("%c %10s  %s%s\n", f->change ? (char)f->change : ' ', sz, f->path,
-			       f->type == API_DIR ? "/" : "");
+			printf("%c %10s  %s%s%s%s\n", f->change ? (char)f->change : ' ', sz, f->path,
+			       f->type == API_DIR ? "/" : "", f->link ? " -> " : "", f->link ? f->link : "");
 		}
 		if (out_list->count == 0)
 			fprintf(stderr, changed ? "No changed files.\n" : "The workspace is empty.\n");

@@ -66,6 +66,8 @@ struct ex_file {
 	int64_t mtime;		/* -1 unknown: the export time is used */
 	bool bin;		/* V0 binary: waiting to be staged from zip-directory */
 	bool staging;		/* data is being copied into fd from a server archive */
+	unsigned mode;		/* permission bits for the entry; 0 = unknown (0644) */
+	char *link;		/* a symbolic link: written as a link entry, never fetched */
 };
 
 enum ex_bin_state { BIN_NONE = 0, BIN_FETCHING, BIN_READY, BIN_FAILED };
@@ -245,6 +247,26 @@ ex_add_file(struct export_job *j, const char *path, int64_t size, int64_t mtime)
 		f->pub.state = EXPORT_FILE_EXCLUDED;
 		f->pub.size = 0;
 		f->pub.error = xstrdup("git credentials");
+	}
+	return f;
+}
+
+/*
+ * A file the listing knows: its mode, and a symbolic link stays a link. Downloading through
+ * a link would follow it anywhere (even outside the workspace, R9) -- an interpreter binary
+ * for .venv/bin/python, a 400 for a link to a directory, a 404 for a dangling one -- so a
+ * link is never fetched: it is ready at once and written as a ZIP symlink entry.
+ */
+static struct ex_file *
+ex_add_listed(struct export_job *j, const struct api_file *af)
+{
+	struct ex_file *f = ex_add_file(j, af->path, af->size, af->mtime);
+
+	f->mode = af->mode;
+	if (af->link && f->pub.state == EXPORT_FILE_QUEUED) {
+		f->link = xstrdup(af->link);
+		f->pub.size = (int64_t)strlen(af->link);
+		f->pub.state = EXPORT_FILE_SPOOLED;
 	}
 	return f;
 }
@@ -521,6 +543,8 @@ ex_finish_batch(struct export_job *j, size_t from)
 			dup = true;
 		if (dup) {
 			free(f->pub.path);
+			free(f->pub.error);
+			free(f->link);
 			free(f);
 			continue;
 		}
@@ -560,9 +584,26 @@ ex_select(struct export_job *j, const struct api_file_list *l)
 				continue;
 			if (pl == 0 || !strcmp(af->path, p) ||
 			    (!strncmp(af->path, p, pl) && af->path[pl] == '/')) {
-				ex_add_file(j, af->path, af->size, af->mtime);
+				ex_add_listed(j, af);
 				found = true;
 			}
+		}
+		/* A path below a symbolic link is not in the workspace: downloading it would go
+		 * through the link to wherever it points. */
+		const char *through = NULL;
+		for (size_t i = 0; !found && i < l->count; i++) {
+			size_t ll = strlen(l->items[i].path);
+			if (l->items[i].link && ll < pl && !strncmp(p, l->items[i].path, ll) && p[ll] == '/')
+				through = l->items[i].path;
+		}
+		if (through) {
+			struct ex_file *f = ex_add_file(j, p, 0, -1);
+			if (f->pub.state == EXPORT_FILE_QUEUED) {
+				char *why = xasprintf("below the symbolic link %s, which is not followed", through);
+				f->pub.state = EXPORT_FILE_EXCLUDED;
+				f->pub.error = why;
+			}
+			continue;
 		}
 		/* A path the walk did not show (pruned .git, a bound) is still tried: the
 		 * download says whether it exists. A directory that showed up empty adds nothing. */
@@ -594,7 +635,7 @@ ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err)
 
 			if (af->type != API_FILE)
 				continue;
-			struct ex_file *f = ex_add_file(j, af->path, af->size, af->mtime);
+			struct ex_file *f = ex_add_listed(j, af);
 			if (j->mode == EXPORT_CHANGED && af->change == API_CHANGE_DELETED &&
 			    f->pub.state != EXPORT_FILE_EXCLUDED) {
 				f->pub.state = EXPORT_FILE_DELETED;
@@ -1216,10 +1257,26 @@ ex_write_step(struct export_job *j, struct ex_file *f, size_t budget)
 {
 	char err[512] = "";
 
+	if (f->link) {
+		uint8_t d[SHA256_DIGEST_LEN];
+
+		if (zipout_add_symlink(j->z, f->pub.entry, f->link, f->mtime, err, sizeof(err))) {
+			ex_zip_failed(j, err);
+			return 0;
+		}
+		sha256_init(&j->wsha);	/* the entry's data is the target, so that is what is hashed */
+		sha256_update(&j->wsha, f->link, strlen(f->link));
+		sha256_final(&j->wsha, d);
+		sha256_hex(d, f->pub.sha256);
+		f->pub.state = EXPORT_FILE_WRITTEN;
+		f->pub.finished_ms = clock_now_ms();
+		ex_kick(j);
+		return 1;
+	}
 	if (j->wf != f) {
 		ssize_t got = pread(f->fd, j->buf, EX_BUF_SIZE, 0);
 		zipout_hint(j->z, j->buf, got > 0 ? (size_t)got : 0);	/* store what will not shrink */
-		if (zipout_begin(j->z, f->pub.entry, f->mtime, err, sizeof(err))) {
+		if (zipout_begin_mode(j->z, f->pub.entry, f->mtime, f->mode, err, sizeof(err))) {
 			ex_zip_failed(j, err);
 			return 0;
 		}
@@ -1298,6 +1355,8 @@ ex_metadata(struct export_job *j, struct strbuf *sb)
 		jsonw_kstr(&w, "entry", f->entry);
 		jsonw_kint(&w, "size", f->size);
 		jsonw_kstr(&w, "sha256", f->sha256);
+		if (j->files[i]->link)
+			jsonw_kstr(&w, "symlink", j->files[i]->link);
 		jsonw_obj_end(&w);
 	}
 	jsonw_arr_end(&w);
@@ -1761,6 +1820,7 @@ export_free(struct export_job *j)
 		free(f->pub.path);
 		free(f->pub.entry);
 		free(f->pub.error);
+		free(f->link);
 		free(f);
 	}
 	free(j->files);

@@ -154,6 +154,32 @@ ohb files $NOGIT --json
 check "no git at all: files still lists the tree (no change markers), exit 0" \
 	'[ $rc -eq 0 ] && json_ok "[f[\"path\"] for f in J] == [\"a.txt\"]"'
 
+# ---- symbolic links (item 4, R9): ZIP symlink entries, never downloaded through
+LINKS=cccccccccccccccccccccccccccccc25
+LINKSET='{"app/.venv/bin/python": "/usr/bin/python3", "app/.venv/bin/python3": "python", "app/docs-link": "docs", "app/readme-link": "docs/a.md", "app/dangling": "nowhere.txt"}'
+# links_ok ZIP: every link is a Unix symlink entry whose data is its target, and nothing else is a link
+links_ok() {
+	zpy "$1" "all((zf.getinfo(k).external_attr >> 16) == 0o120777 and Z[k] == v.encode() for k, v in $LINKSET.items() if k in Z) and not any((i.external_attr >> 16) & 0o170000 == 0o120000 for i in zf.infolist() if i.filename not in $LINKSET)"
+}
+ohb files $LINKS --json
+check "files lists links as links with their target" \
+	'[ $rc -eq 0 ] && json_ok "{f[\"path\"]: f.get(\"target\") for f in J if f[\"type\"] == \"link\"} == $LINKSET"'
+ohb download $LINKS --no-server-archive -o links-walk.zip
+check "walk: exit 0 (links to directories and dangling links are no failure), not incomplete" \
+	'[ $rc -eq 0 ] && ! grep -q incomplete "$tmp/err"'
+check "walk: each link is a symlink entry holding its target; the interpreter was never downloaded" \
+	'links_ok links-walk.zip && zpy links-walk.zip "set($LINKSET) <= set(Z) and max(len(v) for v in Z.values()) < 1000 and M[\"skipped\"] == []" && ! grep -q "file/download?path=%2Fworkspace%2Fproject%2Fapp%2F.venv" "$tmp/agent.log"'
+check "walk: the metadata names each link's target" \
+	'zpy links-walk.zip "{f[\"path\"]: f[\"symlink\"] for f in M[\"files\"] if \"symlink\" in f} == $LINKSET"'
+check "walk: the script keeps its exec bit, regular files are 0644" \
+	'zpy links-walk.zip "(zf.getinfo(\"app/bin/run.sh\").external_attr >> 16) == 0o100755 and (zf.getinfo(\"app/docs/a.md\").external_attr >> 16) == 0o100644"'
+ohb download $LINKS --changed -o links-changed.zip
+check "changed: an untracked link (R9: ADDED) is a link entry, the dangling one too; exit 0" \
+	'[ $rc -eq 0 ] && links_ok links-changed.zip && zpy links-changed.zip "sorted(Z) == [\"app/bin/run.sh\", \"app/dangling\", \"app/readme-link\"]"'
+ohb download $LINKS app/docs-link app/docs-link/a.md app/.venv -o links-sel.zip
+check "selected: links stay links; a path through a link to a directory is left out, with the reason" \
+	'[ $rc -eq 0 ] && links_ok links-sel.zip && zpy links-sel.zip "sorted(Z) == [\"app/.venv/bin/activate\", \"app/.venv/bin/python\", \"app/.venv/bin/python3\", \"app/docs-link\"] and [s[\"path\"] for s in M[\"skipped\"]] == [\"app/docs-link/a.md\"] and \"symbolic link\" in M[\"skipped\"][0][\"reason\"]"'
+
 check "no .part file survives any of the above" '[ -z "$(ls *.part 2>/dev/null)" ]'
 cd "$tmp" || exit 1
 

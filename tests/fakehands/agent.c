@@ -87,6 +87,38 @@ file_download(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *
 	}
 	if (ws_rel(ws, path, strlen(path), &rel) && rel.len)
 		nd = ws_find(ws, rel.buf, rel.len);
+	if (nd && nd->link) {
+		/* R9: download follows a link anywhere: outside the workspace the fake serves an
+		 * interpreter-sized binary; a link to a directory is "not a file"; dangling: 404 */
+		bool outside;
+		const struct fh_node *t = ws_follow(ws, nd, &outside);
+		if (outside) {
+			static struct fh_node interp = { .path = (char *)"python3", .path_len = 7, .generated = true,
+							 .size = 6 * 1024 * 1024, .seed = 0x7f454c46 };
+			rp->status = 200;
+			rp->ctype = "application/octet-stream";
+			rp->kind = BODY_NODE;
+			rp->node = &interp;
+			rp->size = node_size(&interp);
+			strbuf_free(&rel);
+			return;
+		}
+		if (!t) {
+			bool is_dir_target = false;
+			/* a dangling link vs one to a directory */
+			const char *slash = memrchr(nd->path, '/', nd->path_len);
+			char *tp = nd->link[0] == '/' ? NULL
+				 : slash ? xasprintf("%.*s/%s", (int)(slash - nd->path), nd->path, nd->link)
+					 : xstrdup(nd->link);
+			if (tp)
+				is_dir_target = ws_is_dir(ws, tp, strlen(tp));
+			free(tp);
+			reply_detail(rp, is_dir_target ? 400 : 404, is_dir_target ? "Path is not a file" : "File not found");
+			strbuf_free(&rel);
+			return;
+		}
+		nd = t;
+	}
 	if (!nd && !(rel.len == 0 && ws_rel(ws, path, strlen(path), &rel))) {
 		reply_detail(rp, 404, "File not found");
 	} else if (!nd || nd->is_dir) {
@@ -206,6 +238,7 @@ parse_quoted(const char *cmd, const char *head, const char *tail)
 struct line {
 	char *rel;
 	char *text;
+	const char *link;	/* v2: find's %l */
 };
 
 static int
@@ -241,6 +274,7 @@ add_line(struct line **ls, size_t *n, char type, uint64_t size, int64_t mtime, c
 {
 	*ls = xrealloc(*ls, (*n + 1) * sizeof(**ls));
 	(*ls)[*n].rel = xstrdup(rel);
+	(*ls)[*n].link = NULL;
 	if (v2) {
 		/* printf's %s stops at NUL, so the text is the record with '\1' for NUL, fixed below */
 		(*ls)[*n].text = xasprintf("%c %llu %lld.0000000000 %o %s\1\1", type, (unsigned long long)size,
@@ -299,8 +333,9 @@ run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, 
 		if (under_git(sub) && !(v2 && is_dot_git(sub)))
 			continue;
 		full = up ? xasprintf("%s/%s", up, sub) : xstrdup(sub);
-		add_line(&ls, &n, nd->is_dir ? 'd' : 'f', nd->is_dir ? 4096 : node_size(nd), nd->mtime, full, v2,
-			 nd->mode);
+		add_line(&ls, &n, nd->link ? 'l' : nd->is_dir ? 'd' : 'f', nd->is_dir ? 4096 : node_size(nd), nd->mtime,
+			 full, v2, nd->mode);
+		ls[n - 1].link = nd->link;
 		free(full);
 	}
 	qsort(ls, n, sizeof(*ls), line_cmp);
@@ -312,7 +347,7 @@ run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, 
 			size_t head = tl - 2 - strlen(ls[i].rel);
 			strbuf_append(&raw, ls[i].text, head);
 			strbuf_append(&raw, ls[i].rel, strlen(ls[i].rel) + 1);
-			strbuf_append(&raw, "", 1);	/* %l: empty, not a link */
+			strbuf_append(&raw, ls[i].link ? ls[i].link : "", (ls[i].link ? strlen(ls[i].link) : 0) + 1);
 		} else {
 			strbuf_puts(out, ls[i].text);
 		}

@@ -508,7 +508,7 @@ zip_build(const struct fh_workspace *ws, bool dry)
 	/* zip-directory: files only (empty directories are lost), names relative to the root,
 	 * nothing filtered (.git and node_modules go in) */
 	for (size_t i = 0; i < ws->n_nodes; i++)
-		if (!ws->nodes[i].is_dir)
+		if (!ws->nodes[i].is_dir && !ws->nodes[i].link)	/* links: not modelled for V0 */
 			add_ent(st, &ws->nodes[i], xstrndup(ws->nodes[i].path, ws->nodes[i].path_len));
 	return st;
 }
@@ -522,7 +522,7 @@ descriptor_size(const struct fh_workspace *ws, uint64_t cap)
 	struct arch_stream *st;
 
 	for (size_t i = 0; i < ws->n_nodes; i++)
-		data += ws->nodes[i].is_dir ? 0 : node_size(&ws->nodes[i]);
+		data += ws->nodes[i].is_dir || ws->nodes[i].link ? 0 : node_size(&ws->nodes[i]);
 	if (data > cap)
 		return UINT64_MAX;
 	st = zip_build(ws, true);
@@ -630,7 +630,8 @@ arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes)
 		} else {
 			sub = n->path;
 		}
-		if (excluded(sub, excludes))
+		/* R9: file/archive never follows or stores a link */
+		if (excluded(sub, excludes) || n->link)
 			continue;
 		add_ent(st, n, xasprintf("%s/%s%s", base, sub, n->is_dir ? "/" : ""));
 		files += !n->is_dir;

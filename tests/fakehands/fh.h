@@ -39,6 +39,7 @@ struct fh_node {
 	size_t path_len;
 	bool is_dir;
 	unsigned mode;		/* permission bits; default 0644 (files), 0755 (directories) */
+	char *link;		/* a symbolic link: its target ("link" in the scenario); no content */
 	int64_t mtime;
 	bool generated;
 	unsigned char *data;	/* !generated */
@@ -272,6 +273,9 @@ size_t node_read(const struct fh_node *n, uint64_t pos, void *buf, size_t max);
 bool node_is_binary(const struct fh_node *n);
 bool node_is_utf8(const struct fh_node *n);
 bool ws_ignored(const struct fh_workspace *ws, const char *entry);
+/* Follow a link node (R9: anywhere, links to links too): the node it ends at, or NULL with
+ * *outside set when the target leaves the workspace, or neither when it dangles. */
+const struct fh_node *ws_follow(const struct fh_workspace *ws, const struct fh_node *n, bool *outside);
 /* The repository a root-relative path belongs to (longest repos[] prefix), or NULL. */
 const char *ws_repo_of(const struct fh_workspace *ws, const char *rel);
 bool ws_is_repo(const struct fh_workspace *ws, const char *rel);

@@ -252,6 +252,12 @@ load_workspace(struct fakehands *fh, struct fh_workspace *ws, const char *name, 
 			n->mtime = us / 1000000;
 		}
 		n->mode = n->is_dir ? 0755 : 0644;
+		if (jget_str(f, "link", NULL)) {
+			n->link = xstrdup(jget_str(f, "link", NULL));
+			n->mode = 0777;
+			n->data = xmalloc(1);
+			continue;
+		}
 		if (jget_str(f, "mode", NULL))
 			n->mode = (unsigned)strtoul(jget_str(f, "mode", NULL), NULL, 8) & 07777;
 		if (n->is_dir)
@@ -595,6 +601,7 @@ scenario_free(struct fakehands *fh)
 		for (size_t k = 0; k < ws->n_nodes; k++) {
 			free(ws->nodes[k].path);
 			free(ws->nodes[k].data);
+			free(ws->nodes[k].link);
 		}
 		free(ws->nodes);
 		for (size_t k = 0; k < ws->n_repos; k++)

@@ -31,6 +31,8 @@ static const char text_alphabet[64] =
 uint64_t
 node_size(const struct fh_node *n)
 {
+	if (n->link)
+		return strlen(n->link);	/* what lstat says: the target's length */
 	return n->generated ? n->size : n->len;
 }
 
@@ -478,4 +480,43 @@ ws_is_repo(const struct fh_workspace *ws, const char *rel)
 		if (!strcmp(ws->repos[i], rel))
 			return true;
 	return false;
+}
+
+const struct fh_node *
+ws_follow(const struct fh_workspace *ws, const struct fh_node *n, bool *outside)
+{
+	struct strbuf p = {0};
+
+	*outside = false;
+	for (int hops = 0; n && n->link && hops < 40; hops++) {
+		const char *t = n->link;
+		strbuf_reset(&p);
+		if (t[0] == '/') {
+			size_t rl = strlen(ws->root);
+			if (strncmp(t, ws->root, rl) || (t[rl] != '/' && t[rl])) {
+				*outside = true;
+				strbuf_free(&p);
+				return NULL;
+			}
+			strbuf_puts(&p, t[rl] ? t + rl + 1 : "");
+		} else {
+			const char *slash = memrchr(n->path, '/', n->path_len);
+			if (slash)
+				strbuf_append(&p, n->path, (size_t)(slash - n->path) + 1);
+			strbuf_puts(&p, t);
+		}
+		/* fold "x/../" and "./" (enough for the fake's scenarios) */
+		char *s = p.buf ? p.buf : (char *)"";
+		for (char *q; (q = strstr(s, "/./"));)
+			memmove(q, q + 2, strlen(q + 2) + 1);
+		for (char *q; (q = strstr(s, "/../"));) {
+			char *b = q;
+			while (b > s && b[-1] != '/')
+				b--;
+			memmove(b, q + 4, strlen(q + 4) + 1);
+		}
+		n = ws_find(ws, s, strlen(s));
+	}
+	strbuf_free(&p);
+	return n && !n->link ? n : NULL;
 }
