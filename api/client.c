@@ -33,6 +33,7 @@ struct api_client {
 	int walk_max_depth;
 	size_t walk_max_files;
 	long wake_timeout_ms;
+	long archive_first_byte_ms;
 	char *app_headers[3];	/* NULL-terminated */
 	struct api_op *ops;	/* every live op, for api_client_free */
 	char *local_dir;	/* local conversations (api/local.h) */
@@ -298,6 +299,7 @@ api_client_new(struct http *h, const struct api_client_config *cfg, struct api_e
 	c->walk_max_depth = cfg->walk_max_depth > 0 ? cfg->walk_max_depth : 64;
 	c->walk_max_files = cfg->walk_max_files > 0 ? cfg->walk_max_files : 200000;
 	c->wake_timeout_ms = cfg->wake_timeout_ms > 0 ? cfg->wake_timeout_ms : 180000;
+	c->archive_first_byte_ms = cfg->archive_first_byte_ms > 0 ? cfg->archive_first_byte_ms : 900000;
 	c->local_dir = cfg->local_dir && *cfg->local_dir ? xstrdup(cfg->local_dir) : local_default_dir();
 	c->source = cfg->source != API_SOURCE_DEFAULT ? cfg->source : API_SOURCE_CLOUD;
 	if (c->api_key && c->auth != API_AUTH_NONE && !key_allowed(c, c->server)) {
@@ -2680,7 +2682,10 @@ archive_done(struct api_op *op, const struct http_result *res, void *arg)
 	}
 	r.bytes = res->bytes;
 	r.content_type = v1 ? "application/gzip" : "application/zip";
+	char *root = v1 && res->captured ? http_unescape(res->captured) : NULL;
+	r.repo_root = root;
 	s->xfer_done(s->ud, &r, NULL);
+	free(root);
 	op_finish(op);
 }
 
@@ -2703,6 +2708,13 @@ archive_submit(struct api_op *op)
 	o.download = true;
 	o.sink_fd = s->fd;
 	o.progress = file_progress;
+	if (s->rt.conv.version == API_V1) {
+		/* R10: nothing arrives until the whole tar.gz is built, and every request builds
+		 * it again: wait long for the first byte, and never ask twice */
+		o.first_byte_timeout_ms = op->c->archive_first_byte_ms;
+		o.max_attempts = 1;
+		o.capture_header = "X-Archive-Repo-Root";
+	}
 	op_submit_ud(op, &o, archive_done, s);
 	free(url);
 }

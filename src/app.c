@@ -1794,6 +1794,8 @@ dl_title(struct pane *p, struct line *l, int width)
 		return;
 	}
 	line_addf(l, ROLE_HEADER, "Downloads: %s", t.archive_path ? t.archive_path : "");
+	if (t.packing_s >= 0)
+		line_addf(l, ROLE_HEADER, "  the sandbox is packing the workspace: %ld s", t.packing_s);
 	if (t.phase == EXPORT_RUNNING && t.rate > 0) {
 		text_size(rate, sizeof(rate), (int64_t)t.rate);
 		line_addf(l, ROLE_HEADER, "  %s/s", rate);

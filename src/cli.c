@@ -608,6 +608,8 @@ show_progress(struct export_job *j, enum progress_mode mode, int64_t *last_ms, b
 		jsonw_kint(&w, "files_total", (int64_t)t.files_total);
 		jsonw_kint(&w, "files_written", (int64_t)t.files_written);
 		jsonw_kint(&w, "files_failed", (int64_t)t.files_failed);
+		if (t.packing_s >= 0)
+			jsonw_kint(&w, "packing_s", t.packing_s);
 		jsonw_key(&w, "bytes_total");
 		jsonw_int_or_null(&w, t.bytes_total);
 		jsonw_kint(&w, "bytes_done", t.bytes_done);
@@ -653,6 +655,12 @@ show_progress(struct export_job *j, enum progress_mode mode, int64_t *last_ms, b
 			fputc('\n', stderr);
 			lines_drawn++;
 		}
+	}
+	if (t.packing_s >= 0 && !final) {
+		/* R10: nothing arrives until the sandbox has built the whole archive */
+		fprintf(stderr, "the sandbox is packing the workspace: %ld s\n", t.packing_s);
+		lines_drawn++;
+		return;
 	}
 	progress_bar(bar, sizeof(bar), 30, t.bytes_total > 0 ? t.bytes_done : (int64_t)t.files_written,
 		     t.bytes_total > 0 ? t.bytes_total : (int64_t)t.files_total);

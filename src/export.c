@@ -115,6 +115,10 @@ struct export_job {
 	bool arc_downloading;
 	struct srcarc *rp;
 	bool rp_strip_root;	/* tar.gz: drop the leading "<root>/" component */
+	char *arc_prefix;	/* tar.gz: where the packed directory lies in the workspace ("" = root) */
+	int64_t arc_started_ms;	/* when the archive was asked for (the sandbox packs it first) */
+	struct ex_file *rp_manifest;	/* tar.gz: "archive_manifest.json" held until it proves last */
+	bool arc_walked;	/* tar.gz: the walk that adds what the archive left out has run */
 	struct ex_file *rp_cur;	/* entry being staged */
 	/*
 	 * A V0 ZIP is re-packed while it downloads (ex_stream_step): its local headers carry
@@ -154,6 +158,11 @@ struct export_job {
 	int64_t ev_off;
 	bool finish_checked;		/* the "nothing could be downloaded" check passed */
 	enum api_error_kind fail_kind;	/* FAILED because the listing failed: its kind */
+	/* directories seen (listing, tar members), for entries of the empty ones */
+	char **dirs;
+	unsigned *dir_modes;
+	size_t n_dirs;
+	bool dirs_written;
 
 	/* progress */
 	int64_t rx;		/* bytes received, monotonic, for the rate */
@@ -269,6 +278,17 @@ ex_add_listed(struct export_job *j, const struct api_file *af)
 		f->pub.state = EXPORT_FILE_SPOOLED;
 	}
 	return f;
+}
+
+static void
+ex_add_dir(struct export_job *j, const char *path, unsigned mode)
+{
+	if (!*path || names_is_git_credential(path, strlen(path)))
+		return;
+	j->dirs = xrealloc(j->dirs, (j->n_dirs + 1) * sizeof(*j->dirs));
+	j->dir_modes = xrealloc(j->dir_modes, (j->n_dirs + 1) * sizeof(*j->dir_modes));
+	j->dirs[j->n_dirs] = xstrdup(path);
+	j->dir_modes[j->n_dirs++] = mode;
 }
 
 /* Give f its ZIP entry name: sanitised, unique, never the metadata's name. */
@@ -633,6 +653,8 @@ ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err)
 		for (size_t i = 0; i < files->count; i++) {
 			const struct api_file *af = &files->items[i];
 
+			if (af->type == API_DIR && j->mode == EXPORT_ALL)
+				ex_add_dir(j, af->path, af->mode);
 			if (af->type != API_FILE)
 				continue;
 			struct ex_file *f = ex_add_listed(j, af);
@@ -696,6 +718,16 @@ ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 
 	j->arc_op = NULL;
 	j->arc_downloading = false;
+	if (!err && r && r->repo_root) {
+		/* 2.2: the agent-server packs the one repository below the path it was given, and
+		 * says which; its members go back under that directory */
+		char *rel = ex_rel_path(j, r->repo_root);
+		const char *root = api_client_workspace_root(j->c);
+		bool inside = root && (!strcmp(r->repo_root, root) ||
+				       (!strncmp(r->repo_root, root, strlen(root)) && r->repo_root[strlen(root)] == '/'));
+		free(j->arc_prefix);
+		j->arc_prefix = inside ? rel : (free(rel), xstrdup(""));
+	}
 	if (!err && (j->st_on || j->st_end))
 		return;	/* ex_stream_step takes the rest, from the pump */
 	if (!err && !j->rp && !j->rp_cur) {
@@ -743,12 +775,14 @@ ex_repack_path(struct export_job *j, const struct srcarc_entry *e)
 	if (j->rp_strip_root) {
 		/* the agent-server prefixes every member with "<root name>/" */
 		const char *slash = strchr(p, '/');
-		if (slash)
-			p = slash + 1;
-		if (!strcmp(p, "archive_manifest.json"))
-			p = "";
+		p = slash ? slash + 1 : "";
 	}
-	char *out = p[0] ? xstrdup(p) : NULL;
+	size_t n = strlen(p);
+	while (n && p[n - 1] == '/')
+		n--;
+	char *out = !n ? NULL
+		  : j->arc_prefix && *j->arc_prefix ? xasprintf("%s/%.*s", j->arc_prefix, (int)n, p)
+		  : xstrndup(p, n);
 	free(raw);
 	return out;
 }
@@ -769,8 +803,9 @@ ex_stage_step(struct export_job *j, struct ex_file *f, struct srcarc *src, size_
 	if (n == 0) {
 		f->staging = false;
 		f->pub.size = f->pub.done;
-		f->pub.state = EXPORT_FILE_SPOOLED;
-		return 0;
+		if (f != j->rp_manifest)
+			f->pub.state = EXPORT_FILE_SPOOLED;
+		return 0;	/* the manifest candidate stays ACTIVE until the next member or the end */
 	}
 	for (ssize_t off = 0; off < n;) {
 		ssize_t w = write(f->fd, j->buf + off, (size_t)(n - off));
@@ -888,6 +923,53 @@ ex_stream_done(struct export_job *j)
 	return j->st_end && !j->arc_downloading && !j->rp && !j->rp_cur && j->arc_fd >= 0;
 }
 
+/*
+ * The archive ended with "archive_manifest.json": drop it when it is the server's (R11:
+ * the JSON with format "tar.gz" and source the packed directory's name, plus excludes,
+ * file_count and total_bytes), keep it when it is the user's own.
+ */
+static void
+ex_manifest_decide(struct export_job *j)
+{
+	struct ex_file *f = j->rp_manifest;
+	char buf[8192];
+	ssize_t n = f->fd >= 0 ? pread(f->fd, buf, sizeof(buf) - 1, 0) : -1;
+	const char *src = j->arc_prefix && *j->arc_prefix ? strrchr(j->arc_prefix, '/') : NULL;
+	char *want;
+
+	j->rp_manifest = NULL;
+	src = src ? src + 1 : j->arc_prefix && *j->arc_prefix ? j->arc_prefix : NULL;
+	if (n < 0)
+		n = 0;
+	buf[n] = '\0';
+	want = src ? xasprintf("\"source\": \"%s\"", src) : xstrdup("\"source\": \"");
+	/* v1.35+ writes excludes, file_count, format, source, total_bytes; older servers wrote
+	 * other fields beside format and file_count */
+	bool current = strstr(buf, want) && strstr(buf, "\"excludes\":") && strstr(buf, "\"total_bytes\":");
+	bool older = !strstr(buf, "\"source\":") && strstr(buf, "\"root_name\":");
+	bool servers = n > 0 && buf[0] == '{' && strstr(buf, "\"format\": \"tar.gz\"") &&
+		       strstr(buf, "\"file_count\":") && (current || older);
+	free(want);
+	if (!servers) {
+		f->pub.state = EXPORT_FILE_SPOOLED;
+		return;
+	}
+	/* the server's: it is the last file added, so it is simply taken back */
+	ex_close_fd(&f->fd);
+	if (j->n_files && j->files[j->n_files - 1] == f) {
+		j->n_files--;
+		free(f->pub.path);
+		free(f->pub.entry);	/* its name stays taken in the set: harmless */
+		free(f->pub.error);
+		free(f->link);
+		free(f);
+	} else {
+		f->pub.state = EXPORT_FILE_EXCLUDED;
+		free(f->pub.error);
+		f->pub.error = xstrdup("the agent-server's own archive manifest");
+	}
+}
+
 /* One repack step: open the next entry, or stage a slice of the current one. */
 static size_t
 ex_repack_step(struct export_job *j, size_t budget)
@@ -906,6 +988,11 @@ ex_repack_step(struct export_job *j, size_t budget)
 				ex_repack_fallback(j);
 			return 0;
 		}
+		if (rc > 0 && j->rp_manifest) {
+			/* another member follows: not the server's last member, so the user's file */
+			j->rp_manifest->pub.state = EXPORT_FILE_SPOOLED;
+			j->rp_manifest = NULL;
+		}
 		if (rc == 0) {
 			srcarc_close(j->rp);
 			j->rp = NULL;
@@ -914,6 +1001,16 @@ ex_repack_step(struct export_job *j, size_t budget)
 				return 0;
 			}
 			ex_close_fd(&j->arc_fd);
+			if (j->rp_manifest)
+				ex_manifest_decide(j);
+			if (j->rp_strip_root && !j->arc_walked) {
+				/* the archive holds one repository's regular files: the walk adds what lies
+				 * outside it, links and empty directories (R9, 2.2); names already taken
+				 * from the archive are not fetched again */
+				j->arc_walked = true;
+				ex_start_walk(j);
+				return 0;
+			}
 			j->listed = true;
 			return 0;
 		}
@@ -921,9 +1018,20 @@ ex_repack_step(struct export_job *j, size_t budget)
 			j->st_skip--;	/* streamed before the fallback */
 			return 0;
 		}
+		if (!e.is_file && j->rp_strip_root && e.kind && !strcmp(e.kind, "directory")) {
+			char *d = ex_repack_path(j, &e);	/* tar keeps directories: empty ones too */
+			if (d)
+				ex_add_dir(j, d, e.mode);
+			free(d);
+			return 0;
+		}
 		char *path = e.is_file ? ex_repack_path(j, &e) : NULL;
 		if (!path)
 			return 0;
+		/* R11: the server's own manifest is its last member, at the top of the archive */
+		bool manifest = j->rp_strip_root && !strcmp(path + (j->arc_prefix && *j->arc_prefix ?
+								    strlen(j->arc_prefix) + 1 : 0),
+							     "archive_manifest.json");
 		struct ex_file *f;
 		if (j->st_redo && !j->rp_range) {
 			f = j->st_redo;	/* named already, when streaming first tried it */
@@ -935,7 +1043,10 @@ ex_repack_step(struct export_job *j, size_t budget)
 				free(path);	/* recorded; its bytes stay in the server archive */
 				return 0;
 			}
+			f->mode = e.mode;
 			ex_name(j, f);
+			if (manifest)
+				j->rp_manifest = f;
 		}
 		free(path);
 		f->pub.started_ms = clock_now_ms();
@@ -1409,6 +1520,72 @@ ex_metadata(struct export_job *j, struct strbuf *sb)
 	strbuf_putc(sb, '\n');
 }
 
+struct ex_dir {
+	char *path;	/* first: ex_cmp_str compares it */
+	unsigned mode;
+};
+
+/*
+ * Directory entries for the empty directories (a tar member or a listed directory with no
+ * entry below it), so they survive the round trip; non-empty ones are implied by their
+ * files. Returns true when the archive failed.
+ */
+static bool
+ex_write_empty_dirs(struct export_job *j)
+{
+	char err[512] = "";
+
+	if (!j->n_dirs)
+		return false;
+	char **all = xmalloc((j->n_files + j->n_dirs) * sizeof(*all));
+	size_t n = 0;
+	/* every file counts, written or not: a directory whose only file failed, or holds only
+	 * credentials, is not empty in the workspace */
+	for (size_t i = 0; i < j->n_files; i++)
+		all[n++] = j->files[i]->pub.path;
+	for (size_t i = 0; i < j->n_dirs; i++)
+		all[n++] = j->dirs[i];
+	qsort(all, n, sizeof(*all), ex_cmp_str);
+	bool failed = false;
+	const char *last = NULL;
+	/* in path order, so a directory both listed and packed is seen twice in a row */
+	struct ex_dir *order = xmalloc(j->n_dirs * sizeof(*order));
+	for (size_t i = 0; i < j->n_dirs; i++)
+		order[i] = (struct ex_dir){j->dirs[i], j->dir_modes[i]};
+	qsort(order, j->n_dirs, sizeof(*order), ex_cmp_str);	/* path is the first member */
+	for (size_t oi = 0; oi < j->n_dirs && !failed; oi++) {
+		const char *d = order[oi].path;
+		unsigned mode = order[oi].mode;
+		size_t dl = strlen(d);
+		if (last && !strcmp(last, d))
+			continue;	/* listed and packed both */
+		/* the entry after d in path order is below d exactly when d is not empty ('/' sorts
+		 * before every other byte a name may hold after it, except the few below it: check
+		 * all candidates that share the prefix) */
+		char **pos = bsearch(&d, all, n, sizeof(*all), ex_cmp_str);
+		bool empty = true;
+		for (char **q = pos ? pos : all; q < all + n && !strncmp(*q, d, dl); q++)
+			if ((*q)[dl] == '/')
+				empty = false;
+		last = d;
+		if (!empty)
+			continue;
+		char *san = names_sanitize(d, dl);
+		if (!san)
+			continue;
+		char *name = xasprintf("%s/", names_set_unique(j->names, san));
+		free(san);
+		if (zipout_add_dir(j->z, name, j->export_time, mode, err, sizeof(err))) {
+			ex_zip_failed(j, err);
+			failed = true;
+		}
+		free(name);
+	}
+	free(order);
+	free(all);
+	return failed;
+}
+
 /* Everything is settled: write the events entries (a slice per call), the metadata and
  * close, or give up when nothing came. Returns bytes used. */
 static size_t
@@ -1439,6 +1616,11 @@ ex_finish(struct export_job *j, size_t budget)
 	}
 	j->finish_checked = true;
 checked:
+	if (!j->dirs_written) {
+		j->dirs_written = true;
+		if (ex_write_empty_dirs(j))
+			return 0;
+	}
 	if (j->ev_state == EV_READY && j->ev_wstage < 2)
 		return ex_ev_write_step(j, budget);
 	ex_ev_release(j);
@@ -1640,6 +1822,7 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 			/* V0 sends a ZIP (Python's zipfile: sizes in the local headers) */
 			j->st_on = j->conv.version == API_V0 && !j->conv.local;
 			j->st_need = 30;
+			j->arc_started_ms = clock_now_ms();
 			j->arc_op = api_fetch_archive(c, &j->conv, j->arc_fd, ex_arc_progress, ex_arc_done, j);
 			return j;
 		}
@@ -1680,6 +1863,7 @@ export_totals(const struct export_job *j, struct export_totals *out)
 		else
 			out->bytes_total += f->size > f->done ? f->size : f->done;
 	}
+	out->packing_s = j->arc_downloading && j->arc_done == 0 ? (long)((clock_now_ms() - j->arc_started_ms) / 1000) : -1;
 	if (j->arc_downloading) {
 		out->bytes_done = j->arc_done;
 		unknown = j->arc_total < 0;
@@ -1824,6 +2008,11 @@ export_free(struct export_job *j)
 		free(f);
 	}
 	free(j->files);
+	for (size_t i = 0; i < j->n_dirs; i++)
+		free(j->dirs[i]);
+	free(j->dirs);
+	free(j->dir_modes);
+	free(j->arc_prefix);
 	for (size_t i = 0; i < j->n_sel; i++)
 		free(j->sel[i]);
 	free(j->sel);

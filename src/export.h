@@ -94,6 +94,8 @@ struct export_totals {
 	const char *archive_path;	/* final path when DONE, else the planned name */
 	int64_t archive_size;	/* when DONE */
 	const char *message;	/* failure or cancel reason, else NULL */
+	long packing_s;		/* seconds the server has been packing its archive before its first
+				 * byte (R10: minutes on a big workspace); -1 when not waiting */
 };
 
 struct export_job;

@@ -180,6 +180,61 @@ ohb download $LINKS app/docs-link app/docs-link/a.md app/.venv -o links-sel.zip
 check "selected: links stay links; a path through a link to a directory is left out, with the reason" \
 	'[ $rc -eq 0 ] && links_ok links-sel.zip && zpy links-sel.zip "sorted(Z) == [\"app/.venv/bin/activate\", \"app/.venv/bin/python\", \"app/.venv/bin/python3\", \"app/docs-link\"] and [s[\"path\"] for s in M[\"skipped\"]] == [\"app/docs-link/a.md\"] and \"symbolic link\" in M[\"skipped\"][0][\"reason\"]"'
 
+# ---- the whole workspace: the archive read as the server writes it (item 5, 2.2, R9-R11)
+# ws_exact ZIP WORKSPACE [git]: the ZIP is the workspace exactly: every file byte for byte with
+# its mode, every link as a link, every empty directory as a directory entry, nothing else;
+# with "git", each repository's .git/HEAD too (the archive keeps .git; the walk never enters it)
+ws_exact() {
+	zpy "$1" "(lambda W, git: (lambda exp: (Z == exp[0] and {i.filename: i.external_attr >> 16 for i in zf.infolist() if i.filename != 'conversation_metadata.json'} == exp[1]) or print('# want', sorted(exp[0]), file=sys.stderr))(
+  (lambda files, dirs: (
+    dict([(f['path'], (f.get('link') or f.get('text', '')).encode()) for f in files]
+         + [(d, b'') for d in dirs]
+         + ([(r + '/.git/HEAD' if r else '.git/HEAD', b'ref: refs/heads/main\\n') for r in W.get('repos', [])] if git else [])),
+    dict([(f['path'], 0o120777 if 'link' in f else 0o100000 | int(f.get('mode', '0644'), 8)) for f in files]
+         + [(d, 0o40755) for d in dirs]
+         + ([(r + '/.git/HEAD' if r else '.git/HEAD', 0o100644) for r in W.get('repos', [])] if git else []))))(
+    [f for f in W['files'] if not f['path'].endswith('/')],
+    [f['path'] for f in W['files'] if f['path'].endswith('/') and not any(g['path'].startswith(f['path']) and g['path'] != f['path'] for g in W['files'])])))(
+  json.load(open('$SCEN/agent.json'))['workspaces']['$2'], '${3:-}' == 'git')"
+}
+archive_requests() { grep -c "\"path\":\"/api/file/archive\"" "$tmp/agent.log"; }
+for pair in $NESTED:nested $NOREPO:norepo $SIDES:sides $NOGIT:nogit $LINKS:links; do
+	id=${pair%%:*} ws=${pair#*:}
+	before=$(archive_requests)
+	ohb download $id -o "arc-$ws.zip"
+	rca=$rc
+	ohb download $id --no-server-archive -o "walk-$ws.zip"
+	git=git; [ $ws = nogit ] && git=
+	check "$ws: the archive export is the workspace exactly (files, modes, links, empty dirs, .git kept), asked once" \
+		'[ $rca -eq 0 ] && ws_exact "arc-$ws.zip" $ws $git && [ $(($(archive_requests) - before)) -eq 1 ]'
+	check "$ws: the walk export is the same workspace, exactly" '[ $rc -eq 0 ] && ws_exact "walk-$ws.zip" $ws'
+done
+check "base not a repo: the server packed proj (X-Archive-Repo-Root), its members went back under proj/, outside.txt came from the walk" \
+	'grep -q "x-archive-repo-root\|X-Archive-Repo-Root" "$tmp/agent.log" || true; zpy arc-norepo.zip "\"proj/README.md\" in Z and \"README.md\" not in Z and Z[\"outside.txt\"] == b\"not in any repo\\n\""'
+check "R11: the server's manifest is dropped, a workspace file of that name is kept" \
+	'zpy arc-norepo.zip "not any(k.endswith(\"archive_manifest.json\") for k in Z)" && zpy arc-sides.zip "Z[\"archive_manifest.json\"] == b\"{\\\"format\\\": \\\"mine\\\"}\\n\""'
+SLOW=cccccccccccccccccccccccccccccc26
+VERYSLOW=cccccccccccccccccccccccccccccc27
+before=$(archive_requests)
+OHBROWSE_STALL_S=1 OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_agent" download $SLOW -o slow.zip --progress=json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "R10: 2.5 s of silence before the first byte is no stall (stall detection at 1 s): exit 0, one request, exact" \
+	'[ $rc -eq 0 ] && [ $(($(archive_requests) - before)) -eq 1 ] && ws_exact slow.zip norepo git'
+check "R10: the progress says the sandbox is packing the workspace" 'grep -q "\"packing_s\":[12]" "$tmp/err"'
+before=$(archive_requests)
+ohb --archive-wait 2 download $VERYSLOW -o veryslow.zip
+rcv=$rc
+# the fake logs a request when it answers: the abandoned one after its 6 s build
+i=0; while [ $(($(archive_requests) - before)) -lt 1 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.5
+rc=$rcv
+check "R10: an archive that does not start in time is never asked again: the walk gives the same workspace" \
+	'[ $rc -eq 0 ] && [ $(($(archive_requests) - before)) -eq 1 ] && ws_exact veryslow.zip norepo'
+ohb --workspace-root workspace/project files $NESTED
+check "--workspace-root must be absolute: exit 2" '[ $rc -eq 2 ] && grep -q absolute "$tmp/err"'
+ohb --workspace-root /workspace/nowhere files $NESTED
+check "a workspace root that does not exist (dash: exit 2, R8) is 'not found': exit 4" '[ $rc -eq 4 ] && grep -q "not found" "$tmp/err"'
+
 check "no .part file survives any of the above" '[ -z "$(ls *.part 2>/dev/null)" ]'
 cd "$tmp" || exit 1
 

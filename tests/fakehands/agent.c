@@ -138,6 +138,126 @@ file_download(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *
 	strbuf_free(&rel);
 }
 
+/* does root-relative dir hold a .git (directory or gitfile)? */
+static bool
+has_dot_git(const struct fh_workspace *ws, const char *dir)
+{
+	char *g = *dir ? xasprintf("%s/.git", dir) : xstrdup(".git");
+	bool yes = ws_find(ws, g, strlen(g)) != NULL || ws_is_repo(ws, dir);
+
+	free(g);
+	return yes;
+}
+
+/* _resolve_git_repo_root (2.2): path itself when it holds .git; else the one repository
+ * found depth-first up to depth 3 (hidden dirs, node_modules, venv, site-packages, vendor
+ * and links skipped, found repos not entered); zero or several: path itself. */
+static char *
+resolve_repo_root(const struct fh_workspace *ws, const char *rel)
+{
+	static const char *const skip[] = { "node_modules", "venv", "site-packages", "vendor" };
+	char *found = NULL;
+	int count = 0;
+	size_t rl = strlen(rel);
+
+	if (has_dot_git(ws, rel))
+		return xstrdup(rel);
+	for (size_t i = 0; i < ws->n_nodes; i++) {
+		const struct fh_node *n = &ws->nodes[i];
+		const char *sub = n->path;
+		if (!n->is_dir || n->link)
+			continue;
+		if (rl) {
+			if (n->path_len <= rl + 1 || memcmp(n->path, rel, rl) || n->path[rl] != '/')
+				continue;
+			sub = n->path + rl + 1;
+		}
+		int depth = 1;
+		bool bad = false;
+		char *buf = xstrdup(sub), *save = NULL;
+		for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+			bool last = !save || !*save;
+			if (c[0] == '.')
+				bad = true;
+			for (size_t k = 0; k < ARRAY_SIZE(skip); k++)
+				bad = bad || !strcmp(c, skip[k]);
+			if (!last)
+				depth++;
+		}
+		free(buf);
+		if (bad || depth > 3 || !has_dot_git(ws, n->path))
+			continue;
+		/* not inside a repository already found */
+		if (found && !strncmp(n->path, found, strlen(found)) && n->path[strlen(found)] == '/')
+			continue;
+		count++;
+		if (!found)
+			found = xstrdup(n->path);
+	}
+	if (count == 1)
+		return found;
+	free(found);
+	return xstrdup(rel);
+}
+
+/* urllib.parse.quote(value, safe=""): everything but letters, digits and "_.-~" */
+static char *
+quote_all(const char *v)
+{
+	struct strbuf sb = { 0 };
+
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("_.-~", *p))
+			strbuf_putc(&sb, (char)*p);
+		else
+			strbuf_printf(&sb, "%%%02X", *p);
+	}
+	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
+static void
+file_archive_2026(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *ws, const struct strbuf *rel,
+		  bool excludes)
+{
+	struct fh_conv *c = r->srv->conv;
+	char *root = resolve_repo_root(ws, rel->buf);
+	uint64_t size = 0, input = 0;
+	struct arch_stream *st = arch_targz_2026(ws, root, excludes, &size, &input);
+	char *abs = *root ? xasprintf("%s/%s", ws->root, root) : xstrdup(ws->root);
+	const char *slash = strrchr(abs, '/');
+	char *name = xasprintf("%s.tar.gz", slash && slash[1] ? slash + 1 : "workspace"), *cd;
+
+	/* R10: the whole gzip is written to a temp file before the first byte is sent */
+	long build_ms = c->archive_delay_ms + (long)((double)input * 1000.0 / c->archive_rate);
+	if (build_ms > 0 && !fh_sleep_ms(r->srv->fh, build_ms)) {
+		arch_free(st);
+		free(root);
+		free(abs);
+		free(name);
+		reply_detail(rp, 503, "stopping");
+		return;
+	}
+	cd = content_disposition(name);
+	rp->status = 200;
+	rp->ctype = "application/gzip";
+	rp->kind = BODY_ARCHIVE;
+	rp->arch = st;
+	rp->size = size;	/* FileResponse: a real Content-Length */
+	reply_header(rp, "Content-Disposition", cd);
+	if (has_dot_git(ws, root)) {
+		/* only when <resolved root>/.git exists, percent-encoded (quote, safe="") */
+		char *q = quote_all(abs);
+		reply_header(rp, "X-Archive-Repo-Root", q);
+		reply_header(rp, "X-Archive-Branch", "main");
+		free(q);
+	}
+	free(cd);
+	free(name);
+	free(abs);
+	free(root);
+}
+
 static void
 file_archive(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *ws)
 {
@@ -160,6 +280,8 @@ file_archive(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *w
 		reply_detail(rp, 404, "Path not found");
 	} else if (!ws_is_dir(ws, rel.buf, rel.len)) {
 		reply_detail(rp, 400, "Path is not a directory");
+	} else if (r->srv->conv->generation == 2026) {
+		file_archive_2026(r, rp, ws, &rel, excludes);
 	} else {
 		const char *base = strrchr(rel.len ? rel.buf : ws->root, '/');
 		char *name = xasprintf("%s.tar.gz", base ? base + 1 : rel.len ? rel.buf : ws->root), *cd;

@@ -100,6 +100,8 @@ struct fh_conv {
 	 * given, archives of the directory asked for); 2026 = software-agent-sdk v1.43 as
 	 * openhands-api-2026.md section 7 observed it (R1-R11). */
 	int generation;
+	long archive_delay_ms;	/* 2026: extra silence before an archive's first byte */
+	double archive_rate;	/* 2026: bytes/s the archive is built at (R10: about 23 MB/s) */
 	struct fh_srv *srv;
 };
 
@@ -287,6 +289,11 @@ size_t code_gen_read(const struct fh_node *n, uint64_t pos, char *buf, size_t ma
  * size by a dry run up to 256 MiB of data, else UINT64_MAX (chunked). */
 struct arch_stream *arch_zip(const struct fh_workspace *ws, bool descriptor, uint64_t *size);
 struct arch_stream *arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes);
+/* The 2026 agent-server's tar.gz of root-relative rel_root (2.2, R9-R11): exact *size
+ * (Content-Length), Unix modes, exact credential rule, the real manifest unless the user has
+ * one; *input_bytes is the file data packed (for the R10 build time). */
+struct arch_stream *arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool excludes,
+				    uint64_t *size, uint64_t *input_bytes);
 ssize_t arch_read(struct arch_stream *a, char *buf, size_t max);	/* 0 at end, -1 on error */
 void arch_free(struct arch_stream *a);
 uint32_t fh_crc32(uint32_t crc, const void *data, size_t len);	/* running: start with 0 */

@@ -405,6 +405,8 @@ load_conv(struct fakehands *fh, struct fh_conv *c, json_t *o, size_t idx, char *
 	c->download_api = !strcmp(dl, "query") ? DL_QUERY : !strcmp(dl, "path") ? DL_PATH : DL_QUERY | DL_PATH;
 	c->archive = jget_bool(agent, "archive", true);
 	c->generation = (int)jget_int(agent, "generation", 2025);
+	c->archive_delay_ms = (long)jget_int(agent, "archive_delay_ms", 0);
+	c->archive_rate = (double)jget_int(agent, "archive_rate", 23000000);
 	if (c->generation != 2025 && c->generation != 2026)
 		return fail(err, errlen, "conversation %s: agent.generation must be 2025 or 2026", c->id);
 	conv_defaults(c);
