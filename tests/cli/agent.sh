@@ -235,6 +235,17 @@ check "--workspace-root must be absolute: exit 2" '[ $rc -eq 2 ] && grep -q abso
 ohb --workspace-root /workspace/nowhere files $NESTED
 check "a workspace root that does not exist (dash: exit 2, R8) is 'not found': exit 4" '[ $rc -eq 4 ] && grep -q "not found" "$tmp/err"'
 
+# ---- a listing no decoder can damage (item 3, R7)
+MANY=cccccccccccccccccccccccccccccc28
+ohb files $MANY --json
+check "R7: 400 non-ASCII names (a 40 KiB listing the server decodes 8 KiB at a time) and a newline in a name, all exact" \
+	'[ $rc -eq 0 ] && json_ok "sorted(f[\"path\"] for f in J if f[\"type\"] == \"file\") == sorted(f[\"path\"] for f in json.load(open(\"$SCEN/agent.json\"))[\"workspaces\"][\"many\"][\"files\"]) and not any(\"\\ufffd\" in f[\"path\"] for f in J)"'
+ohb download $MANY --no-server-archive -o many.zip
+check "R7: the walk of that workspace is exact, byte for byte (the newline in a name becomes _ in the ZIP, as every control character)" \
+	'[ $rc -eq 0 ] && zpy many.zip "Z == dict([(f[\"path\"].replace(\"\\n\", \"_\"), f[\"text\"].encode()) for f in json.load(open(\"$SCEN/agent.json\"))[\"workspaces\"][\"many\"][\"files\"]])"'
+check "the listing was polled incrementally (order__gt), not from the first page every time" \
+	'grep -q "order__gt=" "$tmp/agent.log"'
+
 check "no .part file survives any of the above" '[ -z "$(ls *.part 2>/dev/null)" ]'
 cd "$tmp" || exit 1
 
