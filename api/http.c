@@ -234,6 +234,18 @@ http_free(struct http *h)
 	free(h);
 }
 
+void
+http_note(struct http *h, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_line(h, "* %s", buf);
+}
+
 static int
 hexval(char c)
 {

@@ -141,6 +141,8 @@ void http_set_host_limit(struct http *h, const char *url, struct http_limit limi
 
 /* URL helpers (curl's escaping): caller frees. */
 char *http_escape(const char *s);
+/* One line in the request log (--verbose / --log), for decisions a user may want to see. */
+void http_note(struct http *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Percent-decode (%XX; anything else as it is). Caller frees; may hold NUL-free bytes only. */
 char *http_unescape(const char *s);
 /* "scheme://host:port" of a URL (port always explicit); NULL when unparsable. */

@@ -48,6 +48,8 @@ struct export_opts {
 	int max_parallel;		/* 0 = 16 */
 	bool zip_compat;		/* no Zip64: for old unzip tools; fails clearly past 4 GiB */
 	bool include_events;		/* add events.json and conversation.md (the transcript) */
+	int64_t walk_above_bytes;	/* V1 EXPORT_ALL: walk instead of the archive above this many
+					 * listed bytes; 0 = 1 GiB (see export.c) */
 };
 
 enum export_file_state {

@@ -230,6 +230,14 @@ sleep 0.5
 rc=$rcv
 check "R10: an archive that does not start in time is never asked again: the walk gives the same workspace" \
 	'[ $rc -eq 0 ] && [ $(($(archive_requests) - before)) -eq 1 ] && ws_exact veryslow.zip norepo'
+before=$(archive_requests)
+OHBROWSE_WALK_ABOVE=10 OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_agent" --verbose download $NOREPO -o big.zip >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "above the size threshold the walk is taken instead of the archive, and --verbose says why" \
+	'[ $rc -eq 0 ] && [ $(archive_requests) -eq $before ] && grep -q "fetched one by one instead" "$tmp/err" && ws_exact big.zip norepo'
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_agent" --verbose download $NOREPO -o small.zip >"$tmp/out" 2>"$tmp/err"
+check "below it the archive is taken, said in --verbose, and the one listing also completes it" \
+	'grep -q "taking the agent-server" "$tmp/err" && [ $(grep -c "^> POST.*start_bash_command" "$tmp/err") -eq 1 ]'
 ohb --workspace-root workspace/project files $NESTED
 check "--workspace-root must be absolute: exit 2" '[ $rc -eq 2 ] && grep -q absolute "$tmp/err"'
 ohb --workspace-root /workspace/nowhere files $NESTED
