@@ -1019,7 +1019,6 @@ static void
 app_download_start(struct app *a, bool use_marks)
 {
 	struct export_opts eo;
-	memset(&eo, 0, sizeof(eo));
 	const char **paths = NULL;
 	size_t n = 0;
 	if (use_marks && a->files_open) {
@@ -1029,9 +1028,8 @@ app_download_start(struct app *a, bool use_marks)
 			paths = NULL;
 		}
 	}
-	eo.mode = paths ? EXPORT_SELECTED : EXPORT_ALL;
-	eo.paths = paths;
-	eo.n_paths = n;
+	/* the same plan as `ohbrowse download`: the archive first, when there is one */
+	export_opts_init(&eo, (const char *const *)paths, paths ? n : 0);
 	eo.output = a->download_name;
 	struct api_error err;
 	memset(&err, 0, sizeof(err));

@@ -692,10 +692,8 @@ cli_download(struct api_client *c, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	struct export_opts eo = {.mode = EXPORT_ALL, .prefer_server_archive = true};
-	/* test hook (docs/hacking.md): the size above which the walk replaces the archive */
-	if (getenv("OHBROWSE_WALK_ABOVE"))
-		eo.walk_above_bytes = strtoll(getenv("OHBROWSE_WALK_ABOVE"), NULL, 10);
+	struct export_opts eo;
+	export_opts_init(&eo, NULL, 0);	/* the browser's plan too; paths and mode below */
 	enum progress_mode pm = PROGRESS_AUTO;
 	bool wake = false;
 	int ch;

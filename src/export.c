@@ -2031,6 +2031,19 @@ export_retry_failed(struct export_job *j)
 		ex_kick(j);
 }
 
+void
+export_opts_init(struct export_opts *o, const char *const *paths, size_t n_paths)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = n_paths ? EXPORT_SELECTED : EXPORT_ALL;
+	o->paths = paths;
+	o->n_paths = n_paths;
+	o->prefer_server_archive = true;
+	/* test hook (docs/hacking.md): the size above which the walk replaces the archive */
+	if (getenv("OHBROWSE_WALK_ABOVE"))
+		o->walk_above_bytes = strtoll(getenv("OHBROWSE_WALK_ABOVE"), NULL, 10);
+}
+
 enum api_error_kind
 export_fail_kind(const struct export_job *j)
 {

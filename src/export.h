@@ -102,6 +102,14 @@ struct export_totals {
 
 struct export_job;
 
+/*
+ * The one download plan the command line and the browser share (issue 10 item 7): the whole
+ * workspace from the server's archive when it has one and the workspace is not too large for
+ * it (re-rooted, completed from the listing), else file by file; the given paths when there
+ * are any. Callers then set their output and their own flags.
+ */
+void export_opts_init(struct export_opts *o, const char *const *paths, size_t n_paths);
+
 /* Starts listing at once. Returns NULL with err on a bad option (e.g. -o exists). */
 struct export_job *export_start(struct api_client *c, const struct api_conversation *conv,
 				const struct export_opts *opts, struct api_error *err);
