@@ -206,11 +206,13 @@ changes_parse_listing(const char *text, size_t len, struct api_file_list *out, s
 		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
 		if (!strcmp(base, ".git")) {
 			/* a directory or a gitfile (worktree, submodule): its parent is a repository */
-			rel[base - rel ? (size_t)(base - rel - 1) : 0] = '\0';
+			rel[(base - rel) ? (size_t)(base - rel - 1) : 0] = '\0';
 			changes_repos_add(repos, rel);
 		} else if (type == 'f' || type == 'd' || type == 'l') {
-			api_file_list_add(out, rel, type == 'd' ? API_DIR : API_FILE, type == 'd' ? -1 : size,
-					  (int64_t)mtime, API_CHANGE_NONE);
+			/* a time or size no file can have (found by fuzzing: the cast would be UB) */
+			int64_t mt = mtime >= 0 && mtime < 9.2e18 ? (int64_t)mtime : -1;
+			api_file_list_add(out, rel, type == 'd' ? API_DIR : API_FILE,
+					  type == 'd' || size < 0 ? -1 : size, mt, API_CHANGE_NONE);
 			out->items[out->count - 1].mode = (unsigned)(mode & 07777);
 			if (type == 'l')
 				out->items[out->count - 1].link = xstrndup(z1 + 1, (size_t)(z2 - z1 - 1));

@@ -1733,7 +1733,7 @@ api_parse_listing(const char *text, size_t len, struct api_file_list *out)
 			continue;
 		}
 		api_file_list_add(out, sp3 + 1, type == 'd' ? API_DIR : API_FILE, type == 'd' ? -1 : size,
-				  (int64_t)mtime, API_CHANGE_NONE);
+				  mtime >= 0 && mtime < 9.2e18 ? (int64_t)mtime : -1, API_CHANGE_NONE);
 		free(line);
 	}
 	return bad;

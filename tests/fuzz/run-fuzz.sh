@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run the api/json.c libFuzzer target for SECONDS (default 60).
-# Usage: tests/fuzz/run-fuzz.sh [SECONDS]
+# Run the api/json.c libFuzzer target for SECONDS (default 60), or another target
+# (fuzz_changes: api/changes.c, the agent-server's bash output) named by FUZZ_TARGET.
+# Usage: [FUZZ_TARGET=fuzz_changes] tests/fuzz/run-fuzz.sh [SECONDS]
 # Builds in build-fuzz/ (clang, -Dfuzz=true; override with FUZZ_BUILD_DIR), fuzzes a
 # scratch copy of tests/fuzz/corpus so the checked-in seeds stay small, and leaves any
 # crash input as build-fuzz/crash-* (copy it into tests/fuzz/corpus/ once fixed, so the
@@ -17,11 +18,12 @@ if [ ! -f "$bdir/build.ninja" ]; then
 	}
 	rm -f "$bdir.setup.log"
 fi
-meson compile -C "$bdir" fuzz_json >/dev/null
+target=${FUZZ_TARGET:-fuzz_json}
+meson compile -C "$bdir" "$target" >/dev/null
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ohb-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 cp "$root/tests/fuzz/corpus/"* "$work/"
 # -jobs/-workers: one per core would double the time budget's CPU; keep it to one process.
-"$bdir/tests/fuzz/fuzz_json" -max_total_time="$secs" -max_len=16384 -timeout=10 \
+"$bdir/tests/fuzz/$target" -max_total_time="$secs" -max_len=16384 -timeout=10 \
 	-rss_limit_mb=2048 -artifact_prefix="$bdir/" -print_final_stats=1 "$work"
