@@ -145,6 +145,12 @@ check "two repos side by side: a's quoted names (R3) resolved, b recomputed (R4)
 ohb download $SIDES --changed -o sides.zip
 check "download --changed (two repos): byte for byte" \
 	'[ $rc -eq 0 ] && same_as_ws sides.zip sides "[\"a/caf\u00e9.md\", \"a/x y/\u00e9t\u00e9.txt\", \"b/ok.c\", \"b/with space.c\"]" && zpy sides.zip "M[\"deleted\"] == [\"a/gone.txt\"]"'
+ohb files $SIDES --json
+check "files (two repos, a deleted file among the changes): each path once, the deletion listed" \
+	'[ $rc -eq 0 ] && json_ok "len([f[\"path\"] for f in J]) == len(set(f[\"path\"] for f in J)) and {f[\"path\"]: f[\"change\"] for f in J}[\"a/gone.txt\"] == \"D\" and {f[\"path\"]: f[\"change\"] for f in J}[\"b/ok.c\"] == \"M\""'
+ohb files cccccccccccccccccccccccccccccc29 --json
+check "files: deletions that sort before a changed file do not list it twice (the array was searched while it grew)" \
+	'[ $rc -eq 0 ] && json_ok "[(f[\"path\"], f[\"change\"]) for f in J if f[\"type\"] == \"file\"] == [(\"r/a/0.txt\", \"D\"), (\"r/a/1.txt\", \"D\"), (\"r/a/2.txt\", \"D\"), (\"r/z/k.txt\", \"M\")]"'
 ohb files $NOGIT --changed
 check "no git at all: files --changed says so, exit 4" '[ $rc -eq 4 ] && grep -q "no git repository" "$tmp/err"'
 ohb download $NOGIT --changed -o nogit.zip
