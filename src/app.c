@@ -615,6 +615,14 @@ app_preview_follow(struct app *a)
 		app_preview_dir(a, n);
 		return;
 	}
+	if (n->link && n->change != API_CHANGE_DELETED) {
+		/* a link is never read through: it may point anywhere, even outside the sandbox */
+		char *text = xasprintf("symbolic link -> %s\n\nohbrowse does not follow links; a download "
+				       "keeps it as a link.\n", n->link);
+		preview_set_lines(&a->preview, n->path, text);
+		free(text);
+		return;
+	}
 	bool diff = n->change == API_CHANGE_MODIFIED || n->change == API_CHANGE_RENAMED ||
 		    n->change == API_CHANGE_DELETED;
 	preview_begin(&a->preview, n->path, n->size, diff);
