@@ -90,6 +90,16 @@ changes_listing_command(const char *abs_dir)
 }
 
 char *
+changes_git_listing_command(const char *abs_dir)
+{
+	char *q = changes_sh_quote(abs_dir);
+	char *cmd = xasprintf("cd -- %s && find . -mindepth 1 -path '*/.git/*' -printf '%%y %%s %%T@ %%m %%P\\0%%l\\0' "
+			      "| base64 -w0", q);
+	free(q);
+	return cmd;
+}
+
+char *
 changes_fallback_command(const char *abs_repo)
 {
 	char *q = changes_sh_quote(abs_repo);
@@ -204,11 +214,16 @@ changes_parse_listing(const char *text, size_t len, struct api_file_list *out, s
 		path++;
 		char *rel = xstrndup(path, (size_t)(z1 - path));
 		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
-		if (!strcmp(base, ".git")) {
+		bool dot_git = !strcmp(base, ".git");
+		if (dot_git) {
 			/* a directory or a gitfile (worktree, submodule): its parent is a repository */
-			rel[(base - rel) ? (size_t)(base - rel - 1) : 0] = '\0';
-			changes_repos_add(repos, rel);
-		} else if (type == 'f' || type == 'd' || type == 'l') {
+			char *parent = xstrndup(rel, (base - rel) ? (size_t)(base - rel - 1) : 0);
+			changes_repos_add(repos, parent);
+			free(parent);
+		}
+		/* a gitfile ("gitdir: ...") is a small file of the workspace and listed as one;
+		 * a .git directory is not entered */
+		if ((dot_git && type == 'f') || (!dot_git && (type == 'f' || type == 'd' || type == 'l'))) {
 			/* a time or size no file can have (found by fuzzing: the cast would be UB) */
 			int64_t mt = mtime >= 0 && mtime < 9.2e18 ? (int64_t)mtime : -1;
 			api_file_list_add(out, rel, type == 'd' ? API_DIR : API_FILE,

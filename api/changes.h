@@ -35,6 +35,8 @@ char *changes_sh_quote(const char *s);
  * entry, prints a .git and does not enter it, and the whole is base64'd. Caller frees.
  */
 char *changes_listing_command(const char *abs_dir);
+/* The same records for everything inside any .git below abs_dir. Caller frees. */
+char *changes_git_listing_command(const char *abs_dir);
 /*
  * Parse the listing command's output: files, directories and symbolic links (link set) into
  * out, each .git's parent into repos; other kinds (fifos, sockets, devices) are dropped.

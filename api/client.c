@@ -2035,6 +2035,56 @@ api_walk(struct api_client *c, const struct api_conversation *conv, api_files_fn
 	return ws_op(c, conv, s, walk_start);
 }
 
+static void
+walk_git_listed(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	if (!v1_listing_parse(op))
+		return;
+	/* every entry lies inside a .git: files and links only (their directories come with
+	 * them; an empty one inside .git is of no use to a repository) */
+	for (size_t i = 0; i < s->tree.count; i++) {
+		struct api_file *f = &s->tree.items[i];
+		if (f->type != API_FILE)
+			continue;
+		api_file_list_add(&s->list, f->path, f->type, f->size, f->mtime, API_CHANGE_NONE);
+		s->list.items[s->list.count - 1].mode = f->mode;
+		s->list.items[s->list.count - 1].link = f->link ? xstrdup(f->link) : NULL;
+	}
+	ws_deliver_files(op);
+}
+
+static void
+walk_git_start(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	if (s->rt.conv.version != API_V1) {
+		ws_deliver_files(op);
+		return;
+	}
+	char *cmd = changes_git_listing_command(op->c->root);
+	v1_bash_start(op, cmd, walk_git_listed);
+	free(cmd);
+}
+
+struct api_op *
+api_walk_git(struct api_client *c, const struct api_conversation *conv, api_files_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+
+	s->files_done = done;
+	s->ud = ud;
+	if (conv->local) {
+		/* no request for a local workspace: an empty list, from the loop */
+		struct api_op *op = op_new(c, s, ws_state_free);
+		op_later(op, 0, ws_deliver_files);
+		return op;
+	}
+	return ws_op(c, conv, s, walk_git_start);
+}
+
 struct api_op *
 api_list_dir(struct api_client *c, const struct api_conversation *conv, const char *dir,
 	     api_files_fn done, void *ud)

@@ -128,6 +128,11 @@ struct api_op *api_list_dir(struct api_client *c, const struct api_conversation 
  * error with kind API_ERR_SERVER and the message says the bound); V1: one find via bash. */
 struct api_op *api_walk(struct api_client *c, const struct api_conversation *conv,
 			api_files_fn done, void *ud);
+/* V1: the files inside every .git below the root (the listing prunes them), so that a walked
+ * export holds what the archive holds; credentials are the caller's to leave out. V0 and
+ * local conversations deliver an empty list. */
+struct api_op *api_walk_git(struct api_client *c, const struct api_conversation *conv,
+			    api_files_fn done, void *ud);
 /* Git changes (V0 letters / V1 words unified); paths relative to the workspace root. */
 struct api_op *api_changes(struct api_client *c, const struct api_conversation *conv,
 			   api_files_fn done, void *ud);

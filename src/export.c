@@ -123,6 +123,8 @@ struct export_job {
 	struct api_file_list prelist;	/* V1: the listing taken before choosing archive or walk */
 	int64_t walk_above;		/* above this many listed bytes, the walk */
 	bool have_prelist;
+	bool git_walked;	/* the walk's second listing, inside .git, was asked for */
+	struct api_op *git_op;	/* that listing, while it runs */
 	struct ex_file *rp_cur;	/* entry being staged */
 	/*
 	 * A V0 ZIP is re-packed while it downloads (ex_stream_step): its local headers carry
@@ -180,6 +182,7 @@ static bool ex_start_archive(struct export_job *j);
 static void ex_prelist_done(void *ud, struct api_file_list *files, const struct api_error *err);
 static void ex_ev_release(struct export_job *j);
 static void ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err);
+static void ex_git_walk_done(void *ud, struct api_file_list *files, const struct api_error *err);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -349,6 +352,8 @@ ex_abort(struct export_job *j, enum export_phase phase, const char *msg)
 		return;
 	api_op_cancel(j->list_op);
 	j->list_op = NULL;
+	api_op_cancel(j->git_op);
+	j->git_op = NULL;
 	api_op_cancel(j->arc_op);
 	j->arc_op = NULL;
 	api_op_cancel(j->bin_op);
@@ -672,6 +677,30 @@ ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err)
 		}
 	}
 	ex_finish_batch(j, from);
+	if (j->git_op)
+		return;	/* the files inside .git are still being listed: start with both */
+	j->listed = true;
+	j->phase = EXPORT_RUNNING;
+	ex_kick(j);
+}
+
+static void
+ex_git_walk_done(void *ud, struct api_file_list *files, const struct api_error *err)
+{
+	struct export_job *j = ud;
+	size_t from = j->n_files;
+
+	j->git_op = NULL;
+	if (err) {
+		ex_list_failed(j, err);
+		return;
+	}
+	for (size_t i = 0; i < files->count; i++)
+		if (files->items[i].type == API_FILE)
+			ex_add_listed(j, &files->items[i]);
+	ex_finish_batch(j, from);
+	if (j->list_op)
+		return;	/* the listing itself is still coming */
 	j->listed = true;
 	j->phase = EXPORT_RUNNING;
 	ex_kick(j);
@@ -680,6 +709,14 @@ ex_walk_done(void *ud, struct api_file_list *files, const struct api_error *err)
 static void
 ex_start_walk(struct export_job *j)
 {
+	if (j->mode == EXPORT_ALL && !j->arc_walked && !j->git_walked && j->conv.version == API_V1 &&
+	    !j->conv.local) {
+		/* the listing prunes .git; the archive keeps it: so that both give the same ZIP,
+		 * the walk lists the repositories' files too, beside the listing (credentials are
+		 * left out by ex_add_file, as from every source) */
+		j->git_walked = true;
+		j->git_op = api_walk_git(j->c, &j->conv, ex_git_walk_done, j);
+	}
 	if (j->have_prelist) {
 		/* the listing taken before the archive: no second one */
 		struct api_file_list l = j->prelist;
@@ -1679,7 +1716,7 @@ static bool
 ex_can_finish(struct export_job *j)
 {
 	ex_head_ready(j);
-	return j->phase == EXPORT_RUNNING && j->listed && !j->list_op && !j->rp && !j->wf &&
+	return j->phase == EXPORT_RUNNING && j->listed && !j->list_op && !j->git_op && !j->rp && !j->wf &&
 	       j->head == j->n_files && j->ev_state != EV_FETCHING;
 }
 

@@ -69,7 +69,9 @@ test_listing(void **state)
 
 	(void)state;
 	assert_int_equal(changes_parse_listing(text, strlen(text), &l, &r), 1);
-	assert_int_equal(l.count, 4);	/* proj, run me.sh, weird\nname, the link; no fifo, no .git */
+	assert_int_equal(l.count, 5);	/* proj, run me.sh, weird\nname, the link, sub/.git (a gitfile);
+					 * no fifo, no .git directory */
+	assert_string_equal(l.items[4].path, "sub/.git");
 	assert_string_equal(l.items[1].path, "proj/run me.sh");
 	assert_int_equal(l.items[1].mode, 0755);
 	assert_int_equal(l.items[1].size, 10);

@@ -101,6 +101,9 @@ check "V0 selected .git files: HEAD in, credentials out and listed" \
 ohb download $V0C .git/config -o v0one.zip
 check "V0 selected .git/config alone: never downloaded, recorded as skipped" \
 	'no_token v0one.zip && zpy v0one.zip "Z == {} and M[\"skipped\"] == [{\"path\": \".git/config\", \"reason\": \"git credentials\"}]"'
+ohb download $V1C --no-server-archive -o v1walk.zip
+check "V1 walk (the listing, then inside .git): the rest of .git kept, no credential file, no token" \
+	'[ $rc -eq 0 ] && no_token v1walk.zip && zpy v1walk.zip "not any(k in Z for k in $CREDS) and \".git/HEAD\" in Z and \".git/refs/heads/main\" in Z and \".git/modules/sub/HEAD\" in Z and \"sub/.git\" in Z"'
 ohb download $V1C -o v1arc.zip
 check "V1 tar.gz (use_default_excludes=false): exit 0, no credential file, no token" \
 	'[ $rc -eq 0 ] && no_token v1arc.zip && zpy v1arc.zip "not any(k in Z for k in $CREDS) and \".git/HEAD\" in Z and \".git/modules/sub/HEAD\" in Z"'
@@ -213,7 +216,7 @@ for pair in $NESTED:nested $NOREPO:norepo $SIDES:sides $NOGIT:nogit $LINKS:links
 	git=git; [ $ws = nogit ] && git=
 	check "$ws: the archive export is the workspace exactly (files, modes, links, empty dirs, .git kept), asked once" \
 		'[ $rca -eq 0 ] && ws_exact "arc-$ws.zip" $ws $git && [ $(($(archive_requests) - before)) -eq 1 ]'
-	check "$ws: the walk export is the same workspace, exactly" '[ $rc -eq 0 ] && ws_exact "walk-$ws.zip" $ws'
+	check "$ws: the walk export is the same workspace, exactly, .git included (its second listing)" '[ $rc -eq 0 ] && ws_exact "walk-$ws.zip" $ws $git'
 done
 check "base not a repo: the server packed proj (X-Archive-Repo-Root), its members went back under proj/, outside.txt came from the walk" \
 	'grep -q "x-archive-repo-root\|X-Archive-Repo-Root" "$tmp/agent.log" || true; zpy arc-norepo.zip "\"proj/README.md\" in Z and \"README.md\" not in Z and Z[\"outside.txt\"] == b\"not in any repo\\n\""'
@@ -235,12 +238,12 @@ i=0; while [ $(($(archive_requests) - before)) -lt 1 ] && [ $i -lt 100 ]; do sle
 sleep 0.5
 rc=$rcv
 check "R10: an archive that does not start in time is never asked again: the walk gives the same workspace" \
-	'[ $rc -eq 0 ] && [ $(($(archive_requests) - before)) -eq 1 ] && ws_exact veryslow.zip norepo'
+	'[ $rc -eq 0 ] && [ $(($(archive_requests) - before)) -eq 1 ] && ws_exact veryslow.zip norepo git'
 before=$(archive_requests)
 OHBROWSE_WALK_ABOVE=10 OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_agent" --verbose download $NOREPO -o big.zip >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "above the size threshold the walk is taken instead of the archive, and --verbose says why" \
-	'[ $rc -eq 0 ] && [ $(archive_requests) -eq $before ] && grep -q "fetched one by one instead" "$tmp/err" && ws_exact big.zip norepo'
+	'[ $rc -eq 0 ] && [ $(archive_requests) -eq $before ] && grep -q "fetched one by one instead" "$tmp/err" && ws_exact big.zip norepo git'
 OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_agent" --verbose download $NOREPO -o small.zip >"$tmp/out" 2>"$tmp/err"
 check "below it the archive is taken, said in --verbose, and the one listing also completes it" \
 	'grep -q "taking the agent-server" "$tmp/err" && [ $(grep -c "^> POST.*start_bash_command" "$tmp/err") -eq 1 ]'
@@ -256,7 +259,7 @@ check "R7: 400 non-ASCII names (a 40 KiB listing the server decodes 8 KiB at a t
 	'[ $rc -eq 0 ] && json_ok "sorted(f[\"path\"] for f in J if f[\"type\"] == \"file\") == sorted(f[\"path\"] for f in json.load(open(\"$SCEN/agent.json\"))[\"workspaces\"][\"many\"][\"files\"]) and not any(\"\\ufffd\" in f[\"path\"] for f in J)"'
 ohb download $MANY --no-server-archive -o many.zip
 check "R7: the walk of that workspace is exact, byte for byte (the newline in a name becomes _ in the ZIP, as every control character)" \
-	'[ $rc -eq 0 ] && zpy many.zip "Z == dict([(f[\"path\"].replace(\"\\n\", \"_\"), f[\"text\"].encode()) for f in json.load(open(\"$SCEN/agent.json\"))[\"workspaces\"][\"many\"][\"files\"]])"'
+	'[ $rc -eq 0 ] && zpy many.zip "Z == dict([(f[\"path\"].replace(\"\\n\", \"_\"), f[\"text\"].encode()) for f in json.load(open(\"$SCEN/agent.json\"))[\"workspaces\"][\"many\"][\"files\"]] + [(\".git/HEAD\", b\"ref: refs/heads/main\\n\")])"'
 check "the listing was polled incrementally (order__gt), not from the first page every time" \
 	'grep -q "order__gt=" "$tmp/agent.log"'
 

@@ -306,6 +306,9 @@ static const char listing_tail[] = "' && find . -mindepth 1 -name .git -prune -o
  * entry is "TYPE SIZE MTIME MODE PATH\0LINK\0"; a .git is printed, then not entered. */
 static const char listing2_tail[] = "' && find . -mindepth 1 -name .git -printf '%y %s %T@ %m %P\\0%l\\0' -prune"
 				    " -o -printf '%y %s %T@ %m %P\\0%l\\0' | base64 -w0";
+/* The same records for what lies inside every .git (a walk that wants the repositories too) */
+static const char listing_git_tail[] = "' && find . -mindepth 1 -path '*/.git/*' -printf '%y %s %T@ %m %P\\0%l\\0'"
+				       " | base64 -w0";
 /* A repository's changes as git prints them, NUL-separated, base64-encoded (see gitsim.c). */
 static const char changes_tail[] = "' && { b=$(git merge-base HEAD '@{upstream}' 2>/dev/null || git rev-parse -q"
 				   " --verify HEAD || echo 4b825dc642cb6eb9a060e54bf8d69288fbee4904) && git -c"
@@ -452,8 +455,13 @@ run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, 
 				continue;
 			sub = nd->path + pl + 1;
 		}
-		if (under_git(sub) && !(v2 && is_dot_git(sub)))
+		if (v2 == 2) {
+			/* -path '* /.git/ *': only what lies inside a .git, nothing pruned */
+			if (!under_git(sub) || is_dot_git(sub))
+				continue;
+		} else if (under_git(sub) && !(v2 && is_dot_git(sub))) {
 			continue;
+		}
 		full = up ? xasprintf("%s/%s", up, sub) : xstrdup(sub);
 		add_line(&ls, &n, nd->link ? 'l' : nd->is_dir ? 'd' : 'f', nd->is_dir ? 4096 : node_size(nd), nd->mtime,
 			 full, v2, nd->mode);
@@ -517,11 +525,21 @@ bash_run(struct fh_srv *s, const char *command, const char *cwd)
 	struct strbuf out = { 0 }, err = { 0 };
 	struct bash_cmd *b;
 	char *dir = parse_cd(command, listing_tail), *dir2 = dir ? NULL : parse_cd(command, listing2_tail);
-	char *repo = dir || dir2 ? NULL : parse_cd(command, changes_tail);
-	char *shown = dir || dir2 || repo ? NULL : parse_quoted(command, "f='", show_tail);
+	char *dirg = dir || dir2 ? NULL : parse_cd(command, listing_git_tail);
+	char *repo = dir || dir2 || dirg ? NULL : parse_cd(command, changes_tail);
+	char *shown = dir || dir2 || dirg || repo ? NULL : parse_quoted(command, "f='", show_tail);
 	int code;
 
-	if (dir || dir2) {
+	if (dirg) {
+		dir2 = dirg;
+		dirg = NULL;
+		code = run_listing(ws, dir2, &out, &err, 2);
+		if (code == 1) {
+			strbuf_reset(&err);
+			strbuf_printf(&err, "/bin/sh: 1: cd: can't cd to %s\n", dir2);	/* R8 */
+			code = 2;
+		}
+	} else if (dir || dir2) {
 		code = run_listing(ws, dir ? dir : dir2, &out, &err, dir2 != NULL);
 		if (code == 1 && dir2) {
 			/* R8: /bin/sh is dash; the v2 command starts with cd, which fails first */
