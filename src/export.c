@@ -1070,8 +1070,8 @@ ex_repack_step(struct export_job *j, size_t budget)
 			j->st_skip--;	/* streamed before the fallback */
 			return 0;
 		}
-		if (!e.is_file && j->rp_strip_root && e.kind && !strcmp(e.kind, "directory")) {
-			char *d = ex_repack_path(j, &e);	/* tar keeps directories: empty ones too */
+		if (!e.is_file && e.kind && !strcmp(e.kind, "directory")) {
+			char *d = ex_repack_path(j, &e);	/* directory members: empty ones survive */
 			if (d)
 				ex_add_dir(j, d, e.mode);
 			free(d);
