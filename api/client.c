@@ -7,6 +7,7 @@
  * requests and mark the op: the completions that still arrive are swallowed.
  */
 #include "api/client.h"
+#include "api/changes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -328,6 +329,7 @@ api_client_new(struct http *h, const struct api_client_config *cfg, struct api_e
 	c->walk_max_files = cfg->walk_max_files > 0 ? cfg->walk_max_files : 200000;
 	c->wake_timeout_ms = cfg->wake_timeout_ms > 0 ? cfg->wake_timeout_ms : 180000;
 	c->retention_days = cfg->retention_days > 0 ? cfg->retention_days : 14;
+	c->archive_first_byte_ms = cfg->archive_first_byte_ms > 0 ? cfg->archive_first_byte_ms : 900000;
 	c->local_dir = cfg->local_dir && *cfg->local_dir ? xstrdup(cfg->local_dir) : local_default_dir();
 	c->source = cfg->source != API_SOURCE_DEFAULT ? cfg->source : API_SOURCE_CLOUD;
 	/* OpenHands Cloud removed V0 on 2026-04-16 (openhands-api-2026.md §1.1, §5.1: never call
@@ -1319,11 +1321,21 @@ struct ws_state {
 	/* V0 walk */
 	int dirs_pending;
 	bool walk_failed;
-	/* V1 listing through bash */
+	/* V1 commands through bash (the listing, a repository's changes) */
 	char *cmd_id;
 	struct chunk *chunks;
 	size_t n_chunks;
 	int64_t poll_started_ms;
+	void (*bash_done)(struct api_op *op);	/* every chunk is in */
+	int relists;			/* listings that came back damaged (R7) */
+	/* V1 changes: the listing, its repositories, which of them the bash API recomputes */
+	struct api_file_list tree;
+	struct changes_repos repos;
+	bool *repo_fallback;
+	size_t repos_pending;
+	size_t fallback_at;		/* next repository to recompute */
+	char *fallback_why;		/* why the first one was recomputed (for the error) */
+	bool no_repos;			/* the listing found no .git: only the root is asked */
 	/* V0 select-file streaming */
 	struct json_code_stream *cs;
 	FILE *tmp;
@@ -1347,6 +1359,10 @@ ws_state_free(void *p)
 		free(s->chunks[i].err);
 	}
 	free(s->chunks);
+	api_file_list_free(&s->tree);
+	changes_repos_free(&s->repos);
+	free(s->repo_fallback);
+	free(s->fallback_why);
 	json_code_stream_free(s->cs);
 	if (s->tmp)
 		fclose(s->tmp);
@@ -1565,24 +1581,15 @@ v0_list_submit(struct api_op *op, const char *rel, int depth)
 	free(abs);
 }
 
-/* ---- V1: one find through the agent-server's bash API */
+/* ---- V1: commands through the agent-server's bash API */
 
 char *
 api_listing_command(const char *abs_dir)
 {
-	struct strbuf sb = {0};
-
-	strbuf_puts(&sb, "cd -- '");
-	for (const char *p = abs_dir; *p; p++) {
-		if (*p == '\'')
-			strbuf_puts(&sb, "'\\''");
-		else
-			strbuf_putc(&sb, *p);
-	}
-	strbuf_puts(&sb, "' && find . -mindepth 1 -name .git -prune -o -printf '%y %s %T@ %P\\n'");
-	return strbuf_detach(&sb);
+	return changes_listing_command(abs_dir);
 }
 
+/* The first listing format ("<f|d|l> <size> <mtime> <relpath>\n"), kept for its tests. */
 size_t
 api_parse_listing(const char *text, size_t len, struct api_file_list *out)
 {
@@ -1614,7 +1621,7 @@ api_parse_listing(const char *text, size_t len, struct api_file_list *out)
 			continue;
 		}
 		api_file_list_add(out, sp3 + 1, type == 'd' ? API_DIR : API_FILE, type == 'd' ? -1 : size,
-				  (int64_t)mtime, API_CHANGE_NONE);
+				  mtime >= 0 && mtime < 9.2e18 ? (int64_t)mtime : -1, API_CHANGE_NONE);
 		free(line);
 	}
 	return bad;
@@ -1622,49 +1629,35 @@ api_parse_listing(const char *text, size_t len, struct api_file_list *out)
 
 static void v1_poll(struct api_op *op);
 
+/* Drop what the last command left, before the next one starts. */
 static void
-v1_listing_complete(struct api_op *op)
+v1_bash_reset(struct ws_state *s)
 {
-	struct ws_state *s = op->state;
-	struct strbuf all = {0}, errs = {0};
+	free(s->cmd_id);
+	s->cmd_id = NULL;
+	for (size_t i = 0; i < s->n_chunks; i++) {
+		free(s->chunks[i].out);
+		free(s->chunks[i].err);
+	}
+	free(s->chunks);
+	s->chunks = NULL;
+	s->n_chunks = 0;
+}
+
+/* The command's whole stdout and stderr, in order, and its exit code. */
+static int
+v1_bash_collect(const struct ws_state *s, struct strbuf *out, struct strbuf *err)
+{
 	int code = 0;
 
 	for (size_t i = 0; i < s->n_chunks; i++) {
-		strbuf_append(&all, s->chunks[i].out ? s->chunks[i].out : "", s->chunks[i].out_len);
+		strbuf_append(out, s->chunks[i].out ? s->chunks[i].out : "", s->chunks[i].out_len);
 		if (s->chunks[i].err)
-			strbuf_puts(&errs, s->chunks[i].err);
+			strbuf_puts(err, s->chunks[i].err);
 		if (s->chunks[i].exit_code >= 0)
 			code = s->chunks[i].exit_code;
 	}
-	if (code != 0 && !(code == 1 && all.len)) {
-		struct api_error e;
-		char *firstline = errs.buf ? xstrndup(errs.buf, strcspn(errs.buf, "\n")) : xstrdup("");
-		api_error_set(&e, code == 1 ? API_ERR_NOT_FOUND : API_ERR_SERVER, 0,
-			      "listing the workspace failed (exit %d%s%.200s); is %s the workspace root? "
-			      "(see --workspace-root)", code, *firstline ? ": " : "", firstline,
-			      op->c->root);
-		free(firstline);
-		strbuf_free(&all);
-		strbuf_free(&errs);
-		ws_fail(op, &e);
-		return;
-	}
-	struct api_file_list full = {0};
-	api_parse_listing(all.buf ? all.buf : "", all.len, &full);
-	strbuf_free(&all);
-	strbuf_free(&errs);
-	for (size_t i = 0; i < full.count; i++) {
-		struct api_file *f = &full.items[i];
-		if (s->children_only) {
-			const char *slash = strrchr(f->path, '/');
-			size_t plen = slash ? (size_t)(slash - f->path) : 0;
-			if (plen != strlen(s->dir) || strncmp(f->path, s->dir, plen) != 0)
-				continue;
-		}
-		api_file_list_add(&s->list, f->path, f->type, f->size, f->mtime, API_CHANGE_NONE);
-	}
-	api_file_list_free(&full);
-	ws_deliver_files(op);
+	return code;
 }
 
 static bool
@@ -1679,6 +1672,17 @@ v1_chunks_complete(const struct ws_state *s)
 			last = true;
 	}
 	return last;
+}
+
+/* The highest order such that every chunk up to it is in; -1 when none. */
+static long
+v1_have_through(const struct ws_state *s)
+{
+	long k = -1;
+
+	while ((size_t)(k + 1) < s->n_chunks && s->chunks[k + 1].have)
+		k++;
+	return k;
 }
 
 static void v1_poll_page(struct api_op *op, const char *page_id);
@@ -1716,9 +1720,11 @@ v1_poll_done(struct api_op *op, const struct http_result *res, void *arg)
 	}
 	if (v1_chunks_complete(s)) {
 		json_bash_page_free(&pg);
-		v1_listing_complete(op);
+		s->bash_done(op);
 		return;
 	}
+	/* order__gt is applied after the page slice, so a short or empty page can still have
+	 * a next page (openhands-api-2026.md 2.3): follow it before waiting */
 	if (pg.next_page_id) {
 		char *next = xstrdup(pg.next_page_id);
 		json_bash_page_free(&pg);
@@ -1728,11 +1734,14 @@ v1_poll_done(struct api_op *op, const struct http_result *res, void *arg)
 	}
 	json_bash_page_free(&pg);
 	if (clock_now_ms() - s->poll_started_ms > 300000) {
-		api_error_set(&e, API_ERR_NETWORK, 0, "listing the workspace took more than 5 minutes; try again");
+		api_error_set(&e, API_ERR_NETWORK, 0, "a command on the agent-server took more than 5 minutes; "
+			      "try again");
 		ws_fail(op, &e);
 		return;
 	}
-	op_later(op, 150, v1_poll);
+	/* the command runs asynchronously (R8): back off gently while it does */
+	long waited = (long)(clock_now_ms() - s->poll_started_ms);
+	op_later(op, waited < 1000 ? 100 : waited < 10000 ? 250 : 1000, v1_poll);
 }
 
 static void
@@ -1743,8 +1752,10 @@ v1_poll_page(struct api_op *op, const char *page_id)
 	struct http_opts o;
 	char *id = http_escape(s->cmd_id);
 
+	/* order__gt (v1.11.0+): only the chunks not yet received; older servers ignore it and
+	 * the chunks already held are dropped by order */
 	strbuf_printf(&sb, "%s/api/bash/bash_events/search?command_id__eq=%s&kind__eq=BashOutput"
-		      "&sort_order=TIMESTAMP&limit=100", s->rt.base, id);
+		      "&sort_order=TIMESTAMP&limit=100&order__gt=%ld", s->rt.base, id, v1_have_through(s));
 	free(id);
 	if (page_id) {
 		char *e = http_escape(page_id);
@@ -1769,7 +1780,7 @@ v1_started(struct api_op *op, const struct http_result *res, void *arg)
 	struct ws_state *s = op->state;
 	struct api_error e;
 
-	if (!classify(res, s->rt.base, false, "the workspace listing", &e) ||
+	if (!classify(res, s->rt.base, false, "a command on the agent-server", &e) ||
 	    json_decode_bash_command_id(res->body, res->body_len, &s->cmd_id, &e) != 0) {
 		ws_fail(op, &e);
 		return;
@@ -1778,16 +1789,18 @@ v1_started(struct api_op *op, const struct http_result *res, void *arg)
 	op_later(op, 50, v1_poll);
 }
 
+/* Run cmd through start_bash_command; done(op) runs when every output chunk is in. */
 static void
-v1_list_start(struct api_op *op)
+v1_bash_start(struct api_op *op, const char *cmd, void (*done)(struct api_op *op))
 {
 	struct ws_state *s = op->state;
-	char *cmd = api_listing_command(op->c->root);
 	char *body = json_encode_bash_command(cmd, 300);
 	char *url = xasprintf("%s/api/bash/start_bash_command", s->rt.base);
 	const char *hdr[4] = {s->rt.hdr[0], "Content-Type: application/json", NULL, NULL};
 	struct http_opts o;
 
+	v1_bash_reset(s);
+	s->bash_done = done;
 	if (!hdr[0]) {
 		hdr[0] = "Content-Type: application/json";
 		hdr[1] = NULL;
@@ -1801,6 +1814,91 @@ v1_list_start(struct api_op *op)
 	op_submit(op, &o, v1_started, NULL, NULL);
 	free(url);
 	free(body);
+}
+
+/*
+ * The listing is in: decode it into s->tree and s->repos. False (and the op is finished or
+ * restarted) when it failed. A damaged listing (not base64: R7 or a proxy) is asked for
+ * again, twice at most, rather than a wrong name being downloaded.
+ */
+static bool
+v1_listing_parse(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct strbuf all = {0}, errs = {0};
+	int code = v1_bash_collect(s, &all, &errs);
+	struct api_error e;
+
+	if (code != 0) {
+		char *firstline = errs.buf ? xstrndup(errs.buf, strcspn(errs.buf, "\n")) : xstrdup("");
+		/* R8: /bin/sh is dash, whose cd exits 2 with "can't cd to DIR" */
+		bool missing = (code == 2 && strstr(firstline, "can't cd")) || code == 1;
+		if (missing)
+			api_error_set(&e, API_ERR_NOT_FOUND, 0,
+				      "the workspace root %s was not found on the agent-server (%.200s); "
+				      "give the right one with --workspace-root", op->c->root, firstline);
+		else
+			api_error_set(&e, API_ERR_SERVER, 0,
+				      "listing the workspace failed (exit %d%s%.200s); is %s the workspace root? "
+				      "(see --workspace-root)", code, *firstline ? ": " : "", firstline, op->c->root);
+		free(firstline);
+		strbuf_free(&all);
+		strbuf_free(&errs);
+		ws_fail(op, &e);
+		return false;
+	}
+	api_file_list_free(&s->tree);
+	changes_repos_free(&s->repos);
+	long bad = changes_parse_listing(all.buf ? all.buf : "", all.len, &s->tree, &s->repos);
+	strbuf_free(&all);
+	strbuf_free(&errs);
+	if (bad < 0) {
+		api_file_list_free(&s->tree);
+		changes_repos_free(&s->repos);
+		if (++s->relists <= 2) {
+			char *cmd = api_listing_command(op->c->root);
+			v1_bash_start(op, cmd, s->bash_done);	/* the same listing, the same next step */
+			free(cmd);
+			return false;
+		}
+		api_error_set(&e, API_ERR_SERVER, 0, "the agent-server damaged the workspace listing %d times; "
+			      "try again", s->relists);
+		ws_fail(op, &e);
+		return false;
+	}
+	if (s->tree.count > 1)
+		qsort(s->tree.items, s->tree.count, sizeof(*s->tree.items), cmp_file_path);
+	return true;
+}
+
+static void
+v1_listing_complete(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	if (!v1_listing_parse(op))
+		return;
+	for (size_t i = 0; i < s->tree.count; i++) {
+		struct api_file *f = &s->tree.items[i];
+		if (s->children_only) {
+			const char *slash = strrchr(f->path, '/');
+			size_t plen = slash ? (size_t)(slash - f->path) : 0;
+			if (plen != strlen(s->dir) || strncmp(f->path, s->dir, plen) != 0)
+				continue;
+		}
+		api_file_list_add(&s->list, f->path, f->type, f->size, f->mtime, API_CHANGE_NONE);
+		s->list.items[s->list.count - 1].mode = f->mode;
+		s->list.items[s->list.count - 1].link = f->link ? xstrdup(f->link) : NULL;
+	}
+	ws_deliver_files(op);
+}
+
+static void
+v1_list_start(struct api_op *op)
+{
+	char *cmd = api_listing_command(op->c->root);
+
+	v1_bash_start(op, cmd, v1_listing_complete);
 	free(cmd);
 }
 
@@ -1825,6 +1923,56 @@ api_walk(struct api_client *c, const struct api_conversation *conv, api_files_fn
 	return ws_op(c, conv, s, walk_start);
 }
 
+static void
+walk_git_listed(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	if (!v1_listing_parse(op))
+		return;
+	/* every entry lies inside a .git: files and links only (their directories come with
+	 * them; an empty one inside .git is of no use to a repository) */
+	for (size_t i = 0; i < s->tree.count; i++) {
+		struct api_file *f = &s->tree.items[i];
+		if (f->type != API_FILE)
+			continue;
+		api_file_list_add(&s->list, f->path, f->type, f->size, f->mtime, API_CHANGE_NONE);
+		s->list.items[s->list.count - 1].mode = f->mode;
+		s->list.items[s->list.count - 1].link = f->link ? xstrdup(f->link) : NULL;
+	}
+	ws_deliver_files(op);
+}
+
+static void
+walk_git_start(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	if (s->rt.conv.version != API_V1) {
+		ws_deliver_files(op);
+		return;
+	}
+	char *cmd = changes_git_listing_command(op->c->root);
+	v1_bash_start(op, cmd, walk_git_listed);
+	free(cmd);
+}
+
+struct api_op *
+api_walk_git(struct api_client *c, const struct api_conversation *conv, api_files_fn done, void *ud)
+{
+	struct ws_state *s = xcalloc(1, sizeof(*s));
+
+	s->files_done = done;
+	s->ud = ud;
+	if (conv->local) {
+		/* no request for a local workspace: an empty list, from the loop */
+		struct api_op *op = op_new(c, s, ws_state_free);
+		op_later(op, 0, ws_deliver_files);
+		return op;
+	}
+	return ws_op(c, conv, s, walk_git_start);
+}
+
 struct api_op *
 api_list_dir(struct api_client *c, const struct api_conversation *conv, const char *dir,
 	     api_files_fn done, void *ud)
@@ -1842,14 +1990,13 @@ api_list_dir(struct api_client *c, const struct api_conversation *conv, const ch
 
 static void changes_submit(struct api_op *op);
 
+/* V0: the runtime's git/changes, relative to its mount. */
 static void
 changes_done(struct api_op *op, const struct http_result *res, void *arg)
 {
 	struct ws_state *s = op->state;
 	struct api_error e;
 
-	if (v1_retry_old_route(op, res, changes_submit))
-		return;
 	if (!classify(res, s->rt.base, false, "the git changes", &e)) {
 		if (e.kind == API_ERR_NOT_FOUND)
 			api_error_set(&e, API_ERR_NOT_FOUND, 404,
@@ -1861,13 +2008,189 @@ changes_done(struct api_op *op, const struct http_result *res, void *arg)
 		ws_fail(op, &e);
 		return;
 	}
-	/* normalise paths: V1 may answer relative to the root we passed, V0 to the mount */
 	for (size_t i = 0; i < s->list.count; i++) {
 		char *r = rel_path(op->c, s->list.items[i].path);
 		free(s->list.items[i].path);
 		s->list.items[i].path = r;
 	}
 	ws_deliver_files(op);
+}
+
+/*
+ * V1 (openhands-api-2026.md 2.4, R2-R5): the agent-server's git/changes is right only for
+ * the repository passed to it, and not always then. So: list the workspace (which finds
+ * every .git), ask git/changes for each repository, resolve the answer against the
+ * listing (R3 quoting, directories, names the listing lacks), and recompute every
+ * repository whose answer failed (400/500: R4) or cannot be trusted through the bash API
+ * with NUL-separated git output. A nested repository's changes appear under its prefix.
+ */
+static void changes_v1_fallback_next(struct api_op *op);
+static void changes_v1_repo_submit(struct api_op *op, size_t i);
+static void changes_v1_deliver(struct api_op *op);
+
+static void
+changes_v1_mark_fallback(struct ws_state *s, size_t i, const char *why)
+{
+	s->repo_fallback[i] = true;
+	if (!s->fallback_why)
+		s->fallback_why = xasprintf("%s: %s", *s->repos.dirs[i] ? s->repos.dirs[i] : "the workspace root", why);
+}
+
+static void
+changes_v1_repo_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct ws_state *s = op->state;
+	size_t i = (size_t)(uintptr_t)arg;
+	struct api_error e;
+	struct api_file_list answer = {0};
+	char why[400];
+
+	if (s->rt.conv.version == API_V1 && !s->old_route && route_missing(res)) {
+		s->old_route = true;	/* an agent-server before v1.12: the path form */
+		changes_v1_repo_submit(op, i);
+		return;
+	}
+	s->repos_pending--;
+	if (s->no_repos) {
+		/* no .git below the root: only a server that knows of a repository above it can
+		 * answer; an empty or failed answer means the changes cannot be told (never an
+		 * empty "no changes") */
+		size_t had = s->list.count;
+		bool ok = classify(res, s->rt.base, false, "the git changes", &e) &&
+			  json_decode_changes(res->body, res->body_len, &answer, &e) == 0 &&
+			  changes_resolve(&answer, "", &s->repos, &s->tree, &s->list, why, sizeof(why));
+		api_file_list_free(&answer);
+		if (!ok || s->list.count == had) {
+			api_error_set(&e, API_ERR_NOT_FOUND, 0,
+				      "the workspace %s holds no git repository (no .git in it), so there are no "
+				      "changes to list", op->c->root);
+			ws_fail(op, &e);
+			return;
+		}
+		changes_v1_deliver(op);
+		return;
+	}
+	if (!classify(res, s->rt.base, false, "the git changes", &e)) {
+		changes_v1_mark_fallback(s, i, e.message);
+	} else if (json_decode_changes(res->body, res->body_len, &answer, &e) != 0) {
+		changes_v1_mark_fallback(s, i, e.message);
+	} else if (!changes_resolve(&answer, s->repos.dirs[i], &s->repos, &s->tree, &s->list, why, sizeof(why))) {
+		changes_v1_mark_fallback(s, i, why);
+	}
+	api_file_list_free(&answer);
+	if (s->repos_pending == 0)
+		changes_v1_fallback_next(op);
+}
+
+static void
+changes_v1_repo_submit(struct api_op *op, size_t i)
+{
+	struct ws_state *s = op->state;
+	char *abs = abs_path(op->c, s->repos.dirs[i]);
+	char *url = v1_route_url(s, "/api/git/changes", abs);
+	struct http_opts o;
+
+	rt_opts(&s->rt, &o, url);
+	op_submit(op, &o, changes_v1_repo_done, (void *)(uintptr_t)i, NULL);
+	free(url);
+	free(abs);
+}
+
+static void
+changes_v1_deliver(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	size_t w = 0;
+
+	if (s->list.count > 1)
+		qsort(s->list.items, s->list.count, sizeof(*s->list.items), cmp_file_path);
+	/* one row per path, whatever two answers said about it */
+	for (size_t r = 0; r < s->list.count; r++) {
+		if (w && !strcmp(s->list.items[w - 1].path, s->list.items[r].path)) {
+			free(s->list.items[r].path);
+			free(s->list.items[r].link);
+			continue;
+		}
+		s->list.items[w++] = s->list.items[r];
+	}
+	s->list.count = w;
+	/* sizes and times from the listing, for the rows the bash API computed */
+	for (size_t r = 0; r < s->list.count; r++) {
+		struct api_file *f = &s->list.items[r], key = {.path = f->path};
+		const struct api_file *t = s->tree.count && f->change != API_CHANGE_DELETED
+			? bsearch(&key, s->tree.items, s->tree.count, sizeof(key), cmp_file_path) : NULL;
+		if (t) {
+			f->size = t->size;
+			f->mtime = t->mtime;
+			f->mode = t->mode;
+			f->link = t->link ? xstrdup(t->link) : NULL;	/* R9: an untracked link is ADDED */
+		}
+	}
+	ws_deliver_files(op);
+}
+
+static void
+changes_v1_fallback_done(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct strbuf out = {0}, err = {0};
+	size_t i = s->fallback_at++;
+	int code = v1_bash_collect(s, &out, &err);
+	struct api_error e;
+
+	if (code != 0 || changes_parse_fallback(out.buf ? out.buf : "", out.len, s->repos.dirs[i], &s->list) != 0) {
+		char *first = err.buf ? xstrndup(err.buf, strcspn(err.buf, "\n")) : xstrdup("its output was damaged");
+		api_error_set(&e, API_ERR_SERVER, 0,
+			      "cannot tell the changed files of %s: the agent-server's git/changes failed (%.150s) "
+			      "and running git there failed too (%.150s)",
+			      *s->repos.dirs[i] ? s->repos.dirs[i] : "the workspace root",
+			      s->fallback_why ? s->fallback_why : "", first);
+		free(first);
+		strbuf_free(&out);
+		strbuf_free(&err);
+		ws_fail(op, &e);
+		return;
+	}
+	strbuf_free(&out);
+	strbuf_free(&err);
+	changes_v1_fallback_next(op);
+}
+
+static void
+changes_v1_fallback_next(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	while (s->fallback_at < s->repos.count && !s->repo_fallback[s->fallback_at])
+		s->fallback_at++;
+	if (s->fallback_at == s->repos.count) {
+		changes_v1_deliver(op);
+		return;
+	}
+	char *abs = abs_path(op->c, s->repos.dirs[s->fallback_at]);
+	char *cmd = changes_fallback_command(abs);
+	v1_bash_start(op, cmd, changes_v1_fallback_done);
+	free(cmd);
+	free(abs);
+}
+
+static void
+changes_v1_listed(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+
+	if (!v1_listing_parse(op))
+		return;
+	/* No .git anywhere below the root: the root may still be inside a repository above it
+	 * (git rev-parse searches upward), so the server is asked about the root alone. */
+	s->no_repos = s->repos.count == 0;
+	if (s->no_repos)
+		changes_repos_add(&s->repos, "");
+	s->repo_fallback = xcalloc(s->repos.count, sizeof(*s->repo_fallback));
+	s->repos_pending = s->repos.count;
+	s->fallback_at = 0;
+	for (size_t i = 0; i < s->repos.count; i++)
+		changes_v1_repo_submit(op, i);
 }
 
 static void
@@ -1878,10 +2201,12 @@ changes_submit(struct api_op *op)
 	char *url;
 
 	if (s->rt.conv.version == API_V1) {
-		url = v1_route_url(s, "/api/git/changes", op->c->root);
-	} else {
-		url = xasprintf("%s/git/changes", s->rt.base);
+		char *cmd = api_listing_command(op->c->root);
+		v1_bash_start(op, cmd, changes_v1_listed);
+		free(cmd);
+		return;
 	}
+	url = xasprintf("%s/git/changes", s->rt.base);
 	rt_opts(&s->rt, &o, url);
 	op_submit(op, &o, changes_done, NULL, NULL);
 	free(url);
@@ -2153,6 +2478,37 @@ api_fetch_file(struct api_client *c, const struct api_conversation *conv, const 
 
 static void diff_submit(struct api_op *op);
 
+/* R6: the deleted file's text came from git through bash: show its removal. */
+static void
+diff_deleted_done(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	struct strbuf out = {0}, err = {0};
+	struct api_error e;
+	size_t n = 0;
+
+	v1_bash_collect(s, &out, &err);
+	char *orig = changes_b64_decode(out.buf ? out.buf : "", out.len, &n);
+	if (!orig || (n == 0 && err.len)) {
+		char *first = err.buf ? xstrndup(err.buf, strcspn(err.buf, "\n")) : xstrdup("");
+		api_error_set(&e, API_ERR_NOT_FOUND, 400, "%s is not in the workspace, and git does not know it "
+			      "either (%.200s)", s->path, first);
+		free(first);
+		free(orig);
+		strbuf_free(&out);
+		strbuf_free(&err);
+		ws_fail(op, &e);
+		return;
+	}
+	char *text = udiff_make(orig, "", s->path);
+	s->text_done(s->ud, text, strlen(text), false, false, NULL);
+	free(text);
+	free(orig);
+	strbuf_free(&out);
+	strbuf_free(&err);
+	op_finish(op);
+}
+
 static void
 diff_done(struct api_op *op, const struct http_result *res, void *arg)
 {
@@ -2162,6 +2518,28 @@ diff_done(struct api_op *op, const struct http_result *res, void *arg)
 
 	if (v1_retry_old_route(op, res, diff_submit))
 		return;
+	if (s->rt.conv.version == API_V1 && res->status == 400) {
+		/* R6 / 2.4: git/diff answers 400 for a deleted file and for one over 1 MiB; neither
+		 * is worth retrying, so neither says "try again later" */
+		const char *body = res->error_body ? res->error_body : res->body;
+		size_t blen = res->error_body ? res->error_body_len : res->body_len;
+		char *t = body && blen ? json_error_text(body, blen) : NULL;
+		if (t && strstr(t, "does not exist")) {
+			free(t);
+			char *abs = abs_path(op->c, s->path);
+			char *cmd = changes_show_command(abs);
+			v1_bash_start(op, cmd, diff_deleted_done);
+			free(cmd);
+			free(abs);
+			return;
+		}
+		api_error_set(&e, API_ERR_UNSUPPORTED, 400,
+			      "the agent-server shows no diff of %s (%.200s): it refuses files over 1 MiB; "
+			      "download the file to compare it", s->path, t ? t : "HTTP 400");
+		free(t);
+		ws_fail(op, &e);
+		return;
+	}
 	if (!classify(res, s->rt.base, false, "the diff", &e) ||
 	    json_decode_diff(res->body, res->body_len, &orig, &mod, &e) != 0) {
 		ws_fail(op, &e);
@@ -2242,7 +2620,10 @@ archive_done(struct api_op *op, const struct http_result *res, void *arg)
 	}
 	r.bytes = res->bytes;
 	r.content_type = v1 ? "application/gzip" : "application/zip";
+	char *root = v1 && res->captured ? http_unescape(res->captured) : NULL;
+	r.repo_root = root;
 	s->xfer_done(s->ud, &r, NULL);
+	free(root);
 	op_finish(op);
 }
 
@@ -2265,6 +2646,13 @@ archive_submit(struct api_op *op)
 	o.download = true;
 	o.sink_fd = s->fd;
 	o.progress = file_progress;
+	if (s->rt.conv.version == API_V1) {
+		/* R10: nothing arrives until the whole tar.gz is built, and every request builds
+		 * it again: wait long for the first byte, and never ask twice */
+		o.first_byte_timeout_ms = op->c->archive_first_byte_ms;
+		o.max_attempts = 1;
+		o.capture_header = "X-Archive-Repo-Root";
+	}
 	op_submit_ud(op, &o, archive_done, s);
 	free(url);
 }

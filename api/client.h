@@ -53,6 +53,9 @@ struct api_client_config {
 	int walk_max_depth;		/* default 64 */
 	size_t walk_max_files;		/* default 200000 */
 	long wake_timeout_ms;		/* default 180000 */
+	/* V1 archive: how long the first byte may take (the agent-server builds the whole
+	 * tar.gz first, R10: 92 s for 2 GB); default 900000. It is never asked for twice. */
+	long archive_first_byte_ms;
 	const char *local_dir;		/* local conversations (api/local.h); NULL = the default dir */
 	enum api_source source;		/* default API_SOURCE_CLOUD */
 	const char *org_id;		/* sent as X-Org-Id to the app server only; NULL = none */
@@ -147,6 +150,11 @@ struct api_op *api_list_dir(struct api_client *c, const struct api_conversation 
  * error with kind API_ERR_SERVER and the message says the bound); V1: one find via bash. */
 struct api_op *api_walk(struct api_client *c, const struct api_conversation *conv,
 			api_files_fn done, void *ud);
+/* V1: the files inside every .git below the root (the listing prunes them), so that a walked
+ * export holds what the archive holds; credentials are the caller's to leave out. V0 and
+ * local conversations deliver an empty list. */
+struct api_op *api_walk_git(struct api_client *c, const struct api_conversation *conv,
+			    api_files_fn done, void *ud);
 /* Git changes (V0 letters / V1 words unified); paths relative to the workspace root. */
 struct api_op *api_changes(struct api_client *c, const struct api_conversation *conv,
 			   api_files_fn done, void *ud);
@@ -171,6 +179,9 @@ struct api_xfer_result {
 	int64_t bytes;
 	bool binary;		/* V0 select-file refused a binary file (415) */
 	const char *content_type;
+	/* V1 archive: the directory the agent-server really packed (X-Archive-Repo-Root,
+	 * percent-decoded; openhands-api-2026.md 2.2), absolute; NULL when it did not say */
+	const char *repo_root;
 };
 typedef void (*api_xfer_fn)(void *ud, const struct api_xfer_result *r, const struct api_error *err);
 struct api_op *api_fetch_file(struct api_client *c, const struct api_conversation *conv,
@@ -179,7 +190,10 @@ struct api_op *api_fetch_file(struct api_client *c, const struct api_conversatio
 /*
  * The whole workspace as one server archive: V0 zip-directory (checked for the PK
  * signature: a body that is not a ZIP is an error saying so) or V1 /api/file/archive
- * tar.gz (API_ERR_UNSUPPORTED when the agent-server is too old to have it).
+ * tar.gz (API_ERR_UNSUPPORTED when the agent-server is too old to have it). The V1 archive
+ * is requested once only: every request makes the sandbox build it again (R10); a timeout
+ * or failure is for the caller to answer with the walk. progress(done 0, total -1) ticks
+ * while the server is still packing.
  * r->content_type tells which ("application/zip" or "application/gzip").
  */
 struct api_op *api_fetch_archive(struct api_client *c, const struct api_conversation *conv,

@@ -67,6 +67,11 @@ struct http_req {
 	struct strbuf mem;
 	struct http_result res;
 	char errbuf[CURL_ERROR_SIZE];
+	char *capture_name;	/* opts.capture_header, copied */
+	int64_t last_rx_ms;	/* first_byte_timeout_ms: when the body last grew */
+	curl_off_t last_rx;
+	bool fb_timeout;	/* aborted: no first byte in time */
+	bool stalled;		/* aborted: no byte for stall_seconds after the first */
 	struct http_req *prev, *next;
 };
 
@@ -210,6 +215,8 @@ req_free(struct http_req *r)
 	strbuf_free(&r->mem);
 	free(r->res.location);
 	free(r->res.error_body);
+	free(r->res.captured);
+	free(r->capture_name);
 	free(r);
 }
 
@@ -242,6 +249,42 @@ http_free(struct http *h)
 	}
 	curl_multi_cleanup(h->multi);
 	free(h);
+}
+
+void
+http_note(struct http *h, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_line(h, "* %s", buf);
+}
+
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+char *
+http_unescape(const char *s)
+{
+	struct strbuf sb = {0};
+
+	/* %XX only ("+" stays "+": the agent-server's quote() never writes it for a space) */
+	for (const char *p = s; *p; p++) {
+		int hi, lo;
+		if (*p == '%' && p[1] && p[2] && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
+			strbuf_putc(&sb, (char)(hi << 4 | lo));
+			p += 2;
+		} else {
+			strbuf_putc(&sb, *p);
+		}
+	}
+	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
 }
 
 char *
@@ -496,6 +539,8 @@ http_submit(struct http *h, const struct http_opts *opts)
 		r->body[opts->body_len] = '\0';
 	}
 	r->o.url = r->url;
+	r->capture_name = opts->capture_header ? xstrdup(opts->capture_header) : NULL;
+	r->o.capture_header = NULL;
 	r->o.method = r->method;
 	r->o.body = r->body;
 	r->o.headers = NULL;
@@ -590,6 +635,10 @@ on_header(char *buf, size_t size, size_t n, void *ud)
 		free(r->res.location);
 		r->res.location = xstrndup(v, vlen);
 	}
+	if (r->capture_name && nlen == strlen(r->capture_name) && strncasecmp(buf, r->capture_name, nlen) == 0) {
+		free(r->res.captured);
+		r->res.captured = xstrndup(v, vlen);
+	}
 	return len;
 }
 
@@ -652,6 +701,23 @@ on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, 
 
 	if (r->cancelled)
 		return 1;
+	if (r->o.download && r->o.first_byte_timeout_ms > 0) {
+		/* our own timing instead of curl's low-speed limit, which would count the
+		 * server's silence while it builds the answer as a stall */
+		int64_t now = clock_now_ms();
+		if (dlnow > r->last_rx || r->last_rx_ms == 0) {
+			r->last_rx_ms = now;
+			r->last_rx = dlnow;
+		}
+		if (dlnow == 0 && now - r->started_ms > r->o.first_byte_timeout_ms) {
+			r->fb_timeout = true;
+			return 1;
+		}
+		if (dlnow > 0 && now - r->last_rx_ms > (int64_t)r->h->cfg.stall_seconds * 1000) {
+			r->stalled = true;
+			return 1;
+		}
+	}
 	if (r->o.progress && r->body_to_sink)
 		r->o.progress(r->o.ud, (int64_t)dlnow, dltotal > 0 ? (int64_t)dltotal : -1);
 	return 0;
@@ -708,7 +774,19 @@ req_start(struct http_req *r, int64_t now)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
-	if (r->o.download) {
+	r->last_rx_ms = 0;
+	r->last_rx = 0;
+	r->fb_timeout = r->stalled = false;
+	free(r->res.captured);
+	r->res.captured = NULL;
+	r->res.first_byte_timeout = false;
+	if (r->o.download && r->o.first_byte_timeout_ms > 0) {
+		/* timed in on_progress; a low-speed limit that can never fire first keeps curl's
+		 * once-a-second speed check running, and with it the progress callback, while
+		 * the server is silent */
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, r->o.first_byte_timeout_ms / 1000 + 2);
+	} else if (r->o.download) {
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->cfg.stall_seconds);
 	} else {
@@ -786,6 +864,16 @@ req_finished(struct http_req *r, CURLcode code, int64_t now)
 		r->res.curl_code = 0;	/* we stopped reading on purpose */
 	snprintf(r->res.error, sizeof(r->res.error), "%s",
 		 r->errbuf[0] ? r->errbuf : (code ? curl_easy_strerror(code) : ""));
+	if (r->fb_timeout || r->stalled) {
+		r->res.first_byte_timeout = r->fb_timeout;
+		r->res.curl_code = code = CURLE_OPERATION_TIMEDOUT;
+		if (r->fb_timeout)
+			snprintf(r->res.error, sizeof(r->res.error), "no answer within %ld s",
+				 r->o.first_byte_timeout_ms / 1000);
+		else
+			snprintf(r->res.error, sizeof(r->res.error), "the transfer stalled for %ld s",
+				 r->h->cfg.stall_seconds);
+	}
 	log_line(h, "< %s: %ld, %lld bytes, curl %d, %lld ms", r->log_line, status,
 		 (long long)r->res.bytes, (int)code, (long long)(now - r->started_ms));
 

@@ -53,6 +53,8 @@ struct http_result {
 	int sink_errno;		/* a sink write failed with this errno (ENOSPC...), else 0 */
 	char *error_body;	/* fd/callback sinks: the body of a non-2xx answer (<= 64 KiB) */
 	size_t error_body_len;
+	char *captured;		/* the value of opts.capture_header, as sent; NULL when absent */
+	bool first_byte_timeout;	/* first_byte_timeout_ms passed without a body byte */
 };
 
 typedef void (*http_done_fn)(struct http_req *req, const struct http_result *res, void *ud);
@@ -77,6 +79,10 @@ struct http_opts {
 	bool idempotent;		/* allow automatic retries */
 	bool no_retry_500;		/* a 500 is an answer here (V0 select-file: missing file) */
 	bool download;			/* stall detection instead of a total timeout */
+	/* download: > 0 waits this long for the first body byte with no stall detection
+	 * before it (a server that builds the whole answer first, R10), then stall detection */
+	long first_byte_timeout_ms;
+	const char *capture_header;	/* a response header to keep in result.captured */
 	int max_attempts;		/* 0 means the engine default */
 	long timeout_ms;		/* total timeout for non-downloads; 0 = default */
 	struct http_limit limit;	/* applied to the host the first time it is seen */
@@ -143,6 +149,10 @@ void http_set_host_limit(struct http *h, const char *url_prefix, struct http_lim
 
 /* URL helpers (curl's escaping): caller frees. */
 char *http_escape(const char *s);
+/* One line in the request log (--verbose / --log), for decisions a user may want to see. */
+void http_note(struct http *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Percent-decode (%XX; anything else as it is). Caller frees; may hold NUL-free bytes only. */
+char *http_unescape(const char *s);
 /* "scheme://host:port" of a URL (port always explicit); NULL when unparsable. */
 char *http_origin(const char *url);
 /* True for 127.0.0.0/8, ::1 and "localhost". */

@@ -848,13 +848,18 @@ walk_dir(struct walk *w, const char *rel, int depth, bool recurse)
 			continue;
 		if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
+		/* a link is listed as a link with its target, never followed (it may point
+		 * anywhere, or loop): the export writes it as a link entry */
+		char target[4096];
+		ssize_t tl = -1;
 		if (S_ISLNK(st.st_mode)) {
-			/* a link to a file is that file; links to directories could loop: skipped */
-			if (fstatat(dfd, nm, &st, 0) != 0 || !S_ISREG(st.st_mode))
+			tl = readlinkat(dfd, nm, target, sizeof(target) - 1);
+			if (tl < 0)
 				continue;
-		}
-		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+			target[tl] = '\0';
+		} else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 			continue;
+		}
 		char *r = *rel ? xasprintf("%s/%s", rel, nm) : xstrdup(nm);
 		bool dir = S_ISDIR(st.st_mode);
 		if (!ignored(w, r, dir)) {
@@ -863,6 +868,9 @@ walk_dir(struct walk *w, const char *rel, int depth, bool recurse)
 			} else {
 				api_file_list_add(w->out, r, dir ? API_DIR : API_FILE, dir ? -1 : (int64_t)st.st_size,
 						  (int64_t)st.st_mtime, API_CHANGE_NONE);
+				w->out->items[w->out->count - 1].mode = (unsigned)(st.st_mode & 07777);
+				if (tl >= 0)
+					w->out->items[w->out->count - 1].link = xstrdup(target);
 				if (dir && recurse && depth < w->max_depth)
 					walk_dir(w, r, depth + 1, true);
 			}

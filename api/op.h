@@ -22,6 +22,7 @@ struct api_client {
 	int walk_max_depth;
 	size_t walk_max_files;
 	long wake_timeout_ms;
+	long archive_first_byte_ms;
 	char *app_headers[4];	/* NULL-terminated: key, Accept, X-Org-Id */
 	bool v0_absent;		/* the server answered a V0 route with HTML/404/405: it has no V0 */
 	bool v1_absent;		/* ... a V1 route: it is older than V1 */

@@ -137,13 +137,17 @@ api_file_list_add(struct api_file_list *l, const char *path, enum api_file_type 
 	f->size = size;
 	f->mtime = mtime;
 	f->change = change;
+	f->mode = 0;
+	f->link = NULL;
 }
 
 void
 api_file_list_free(struct api_file_list *l)
 {
-	for (size_t i = 0; i < l->count; i++)
+	for (size_t i = 0; i < l->count; i++) {
 		free(l->items[i].path);
+		free(l->items[i].link);
+	}
 	free(l->items);
 	memset(l, 0, sizeof(*l));
 }

@@ -115,6 +115,8 @@ struct api_file {
 	int64_t size;		/* -1 when unknown */
 	int64_t mtime;		/* seconds since the epoch, -1 when unknown */
 	enum api_change change;
+	unsigned mode;		/* permission bits (07777) from the listing; 0 = unknown */
+	char *link;		/* a symbolic link: its target as the listing gave it, else NULL */
 };
 
 struct api_file_list {

@@ -501,3 +501,44 @@ names_pick_archive_path(const char *dir, const char *base, const char *suffix, c
 		 "move some archives away or choose another output directory", dir, sep, base, suffix);
 	return NULL;
 }
+
+/* ---- git credentials ---- */
+
+static bool
+names_component_is(const char *c, size_t n, const char *word)
+{
+	return n == strlen(word) && !memcmp(c, word, n);
+}
+
+bool
+names_is_git_credential(const char *path, size_t len)
+{
+	static const char *const sensitive[] = {"config", "config.worktree", "credentials",
+						".git-credentials", "FETCH_HEAD"};
+	const char *p = path, *end = path + len;
+	bool in_git = false, in_logs = false, last_sensitive = false, last_store = false;
+
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t n = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		bool last = !slash || slash + 1 >= end;
+
+		if (n) {
+			/* the first ".git" decides, as on the server: what follows it is internal */
+			if (in_git && !last && names_component_is(p, n, "logs"))
+				in_logs = true;
+			if (last) {
+				last_store = names_component_is(p, n, ".git-credentials");
+				for (size_t i = 0; in_git && i < sizeof(sensitive) / sizeof(*sensitive); i++)
+					if (names_component_is(p, n, sensitive[i]))
+						last_sensitive = true;
+				if (in_git && names_component_is(p, n, "logs"))
+					in_logs = true;	/* a file called logs inside .git */
+			}
+			if (!in_git && names_component_is(p, n, ".git") && !last)
+				in_git = true;
+		}
+		p = slash ? slash + 1 : end;
+	}
+	return last_store || in_logs || last_sensitive;
+}

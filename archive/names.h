@@ -58,6 +58,17 @@ bool names_set_reserve(struct names_set *s, const char *name);
 const char *names_set_unique(struct names_set *s, const char *name);
 
 /*
+ * True when path (workspace-relative, '/'-separated, len bytes) is a git file that can hold
+ * credentials: inside any ".git" directory (the superproject's or a submodule's
+ * ".git/modules/NAME/"), a file named config, config.worktree, credentials, .git-credentials
+ * or FETCH_HEAD, or anything under a "logs" directory -- the agent-server's own rule for its
+ * archives (openhands-api-2026.md 2.2, _is_sensitive_git_internal) -- and, anywhere, a file
+ * named .git-credentials (git's plain-text credential store). A tokenized clone keeps its
+ * token in .git/config and .git/FETCH_HEAD; no ZIP of ours ever holds these.
+ */
+bool names_is_git_credential(const char *path, size_t len);
+
+/*
  * The archive's base file name for a conversation (no suffix, no ".zip"), following the seed
  * tool: lower-case, spaces to '-', keep only alphanumerics (Unicode, like Python's
  * str.isalnum) and '-', collapse "--", cut to NAMES_ARCHIVE_BASE_MAX code points, strip

@@ -305,6 +305,7 @@ srcarc_next(struct srcarc *a, struct srcarc_entry *e)
 	a->served = true;
 	e->size = archive_entry_size_is_set(ae) ? archive_entry_size(ae) : -1;
 	e->mtime = archive_entry_mtime_is_set(ae) ? archive_entry_mtime(ae) : -1;
+	e->mode = (unsigned)archive_entry_perm(ae) & 07777;
 	return 1;
 }
 

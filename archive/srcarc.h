@@ -31,6 +31,7 @@ struct srcarc_entry {
 	const char *kind;	/* "file", "directory", "symlink", "hardlink", "other" */
 	int64_t size;		/* declared size, -1 when unknown */
 	int64_t mtime;		/* seconds since the epoch, -1 when unknown */
+	unsigned mode;		/* permission bits (07777) as stored; 0 when the archive has none */
 };
 
 /*

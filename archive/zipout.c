@@ -190,8 +190,9 @@ zipout_open(const char *final_path, const struct zipout_opts *opts, char *err, s
 	return z;
 }
 
-int
-zipout_begin(struct zipout *z, const char *utf8_name, int64_t mtime, char *err, size_t errlen)
+static int
+zipout_header(struct zipout *z, const char *utf8_name, int64_t mtime, unsigned type, unsigned perm,
+	      const char *target, char *err, size_t errlen)
 {
 	struct archive_entry *e;
 	size_t len = utf8_name ? strlen(utf8_name) : 0;
@@ -216,11 +217,17 @@ zipout_begin(struct zipout *z, const char *utf8_name, int64_t mtime, char *err, 
 		die("out of memory (archive_entry_new)");
 	/* The _utf8 setter plus hdrcharset=UTF-8 is the only combination right in every locale. */
 	archive_entry_set_pathname_utf8(e, utf8_name);
-	archive_entry_set_filetype(e, AE_IFREG);
-	archive_entry_set_perm(e, 0644);
+	archive_entry_set_filetype(e, type);
+	archive_entry_set_perm(e, perm ? perm & 07777 : type == AE_IFDIR ? 0755 : type == AE_IFLNK ? 0777 : 0644);
+	if (target)
+		archive_entry_set_symlink_utf8(e, target);
 	archive_entry_set_mtime(e, (time_t)(mtime >= 0 ? mtime : z->default_mtime), 0);
-	/* No archive_entry_set_size(): a declared size silently drops any bytes past it. */
-	archive_entry_unset_size(e);
+	/* No archive_entry_set_size(): a declared size silently drops any bytes past it. A link's
+	 * data is its target and a directory has none: libarchive writes those itself. */
+	if (type == AE_IFREG)
+		archive_entry_unset_size(e);
+	else
+		archive_entry_set_size(e, 0);
 	if (z->deflate) {
 		/* per entry: libarchive reads the requested compression at each header */
 		if (z->next_store)
@@ -238,6 +245,37 @@ zipout_begin(struct zipout *z, const char *utf8_name, int64_t mtime, char *err, 
 	z->entry_open = true;
 	z->entry_bytes = 0;
 	return 0;
+}
+
+int
+zipout_begin(struct zipout *z, const char *utf8_name, int64_t mtime, char *err, size_t errlen)
+{
+	return zipout_header(z, utf8_name, mtime, AE_IFREG, 0644, NULL, err, errlen);
+}
+
+int
+zipout_begin_mode(struct zipout *z, const char *utf8_name, int64_t mtime, unsigned perm, char *err,
+		  size_t errlen)
+{
+	return zipout_header(z, utf8_name, mtime, AE_IFREG, perm, NULL, err, errlen);
+}
+
+int
+zipout_add_symlink(struct zipout *z, const char *utf8_name, const char *target, int64_t mtime, char *err,
+		   size_t errlen)
+{
+	if (zipout_header(z, utf8_name, mtime, AE_IFLNK, 0777, target, err, errlen))
+		return -1;
+	return zipout_end(z, err, errlen);
+}
+
+int
+zipout_add_dir(struct zipout *z, const char *utf8_name, int64_t mtime, unsigned perm, char *err,
+	       size_t errlen)
+{
+	if (zipout_header(z, utf8_name, mtime, AE_IFDIR, perm, NULL, err, errlen))
+		return -1;
+	return zipout_end(z, err, errlen);
 }
 
 int

@@ -43,6 +43,17 @@ struct zipout *zipout_open(const char *final_path, const struct zipout_opts *opt
  * mode 0644. Fails if an entry is already open or after an earlier write error.
  */
 int zipout_begin(struct zipout *z, const char *utf8_name, int64_t mtime, char *err, size_t errlen);
+/* zipout_begin with the file's Unix permission bits (perm & 07777; 0 means 0644), kept in
+ * the entry's external attributes so unzip restores an executable as executable. */
+int zipout_begin_mode(struct zipout *z, const char *utf8_name, int64_t mtime, unsigned perm, char *err,
+		      size_t errlen);
+/* A whole symbolic-link entry (Unix mode 0120777, the target as its data), as Info-ZIP's
+ * `zip -y` writes it. No entry may be open. */
+int zipout_add_symlink(struct zipout *z, const char *utf8_name, const char *target, int64_t mtime, char *err,
+		       size_t errlen);
+/* A whole directory entry ("name/", Unix mode 040000 | perm), so an empty directory survives. */
+int zipout_add_dir(struct zipout *z, const char *utf8_name, int64_t mtime, unsigned perm, char *err,
+		   size_t errlen);
 /* Before zipout_begin: the first bytes of the next entry (say 64 KiB). Data that looks
  * incompressible is stored instead of deflated; the choice applies to that entry only. */
 void zipout_hint(struct zipout *z, const void *sample, size_t n);

@@ -656,6 +656,14 @@ app_preview_follow(struct app *a)
 		app_preview_dir(a, n);
 		return;
 	}
+	if (n->link && n->change != API_CHANGE_DELETED) {
+		/* a link is never read through: it may point anywhere, even outside the sandbox */
+		char *text = xasprintf("symbolic link -> %s\n\nohbrowse does not follow links; a download "
+				       "keeps it as a link.\n", n->link);
+		preview_set_lines(&a->preview, n->path, text);
+		free(text);
+		return;
+	}
 	bool diff = n->change == API_CHANGE_MODIFIED || n->change == API_CHANGE_RENAMED ||
 		    n->change == API_CHANGE_DELETED;
 	preview_begin(&a->preview, n->path, n->size, diff);
@@ -1077,7 +1085,6 @@ static void
 app_download_start(struct app *a, bool use_marks)
 {
 	struct export_opts eo;
-	memset(&eo, 0, sizeof(eo));
 	const char **paths = NULL;
 	size_t n = 0;
 	if (use_marks && a->files_open) {
@@ -1087,9 +1094,8 @@ app_download_start(struct app *a, bool use_marks)
 			paths = NULL;
 		}
 	}
-	eo.mode = paths ? EXPORT_SELECTED : EXPORT_ALL;
-	eo.paths = paths;
-	eo.n_paths = n;
+	/* the same plan as `ohbrowse download`: the archive first, when there is one */
+	export_opts_init(&eo, (const char *const *)paths, paths ? n : 0);
 	eo.output = a->download_name;
 	struct api_error err;
 	memset(&err, 0, sizeof(err));
@@ -1767,6 +1773,7 @@ dl_state_word(enum export_file_state s)
 	case EXPORT_FILE_FAILED: return "FAILED";
 	case EXPORT_FILE_CANCELLED: return "cancel";
 	case EXPORT_FILE_DELETED: return "deleted";
+	case EXPORT_FILE_EXCLUDED: return "left out";
 	}
 	return "?";
 }
@@ -1853,6 +1860,8 @@ dl_title(struct pane *p, struct line *l, int width)
 		return;
 	}
 	line_addf(l, ROLE_HEADER, "Downloads: %s", t.archive_path ? t.archive_path : "");
+	if (t.packing_s >= 0)
+		line_addf(l, ROLE_HEADER, "  the sandbox is packing the workspace: %ld s", t.packing_s);
 	if (t.phase == EXPORT_RUNNING && t.rate > 0) {
 		text_size(rate, sizeof(rate), (int64_t)t.rate);
 		line_addf(l, ROLE_HEADER, "  %s/s", rate);

@@ -726,10 +726,17 @@ cli_files(struct api_client *c, int argc, char **argv)
 	}
 	struct api_file_list *out_list = changed ? &x.changes : &x.tree;
 	if (!changed) {
-		/* annotate the tree with change letters; deleted files are listed too */
+		/* annotate the tree with change letters; deleted files are listed too. Only the
+		 * sorted listing is searched: rows appended here are not sorted yet (searching them
+		 * too listed some files twice), and a path two answers named is added once. */
+		size_t listed = x.tree.count;
+		if (x.changes.count > 1)
+			qsort(x.changes.items, x.changes.count, sizeof(*x.changes.items), file_cmp);
 		for (size_t i = 0; i < x.changes.count; i++) {
 			struct api_file key = {.path = x.changes.items[i].path};
-			struct api_file *f = x.tree.count ? bsearch(&key, x.tree.items, x.tree.count, sizeof(key), file_cmp) : NULL;
+			struct api_file *f = listed ? bsearch(&key, x.tree.items, listed, sizeof(key), file_cmp) : NULL;
+			if (i && !strcmp(x.changes.items[i - 1].path, key.path))
+				continue;
 			if (f)
 				f->change = x.changes.items[i].change;
 			else
@@ -749,7 +756,9 @@ cli_files(struct api_client *c, int argc, char **argv)
 			char chg[2] = {(char)f->change, 0};
 			jsonw_obj_begin(&w);
 			jsonw_kstr(&w, "path", f->path);
-			jsonw_kstr(&w, "type", f->type == API_DIR ? "dir" : "file");
+			jsonw_kstr(&w, "type", f->type == API_DIR ? "dir" : f->link ? "link" : "file");
+			if (f->link)
+				jsonw_kstr(&w, "target", f->link);
 			jsonw_key(&w, "size");
 			jsonw_int_or_null(&w, f->type == API_DIR ? -1 : f->size);
 			jsonw_kstr(&w, "change", f->change ? chg : NULL);
@@ -763,8 +772,8 @@ cli_files(struct api_client *c, int argc, char **argv)
 			const struct api_file *f = &out_list->items[i];
 			char sz[32];
 			fmt_size(sz, sizeof(sz), f->type == API_DIR ? -1 : f->size);
-			printf("%c %10s  %s%s\n", f->change ? (char)f->change : ' ', sz, f->path,
-			       f->type == API_DIR ? "/" : "");
+			printf("%c %10s  %s%s%s%s\n", f->change ? (char)f->change : ' ', sz, f->path,
+			       f->type == API_DIR ? "/" : "", f->link ? " -> " : "", f->link ? f->link : "");
 		}
 		if (out_list->count == 0)
 			fprintf(stderr, changed ? "No changed files.\n" : "The workspace is empty.\n");
@@ -815,6 +824,8 @@ show_progress(struct export_job *j, enum progress_mode mode, int64_t *last_ms, b
 		jsonw_kint(&w, "files_total", (int64_t)t.files_total);
 		jsonw_kint(&w, "files_written", (int64_t)t.files_written);
 		jsonw_kint(&w, "files_failed", (int64_t)t.files_failed);
+		if (t.packing_s >= 0)
+			jsonw_kint(&w, "packing_s", t.packing_s);
 		jsonw_key(&w, "bytes_total");
 		jsonw_int_or_null(&w, t.bytes_total);
 		jsonw_kint(&w, "bytes_done", t.bytes_done);
@@ -861,6 +872,12 @@ show_progress(struct export_job *j, enum progress_mode mode, int64_t *last_ms, b
 			lines_drawn++;
 		}
 	}
+	if (t.packing_s >= 0 && !final) {
+		/* R10: nothing arrives until the sandbox has built the whole archive */
+		fprintf(stderr, "the sandbox is packing the workspace: %ld s\n", t.packing_s);
+		lines_drawn++;
+		return;
+	}
 	progress_bar(bar, sizeof(bar), 30, t.bytes_total > 0 ? t.bytes_done : (int64_t)t.files_written,
 		     t.bytes_total > 0 ? t.bytes_total : (int64_t)t.files_total);
 	fmt_size(a, sizeof(a), t.bytes_done);
@@ -891,7 +908,8 @@ cli_download(struct api_client *c, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0, 0, 0, 0},
 	};
-	struct export_opts eo = {.mode = EXPORT_ALL, .prefer_server_archive = true};
+	struct export_opts eo;
+	export_opts_init(&eo, NULL, 0);	/* the browser's plan too; paths and mode below */
 	enum progress_mode pm = PROGRESS_AUTO;
 	bool wake = false;
 	int ch;
@@ -979,6 +997,11 @@ cli_download(struct api_client *c, int argc, char **argv)
 		fprintf(stderr, "ohbrowse: wrote %s (%s, %zu files", t.archive_path, sz, t.files_written);
 		if (t.files_failed)
 			fprintf(stderr, ", %zu skipped", t.files_failed);
+		size_t left_out = 0;
+		for (size_t i = 0; i < export_file_count(j); i++)
+			left_out += export_file_at(j, i)->state == EXPORT_FILE_EXCLUDED;
+		if (left_out)	/* on purpose, so not "incomplete": the metadata says why */
+			fprintf(stderr, ", %zu left out on purpose", left_out);
 		fprintf(stderr, ")\n");
 		for (size_t i = 0; i < export_file_count(j); i++) {
 			const struct export_file *f = export_file_at(j, i);
@@ -1001,7 +1024,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 		break;
 	default:
 		fprintf(stderr, "ohbrowse: download failed: %s\n", t.message ? t.message : "unknown error");
-		rc = EXIT_NETWORK;
+		rc = export_fail_kind(j) == API_ERR_NOT_FOUND ? api_error_exit_code(API_ERR_NOT_FOUND) : EXIT_NETWORK;
 		break;
 	}
 	export_free(j);

@@ -49,6 +49,8 @@ struct export_opts {
 	int max_parallel;		/* 0 = 16 */
 	bool zip_compat;		/* no Zip64: for old unzip tools; fails clearly past 4 GiB */
 	bool include_events;		/* add events.json and conversation.md (the transcript) */
+	int64_t walk_above_bytes;	/* V1 EXPORT_ALL: walk instead of the archive above this many
+					 * listed bytes; 0 = 1 GiB (see export.c) */
 };
 
 enum export_file_state {
@@ -59,6 +61,8 @@ enum export_file_state {
 	EXPORT_FILE_FAILED,	/* gave up after retries; recorded in the metadata */
 	EXPORT_FILE_CANCELLED,	/* the user cancelled this file; recorded */
 	EXPORT_FILE_DELETED,	/* changed mode: deleted in git; recorded, no entry */
+	EXPORT_FILE_EXCLUDED,	/* left out on purpose (git credentials, a symlink): listed in the
+				 * metadata's "skipped" with its reason; never a failure */
 };
 
 struct export_file {
@@ -93,9 +97,19 @@ struct export_totals {
 	const char *archive_path;	/* final path when DONE, else the planned name */
 	int64_t archive_size;	/* when DONE */
 	const char *message;	/* failure or cancel reason, else NULL */
+	long packing_s;		/* seconds the server has been packing its archive before its first
+				 * byte (R10: minutes on a big workspace); -1 when not waiting */
 };
 
 struct export_job;
+
+/*
+ * The one download plan the command line and the browser share (issue 10 item 7): the whole
+ * workspace from the server's archive when it has one and the workspace is not too large for
+ * it (re-rooted, completed from the listing), else file by file; the given paths when there
+ * are any. Callers then set their output and their own flags.
+ */
+void export_opts_init(struct export_opts *o, const char *const *paths, size_t n_paths);
 
 /* Starts listing at once. Returns NULL with err on a bad option (e.g. -o exists). */
 struct export_job *export_start(struct api_client *c, const struct api_conversation *conv,
@@ -113,6 +127,9 @@ void export_cancel(struct export_job *j, const char *why);
 void export_cancel_file(struct export_job *j, size_t i);
 /* Re-queue failed and cancelled files (only before the archive is closed). */
 void export_retry_failed(struct export_job *j);
+/* Why a FAILED job failed, as an error kind (the exit code): the listing's when it was the
+ * listing (e.g. API_ERR_NOT_FOUND: no repository, so no changes), else API_ERR_SERVER. */
+enum api_error_kind export_fail_kind(const struct export_job *j);
 /* Why the events were left out (include_events), or NULL when they were not. */
 const char *export_events_error(const struct export_job *j);
 /* A file failed for a reason of this machine's (a full disk, a permission): going on with

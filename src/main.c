@@ -73,6 +73,8 @@ usage(FILE *f)
 		"  --config FILE        browser key bindings and colours (default\n"
 		"                       $XDG_CONFIG_HOME/ohbrowse/config; see ohbrowse.conf(5))\n"
 		"  --dump-actions       print the browser's actions and their keys\n"
+		"  --archive-wait S     wait up to S seconds for the agent-server's workspace archive\n"
+		"                       to start (it packs it first); default 900, then file by file\n"
 		"  --verbose            log requests to stderr (never keys)\n"
 		"  --log FILE           log requests to FILE\n"
 		"  --version, --help\n"
@@ -138,6 +140,7 @@ main(int argc, char **argv)
 		{"rate", required_argument, NULL, 'r'},
 		{"connections", required_argument, NULL, 'C'},
 		{"retries", required_argument, NULL, 'R'},
+		{"archive-wait", required_argument, NULL, 'w'},
 		{"demo", no_argument, NULL, 'D'},
 		{"local", optional_argument, NULL, 'O'},
 		{"verbose", no_argument, NULL, 'v'},
@@ -181,6 +184,7 @@ main(int argc, char **argv)
 		case 'r': rate = parse_num("--rate", optarg, 1, 1000); break;
 		case 'C': conns = parse_num("--connections", optarg, 1, 64); break;
 		case 'R': hc.max_attempts = (int)parse_num("--retries", optarg, 1, 20); break;
+		case 'w': cfg.archive_first_byte_ms = parse_num("--archive-wait", optarg, 1, 86400) * 1000; break;
 		case 'D': demo = true; break;
 		case 'O':
 			/* "--local DIR" as well as "--local=DIR": a following word that is not a
@@ -222,6 +226,14 @@ main(int argc, char **argv)
 		cfg.org_id = st.org;
 	if (!cfg.retention_days && st.retention_days)
 		cfg.retention_days = st.retention_days;
+	/* test hook: downloads' stall detection (seconds below 1 byte/s), 60 by default */
+	if (getenv("OHBROWSE_STALL_S"))
+		hc.stall_seconds = parse_num("OHBROWSE_STALL_S", getenv("OHBROWSE_STALL_S"), 1, 3600);
+	if (cfg.workspace_root && cfg.workspace_root[0] != '/') {
+		fprintf(stderr, "ohbrowse: --workspace-root must be an absolute path (it is a directory on the "
+			"agent-server, such as /workspace/project)\n");
+		return EXIT_USAGE;
+	}
 	const char *cmd = optind < argc ? argv[optind] : NULL;
 	if (cmd && !is_command(cmd)) {
 		fprintf(stderr, "ohbrowse: unknown command '%s'\nTry 'ohbrowse --help'.\n", cmd);

@@ -281,6 +281,7 @@ file_tree_free(struct file_tree *t)
 {
 	for (size_t i = 0; i < t->count; i++) {
 		free(t->nodes[i].path);
+		free(t->nodes[i].link);
 		free(t->nodes[i].children);
 	}
 	free(t->nodes);
@@ -342,6 +343,8 @@ file_tree_add(struct file_tree *t, const struct api_file *f)
 		n->size = f->type == API_DIR ? -1 : f->size;
 	if (f->change != API_CHANGE_NONE)
 		n->change = f->change;
+	if (f->link && !n->link)
+		n->link = xstrdup(f->link);
 	return idx;
 }
 

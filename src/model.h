@@ -69,6 +69,7 @@ struct file_node {
 	enum api_file_type type;
 	int64_t size;		/* -1 unknown */
 	enum api_change change;
+	char *link;		/* a symbolic link's target (never followed), else NULL */
 	size_t parent;		/* index; the root is its own parent */
 	size_t *children;
 	size_t n_children, cap_children;

@@ -463,6 +463,8 @@ read_metadata(const char *zip, size_t *n_entries)
 		last = entry_name(ae);
 		free(last_name);
 		last_name = xstrdup(last);
+		if (last[0] && last[strlen(last) - 1] == '/')
+			continue;	/* an empty directory's entry: checked by verify_zip */
 		(*n_entries)++;
 		if (strcmp(last, "conversation_metadata.json"))
 			continue;
@@ -537,6 +539,15 @@ verify_zip(struct env *e, const char *zip, const char *conv_id)
 		assert_true(strncmp(name, "..", 2) != 0);
 		if (!strcmp(name, "conversation_metadata.json"))
 			continue;
+		if (name[0] && name[strlen(name) - 1] == '/') {
+			/* a directory entry: an empty directory of the workspace */
+			char *dname = xstrndup(name, strlen(name) - 1);
+			const struct fh_node *dn = node_of(ws, dname);
+			if (!dn || !dn->is_dir)
+				fail_msg("directory entry %s is not a workspace directory", name);
+			free(dname);
+			continue;
+		}
 		if (n_ev && (!strcmp(name, "events.json") || !strcmp(name, "conversation.md")))
 			continue;
 		json_t *row = meta_file_by_entry(meta, name);

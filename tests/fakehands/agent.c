@@ -7,6 +7,7 @@
  * with the agent's status words, and the conversation events search.
  */
 #include "tests/fakehands/fh.h"
+#include "tests/fakehands/gitsim.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,38 @@ file_download(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *
 	}
 	if (ws_rel(ws, path, strlen(path), &rel) && rel.len)
 		nd = ws_find(ws, rel.buf, rel.len);
+	if (nd && nd->link) {
+		/* R9: download follows a link anywhere: outside the workspace the fake serves an
+		 * interpreter-sized binary; a link to a directory is "not a file"; dangling: 404 */
+		bool outside;
+		const struct fh_node *t = ws_follow(ws, nd, &outside);
+		if (outside) {
+			static struct fh_node interp = { .path = (char *)"python3", .path_len = 7, .generated = true,
+							 .size = 6 * 1024 * 1024, .seed = 0x7f454c46 };
+			rp->status = 200;
+			rp->ctype = "application/octet-stream";
+			rp->kind = BODY_NODE;
+			rp->node = &interp;
+			rp->size = node_size(&interp);
+			strbuf_free(&rel);
+			return;
+		}
+		if (!t) {
+			bool is_dir_target = false;
+			/* a dangling link vs one to a directory */
+			const char *slash = memrchr(nd->path, '/', nd->path_len);
+			char *tp = nd->link[0] == '/' ? NULL
+				 : slash ? xasprintf("%.*s/%s", (int)(slash - nd->path), nd->path, nd->link)
+					 : xstrdup(nd->link);
+			if (tp)
+				is_dir_target = ws_is_dir(ws, tp, strlen(tp));
+			free(tp);
+			reply_detail(rp, is_dir_target ? 400 : 404, is_dir_target ? "Path is not a file" : "File not found");
+			strbuf_free(&rel);
+			return;
+		}
+		nd = t;
+	}
 	if (!nd && !(rel.len == 0 && ws_rel(ws, path, strlen(path), &rel))) {
 		reply_detail(rp, 404, "File not found");
 	} else if (!nd || nd->is_dir) {
@@ -103,6 +136,126 @@ file_download(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *
 		free(cd);
 	}
 	strbuf_free(&rel);
+}
+
+/* does root-relative dir hold a .git (directory or gitfile)? */
+static bool
+has_dot_git(const struct fh_workspace *ws, const char *dir)
+{
+	char *g = *dir ? xasprintf("%s/.git", dir) : xstrdup(".git");
+	bool yes = ws_find(ws, g, strlen(g)) != NULL || ws_is_repo(ws, dir);
+
+	free(g);
+	return yes;
+}
+
+/* _resolve_git_repo_root (2.2): path itself when it holds .git; else the one repository
+ * found depth-first up to depth 3 (hidden dirs, node_modules, venv, site-packages, vendor
+ * and links skipped, found repos not entered); zero or several: path itself. */
+static char *
+resolve_repo_root(const struct fh_workspace *ws, const char *rel)
+{
+	static const char *const skip[] = { "node_modules", "venv", "site-packages", "vendor" };
+	char *found = NULL;
+	int count = 0;
+	size_t rl = strlen(rel);
+
+	if (has_dot_git(ws, rel))
+		return xstrdup(rel);
+	for (size_t i = 0; i < ws->n_nodes; i++) {
+		const struct fh_node *n = &ws->nodes[i];
+		const char *sub = n->path;
+		if (!n->is_dir || n->link)
+			continue;
+		if (rl) {
+			if (n->path_len <= rl + 1 || memcmp(n->path, rel, rl) || n->path[rl] != '/')
+				continue;
+			sub = n->path + rl + 1;
+		}
+		int depth = 1;
+		bool bad = false;
+		char *buf = xstrdup(sub), *save = NULL;
+		for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+			bool last = !save || !*save;
+			if (c[0] == '.')
+				bad = true;
+			for (size_t k = 0; k < ARRAY_SIZE(skip); k++)
+				bad = bad || !strcmp(c, skip[k]);
+			if (!last)
+				depth++;
+		}
+		free(buf);
+		if (bad || depth > 3 || !has_dot_git(ws, n->path))
+			continue;
+		/* not inside a repository already found */
+		if (found && !strncmp(n->path, found, strlen(found)) && n->path[strlen(found)] == '/')
+			continue;
+		count++;
+		if (!found)
+			found = xstrdup(n->path);
+	}
+	if (count == 1)
+		return found;
+	free(found);
+	return xstrdup(rel);
+}
+
+/* urllib.parse.quote(value, safe=""): everything but letters, digits and "_.-~" */
+static char *
+quote_all(const char *v)
+{
+	struct strbuf sb = { 0 };
+
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    strchr("_.-~", *p))
+			strbuf_putc(&sb, (char)*p);
+		else
+			strbuf_printf(&sb, "%%%02X", *p);
+	}
+	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
+}
+
+static void
+file_archive_2026(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *ws, const struct strbuf *rel,
+		  bool excludes)
+{
+	struct fh_conv *c = r->srv->conv;
+	char *root = resolve_repo_root(ws, rel->buf);
+	uint64_t size = 0, input = 0;
+	struct arch_stream *st = arch_targz_2026(ws, root, excludes, &size, &input);
+	char *abs = *root ? xasprintf("%s/%s", ws->root, root) : xstrdup(ws->root);
+	const char *slash = strrchr(abs, '/');
+	char *name = xasprintf("%s.tar.gz", slash && slash[1] ? slash + 1 : "workspace"), *cd;
+
+	/* R10: the whole gzip is written to a temp file before the first byte is sent */
+	long build_ms = c->archive_delay_ms + (long)((double)input * 1000.0 / c->archive_rate);
+	if (build_ms > 0 && !fh_sleep_ms(r->srv->fh, build_ms)) {
+		arch_free(st);
+		free(root);
+		free(abs);
+		free(name);
+		reply_detail(rp, 503, "stopping");
+		return;
+	}
+	cd = content_disposition(name);
+	rp->status = 200;
+	rp->ctype = "application/gzip";
+	rp->kind = BODY_ARCHIVE;
+	rp->arch = st;
+	rp->size = size;	/* FileResponse: a real Content-Length */
+	reply_header(rp, "Content-Disposition", cd);
+	if (has_dot_git(ws, root)) {
+		/* only when <resolved root>/.git exists, percent-encoded (quote, safe="") */
+		char *q = quote_all(abs);
+		reply_header(rp, "X-Archive-Repo-Root", q);
+		reply_header(rp, "X-Archive-Branch", "main");
+		free(q);
+	}
+	free(cd);
+	free(name);
+	free(abs);
+	free(root);
 }
 
 static void
@@ -127,6 +280,8 @@ file_archive(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *w
 		reply_detail(rp, 404, "Path not found");
 	} else if (!ws_is_dir(ws, rel.buf, rel.len)) {
 		reply_detail(rp, 400, "Path is not a directory");
+	} else if (r->srv->conv->generation == 2026) {
+		file_archive_2026(r, rp, ws, &rel, excludes);
 	} else {
 		const char *base = strrchr(rel.len ? rel.buf : ws->root, '/');
 		char *name = xasprintf("%s.tar.gz", base ? base + 1 : rel.len ? rel.buf : ws->root), *cd;
@@ -147,18 +302,45 @@ file_archive(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *w
 /* ---------- bash ---------- */
 
 static const char listing_tail[] = "' && find . -mindepth 1 -name .git -prune -o -printf '%y %s %T@ %P\\n'";
+/* The NUL-separated listing, base64-encoded so that no decoder can damage it (R7): each
+ * entry is "TYPE SIZE MTIME MODE PATH\0LINK\0"; a .git is printed, then not entered. */
+static const char listing2_tail[] = "' && find . -mindepth 1 -name .git -printf '%y %s %T@ %m %P\\0%l\\0' -prune"
+				    " -o -printf '%y %s %T@ %m %P\\0%l\\0' | base64 -w0";
+/* The same records for what lies inside every .git (a walk that wants the repositories too) */
+static const char listing_git_tail[] = "' && find . -mindepth 1 -path '*/.git/*' -printf '%y %s %T@ %m %P\\0%l\\0'"
+				       " | base64 -w0";
+/* A repository's changes as git prints them, NUL-separated, base64-encoded (see gitsim.c). */
+static const char changes_tail[] = "' && { b=$(git merge-base HEAD '@{upstream}' 2>/dev/null || git rev-parse -q"
+				   " --verify HEAD || echo 4b825dc642cb6eb9a060e54bf8d69288fbee4904) && git -c"
+				   " core.quotePath=false diff --no-renames --name-status -z \"$b\" -- . && printf"
+				   " '\\0' && git -c core.quotePath=false ls-files -z --others --exclude-standard --"
+				   " . && printf '\\0'; } | base64 -w0";
 
-/* Parse `cd -- '<DIR>' && find ...`; returns the directory or NULL for any other command. */
+/* A file's text at the base, for the diff of a deleted file: `f='<ABS>'` then this. */
+static const char show_tail[] = "'; d=${f%/*}; while [ -n \"$d\" ] && [ ! -d \"$d\" ]; do d=${d%/*}; done; cd -- "
+				"\"${d:-/}\" && t=$(git rev-parse --show-toplevel) && b=$(git merge-base HEAD "
+				"'@{upstream}' 2>/dev/null || git rev-parse -q --verify HEAD) && git show "
+				"\"$b:${f#\"$t\"/}\" | base64 -w0";
+
+static char *parse_quoted(const char *cmd, const char *head, const char *tail);
+
+/* Parse `cd -- '<DIR>'<tail>`; returns the directory or NULL for any other command. */
 static char *
-parse_listing(const char *cmd)
+parse_cd(const char *cmd, const char *tail)
+{
+	return parse_quoted(cmd, "cd -- '", tail);
+}
+
+static char *
+parse_quoted(const char *cmd, const char *head, const char *tail)
 {
 	struct strbuf dir = { 0 };
 	const char *p;
-	size_t tl = strlen(listing_tail);
+	size_t tl = strlen(tail), hl = strlen(head);
 
-	if (strncmp(cmd, "cd -- '", 7))
+	if (strncmp(cmd, head, hl))
 		return NULL;
-	for (p = cmd + 7; *p;) {
+	for (p = cmd + hl; *p;) {
 		if (!strncmp(p, "'\\''", 4)) {
 			strbuf_putc(&dir, '\'');
 			p += 4;
@@ -171,7 +353,7 @@ parse_listing(const char *cmd)
 	size_t rest = strlen(p);
 	while (rest > tl && (p[rest - 1] == ' ' || p[rest - 1] == '\n'))
 		rest--;
-	if (rest != tl || strncmp(p, listing_tail, tl) || !dir.buf) {
+	if (rest != tl || strncmp(p, tail, tl) || !dir.buf) {
 		strbuf_free(&dir);
 		return NULL;
 	}
@@ -181,6 +363,7 @@ parse_listing(const char *cmd)
 struct line {
 	char *rel;
 	char *text;
+	const char *link;	/* v2: find's %l */
 };
 
 static int
@@ -196,18 +379,41 @@ under_git(const char *rel)
 	       (strlen(rel) >= 5 && !strcmp(rel + strlen(rel) - 5, "/.git"));
 }
 
+/* is rel a .git itself (not something inside one)? */
+static bool
+is_dot_git(const char *rel)
+{
+	size_t l = strlen(rel);
+
+	if (l < 4 || strcmp(rel + l - 4, ".git") || (l > 4 && rel[l - 5] != '/'))
+		return false;
+	char *parent = xstrndup(rel, l > 4 ? l - 5 : 0);
+	bool inside = under_git(parent);
+	free(parent);
+	return !inside;
+}
+
 static void
-add_line(struct line **ls, size_t *n, char type, uint64_t size, int64_t mtime, const char *rel)
+add_line(struct line **ls, size_t *n, char type, uint64_t size, int64_t mtime, const char *rel, int v2,
+	 unsigned mode)
 {
 	*ls = xrealloc(*ls, (*n + 1) * sizeof(**ls));
 	(*ls)[*n].rel = xstrdup(rel);
-	(*ls)[*n].text = xasprintf("%c %llu %lld.0000000000 %s\n", type, (unsigned long long)size, (long long)mtime, rel);
+	(*ls)[*n].link = NULL;
+	if (v2) {
+		/* printf's %s stops at NUL, so the text is the record with '\1' for NUL, fixed below */
+		(*ls)[*n].text = xasprintf("%c %llu %lld.0000000000 %o %s\1\1", type, (unsigned long long)size,
+					   (long long)mtime, mode, rel);
+	} else {
+		(*ls)[*n].text = xasprintf("%c %llu %lld.0000000000 %s\n", type, (unsigned long long)size,
+					   (long long)mtime, rel);
+	}
 	(*n)++;
 }
 
-/* Run the listing: find's view of DIR, .git pruned, sorted by path. */
+/* Run the listing: find's view of DIR, .git pruned (v2: printed, then pruned), sorted by path. */
 static int
-run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, struct strbuf *err)
+run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, struct strbuf *err, int v2)
 {
 	char *d = xstrdup(dir);
 	size_t dl = strlen(d), rootl = strlen(ws->root);
@@ -233,10 +439,10 @@ run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, 
 		/* the directories between DIR and the root, then the root itself */
 		for (char *s = up; (s = strchr(s, '/')); s++) {
 			*s = '\0';
-			add_line(&ls, &n, 'd', 4096, 1732406400, up);
+			add_line(&ls, &n, 'd', 4096, 1732406400, up, v2, 0755);
 			*s = '/';
 		}
-		add_line(&ls, &n, 'd', 4096, 1732406400, up);
+		add_line(&ls, &n, 'd', 4096, 1732406400, up, v2, 0755);
 	}
 	size_t pl = prefix ? strlen(prefix) : 0;
 	for (size_t i = 0; i < ws->n_nodes; i++) {
@@ -249,18 +455,38 @@ run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, 
 				continue;
 			sub = nd->path + pl + 1;
 		}
-		if (under_git(sub))
+		if (v2 == 2) {
+			/* -path '* /.git/ *': only what lies inside a .git, nothing pruned */
+			if (!under_git(sub) || is_dot_git(sub))
+				continue;
+		} else if (under_git(sub) && !(v2 && is_dot_git(sub))) {
 			continue;
+		}
 		full = up ? xasprintf("%s/%s", up, sub) : xstrdup(sub);
-		add_line(&ls, &n, nd->is_dir ? 'd' : 'f', nd->is_dir ? 4096 : node_size(nd), nd->mtime, full);
+		add_line(&ls, &n, nd->link ? 'l' : nd->is_dir ? 'd' : 'f', nd->is_dir ? 4096 : node_size(nd), nd->mtime,
+			 full, v2, nd->mode);
+		ls[n - 1].link = nd->link;
 		free(full);
 	}
 	qsort(ls, n, sizeof(*ls), line_cmp);
+	struct strbuf raw = { 0 };
 	for (size_t i = 0; i < n; i++) {
-		strbuf_puts(out, ls[i].text);
+		if (v2) {
+			/* the record's path may hold any byte but NUL: put it back byte for byte */
+			size_t tl = strlen(ls[i].text);
+			size_t head = tl - 2 - strlen(ls[i].rel);
+			strbuf_append(&raw, ls[i].text, head);
+			strbuf_append(&raw, ls[i].rel, strlen(ls[i].rel) + 1);
+			strbuf_append(&raw, ls[i].link ? ls[i].link : "", (ls[i].link ? strlen(ls[i].link) : 0) + 1);
+		} else {
+			strbuf_puts(out, ls[i].text);
+		}
 		free(ls[i].rel);
 		free(ls[i].text);
 	}
+	if (v2)
+		gitsim_base64(out, raw.buf ? raw.buf : "", raw.len);
+	strbuf_free(&raw);
 	free(ls);
 	free(up);
 	free(d);
@@ -298,16 +524,61 @@ bash_run(struct fh_srv *s, const char *command, const char *cwd)
 	const struct fh_workspace *ws = s->conv->ws ? s->conv->ws : &fh_empty_ws;
 	struct strbuf out = { 0 }, err = { 0 };
 	struct bash_cmd *b;
-	char *dir = parse_listing(command);
+	char *dir = parse_cd(command, listing_tail), *dir2 = dir ? NULL : parse_cd(command, listing2_tail);
+	char *dirg = dir || dir2 ? NULL : parse_cd(command, listing_git_tail);
+	char *repo = dir || dir2 || dirg ? NULL : parse_cd(command, changes_tail);
+	char *shown = dir || dir2 || dirg || repo ? NULL : parse_quoted(command, "f='", show_tail);
 	int code;
 
-	if (dir) {
-		code = run_listing(ws, dir, &out, &err);
+	if (dirg) {
+		dir2 = dirg;
+		dirg = NULL;
+		code = run_listing(ws, dir2, &out, &err, 2);
+		if (code == 1) {
+			strbuf_reset(&err);
+			strbuf_printf(&err, "/bin/sh: 1: cd: can't cd to %s\n", dir2);	/* R8 */
+			code = 2;
+		}
+	} else if (dir || dir2) {
+		code = run_listing(ws, dir ? dir : dir2, &out, &err, dir2 != NULL);
+		if (code == 1 && dir2) {
+			/* R8: /bin/sh is dash; the v2 command starts with cd, which fails first */
+			strbuf_reset(&err);
+			strbuf_printf(&err, "/bin/sh: 1: cd: can't cd to %s\n", dir2);
+			code = 2;
+		}
+	} else if (shown) {
+		/* `git show BASE:PATH`: the scenario's original text of a changed file */
+		struct strbuf rel = { 0 };
+		const struct fh_change *ch = NULL;
+		if (ws_rel(ws, shown, strlen(shown), &rel))
+			for (size_t i = 0; i < ws->n_changes; i++)
+				if (!strcmp(ws->changes[i].path, rel.buf) && ws->changes[i].status[0] != 'A' &&
+				    ws->changes[i].status[0] != 'U')
+					ch = &ws->changes[i];
+		if (ch)
+			gitsim_base64(&out, ch->original ? ch->original : "", ch->original ? strlen(ch->original) : 0);
+		else
+			strbuf_printf(&err, "fatal: path '%s' does not exist in 'HEAD'\n", rel.buf ? rel.buf : shown);
+		code = 0;	/* the pipeline's status is base64's */
+		strbuf_free(&rel);
+		free(shown);
+	} else if (repo) {
+		struct strbuf rel = { 0 };
+		if (!ws_rel(ws, repo, strlen(repo), &rel) || !ws_is_dir(ws, rel.buf, rel.len)) {
+			strbuf_printf(&err, "/bin/sh: 1: cd: can't cd to %s\n", repo);	/* R8 */
+			code = 2;
+		} else {
+			code = gitsim_status_z(ws, rel.buf, &out, &err);
+		}
+		strbuf_free(&rel);
+		free(repo);
 	} else {
 		strbuf_puts(&err, "fakehands: unsupported command");
 		code = 127;
 	}
 	free(dir);
+	free(dir2);
 	s->cmds = xrealloc(s->cmds, (s->n_cmds + 1) * sizeof(*s->cmds));
 	b = &s->cmds[s->n_cmds];
 	memset(b, 0, sizeof(*b));
@@ -315,11 +586,21 @@ bash_run(struct fh_srv *s, const char *command, const char *cwd)
 	b->command = xstrdup(command);
 	b->cwd = xstrdup(cwd);
 	b->timestamp = naive_now(fh);
-	/* the server decodes process output with errors="replace" */
-	json_t *so = jstr(out.buf ? out.buf : "", out.len);
-	b->stdout_len = json_string_length(so);
-	b->stdout_text = xstrndup(json_string_value(so), b->stdout_len);
-	json_decref(so);
+	/* the server decodes process output with errors="replace"; R7: a 2026 agent-server
+	 * decodes each 8192-byte read on its own, so a character across a read boundary becomes
+	 * two U+FFFD (deterministic here: the reads are exactly 8192 bytes) */
+	struct strbuf dec = { 0 };
+	size_t step = s->conv->generation == 2026 ? 8192 : out.len ? out.len : 1;
+	for (size_t off = 0; off < out.len || (off == 0 && !out.len); off += step) {
+		size_t k = out.len - off < step ? out.len - off : step;
+		json_t *so = jstr(out.buf ? out.buf + off : "", k);
+		strbuf_append(&dec, json_string_value(so), json_string_length(so));
+		json_decref(so);
+		if (!out.len)
+			break;
+	}
+	b->stdout_len = dec.len;
+	b->stdout_text = dec.buf ? strbuf_detach(&dec) : xstrdup("");
 	b->stderr_text = err.len ? strbuf_detach(&err) : NULL;
 	b->exit_code = code;
 	strbuf_free(&out);
@@ -412,7 +693,8 @@ bash_events(struct fh_req *r, struct fh_reply *rp)
 	struct fh_srv *s = r->srv;
 	struct fakehands *fh = s->fh;
 	const char *cid = q_get(r, "command_id__eq"), *kind = q_get(r, "kind__eq"), *lim = q_get(r, "limit");
-	const char *page = q_get(r, "page_id"), *order = q_get(r, "sort_order");
+	const char *page = q_get(r, "page_id"), *order = q_get(r, "sort_order"), *gt = q_get(r, "order__gt");
+	long long dropped = 0;
 	long long limit = lim ? atoll(lim) : 100, off = page && *page ? atoll(page) : 0, k = 0;
 	bool desc = order && !strcmp(order, "TIMESTAMP_DESC"), more = false;
 	json_t *all = json_array(), *items = json_array();
@@ -447,9 +729,16 @@ bash_events(struct fh_req *r, struct fh_reply *rp)
 
 		if (k++ < off)
 			continue;
-		if ((long long)json_array_size(items) >= limit) {
+		if ((long long)json_array_size(items) + dropped >= limit) {
 			more = true;
 			break;
+		}
+		/* order__gt (v1.11.0) is applied after the page slice (bash_service.py:160-236),
+		 * so a page can come back short, or empty, with a next_page_id */
+		json_t *ord = json_object_get(e, "order");
+		if (gt && json_is_integer(ord) && json_integer_value(ord) <= atoll(gt)) {
+			dropped++;
+			continue;
 		}
 		json_array_append(items, e);
 	}
@@ -602,8 +891,32 @@ agent_handle(struct fh_req *r, struct fh_reply *rp)
 		/* a server with only the query download form is >= v1.20.0, which removed the git
 		 * path forms too (openhands-api-2026.md 2.4, 2.7) */
 		reply_detail(rp, 404, "Not Found");
+	} else if (!strcmp(rt, "git-changes") && c->generation == 2026) {
+		const char *p = q_get(r, "path");
+		struct strbuf rel = { 0 };
+		unsigned st2;
+
+		if (!p || !ws_rel(ws, p, strlen(p), &rel)) {
+			reply_json(rp, 200, json_array());
+		} else {
+			json_t *j = gitsim_changes_2026(ws, rel.buf, &st2);
+			reply_json(rp, st2, j);
+		}
+		strbuf_free(&rel);
 	} else if (!strcmp(rt, "git-changes")) {
 		git_changes(r, rp, ws);
+	} else if (!strcmp(rt, "git-diff") && c->generation == 2026) {
+		const char *p = q_get(r, "path");
+		struct strbuf rel = { 0 };
+		unsigned st2;
+
+		if (!p || !ws_rel(ws, p, strlen(p), &rel)) {
+			reply_json(rp, 200, json_pack("{s:n,s:n}", "modified", "original"));
+		} else {
+			json_t *j = gitsim_diff_2026(ws, rel.buf, &st2);
+			reply_json(rp, st2, j);
+		}
+		strbuf_free(&rel);
 	} else if (!strcmp(rt, "git-diff")) {
 		const char *p = q_get(r, "path");
 		struct strbuf rel = { 0 };

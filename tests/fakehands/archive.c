@@ -303,6 +303,7 @@ struct arch_stream {
 	uint64_t total;
 	struct fh_node manifest;
 	struct py_zip *py;	/* set: the Python-style ZIP, a is NULL */
+	bool modes;		/* tar members keep the nodes' Unix modes (2026, R10) */
 };
 
 static la_ssize_t
@@ -376,7 +377,7 @@ arch_step(struct arch_stream *st)
 		else
 			archive_entry_set_pathname(ae, e->name);
 		archive_entry_set_filetype(ae, n->is_dir ? AE_IFDIR : AE_IFREG);
-		archive_entry_set_perm(ae, n->is_dir ? 0755 : 0644);
+		archive_entry_set_perm(ae, st->modes && n->mode ? n->mode : n->is_dir ? 0755 : 0644);
 		archive_entry_set_mtime(ae, n->mtime, 0);
 		archive_entry_set_size(ae, n->is_dir ? 0 : (la_int64_t)node_size(n));
 		/* ARCHIVE_WARN is fine: a name that is not valid UTF-8 is written raw */
@@ -508,7 +509,7 @@ zip_build(const struct fh_workspace *ws, bool dry)
 	/* zip-directory: files only (empty directories are lost), names relative to the root,
 	 * nothing filtered (.git and node_modules go in) */
 	for (size_t i = 0; i < ws->n_nodes; i++)
-		if (!ws->nodes[i].is_dir)
+		if (!ws->nodes[i].is_dir && !ws->nodes[i].link)	/* links: not modelled for V0 */
 			add_ent(st, &ws->nodes[i], xstrndup(ws->nodes[i].path, ws->nodes[i].path_len));
 	return st;
 }
@@ -522,7 +523,7 @@ descriptor_size(const struct fh_workspace *ws, uint64_t cap)
 	struct arch_stream *st;
 
 	for (size_t i = 0; i < ws->n_nodes; i++)
-		data += ws->nodes[i].is_dir ? 0 : node_size(&ws->nodes[i]);
+		data += ws->nodes[i].is_dir || ws->nodes[i].link ? 0 : node_size(&ws->nodes[i]);
 	if (data > cap)
 		return UINT64_MAX;
 	st = zip_build(ws, true);
@@ -630,7 +631,8 @@ arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes)
 		} else {
 			sub = n->path;
 		}
-		if (excluded(sub, excludes))
+		/* R9: file/archive never follows or stores a link */
+		if (excluded(sub, excludes) || n->link)
 			continue;
 		add_ent(st, n, xasprintf("%s/%s%s", base, sub, n->is_dir ? "/" : ""));
 		files += !n->is_dir;
@@ -709,4 +711,126 @@ arch_export_zip(json_t *meta, json_t *events, size_t *len)
 	archive_write_free(a);
 	*len = used;
 	return buf;
+}
+
+/* ---- the 2026 agent-server's tar.gz (openhands-api-2026.md 2.2, R9-R11) */
+
+/* _is_sensitive_git_internal: after the first ".git", any "logs" or a sensitive last name. */
+static bool
+sensitive_git(const char *rel)
+{
+	static const char *const names[] = { "config", "config.worktree", "credentials", ".git-credentials",
+					     "FETCH_HEAD" };
+	char *buf = xstrdup(rel), *save = NULL, *last = NULL;
+	bool in_git = false, internal = false, logs = false;
+
+	for (char *c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (in_git) {
+			internal = true;
+			logs = logs || !strcmp(c, "logs");
+			last = c;
+		} else if (!strcmp(c, ".git")) {
+			in_git = true;
+		}
+	}
+	bool hit = internal && logs;
+	for (size_t i = 0; internal && !hit && i < ARRAY_SIZE(names); i++)
+		hit = !strcmp(last, names[i]);
+	free(buf);
+	return hit;
+}
+
+/* _DEFAULT_ARCHIVE_EXCLUDES: "x/" patterns match a directory component, "*.pyc" a file */
+static bool
+default_excluded_2026(const char *rel, bool is_dir)
+{
+	static const char *const dirs[] = { ".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache",
+					    ".pytest_cache", ".ruff_cache", "dist", "build", ".next", "target" };
+	char *buf = xstrdup(rel), *save = NULL;
+	bool hit = false;
+	size_t len = strlen(rel);
+
+	if (!is_dir && len > 4 && !strcmp(rel + len - 4, ".pyc"))
+		hit = true;
+	for (char *c = strtok_r(buf, "/", &save); c && !hit; c = strtok_r(NULL, "/", &save)) {
+		bool last = c + strlen(c) == buf + len;
+		for (size_t i = 0; i < ARRAY_SIZE(dirs) && !hit; i++)
+			hit = !strcmp(c, dirs[i]) && (!last || is_dir);
+	}
+	free(buf);
+	return hit;
+}
+
+struct arch_stream *
+arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool excludes, uint64_t *size,
+		uint64_t *input_bytes)
+{
+	static struct fh_node dir_node = { .path = (char *)"", .is_dir = true, .mode = 0755, .mtime = 1732406400 };
+	size_t rl = strlen(rel_root), files = 0;
+	uint64_t total = 0;
+	char *abs = rl ? xasprintf("%s/%s", ws->root, rel_root) : xstrdup(ws->root);
+	const char *slash = strrchr(abs, '/');
+	char *base = xstrdup(slash && slash[1] ? slash + 1 : "workspace");
+	bool user_manifest = false;
+
+	for (int pass = 0; pass < 2; pass++) {
+		struct arch_stream *st = arch_open(false, pass == 0);
+		st->modes = true;	/* R10: members keep their Unix modes */
+		files = 0;
+		total = 0;
+		add_ent(st, &dir_node, xasprintf("%s/", base));	/* the root's own member */
+		for (size_t i = 0; i < ws->n_nodes; i++) {
+			const struct fh_node *n = &ws->nodes[i];
+			const char *sub = n->path;
+
+			if (rl) {
+				if (n->path_len <= rl + 1 || memcmp(n->path, rel_root, rl) || n->path[rl] != '/')
+					continue;
+				sub = n->path + rl + 1;
+			}
+			/* R9: links are never stored; credentials never, even without the defaults */
+			if (n->link || sensitive_git(sub) || (excludes && default_excluded_2026(sub, n->is_dir)))
+				continue;
+			if (!n->is_dir && !strcmp(sub, "archive_manifest.json"))
+				user_manifest = true;
+			add_ent(st, n, xasprintf("%s/%s%s", base, sub, n->is_dir ? "/" : ""));
+			files += !n->is_dir;
+			total += n->is_dir ? 0 : node_size(n);
+		}
+		if (!user_manifest) {
+			/* R11: the last member, sorted keys, indent 2, no timestamps */
+			json_t *ex = json_array();
+			if (excludes) {
+				static const char *const pats[] = { ".git/", "node_modules/", ".venv/", "venv/",
+								    "__pycache__/", ".mypy_cache/", ".pytest_cache/",
+								    ".ruff_cache/", "dist/", "build/", ".next/",
+								    "target/", "*.pyc" };
+				for (size_t k = 0; k < ARRAY_SIZE(pats); k++)
+					json_array_append_new(ex, json_string(pats[k]));
+			}
+			json_t *m = json_pack("{s:o,s:I,s:s,s:s,s:I}", "excludes", ex, "file_count", (json_int_t)files,
+					      "format", "tar.gz", "source", base, "total_bytes", (json_int_t)total);
+			char *text = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS);
+			json_decref(m);
+			st->manifest.data = (unsigned char *)text;
+			st->manifest.len = strlen(text);
+			st->manifest.mode = 0644;
+			st->manifest.mtime = 1732406400;
+			add_ent(st, &st->manifest, xasprintf("%s/archive_manifest.json", base));
+		}
+		if (pass == 0) {
+			/* built to completion before the first byte (R10): so the size is known */
+			while (!st->closed && !st->failed)
+				arch_step(st);
+			*size = st->failed ? UINT64_MAX : st->total;
+			arch_free(st);
+			user_manifest = false;
+			continue;
+		}
+		*input_bytes = total;
+		free(base);
+		free(abs);
+		return st;
+	}
+	return NULL;
 }

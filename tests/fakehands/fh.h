@@ -41,6 +41,8 @@ struct fh_node {
 	char *path;		/* relative to the root, raw bytes, no trailing '/' */
 	size_t path_len;
 	bool is_dir;
+	unsigned mode;		/* permission bits; default 0644 (files), 0755 (directories) */
+	char *link;		/* a symbolic link: its target ("link" in the scenario); no content */
 	int64_t mtime;
 	bool generated;
 	unsigned char *data;	/* !generated */
@@ -69,6 +71,12 @@ struct fh_workspace {
 	char **ignore;		/* lines of the root .gitignore */
 	size_t n_ignore;
 	enum fh_zip_style zip_style;	/* INHERIT = PYTHON */
+	/* Directories that are git repositories (root-relative, "" = the root itself), sorted;
+	 * given as "repos" in the scenario, each gets a .git directory with a HEAD. Without it a
+	 * "git": true workspace is one repository at the root. A change belongs to the repository
+	 * with the longest prefix of its path. */
+	char **repos;
+	size_t n_repos;
 };
 
 struct fh_srv;
@@ -94,6 +102,12 @@ struct fh_conv {
 	bool archive;
 	bool has_runtime;
 	enum fh_zip_style zip_style;
+	/* Agent-server generation: 2025 = the older behaviour this fake always had (changes as
+	 * given, archives of the directory asked for); 2026 = software-agent-sdk v1.43 as
+	 * openhands-api-2026.md section 7 observed it (R1-R11). */
+	int generation;
+	long archive_delay_ms;	/* 2026: extra silence before an archive's first byte */
+	double archive_rate;	/* 2026: bytes/s the archive is built at (R10: about 23 MB/s) */
 	struct fh_srv *srv;
 };
 
@@ -274,6 +288,12 @@ size_t node_read(const struct fh_node *n, uint64_t pos, void *buf, size_t max);
 bool node_is_binary(const struct fh_node *n);
 bool node_is_utf8(const struct fh_node *n);
 bool ws_ignored(const struct fh_workspace *ws, const char *entry);
+/* Follow a link node (R9: anywhere, links to links too): the node it ends at, or NULL with
+ * *outside set when the target leaves the workspace, or neither when it dangles. */
+const struct fh_node *ws_follow(const struct fh_workspace *ws, const struct fh_node *n, bool *outside);
+/* The repository a root-relative path belongs to (longest repos[] prefix), or NULL. */
+const char *ws_repo_of(const struct fh_workspace *ws, const char *rel);
+bool ws_is_repo(const struct fh_workspace *ws, const char *rel);
 uint64_t code_gen_size(const struct fh_node *n);	/* {"code":"..."} length of a generated text file */
 size_t code_gen_read(const struct fh_node *n, uint64_t pos, char *buf, size_t max);
 
@@ -282,6 +302,11 @@ size_t code_gen_read(const struct fh_node *n, uint64_t pos, char *buf, size_t ma
  * size by a dry run up to 256 MiB of data, else UINT64_MAX (chunked). */
 struct arch_stream *arch_zip(const struct fh_workspace *ws, bool descriptor, uint64_t *size);
 struct arch_stream *arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes);
+/* The 2026 agent-server's tar.gz of root-relative rel_root (2.2, R9-R11): exact *size
+ * (Content-Length), Unix modes, exact credential rule, the real manifest unless the user has
+ * one; *input_bytes is the file data packed (for the R10 build time). */
+struct arch_stream *arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool excludes,
+				    uint64_t *size, uint64_t *input_bytes);
 ssize_t arch_read(struct arch_stream *a, char *buf, size_t max);	/* 0 at end, -1 on error */
 void arch_free(struct arch_stream *a);
 /* The app server's conversation export (2026 §1.7): meta.json and one

@@ -8,6 +8,7 @@
 #include "tests/fakehands/fakehands.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -61,6 +62,11 @@ main(int argc, char **argv)
 	unsigned long long bandwidth = 0;
 	char err[512], *text = NULL;
 	size_t len = 0;
+
+	/* libarchive's pax writer converts a UTF-8 name through the locale: in "C" a
+	 * non-ASCII name crashes it, so the fake always runs in a UTF-8 locale */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "C.utf8");
 	struct fakehands *fh;
 	sigset_t set;
 	int sfd;

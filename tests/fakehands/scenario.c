@@ -251,6 +251,15 @@ load_workspace(struct fakehands *fh, struct fh_workspace *ws, const char *name, 
 				return fail(err, errlen, "workspace %s: bad mtime %s", name, mt);
 			n->mtime = us / 1000000;
 		}
+		n->mode = n->is_dir ? 0755 : 0644;
+		if (jget_str(f, "link", NULL)) {
+			n->link = xstrdup(jget_str(f, "link", NULL));
+			n->mode = 0777;
+			n->data = xmalloc(1);
+			continue;
+		}
+		if (jget_str(f, "mode", NULL))
+			n->mode = (unsigned)strtoul(jget_str(f, "mode", NULL), NULL, 8) & 07777;
 		if (n->is_dir)
 			continue;
 		if (json_object_get(f, "size")) {
@@ -279,6 +288,37 @@ load_workspace(struct fakehands *fh, struct fh_workspace *ws, const char *name, 
 		c->status[0] = st[0];
 		c->path = xstrdup(jget_str(f, "path", ""));
 		c->original = jdup_or_null(f, "original", "");
+	}
+	json_t *repos = json_object_get(o, "repos");
+	if (repos && !json_is_array(repos))
+		return fail(err, errlen, "workspace %s: repos must be an array of directories", name);
+	if (!repos && ws->git) {
+		ws->repos = xcalloc(1, sizeof(char *));
+		ws->repos[ws->n_repos++] = xstrdup("");
+	}
+	if (repos) {
+		ws->repos = xcalloc(json_array_size(repos) + 1, sizeof(char *));
+		ws->nodes = xrealloc(ws->nodes, (ws->n_nodes + 2 * json_array_size(repos) + 1) * sizeof(*ws->nodes));
+		json_array_foreach(repos, i, f) {
+			const char *r = json_string_value(f);
+			if (!r)
+				return fail(err, errlen, "workspace %s: repos[%zu] is not a string", name, i);
+			ws->repos[ws->n_repos++] = xstrdup(r);
+			/* a repository is a directory holding .git (git init writes HEAD first) */
+			struct fh_node *d = &ws->nodes[ws->n_nodes++], *h = &ws->nodes[ws->n_nodes++];
+			memset(d, 0, sizeof(*d));
+			memset(h, 0, sizeof(*h));
+			d->path = *r ? xasprintf("%s/.git", r) : xstrdup(".git");
+			d->path_len = strlen(d->path);
+			d->is_dir = true;
+			d->mode = 0755;
+			h->mode = 0644;
+			d->mtime = h->mtime = 1732406400;
+			h->path = xasprintf("%s/HEAD", d->path);
+			h->path_len = strlen(h->path);
+			h->data = (unsigned char *)xstrdup("ref: refs/heads/main\n");
+			h->len = strlen((char *)h->data);
+		}
 	}
 	ws_finish(ws);
 	return 0;
@@ -365,6 +405,11 @@ load_conv(struct fakehands *fh, struct fh_conv *c, json_t *o, size_t idx, char *
 	const char *dl = jget_str(agent, "download_api", "both");
 	c->download_api = !strcmp(dl, "query") ? DL_QUERY : !strcmp(dl, "path") ? DL_PATH : DL_QUERY | DL_PATH;
 	c->archive = jget_bool(agent, "archive", true);
+	c->generation = (int)jget_int(agent, "generation", 2025);
+	c->archive_delay_ms = (long)jget_int(agent, "archive_delay_ms", 0);
+	c->archive_rate = (double)jget_int(agent, "archive_rate", 23000000);
+	if (c->generation != 2025 && c->generation != 2026)
+		return fail(err, errlen, "conversation %s: agent.generation must be 2025 or 2026", c->id);
 	conv_defaults(c);
 	return 0;
 }
@@ -573,8 +618,12 @@ scenario_free(struct fakehands *fh)
 		for (size_t k = 0; k < ws->n_nodes; k++) {
 			free(ws->nodes[k].path);
 			free(ws->nodes[k].data);
+			free(ws->nodes[k].link);
 		}
 		free(ws->nodes);
+		for (size_t k = 0; k < ws->n_repos; k++)
+			free(ws->repos[k]);
+		free(ws->repos);
 		for (size_t k = 0; k < ws->n_changes; k++) {
 			free(ws->changes[k].path);
 			free(ws->changes[k].original);

@@ -1475,10 +1475,175 @@ test_demo(void **state)
 	fakehands_stop(fh);
 }
 
+/* ---------- the 2026 agent-server generation (openhands-api-2026.md section 7) ---------- */
+
+#define G26 "cccccccccccccccccccccccccccccc61"
+static const char scen_2026[] =
+	"{\"app\":{\"auth\":\"none\"},\"conversations\":[{\"id\":\"" G26 "\",\"version\":\"V1\","
+	"\"status\":\"RUNNING\",\"workspace\":\"w\",\"session_api_key\":\"" SESSION "\","
+	"\"agent\":{\"generation\":2026}}],"
+	"\"workspaces\":{\"w\":{\"repos\":[\"\",\"proj\",\"libs/deep\"],\"files\":["
+	"{\"path\":\"proj/i18n/\\u00fc.txt\",\"text\":\"x\"},{\"path\":\"proj/with space.md\",\"text\":\"y\"},"
+	"{\"path\":\"proj/run.sh\",\"text\":\"#!/bin/sh\\n\",\"mode\":\"0755\"},"
+	"{\"path\":\"libs/deep/x.c\",\"text\":\"x\"},{\"path\":\"a\\u00e9.txt\",\"text\":\"e\"},"
+	"{\"path\":\"ln\",\"link\":\"proj\"},{\"path\":\"py\",\"link\":\"/usr/bin/python3\"}],"
+	"\"changes\":[{\"status\":\"M\",\"path\":\"proj/i18n/\\u00fc.txt\"},{\"status\":\"U\",\"path\":\"a\\u00e9.txt\"},"
+	"{\"status\":\"M\",\"path\":\"libs/deep/x.c\"}]}}}";
+
+static struct resp
+g26(struct fakehands *fh, const char *method, const char *path, const char *body)
+{
+	char *u = url_of(fakehands_conv_port(fh, G26), path);
+	struct resp r = http(method, u, SKEY, "Content-Type: application/json", body, 0);
+
+	free(u);
+	return r;
+}
+
+/* Run a bash command to completion; its stdout (concatenated) and exit code. */
+static char *
+g26_bash(struct fakehands *fh, const char *cmd, int *code, char **err)
+{
+	json_t *b = json_pack("{s:s}", "command", cmd);
+	char *body = json_dumps(b, 0);
+	struct resp r = g26(fh, "POST", "/api/bash/start_bash_command", body);
+	json_t *j = jparse(&r);
+	char *q = xasprintf("/api/bash/bash_events/search?command_id__eq=%s&kind__eq=BashOutput&sort_order=TIMESTAMP",
+			    json_string_value(json_object_get(j, "id")));
+	struct resp e = g26(fh, "GET", q, NULL);
+	json_t *ej = jparse(&e), *it;
+	struct strbuf out = { 0 };
+	size_t i;
+
+	*code = -1;
+	*err = NULL;
+	json_array_foreach(json_object_get(ej, "items"), i, it) {
+		strbuf_puts(&out, json_string_value(json_object_get(it, "stdout")));
+		if (json_is_integer(json_object_get(it, "exit_code")))
+			*code = (int)json_integer_value(json_object_get(it, "exit_code"));
+		if (json_is_string(json_object_get(it, "stderr")))
+			*err = xstrdup(json_string_value(json_object_get(it, "stderr")));
+	}
+	strbuf_putc(&out, '\0');
+	json_decref(b);
+	json_decref(j);
+	json_decref(ej);
+	free(body);
+	free(q);
+	resp_free(&r);
+	resp_free(&e);
+	return strbuf_detach(&out);
+}
+
+static void
+test_agent_2026(void **state)
+{
+	/* enough non-ASCII names for a listing of many 8 KiB reads */
+	struct strbuf sc = { 0 };
+	const char *cut = strstr(scen_2026, "{\"path\":\"ln\"");
+	strbuf_append(&sc, scen_2026, (size_t)(cut - scen_2026));
+	for (int i = 0; i < 300; i++)
+		strbuf_printf(&sc, "{\"path\":\"n/\\u00fc%03d-\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9.txt\",\"text\":\"n\"},", i);
+	strbuf_puts(&sc, cut);
+	struct fakehands *fh = start_fh(sc.buf, NULL);
+	strbuf_free(&sc);
+	struct resp r;
+
+	/* R2 + R3: the base's own change mangled, the nested repo one level down prefixed, the
+	 * repo two levels down one ADDED directory */
+	r = g26(fh, "GET", "/api/git/changes?path=%2Fworkspace%2Fproject", NULL);
+	assert_int_equal(r.status, 200);
+	/* (a nested repository's rows are its quoted paths with the prefix put in front) */
+	assert_string_equal(r.body.buf, "[{\"status\":\"ADDED\",\"path\":\"\\\"a/303/251.txt\\\"\"},"
+			    "{\"status\":\"ADDED\",\"path\":\"libs/deep/\"},"
+			    "{\"status\":\"UPDATED\",\"path\":\"proj/\\\"i18n//303/274.txt\\\"\"}]");
+	resp_free(&r);
+	/* R2: a directory that is not a repository gives [] */
+	r = g26(fh, "GET", "/api/git/changes?path=%2Fworkspace%2Fproject%2Flibs", NULL);
+	assert_string_equal(r.body.buf, "[]");
+	resp_free(&r);
+
+	/* R7: the bash service decodes 8 KiB reads alone: the old plain listing of a long
+	 * non-ASCII tree gets U+FFFD somewhere, the base64 one never can */
+	int code;
+	char *err, *out = g26_bash(fh, "cd -- '/workspace/project' && find . -mindepth 1 -name .git -prune -o -printf "
+				   "'%y %s %T@ %P\\n'", &code, &err);
+	assert_int_equal(code, 0);
+	assert_true(strlen(out) > 8192);
+	assert_non_null(strstr(out, "\xef\xbf\xbd"));	/* a name cut by a read boundary */
+	free(out);
+	free(err);
+	out = g26_bash(fh, "cd -- '/workspace/nowhere' && find . -mindepth 1 -name .git -printf "
+				   "'%y %s %T@ %m %P\\0%l\\0' -prune -o -printf '%y %s %T@ %m %P\\0%l\\0' | base64 -w0",
+				   &code, &err);
+	/* R8: dash's cd */
+	assert_int_equal(code, 2);
+	assert_non_null(strstr(err, "can't cd to /workspace/nowhere"));
+	free(out);
+	free(err);
+
+	/* 2.2: the base is a repository, so the archive is the base's, with modes, .git kept
+	 * but its HEAD only, links never, the real manifest last, and the headers */
+	r = g26(fh, "GET", "/api/file/archive?path=%2Fworkspace%2Fproject&format=tar.gz&use_default_excludes=false",
+		NULL);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.hdrs.buf, "X-Archive-Repo-Root: %2Fworkspace%2Fproject\r\n"));
+	assert_true(r.cl == (curl_off_t)r.body.len);	/* a real Content-Length */
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	const char *last = NULL;
+	bool run_755 = false, link_seen = false;
+	archive_read_support_format_all(a);
+	archive_read_support_filter_all(a);
+	assert_int_equal(archive_read_open_memory(a, r.body.buf, r.body.len), ARCHIVE_OK);
+	char *manifest = NULL;
+	while (archive_read_next_header(a, &ae) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(ae);
+		if (!strcmp(n, "project/proj/run.sh"))
+			run_755 = (archive_entry_perm(ae) & 0777) == 0755;
+		if (!strcmp(n, "project/ln") || !strcmp(n, "project/py"))
+			link_seen = true;
+		if (!strcmp(n, "project/archive_manifest.json")) {
+			char buf[1024];
+			la_ssize_t k = archive_read_data(a, buf, sizeof(buf) - 1);
+			buf[k > 0 ? k : 0] = '\0';
+			manifest = xstrdup(buf);
+		}
+		free((void *)last);
+		last = xstrdup(n);
+	}
+	archive_read_free(a);
+	assert_true(run_755);
+	assert_false(link_seen);
+	assert_string_equal(last, "project/archive_manifest.json");
+	assert_non_null(manifest);
+	assert_non_null(strstr(manifest, "\"format\": \"tar.gz\""));
+	assert_non_null(strstr(manifest, "\"source\": \"project\""));
+	assert_non_null(strstr(manifest, "\"total_bytes\""));
+	free(manifest);
+	free((void *)last);
+	resp_free(&r);
+
+	/* R9: download follows a link: to a directory 400, outside the workspace a big binary */
+	r = g26(fh, "GET", "/api/file/download?path=%2Fworkspace%2Fproject%2Fln", NULL);
+	assert_int_equal(r.status, 400);
+	resp_free(&r);
+	r = g26(fh, "GET", "/api/file/download?path=%2Fworkspace%2Fproject%2Fpy", NULL);
+	assert_int_equal(r.status, 200);
+	assert_true(r.body.len > 1000000);
+	resp_free(&r);
+	/* R6: the diff of a missing file is 400 */
+	r = g26(fh, "GET", "/api/git/diff?path=%2Fworkspace%2Fproject%2Fproj%2Fgone.txt", NULL);
+	assert_int_equal(r.status, 400);
+	resp_free(&r);
+	fakehands_stop(fh);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_agent_2026),
 		cmocka_unit_test(test_paging_tokens),
 		cmocka_unit_test(test_list_fields_and_age),
 		cmocka_unit_test(test_auth),

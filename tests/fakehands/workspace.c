@@ -31,6 +31,8 @@ static const char text_alphabet[64] =
 uint64_t
 node_size(const struct fh_node *n)
 {
+	if (n->link)
+		return strlen(n->link);	/* what lstat says: the target's length */
 	return n->generated ? n->size : n->len;
 }
 
@@ -168,7 +170,7 @@ add_dir(struct fh_workspace *ws, size_t *cap, const char *p, size_t len)
 		ws->nodes = xrealloc(ws->nodes, *cap * sizeof(*ws->nodes));
 	}
 	ws->nodes[ws->n_nodes++] = (struct fh_node){
-		.path = xstrndup(p, len), .path_len = len, .is_dir = true, .mtime = 1732406400,
+		.path = xstrndup(p, len), .path_len = len, .is_dir = true, .mode = 0755, .mtime = 1732406400,
 	};
 }
 
@@ -451,4 +453,70 @@ content_disposition(const char *name)
 			strbuf_printf(&sb, "%%%02X", *p);
 	}
 	return strbuf_detach(&sb);
+}
+
+const char *
+ws_repo_of(const struct fh_workspace *ws, const char *rel)
+{
+	const char *best = NULL;
+	size_t bl = 0;
+
+	for (size_t i = 0; i < ws->n_repos; i++) {
+		const char *r = ws->repos[i];
+		size_t l = strlen(r);
+
+		if (l == 0 ? !best : (!strncmp(rel, r, l) && (rel[l] == '/' || rel[l] == '\0') && (!best || l > bl))) {
+			best = r;
+			bl = l;
+		}
+	}
+	return best;
+}
+
+bool
+ws_is_repo(const struct fh_workspace *ws, const char *rel)
+{
+	for (size_t i = 0; i < ws->n_repos; i++)
+		if (!strcmp(ws->repos[i], rel))
+			return true;
+	return false;
+}
+
+const struct fh_node *
+ws_follow(const struct fh_workspace *ws, const struct fh_node *n, bool *outside)
+{
+	struct strbuf p = {0};
+
+	*outside = false;
+	for (int hops = 0; n && n->link && hops < 40; hops++) {
+		const char *t = n->link;
+		strbuf_reset(&p);
+		if (t[0] == '/') {
+			size_t rl = strlen(ws->root);
+			if (strncmp(t, ws->root, rl) || (t[rl] != '/' && t[rl])) {
+				*outside = true;
+				strbuf_free(&p);
+				return NULL;
+			}
+			strbuf_puts(&p, t[rl] ? t + rl + 1 : "");
+		} else {
+			const char *slash = memrchr(n->path, '/', n->path_len);
+			if (slash)
+				strbuf_append(&p, n->path, (size_t)(slash - n->path) + 1);
+			strbuf_puts(&p, t);
+		}
+		/* fold "x/../" and "./" (enough for the fake's scenarios) */
+		char *s = p.buf ? p.buf : (char *)"";
+		for (char *q; (q = strstr(s, "/./"));)
+			memmove(q, q + 2, strlen(q + 2) + 1);
+		for (char *q; (q = strstr(s, "/../"));) {
+			char *b = q;
+			while (b > s && b[-1] != '/')
+				b--;
+			memmove(b, q + 4, strlen(q + 4) + 1);
+		}
+		n = ws_find(ws, s, strlen(s));
+	}
+	strbuf_free(&p);
+	return n && !n->link ? n : NULL;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Run the libFuzzer targets for SECONDS each (default 60): fuzz_json (api/json.c decoders)
-# and fuzz_archive (the server-archive reader and the entry-name sanitiser).
+# Run the libFuzzer targets for SECONDS each (default 60): fuzz_json (api/json.c decoders
+# and api/events.c), fuzz_archive (the server-archive reader and the entry-name sanitiser) and
+# fuzz_changes (api/changes.c, the agent-server's bash output).
 # Usage: tests/fuzz/run-fuzz.sh [SECONDS] [TARGET...]
 # Builds in build-fuzz/ (clang, -Dfuzz=true; override with FUZZ_BUILD_DIR), fuzzes a
 # scratch copy of each target's corpus so the checked-in seeds stay small, and leaves any
@@ -9,7 +10,7 @@
 set -eu
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-fuzz_json fuzz_archive}
+targets=${*:-fuzz_json fuzz_archive fuzz_changes}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bdir=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 
@@ -23,7 +24,7 @@ fi
 for t in $targets; do
 	meson compile -C "$bdir" "$t" >/dev/null
 	case $t in
-	fuzz_json) corpus=corpus ;;
+	fuzz_json | fuzz_changes) corpus=corpus ;;
 	fuzz_archive) corpus=corpus-archive ;;
 	*) echo "unknown fuzz target $t" >&2; exit 2 ;;
 	esac

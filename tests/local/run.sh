@@ -113,6 +113,24 @@ check "... and --wake says the workspace is not on this machine" '[ $rc -eq 5 ] 
 ohb --local "$C" download "${A%????????????????????????}" -o "$tmp/ws.zip"
 check "download of a local workspace (by a unique id prefix) writes a ZIP" \
 	'[ $rc -eq 0 ] && $PY -c "import zipfile,sys; z=zipfile.ZipFile(\"$tmp/ws.zip\"); n=z.namelist(); sys.exit(0 if \"README.md\" in n and \"src/main.c\" in n and z.read(\"src/main.c\") == open(\"$P/workspace/src/main.c\",\"rb\").read() else 1)"'
+# git credentials never leave the machine through a ZIP (issue 10 item 6), local source too
+mkdir -p "$P/workspace/.git/logs"
+printf 'https://x-access-token:ghp_LOCALTOKEN42@github.com\n' >"$P/workspace/.git-credentials"
+printf 'url = https://x-access-token:ghp_LOCALTOKEN42@github.com/a/b\n' >"$P/workspace/.git/config.worktree"
+printf 'ghp_LOCALTOKEN42\n' >"$P/workspace/.git/logs/HEAD.tok"
+ohb --local "$C" download "$A" -o "$tmp/wscred.zip"
+ohb2rc=$rc
+ohb --local "$C" download "$A" README.md .git-credentials .git/config.worktree .git/logs/HEAD.tok -o "$tmp/wscred2.zip"
+check "local download (whole and selected): exit 0, no credential file and no token in the ZIP, listed as skipped" \
+	'[ $ohb2rc -eq 0 ] && [ $rc -eq 0 ] && $PY -c "
+import json, sys, zipfile
+for p in (\"$tmp/wscred.zip\", \"$tmp/wscred2.zip\"):
+    z = zipfile.ZipFile(p)
+    if b\"ghp_LOCALTOKEN42\" in open(p, \"rb\").read() or any(b\"ghp_LOCALTOKEN42\" in z.read(n) for n in z.namelist()):
+        sys.exit(1)
+m = json.loads(zipfile.ZipFile(\"$tmp/wscred2.zip\").read(\"conversation_metadata.json\"))
+sys.exit(0 if sorted(s[\"path\"] for s in m[\"skipped\"] if s[\"reason\"] == \"git credentials\") == [\".git-credentials\", \".git/config.worktree\", \".git/logs/HEAD.tok\"] and [f[\"path\"] for f in m[\"files\"]] == [\"README.md\"] else 1)"'
+rm -f "$P/workspace/.git-credentials" "$P/workspace/.git/config.worktree" "$P/workspace/.git/logs/HEAD.tok"
 ohb --local "$C" files ffffffffffffffffffffffffffffffff
 check "an unknown id is 'not found' (exit 4)" '[ $rc -eq 4 ]'
 

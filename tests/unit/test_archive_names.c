@@ -298,6 +298,37 @@ test_pick_archive_path(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* The agent-server's _is_sensitive_git_internal, case by case (openhands-api-2026.md 2.2). */
+static void
+test_git_credentials(void **state)
+{
+	static const char *const yes[] = {
+		".git/config", ".git/config.worktree", ".git/credentials", ".git/.git-credentials",
+		".git/FETCH_HEAD", ".git/logs/HEAD", ".git/logs/refs/heads/main", ".git/logs",
+		"proj/.git/config", "proj/.git/modules/sub/config", "proj/.git/modules/sub/logs/HEAD",
+		"a/b/c/.git/FETCH_HEAD", ".git-credentials", "home/.git-credentials",
+		".git/refs/heads/config",	/* the server matches the last name anywhere inside */
+	};
+	static const char *const no[] = {
+		".git", ".git/HEAD", ".git/index", ".git/objects/ab/cdef", ".git/refs/heads/main",
+		".git/packed-refs", "config", "src/config", "logs/today.log", "proj/.git",
+		".gitconfig", ".git-config", "sub/.gitmodules", "config/.git", "FETCH_HEAD",
+		"x.git/config", ".github/config",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++) {
+		if (!names_is_git_credential(yes[i], strlen(yes[i])))
+			fail_msg("%s should be a git credential", yes[i]);
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++) {
+		if (names_is_git_credential(no[i], strlen(no[i])))
+			fail_msg("%s should not be a git credential", no[i]);
+	}
+	/* only len bytes count */
+	assert_true(names_is_git_credential(".git/configX", 11));
+	assert_false(names_is_git_credential(".git/config", 10));
+}
+
 int
 main(void)
 {
@@ -314,6 +345,7 @@ main(void)
 		cmocka_unit_test(test_archive_base_fixes),
 		cmocka_unit_test(test_archive_base_cut),
 		cmocka_unit_test(test_pick_archive_path),
+		cmocka_unit_test(test_git_credentials),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
