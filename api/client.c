@@ -321,6 +321,7 @@ api_client_new(struct http *h, const struct api_client_config *cfg, struct api_e
 	c->allow_http = cfg->allow_http;
 	c->root = strip_slash(cfg->workspace_root && *cfg->workspace_root ? cfg->workspace_root
 									   : "/workspace/project");
+	c->root_explicit = cfg->workspace_root && *cfg->workspace_root;
 	/* Cloud counts 10 a second and 100 a minute per user (openhands-api-2026.md §1.1, §3.7) */
 	c->app_limit = cfg->app_limit.max_conns ? cfg->app_limit : (struct http_limit){10, 6, 100};
 	c->runtime_limit = cfg->runtime_limit.max_conns ? cfg->runtime_limit : (struct http_limit){10, 6, 0};
@@ -582,7 +583,7 @@ v1_base(const struct api_conversation *conv)
 }
 
 /* Headers for a runtime/agent URL, or an error when no key may go there. */
-static bool
+bool
 runtime_headers(struct api_client *c, const struct api_conversation *conv, const char *base,
 		char **hdr, struct api_error *err)
 {
@@ -772,24 +773,39 @@ op_refresh_done(void *ud, struct api_conversation *conv, const struct api_error 
 	op_maybe_free(op);
 }
 
+const char *
+api_workspace_root(const struct api_client *c, const struct api_conversation *conv)
+{
+	/* --workspace-root wins; else what the agent-server says (workspace.working_dir: a
+	 * grouped sandbox puts each conversation in a directory of its own, §2.6); else the
+	 * default */
+	if (!c->root_explicit && conv && conv->workspace_root && conv->workspace_root[0] == '/')
+		return conv->workspace_root;
+	return c->root;
+}
+
+/* The root of a workspace op's conversation. */
+static const char *
+ws_root(const struct api_op *op);
+
 /* Absolute workspace path of a relative one ("" = the root). */
 static char *
-abs_path(const struct api_client *c, const char *rel)
+abs_path(const char *root, const char *rel)
 {
 	while (rel && *rel == '/')
 		rel++;
 	if (!rel || !*rel)
-		return xstrdup(c->root);
-	return xasprintf("%s/%s", c->root, rel);
+		return xstrdup(root);
+	return xasprintf("%s/%s", root, rel);
 }
 
 /* Relative path of a server path: strip the root prefix (and a leading "/"). */
 static char *
-rel_path(const struct api_client *c, const char *p)
+rel_path(const char *root, const char *p)
 {
-	size_t rl = strlen(c->root);
+	size_t rl = strlen(root);
 
-	if (strncmp(p, c->root, rl) == 0 && (p[rl] == '/' || p[rl] == '\0'))
+	if (strncmp(p, root, rl) == 0 && (p[rl] == '/' || p[rl] == '\0'))
 		p += rl;
 	while (*p == '/')
 		p++;
@@ -1344,6 +1360,14 @@ struct ws_state {
 	bool archive;			/* api_fetch_archive: the body is the archive itself */
 };
 
+static const char *
+ws_root(const struct api_op *op)
+{
+	const struct ws_state *s = op->state;
+
+	return api_workspace_root(op->c, &s->rt.conv);
+}
+
 static void
 ws_state_free(void *p)
 {
@@ -1521,7 +1545,7 @@ v0_list_done(struct api_op *op, const struct http_result *res, void *argp)
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(names[i]);
 		bool is_dir = len && names[i][len - 1] == '/';
-		char *rel = rel_path(op->c, names[i]);
+		char *rel = rel_path(ws_root(op), names[i]);
 		const char *base = strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel;
 
 		if (!*rel) {
@@ -1568,7 +1592,7 @@ v0_list_submit(struct api_op *op, const char *rel, int depth)
 {
 	struct ws_state *s = op->state;
 	struct list_arg *a = xcalloc(1, sizeof(*a));
-	char *abs = abs_path(op->c, rel);
+	char *abs = abs_path(ws_root(op), rel);
 	char *url = url_with_query(s->rt.base, "/list-files", "path", abs);
 	struct http_opts o;
 
@@ -1836,11 +1860,11 @@ v1_listing_parse(struct api_op *op)
 		if (missing)
 			api_error_set(&e, API_ERR_NOT_FOUND, 0,
 				      "the workspace root %s was not found on the agent-server (%.200s); "
-				      "give the right one with --workspace-root", op->c->root, firstline);
+				      "give the right one with --workspace-root", ws_root(op), firstline);
 		else
 			api_error_set(&e, API_ERR_SERVER, 0,
 				      "listing the workspace failed (exit %d%s%.200s); is %s the workspace root? "
-				      "(see --workspace-root)", code, *firstline ? ": " : "", firstline, op->c->root);
+				      "(see --workspace-root)", code, *firstline ? ": " : "", firstline, ws_root(op));
 		free(firstline);
 		strbuf_free(&all);
 		strbuf_free(&errs);
@@ -1856,7 +1880,7 @@ v1_listing_parse(struct api_op *op)
 		api_file_list_free(&s->tree);
 		changes_repos_free(&s->repos);
 		if (++s->relists <= 2) {
-			char *cmd = api_listing_command(op->c->root);
+			char *cmd = api_listing_command(ws_root(op));
 			v1_bash_start(op, cmd, s->bash_done);	/* the same listing, the same next step */
 			free(cmd);
 			return false;
@@ -1896,7 +1920,7 @@ v1_listing_complete(struct api_op *op)
 static void
 v1_list_start(struct api_op *op)
 {
-	char *cmd = api_listing_command(op->c->root);
+	char *cmd = api_listing_command(ws_root(op));
 
 	v1_bash_start(op, cmd, v1_listing_complete);
 	free(cmd);
@@ -1952,7 +1976,7 @@ walk_git_start(struct api_op *op)
 		ws_deliver_files(op);
 		return;
 	}
-	char *cmd = changes_git_listing_command(op->c->root);
+	char *cmd = changes_git_listing_command(ws_root(op));
 	v1_bash_start(op, cmd, walk_git_listed);
 	free(cmd);
 }
@@ -1982,7 +2006,7 @@ api_list_dir(struct api_client *c, const struct api_conversation *conv, const ch
 	s->files_done = done;
 	s->ud = ud;
 	s->children_only = true;
-	s->dir = rel_path(c, dir ? dir : "");
+	s->dir = rel_path(api_workspace_root(c, conv), dir ? dir : "");
 	return ws_op(c, conv, s, walk_start);
 }
 
@@ -2009,7 +2033,7 @@ changes_done(struct api_op *op, const struct http_result *res, void *arg)
 		return;
 	}
 	for (size_t i = 0; i < s->list.count; i++) {
-		char *r = rel_path(op->c, s->list.items[i].path);
+		char *r = rel_path(ws_root(op), s->list.items[i].path);
 		free(s->list.items[i].path);
 		s->list.items[i].path = r;
 	}
@@ -2063,7 +2087,7 @@ changes_v1_repo_done(struct api_op *op, const struct http_result *res, void *arg
 		if (!ok || s->list.count == had) {
 			api_error_set(&e, API_ERR_NOT_FOUND, 0,
 				      "the workspace %s holds no git repository (no .git in it), so there are no "
-				      "changes to list", op->c->root);
+				      "changes to list", ws_root(op));
 			ws_fail(op, &e);
 			return;
 		}
@@ -2086,7 +2110,7 @@ static void
 changes_v1_repo_submit(struct api_op *op, size_t i)
 {
 	struct ws_state *s = op->state;
-	char *abs = abs_path(op->c, s->repos.dirs[i]);
+	char *abs = abs_path(ws_root(op), s->repos.dirs[i]);
 	char *url = v1_route_url(s, "/api/git/changes", abs);
 	struct http_opts o;
 
@@ -2167,7 +2191,7 @@ changes_v1_fallback_next(struct api_op *op)
 		changes_v1_deliver(op);
 		return;
 	}
-	char *abs = abs_path(op->c, s->repos.dirs[s->fallback_at]);
+	char *abs = abs_path(ws_root(op), s->repos.dirs[s->fallback_at]);
 	char *cmd = changes_fallback_command(abs);
 	v1_bash_start(op, cmd, changes_v1_fallback_done);
 	free(cmd);
@@ -2201,7 +2225,7 @@ changes_submit(struct api_op *op)
 	char *url;
 
 	if (s->rt.conv.version == API_V1) {
-		char *cmd = api_listing_command(op->c->root);
+		char *cmd = api_listing_command(ws_root(op));
 		v1_bash_start(op, cmd, changes_v1_listed);
 		free(cmd);
 		return;
@@ -2368,7 +2392,7 @@ fetch_submit(struct api_op *op)
 {
 	struct ws_state *s = op->state;
 	struct http_opts o;
-	char *abs = abs_path(op->c, s->path);
+	char *abs = abs_path(ws_root(op), s->path);
 	char *url;
 
 	if (s->rt.conv.version == API_V1) {
@@ -2441,7 +2465,7 @@ api_preview(struct api_client *c, const struct api_conversation *conv, const cha
 
 	s->text_done = done;
 	s->ud = ud;
-	s->path = rel_path(c, path);
+	s->path = rel_path(api_workspace_root(c, conv), path);
 	s->max_bytes = max_bytes ? max_bytes : 64 * 1024;
 	op = ws_op(c, conv, s, fetch_submit);
 	if (conv->version != API_V1 && !op->finished) {
@@ -2468,7 +2492,7 @@ api_fetch_file(struct api_client *c, const struct api_conversation *conv, const 
 	s->xfer_done = done;
 	s->progress = progress;
 	s->ud = ud;
-	s->path = rel_path(c, path);
+	s->path = rel_path(api_workspace_root(c, conv), path);
 	op = ws_op(c, conv, s, fetch_submit);
 	s->fd = fd;
 	return op;
@@ -2526,7 +2550,7 @@ diff_done(struct api_op *op, const struct http_result *res, void *arg)
 		char *t = body && blen ? json_error_text(body, blen) : NULL;
 		if (t && strstr(t, "does not exist")) {
 			free(t);
-			char *abs = abs_path(op->c, s->path);
+			char *abs = abs_path(ws_root(op), s->path);
 			char *cmd = changes_show_command(abs);
 			v1_bash_start(op, cmd, diff_deleted_done);
 			free(cmd);
@@ -2561,7 +2585,7 @@ diff_submit(struct api_op *op)
 	char *url;
 
 	if (s->rt.conv.version == API_V1) {
-		char *abs = abs_path(op->c, s->path);
+		char *abs = abs_path(ws_root(op), s->path);
 		url = v1_route_url(s, "/api/git/diff", abs);
 		free(abs);
 	} else {
@@ -2580,7 +2604,7 @@ api_diff(struct api_client *c, const struct api_conversation *conv, const char *
 
 	s->text_done = done;
 	s->ud = ud;
-	s->path = rel_path(c, path);
+	s->path = rel_path(api_workspace_root(c, conv), path);
 	return ws_op(c, conv, s, diff_submit);
 }
 
@@ -2635,7 +2659,7 @@ archive_submit(struct api_op *op)
 	char *url;
 
 	if (s->rt.conv.version == API_V1) {
-		char *e = http_escape(op->c->root);
+		char *e = http_escape(ws_root(op));
 		url = xasprintf("%s/api/file/archive?path=%s&format=tar.gz&use_default_excludes=false",
 				s->rt.base, e);
 		free(e);

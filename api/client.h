@@ -71,6 +71,9 @@ struct api_client *api_client_new(struct http *h, const struct api_client_config
 void api_client_free(struct api_client *c);	/* cancels every op still running */
 struct http *api_client_http(struct api_client *c);
 const char *api_client_workspace_root(const struct api_client *c);
+/* The workspace root of a conversation: --workspace-root when given, else the agent-server's
+ * workspace.working_dir (read at lookup), else /workspace/project. */
+const char *api_workspace_root(const struct api_client *c, const struct api_conversation *conv);
 int api_client_retention_days(const struct api_client *c);
 
 /* The source listers and api_get_conversation use; the TUI switches it with one key. */

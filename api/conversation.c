@@ -35,6 +35,7 @@ struct conv_state {
 	char last_status[32];
 	long delay_ms;			/* wake: the next poll's delay (backoff) */
 	bool ready_wait;		/* wake: polling the agent-server's /ready */
+	bool skip_workdir;		/* wake polls: ask the working_dir only once it is ready */
 	/* pause and whoami */
 	api_status_fn status_done;
 	api_key_info_fn key_done;
@@ -154,6 +155,64 @@ lookup_v0(struct api_op *op)
 	free(url);
 }
 
+/* The agent-server's word on where the files are: GET {agent}/api/conversations/{id} ->
+ * workspace.working_dir (§2.6). Only when --workspace-root did not say; a failure leaves
+ * the default (the listing then says when the root is not there). */
+static void
+workdir_done(struct api_op *op, const struct http_result *res, void *arg)
+{
+	struct conv_state *s = op->state;
+	struct api_error e;
+	char *wd = NULL;
+
+	if (classify(res, s->cv.url, false, "the conversation's workspace", &e) &&
+	    json_decode_agent_conversation(res->body, res->body_len, &wd, &e) == 0 && wd && wd[0] == '/') {
+		free(s->cv.workspace_root);
+		s->cv.workspace_root = strip_slash(wd);
+	}
+	free(wd);
+	struct api_conversation cv = s->cv;
+	memset(&s->cv, 0, sizeof(s->cv));
+	s->found(op, &cv);
+	api_conversation_free(&cv);
+}
+
+/* A conversation found: with its agent-server's working_dir when it runs, then s->found. */
+static void
+lookup_have(struct api_op *op, struct api_conversation *cv)
+{
+	struct conv_state *s = op->state;
+	char *hdr[3] = {NULL, NULL, NULL};
+	struct api_error e;
+	char *base = cv->version == API_V1 && api_conversation_is_running(cv) && !op->c->root_explicit &&
+			     !s->skip_workdir ? v1_base(cv) : NULL;
+
+	if (!base || !runtime_headers(op->c, cv, base, hdr, &e)) {
+		free(base);
+		s->found(op, cv);
+		return;
+	}
+	struct http_opts o;
+	char *id = http_escape(cv->id);
+	char *url = xasprintf("%s/api/conversations/%s", base, id);
+	if (cv != &s->cv) {
+		api_conversation_free(&s->cv);
+		api_conversation_copy(&s->cv, cv);
+	}
+	base_opts(&o, url, hdr, op->c->agent_limit);
+	o.limit_prefix = base;
+	o.max_attempts = 2;
+	op_submit(op, &o, workdir_done, NULL, NULL);
+	free(url);
+	free(id);
+	free(base);
+	for (size_t i = 0; i < 3; i++)
+		if (hdr[i]) {
+			explicit_bzero(hdr[i], strlen(hdr[i]));
+			free(hdr[i]);
+		}
+}
+
 /* RUNNING but the record carries no URL: the sandbox record has the exposed URLs (§1.4). */
 static void
 lookup_sandbox_done(struct api_op *op, const struct http_result *res, void *arg)
@@ -181,7 +240,7 @@ lookup_sandbox_done(struct api_op *op, const struct http_result *res, void *arg)
 	free(key);
 	struct api_conversation cv = s->cv;
 	memset(&s->cv, 0, sizeof(s->cv));
-	s->found(op, &cv);
+	lookup_have(op, &cv);
 	api_conversation_free(&cv);
 }
 
@@ -217,7 +276,7 @@ lookup_v1_done(struct api_op *op, const struct http_result *res, void *arg)
 		free(url);
 		free(sid);
 	} else {
-		s->found(op, &cv);
+		lookup_have(op, &cv);
 	}
 	api_conversation_free(&cv);
 }
@@ -349,9 +408,10 @@ wake_ready_done(struct api_op *op, const struct http_result *res, void *arg)
 	if (res->status == 200) {
 		struct api_conversation cv = s->cv;
 		memset(&s->cv, 0, sizeof(s->cv));
-		s->done(s->ud, &cv, NULL);
+		s->skip_workdir = false;
+		s->found = get_conv_found;	/* with its working_dir, then done */
+		lookup_have(op, &cv);
 		api_conversation_free(&cv);
-		op_finish(op);
 		return;
 	}
 	/* 503 "initializing", or the ingress not routing yet: keep waiting */
@@ -405,6 +465,7 @@ wake_poll(struct api_op *op)
 	struct conv_state *s = op->state;
 
 	s->found = wake_found;
+	s->skip_workdir = true;
 	if (s->version == API_V1)
 		lookup_start(op);
 	else

@@ -425,6 +425,23 @@ json_decode_sandbox(const char *body, size_t len, char **agent_url, char **sessi
 }
 
 int
+json_decode_agent_conversation(const char *body, size_t len, char **working_dir, struct api_error *err)
+{
+	*working_dir = NULL;
+	json_t *root = load_body(body, len, 0, err);
+	if (!root)
+		return -1;
+	if (!json_is_object(root)) {
+		wrong_type(err, root, "a conversation object");
+		json_decref(root);
+		return -1;
+	}
+	*working_dir = get_str(json_object_get(root, "workspace"), "working_dir");
+	json_decref(root);
+	return 0;
+}
+
+int
 json_decode_key_info(const char *body, size_t len, struct api_key_info *out, struct api_error *err)
 {
 	memset(out, 0, sizeof(*out));

@@ -51,6 +51,10 @@ int json_decode_v1_conversation_list(const char *body, size_t len, struct api_co
 int json_decode_sandbox(const char *body, size_t len, char **agent_url, char **session_api_key,
 			char **status, bool *found, struct api_error *err);
 
+/* The agent-server's GET /api/conversations/{id}: ConversationInfo's workspace.working_dir
+ * (*working_dir NULL when absent). */
+int json_decode_agent_conversation(const char *body, size_t len, char **working_dir, struct api_error *err);
+
 /* GET /api/keys/current: CurrentApiKeyResponse (openhands-api-2026.md §1.11). */
 int json_decode_key_info(const char *body, size_t len, struct api_key_info *out, struct api_error *err);
 

@@ -18,6 +18,7 @@ struct api_client {
 	enum api_auth_mode auth;
 	bool allow_http;
 	char *root;		/* workspace root, no trailing slash */
+	bool root_explicit;	/* --workspace-root was given: it wins over workspace.working_dir */
 	struct http_limit app_limit, runtime_limit, agent_limit;
 	int walk_max_depth;
 	size_t walk_max_files;
@@ -97,5 +98,9 @@ void app_opts(struct api_client *c, struct http_opts *o, const char *url);
 /* The agent-server base of a V1 conversation: conversation_url minus /api/conversations/<id>. */
 char *v1_base(const struct api_conversation *conv);
 bool id_is_safe(const char *id);
+/* The key header for a request to conv's runtime at base (hdr: 3 slots, NULL-terminated), or
+ * false with err when no key may go there. */
+bool runtime_headers(struct api_client *c, const struct api_conversation *conv, const char *base, char **hdr,
+		     struct api_error *err);
 
 #endif

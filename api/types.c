@@ -30,6 +30,7 @@ api_conversation_free(struct api_conversation *c)
 	free(c->sandbox_id);
 	free(c->local_dir);
 	free(c->local_workspace);
+	free(c->workspace_root);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -53,6 +54,7 @@ api_conversation_copy(struct api_conversation *dst, const struct api_conversatio
 	dst->sandbox_id = xstrdup(src->sandbox_id);
 	dst->local_dir = xstrdup(src->local_dir);
 	dst->local_workspace = xstrdup(src->local_workspace);
+	dst->workspace_root = xstrdup(src->workspace_root);
 }
 
 void

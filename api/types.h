@@ -35,6 +35,7 @@ struct api_conversation {
 	char *url;		/* V0: {runtime}/api/conversations/{id}; V1: conversation_url; NULL if not running */
 	char *session_api_key;	/* secret: never print or log */
 	char *sandbox_id;	/* V1 only */
+	char *workspace_root;	/* V1 running: the agent-server's workspace.working_dir, or NULL */
 	enum api_version version;
 	int64_t created_s;	/* parsed created_at, -1 if unknown */
 	int64_t updated_s;	/* parsed updated_at, -1 if unknown */

@@ -225,7 +225,7 @@ ex_rate_tick(struct export_job *j)
 static char *
 ex_rel_path(const struct export_job *j, const char *p)
 {
-	const char *root = api_client_workspace_root(j->c);
+	const char *root = api_workspace_root(j->c, &j->conv);
 	size_t rl = root ? strlen(root) : 0;
 
 	if (rl > 1 && !strncmp(p, root, rl) && (p[rl] == '/' || p[rl] == '\0'))
@@ -783,7 +783,7 @@ ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 		/* 2.2: the agent-server packs the one repository below the path it was given, and
 		 * says which; its members go back under that directory */
 		char *rel = ex_rel_path(j, r->repo_root);
-		const char *root = api_client_workspace_root(j->c);
+		const char *root = api_workspace_root(j->c, &j->conv);
 		bool inside = root && (!strcmp(r->repo_root, root) ||
 				       (!strncmp(r->repo_root, root, strlen(root)) && r->repo_root[strlen(root)] == '/'));
 		free(j->arc_prefix);

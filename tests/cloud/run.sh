@@ -90,7 +90,7 @@ ohb files $RUN --changed --json
 check "files --changed on a server without V0: exit 0, the changes" \
 	'[ $rc -eq 0 ] && json "sorted(f[\"path\"] for f in J) == [\"README.md\", \"old.txt\", \"src/new.c\"]"'
 check "the lookup went to the V1 batch get, never to /api/conversations/{id}" \
-	'log c26 "any(r[\"path\"] == \"/api/v1/app-conversations\" and \"ids=$RUN\" in r[\"query\"] for r in $(since c26)) and not any(r[\"path\"].startswith(\"/api/conversations/\") for r in $(since c26))"'
+	'log c26 "any(r[\"path\"] == \"/api/v1/app-conversations\" and \"ids=$RUN\" in r[\"query\"] for r in $(since c26)) and not any(r[\"server\"] == \"app\" and r[\"path\"].startswith(\"/api/conversations/\") for r in $(since c26))"'
 mkdir -p "$tmp/dl" && cd "$tmp/dl" || exit 1
 ohb download $RUN -o whole.zip
 "$ZIPCHECK" whole.zip >"$tmp/z1" 2>>"$tmp/err"
@@ -176,6 +176,22 @@ wait $dpid
 rc=$?
 check "the key rotated while the archive was asked for: 401, the conversation read again, the archive with the new key" \
 	'[ $rc -eq 0 ] && $PY -c "import zipfile,sys; sys.exit(0 if zipfile.ZipFile(\"$tmp/rot.zip\").read(\"README.md\") == b\"# Parser\\n\\nFixed.\\n\" else 1)" && log rot "[(r[\"status\"], r[\"headers\"].get(\"x-session-api-key\", \"\").startswith(\"fh-rotated-\")) for r in R if r[\"path\"] == \"/api/file/archive\"] == [(401, False), (200, True)]"'
+
+# ---- the workspace root comes from the agent-server (a grouped sandbox, openhands-api-2026.md §2.6)
+$PY - "$DIR/cloud2026.json" "$tmp/grouped.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["workspaces"]["ws0"]["root"] = "/home/openhands/workspace/c0000000000000000000000000000001"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake grp "$tmp/grouped.json"
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_grp" download $RUN -o "$tmp/grp.zip" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "a sandbox whose working_dir is not /workspace/project: found from the agent-server, the ZIP complete" \
+	'[ $rc -eq 0 ] && $PY -c "import zipfile,sys; z=zipfile.ZipFile(\"$tmp/grp.zip\"); sys.exit(0 if z.read(\"README.md\") == b\"# Parser\\n\\nFixed.\\n\" and \"data/big.txt\" in z.namelist() else 1)"'
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_grp" --workspace-root /workspace/project files $RUN >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "... while an explicit --workspace-root wins (and, wrong here, says the root is not there: exit 4)" '[ $rc -eq 4 ]'
 
 # ---- the key and orgs
 ohb whoami --json

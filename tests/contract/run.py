@@ -127,7 +127,8 @@ ROUTE_NAMES = {
               "bash-start": ("POST", "/api/bash/start_bash_command"), "bash-exec": ("POST", "/api/bash/execute_bash_command"),
               "bash-events": ("GET", "/api/bash/bash_events/search"), "git-changes": ("GET", "/api/git/changes"),
               "git-diff": ("GET", "/api/git/diff"), "events": ("GET", "/api/conversations/{conversation_id}/events/search"),
-              "alive": ("GET", "/alive"), "search-subdirs": ("GET", "/api/file/search_subdirs")},
+              "alive": ("GET", "/alive"), "search-subdirs": ("GET", "/api/file/search_subdirs"),
+              "conversation": ("GET", "/api/conversations/{conversation_id}")},
 }
 ROUTE_FUNCS = {"app": "app_route", "runtime": "runtime_route", "agent": "agent_route"}
 UNKNOWN_NAMES = {"html", "unknown"}
@@ -569,6 +570,7 @@ def probes(kind, scen, cid):
          [("command_id__eq", "@bash"), ("kind__eq", "BashOutput"), ("sort_order", "TIMESTAMP"), ("limit", "100")], None),
         ("GET", "/api/conversations/{conversation_id}/events/search",
          "/api/conversations/%s/events/search" % cid, [("limit", "100")], None),
+        ("GET", "/api/conversations/{conversation_id}", "/api/conversations/%s" % cid, [], None),
         # answers other than 200
         ("GET", "/api/file/download", "/api/file/download", [("path", root + "/missing.txt")], None),
         ("GET", "/api/file/download", "/api/file/download", [("path", "README.md")], None),

@@ -51,6 +51,9 @@ agent_route(struct fh_req *r)
 	if (get && prefix_rest(r, "/api/conversations/", &rest) && !strncmp(rest, r->srv->conv->id, 32) &&
 	    !strcmp(rest + 32, "/events/search"))
 		return "events";
+	if (get && prefix_rest(r, "/api/conversations/", &rest) && !strncmp(rest, r->srv->conv->id, 32) &&
+	    !rest[32])
+		return "conversation";
 	return "unknown";
 }
 
@@ -926,6 +929,18 @@ agent_handle(struct fh_req *r, struct fh_reply *rp)
 		ws_rel(ws, p ? p : "", p ? strlen(p) : 0, &rel);
 		reply_json(rp, 200, ws_diff(ws, rel.buf));
 		strbuf_free(&rel);
+	} else if (!strcmp(rt, "conversation")) {
+		/* ConversationInfo (agent-server document; openhands-api-2026.md §2.5, §2.6): the
+		 * workspace's working_dir is where the files are (a grouped sandbox gives each
+		 * conversation a directory of its own); the LLM's key is never in it */
+		char uuid[40];
+		snprintf(uuid, sizeof(uuid), "%.8s-%.4s-%.4s-%.4s-%.12s", c->id, c->id + 8, c->id + 12, c->id + 16,
+			 c->id + 20);
+		reply_json(rp, 200, json_pack("{s:s,s:{s:s,s:{s:s,s:s}},s:{s:s,s:s},s:s,s:o}", "id", uuid, "agent",
+					      "kind", "Agent", "llm", "model", "litellm_proxy/claude-sonnet-4-5-20250929",
+					      "usage_id", "agent", "workspace", "kind", "LocalWorkspace", "working_dir",
+					      ws->root, "execution_status", c->execution_status ? c->execution_status : "idle",
+					      "title", jstr0(c->title)));
 	} else if (!strcmp(rt, "events")) {
 		events_search(r, rp, c);
 	} else {
