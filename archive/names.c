@@ -142,15 +142,34 @@ names_sanitize(const char *raw, size_t len)
 	if (clean.len >= 2 && clean.buf[1] == ':' &&
 	    ((clean.buf[0] >= 'A' && clean.buf[0] <= 'Z') || (clean.buf[0] >= 'a' && clean.buf[0] <= 'z')))
 		start = 2;
-	/* Pass 2: components. Dropping ".." rather than resolving it means no input can climb out. */
+	/* Pass 2: components. Dropping ".." rather than resolving it means no input can climb out.
+	 * A name deeper than NAMES_DEPTH_MAX or longer than NAMES_PATH_MAX is cut there and ends
+	 * in a component naming a hash of the whole, so it stays unique, no extractor chokes on it,
+	 * and a 200,000-character name costs neither quadratic memory nor the archive. */
+	size_t depth = 0;
+	bool cut = false;
 	for (i = start; i <= clean.len;) {
 		const char *c = clean.buf + i;
 		const char *slash = memchr(c, '/', clean.len - i);
 		size_t clen = slash ? (size_t)(slash - c) : clean.len - i;
 
-		if (!(clen == 0 || (clen == 1 && c[0] == '.') || (clen == 2 && c[0] == '.' && c[1] == '.')))
+		if (!(clen == 0 || (clen == 1 && c[0] == '.') || (clen == 2 && c[0] == '.' && c[1] == '.'))) {
+			if (depth + 1 >= NAMES_DEPTH_MAX || out.len + clen + 1 > NAMES_PATH_MAX - 32) {
+				cut = true;
+				break;
+			}
 			names_put_component(&out, c, clen);
+			depth++;
+		}
 		i += clen + 1;
+	}
+	if (cut) {
+		uint64_t h = 1469598103934665603ull;
+		for (size_t k = 0; k < clean.len; k++)
+			h = (h ^ (unsigned char)clean.buf[k]) * 1099511628211ull;
+		if (out.len)
+			strbuf_putc(&out, '/');
+		strbuf_printf(&out, "_name-too-long-%016llx", (unsigned long long)h);
 	}
 	strbuf_free(&clean);
 	if (out.len == 0) {
@@ -167,6 +186,7 @@ enum names_kind { NAMES_FREE, NAMES_FILE, NAMES_DIR };
 struct names_slot {
 	char *name;
 	enum names_kind kind;
+	unsigned next;	/* a taken name: the " (N)" to try first for the next one like it */
 };
 
 struct names_set {
@@ -294,6 +314,7 @@ names_unique_component(struct names_set *s, struct strbuf *path, const char *c, 
 
 	if (dot != NULL && dot != c)
 		stem = (size_t)(dot - c);
+	struct names_slot *orig = NULL;
 	for (unsigned k = 1;; k++) {
 		enum names_kind kind;
 
@@ -306,9 +327,21 @@ names_unique_component(struct names_set *s, struct strbuf *path, const char *c, 
 			strbuf_printf(path, " (%u)", k);
 			strbuf_append(path, c + stem, clen - stem);
 		}
-		kind = names_lookup(s, path->buf, path->len);
-		if (is_dir ? kind != NAMES_FILE : kind == NAMES_FREE)
+		struct names_slot *slot = names_find(s, path->buf, path->len);
+		kind = slot->kind;
+		if (is_dir ? kind != NAMES_FILE : kind == NAMES_FREE) {
+			/* remembered on the taken name: 30,000 duplicates probe once each, not from 2
+			 * each time (the slot stays put until the caller's insert) */
+			if (orig && k > 1)
+				orig->next = k + 1;
 			return;
+		}
+		if (k == 1 && !is_dir) {
+			/* files only: a directory may reuse an existing " (N)" directory */
+			orig = slot;
+			if (orig->next > 2)
+				k = orig->next - 1;	/* the loop's k++ makes it orig->next */
+		}
 	}
 }
 

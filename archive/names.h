@@ -22,6 +22,10 @@
 
 /* Longest component we emit: NAME_MAX on every common file system. */
 #define NAMES_COMPONENT_MAX 255
+/* Deepest and longest entry name we emit (PATH_MAX); past them a name is cut and ends in a
+ * "_name-too-long-<hash>" component. */
+#define NAMES_DEPTH_MAX 128
+#define NAMES_PATH_MAX 4096
 /* The seed tool's cut-off for archive names, in code points. */
 #define NAMES_ARCHIVE_BASE_MAX 30
 

@@ -147,6 +147,52 @@ test_unique_file_vs_directory(void **state)
 	names_set_free(s);
 }
 
+/* 30,000 duplicates: each probes from where the last one stopped, not from " (2)" (the
+ * quadratic walk took 254 s); names deeper or longer than the limits are cut and hashed. */
+static void
+test_unique_duplicates_and_long_names(void **state)
+{
+	struct names_set *s = names_set_new();
+	char want[64];
+	int64_t t0 = clock_now_ms();
+
+	assert_string_equal(names_set_unique(s, "dup.txt"), "dup.txt");
+	for (int i = 2; i <= 30000; i++) {
+		snprintf(want, sizeof(want), "dup (%d).txt", i);
+		assert_string_equal(names_set_unique(s, "dup.txt"), want);
+	}
+	/* a name the input gave itself is still skipped over */
+	assert_string_equal(names_set_unique(s, "x (2).txt"), "x (2).txt");
+	assert_string_equal(names_set_unique(s, "x.txt"), "x.txt");
+	assert_string_equal(names_set_unique(s, "x.txt"), "x (3).txt");
+	assert_true(clock_now_ms() - t0 < 60000);	/* a bound against hangs, not a speed claim */
+
+	size_t n = 200000;
+	char *deep = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i += 2) {
+		deep[i] = 'a';
+		deep[i + 1] = '/';
+	}
+	deep[n] = '\0';
+	char *c = names_sanitize(deep, n);
+	assert_non_null(c);
+	assert_true(strlen(c) <= NAMES_PATH_MAX);
+	size_t depth = 1;
+	for (const char *p = c; *p; p++)
+		depth += *p == '/';
+	assert_true(depth <= NAMES_DEPTH_MAX);
+	assert_non_null(strstr(c, "_name-too-long-"));
+	assert_string_equal(names_set_unique(s, c), c);
+	deep[2] = 'b';	/* another long name gets another hash */
+	char *c2 = names_sanitize(deep, n);
+	assert_string_not_equal(c, c2);
+	free(c);
+	free(c2);
+	free(deep);
+	names_set_free(s);
+	(void)state;
+}
+
 static void
 test_unique_many(void **state)
 {
@@ -340,6 +386,7 @@ main(void)
 		cmocka_unit_test(test_unique),
 		cmocka_unit_test(test_unique_file_vs_directory),
 		cmocka_unit_test(test_unique_many),
+		cmocka_unit_test(test_unique_duplicates_and_long_names),
 		cmocka_unit_test(test_reserved_metadata),
 		cmocka_unit_test(test_archive_base_seed_table),
 		cmocka_unit_test(test_archive_base_fixes),
