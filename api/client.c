@@ -1457,7 +1457,13 @@ ws_op(struct api_client *c, const struct api_conversation *conv, struct ws_state
 	struct api_op *op = op_new(c, s, ws_state_free);
 
 	s->fd = -1;
-	if (conv->local) {
+	if (s->path && path_has_dotdot(s->path, strlen(s->path))) {
+		/* a name from a listing or git changes with "..": the agent-server would serve what
+		 * it points at, anywhere on the sandbox */
+		api_error_set(&s->err, API_ERR_SERVER, 0,
+			      "the server named a path outside the workspace (%.200s): not fetched", s->path);
+		op_later(op, 0, ws_deliver_error);
+	} else if (conv->local) {
 		/* local disk: no runtime, no request; run from the loop like every result */
 		api_conversation_copy(&s->rt.conv, conv);
 		s->local_start = start;

@@ -266,6 +266,12 @@ ex_add_file(struct export_job *j, const char *path, int64_t size, int64_t mtime)
 		f->pub.state = EXPORT_FILE_EXCLUDED;
 		f->pub.size = 0;
 		f->pub.error = xstrdup("git credentials");
+	} else if (path_has_dotdot(f->pub.path, strlen(f->pub.path))) {
+		/* sent back to the agent-server, it would read outside the workspace (it serves
+		 * any absolute path): never fetched, listed as skipped */
+		f->pub.state = EXPORT_FILE_EXCLUDED;
+		f->pub.size = 0;
+		f->pub.error = xstrdup("the server named a path outside the workspace (a '..' component)");
 	}
 	return f;
 }

@@ -285,3 +285,17 @@ utf8_valid(const char *str, size_t n)
 	}
 	return true;
 }
+
+bool
+path_has_dotdot(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+		while (i + k < n && p[i + k] != '/' && p[i + k] != '\\')
+			k++;
+		if (k == 2 && p[i] == '.' && p[i + 1] == '.')
+			return true;
+		i += k + 1;
+	}
+	return false;
+}

@@ -52,5 +52,8 @@ __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
 
 /* True when s is valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t n);
+/* A path with a ".." component ('/' or '\\' separated): sent to a server, it would leave the
+ * directory it is relative to. */
+bool path_has_dotdot(const char *p, size_t n);
 
 #endif

@@ -88,6 +88,25 @@ rc=$?
 check "an account key with CR/LF: usage error before anything is sent" \
 	'[ $rc -eq 2 ] && grep -q "cannot go into an HTTP header" "$tmp/err" && ! grep -qi "x-injected" "$tmp/h.log"'
 
+# ---- a listing that names a path with ".." (issue 13, item 16): never sent back
+$PY - "$SCEN" "$tmp/dots.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["workspaces"]["ws0"]["files"].append({"path": "sub/../../escape.txt", "text": "outside\n"})
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake dots "$tmp/dots.json"
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_dots" download $RUN --no-server-archive -o "$tmp/dots.zip" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "a listed path with '..' is never fetched: skipped with its reason, the rest of the ZIP complete" \
+	'[ $rc -eq 0 ] && $PY -c "
+import json, sys, zipfile
+z = zipfile.ZipFile(\"$tmp/dots.zip\")
+m = json.loads(z.read(\"conversation_metadata.json\"))
+sk = {s[\"path\"]: s[\"reason\"] for s in m[\"skipped\"]}
+sys.exit(0 if \"outside the workspace\" in sk.get(\"sub/../../escape.txt\", \"\") and \"README.md\" in z.namelist() else 1)
+" && ! grep -q "escape" "$tmp/dots.log"'
+
 # ---- loopback means loopback
 OPENHANDS_API_KEY=$KEY "$OHB" --server http://127.attacker.invalid list >"$tmp/out" 2>"$tmp/err"
 rc=$?
