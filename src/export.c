@@ -266,12 +266,6 @@ ex_add_file(struct export_job *j, const char *path, int64_t size, int64_t mtime)
 		f->pub.state = EXPORT_FILE_EXCLUDED;
 		f->pub.size = 0;
 		f->pub.error = xstrdup("git credentials");
-	} else if (path_has_dotdot(f->pub.path, strlen(f->pub.path))) {
-		/* sent back to the agent-server, it would read outside the workspace (it serves
-		 * any absolute path): never fetched, listed as skipped */
-		f->pub.state = EXPORT_FILE_EXCLUDED;
-		f->pub.size = 0;
-		f->pub.error = xstrdup("the server named a path outside the workspace (a '..' component)");
 	}
 	return f;
 }
@@ -287,6 +281,15 @@ ex_add_listed(struct export_job *j, const struct api_file *af)
 {
 	struct ex_file *f = ex_add_file(j, af->path, af->size, af->mtime);
 
+	if (f->pub.state == EXPORT_FILE_QUEUED && path_has_dotdot(af->path, strlen(af->path))) {
+		/* a listed name is fetched by sending it back, and the agent-server serves any
+		 * absolute path: one with ".." is never fetched, and is listed as skipped (an
+		 * archive's entry of that name is data already here: it is kept, renamed safely) */
+		f->pub.state = EXPORT_FILE_EXCLUDED;
+		f->pub.size = 0;
+		f->pub.error = xstrdup("the server named a path outside the workspace (a '..' component)");
+		return f;
+	}
 	f->mode = af->mode;
 	if (af->link && f->pub.state == EXPORT_FILE_QUEUED) {
 		f->link = xstrdup(af->link);
