@@ -25,6 +25,7 @@
 #define ERROR_BODY_MAX (64 * 1024)
 #define WINDOW_MS 1000	/* the servers count the requests of the last second */
 #define MINUTE_MS 60000
+#define HTTP_FLOOR_BPS 1024	/* downloads: slower than this for stall_seconds is a stall */
 #define RETRY_AFTER_MAX_S 3600L	/* read no further; the retry caps the wait at 4 x backoff_max */
 
 enum req_state {
@@ -72,6 +73,8 @@ struct http_req {
 	curl_off_t last_rx;
 	bool fb_timeout;	/* aborted: no first byte in time */
 	bool stalled;		/* aborted: no byte for stall_seconds after the first */
+	int64_t floor_ms;	/* the speed floor's window: since when ... */
+	curl_off_t floor_bytes;	/* ... and from how many bytes */
 	struct http_req *prev, *next;
 };
 
@@ -717,6 +720,19 @@ on_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, 
 			r->stalled = true;
 			return 1;
 		}
+		/* after the first byte, a floor: a server dripping a byte a second never stalls, but
+		 * it never finishes either (slowloris) */
+		if (dlnow > 0 && r->floor_ms == 0) {
+			r->floor_ms = now;
+			r->floor_bytes = dlnow;
+		} else if (dlnow > 0 && now - r->floor_ms >= (int64_t)r->h->cfg.stall_seconds * 1000) {
+			if (dlnow - r->floor_bytes < (curl_off_t)HTTP_FLOOR_BPS * r->h->cfg.stall_seconds) {
+				r->stalled = true;
+				return 1;
+			}
+			r->floor_ms = now;
+			r->floor_bytes = dlnow;
+		}
 	}
 	if (r->o.progress && r->body_to_sink)
 		r->o.progress(r->o.ud, (int64_t)dlnow, dltotal > 0 ? (int64_t)dltotal : -1);
@@ -776,6 +792,8 @@ req_start(struct http_req *r, int64_t now)
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
 	r->last_rx_ms = 0;
 	r->last_rx = 0;
+	r->floor_ms = 0;
+	r->floor_bytes = 0;
 	r->fb_timeout = r->stalled = false;
 	free(r->res.captured);
 	r->res.captured = NULL;
@@ -787,7 +805,9 @@ req_start(struct http_req *r, int64_t now)
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, r->o.first_byte_timeout_ms / 1000 + 2);
 	} else if (r->o.download) {
-		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		/* below HTTP_FLOOR_BPS for stall_seconds is a stall, whether the server is silent or
+		 * drips a byte at a time */
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)HTTP_FLOOR_BPS);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, h->cfg.stall_seconds);
 	} else {
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
@@ -871,8 +891,8 @@ req_finished(struct http_req *r, CURLcode code, int64_t now)
 			snprintf(r->res.error, sizeof(r->res.error), "no answer within %ld s",
 				 r->o.first_byte_timeout_ms / 1000);
 		else
-			snprintf(r->res.error, sizeof(r->res.error), "the transfer stalled for %ld s",
-				 r->h->cfg.stall_seconds);
+			snprintf(r->res.error, sizeof(r->res.error), "the transfer stalled (under %d bytes/s for %ld s)",
+				 HTTP_FLOOR_BPS, r->h->cfg.stall_seconds);
 	}
 	log_line(h, "< %s: %ld, %lld bytes, curl %d, %lld ms", r->log_line, status,
 		 (long long)r->res.bytes, (int)code, (long long)(now - r->started_ms));

@@ -107,6 +107,22 @@ sk = {s[\"path\"]: s[\"reason\"] for s in m[\"skipped\"]}
 sys.exit(0 if \"outside the workspace\" in sk.get(\"sub/../../escape.txt\", \"\") and \"README.md\" in z.namelist() else 1)
 " && ! grep -q "escape" "$tmp/dots.log"'
 
+# ---- slowloris (issue 13, item 7): a byte now and then is not a download
+$PY - "$SCEN" "$tmp/slow.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["faults"] = [{"server": "agent", "route": "file-download", "bandwidth": 200}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake slow "$tmp/slow.json"
+t0=$(date +%s)
+OHBROWSE_STALL_S=2 OPENHANDS_API_KEY=$KEY timeout 60 "$OHB" --server "$APP_slow" --retries 1 download $RUN data/big.txt \
+	-o "$tmp/slow.zip" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+t1=$(date +%s)
+check "a server sending 200 bytes/s is a stall (under 1 KiB/s for the stall time), not a download that never ends" \
+	'[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $((t1 - t0)) -lt 30 ] && grep -qi "stalled\|too slow" "$tmp/err"'
+
 # ---- loopback means loopback
 OPENHANDS_API_KEY=$KEY "$OHB" --server http://127.attacker.invalid list >"$tmp/out" 2>"$tmp/err"
 rc=$?
