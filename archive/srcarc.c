@@ -286,7 +286,8 @@ srcarc_next(struct srcarc *a, struct srcarc_entry *e)
 		p = "";
 	e->path = p;
 	e->path_len = strlen(p);
-	switch (archive_entry_filetype(ae)) {
+	/* a tar hard link (LNKTYPE) may carry no file type of its own: the link decides */
+	switch (hardlink ? AE_IFREG : archive_entry_filetype(ae)) {
 	case AE_IFREG:
 		e->kind = hardlink ? "hardlink" : "file";
 		break;

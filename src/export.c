@@ -77,6 +77,7 @@ enum ex_bin_state { BIN_NONE = 0, BIN_FETCHING, BIN_READY, BIN_FAILED };
 enum ex_ev_state { EV_NONE = 0, EV_FETCHING, EV_READY, EV_FAILED };
 
 struct export_job {
+	bool arc_hardlinks;		/* the tar had hard links: the walk after it fetches their names */
 	bool local_failed;		/* a file failed for a local reason (disk full, permission) */
 	struct api_client *c;
 	struct api_conversation conv;
@@ -1073,7 +1074,8 @@ ex_repack_step(struct export_job *j, size_t budget)
 			ex_close_fd(&j->arc_fd);
 			if (j->rp_manifest)
 				ex_manifest_decide(j);
-			if (j->rp_strip_root && !j->arc_walked) {
+			if ((j->rp_strip_root || j->arc_hardlinks) && !j->arc_walked && j->conv.version == API_V1 &&
+			    !j->conv.local) {
 				/* the archive holds one repository's regular files: the walk adds what lies
 				 * outside it, links and empty directories (R9, 2.2); names already taken
 				 * from the archive are not fetched again */
@@ -1092,6 +1094,25 @@ ex_repack_step(struct export_job *j, size_t budget)
 			char *d = ex_repack_path(j, &e);	/* directory members: empty ones survive */
 			if (d)
 				ex_add_dir(j, d, e.mode);
+			free(d);
+			return 0;
+		}
+		if (!e.is_file && e.kind && !strcmp(e.kind, "hardlink")) {
+			/* a second name of an earlier member (tarfile's LNKTYPE): no data of its own;
+			 * the walk after the archive fetches it by its name */
+			j->arc_hardlinks = true;
+			return 0;
+		}
+		if (!e.is_file && e.kind && !strcmp(e.kind, "other")) {
+			/* a device, FIFO or socket: nothing to copy, but never left out unsaid */
+			char *d = ex_repack_path(j, &e);
+			if (d) {
+				struct ex_file *o = ex_add_file(j, d, 0, e.mtime);
+				if (o->pub.state == EXPORT_FILE_QUEUED) {
+					o->pub.state = EXPORT_FILE_EXCLUDED;
+					o->pub.error = xstrdup("a device, FIFO or socket in the archive: nothing to copy");
+				}
+			}
 			free(d);
 			return 0;
 		}

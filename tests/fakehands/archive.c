@@ -290,6 +290,7 @@ put_end(struct strbuf *b, const struct py_zip *z)
 struct arch_ent {
 	const struct fh_node *node;
 	char *name;
+	char *hardlink;		/* tar: a LNKTYPE member naming this earlier member, no data */
 };
 
 struct arch_stream {
@@ -322,6 +323,7 @@ add_ent(struct arch_stream *st, const struct fh_node *n, char *name)
 {
 	st->ents = xrealloc(st->ents, (st->n_ents + 1) * sizeof(*st->ents));
 	st->ents[st->n_ents].node = n;
+	st->ents[st->n_ents].hardlink = NULL;
 	st->ents[st->n_ents++].name = name;
 }
 
@@ -379,7 +381,9 @@ arch_step(struct arch_stream *st)
 		archive_entry_set_filetype(ae, n->is_dir ? AE_IFDIR : AE_IFREG);
 		archive_entry_set_perm(ae, st->modes && n->mode ? n->mode : n->is_dir ? 0755 : 0644);
 		archive_entry_set_mtime(ae, n->mtime, 0);
-		archive_entry_set_size(ae, n->is_dir ? 0 : (la_int64_t)node_size(n));
+		archive_entry_set_size(ae, n->is_dir || e->hardlink ? 0 : (la_int64_t)node_size(n));
+		if (e->hardlink)
+			archive_entry_set_hardlink(ae, e->hardlink);
 		/* ARCHIVE_WARN is fine: a name that is not valid UTF-8 is written raw */
 		if (archive_write_header(st->a, ae) < ARCHIVE_WARN)
 			st->failed = true;
@@ -388,7 +392,7 @@ arch_step(struct arch_stream *st)
 		st->off = 0;
 		return;
 	}
-	if (!n->is_dir && st->off < node_size(n)) {
+	if (!n->is_dir && !e->hardlink && st->off < node_size(n)) {
 		static const char zeros[STEP];
 		char buf[STEP];
 		size_t k;
@@ -493,8 +497,10 @@ arch_free(struct arch_stream *st)
 		free(st->py->e);
 		free(st->py);
 	}
-	for (size_t i = 0; i < st->n_ents; i++)
+	for (size_t i = 0; i < st->n_ents; i++) {
 		free(st->ents[i].name);
+		free(st->ents[i].hardlink);
+	}
 	free(st->ents);
 	free(st->manifest.data);
 	strbuf_free(&st->out);
@@ -607,6 +613,20 @@ excluded(const char *rel, bool defaults)
 	return false;
 }
 
+/* A second name of an earlier file: tarfile sees the same inode again and writes LNKTYPE
+ * naming the first (Python tarfile.gettarinfo; pnpm trees are full of them). rl: the length
+ * of the archive's root directory inside the workspace (its members are under base/). */
+static void
+tar_hardlink(struct arch_stream *st, const struct fh_node *n, const char *base, size_t rl)
+{
+	if (!n->hardlink || n->is_dir)
+		return;
+	const char *t = n->hardlink;
+	if (rl && (strlen(t) <= rl || t[rl] != '/'))
+		return;	/* the first name is outside this archive: this one holds the data */
+	st->ents[st->n_ents - 1].hardlink = xasprintf("%s/%s", base, rl ? t + rl + 1 : t);
+}
+
 struct arch_stream *
 arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes)
 {
@@ -635,6 +655,7 @@ arch_targz(const struct fh_workspace *ws, const char *rel_dir, bool excludes)
 		if (excluded(sub, excludes) || n->link)
 			continue;
 		add_ent(st, n, xasprintf("%s/%s%s", base, sub, n->is_dir ? "/" : ""));
+		tar_hardlink(st, n, base, rl);
 		files += !n->is_dir;
 	}
 	json_t *m = json_pack("{s:s,s:s,s:s,s:i,s:b}", "format", "tar.gz", "root", abs, "root_name", base,
@@ -794,6 +815,7 @@ arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool exclud
 			if (!n->is_dir && !strcmp(sub, "archive_manifest.json"))
 				user_manifest = true;
 			add_ent(st, n, xasprintf("%s/%s%s", base, sub, n->is_dir ? "/" : ""));
+			tar_hardlink(st, n, base, rl);
 			files += !n->is_dir;
 			total += n->is_dir ? 0 : node_size(n);
 		}

@@ -43,6 +43,9 @@ struct fh_node {
 	bool is_dir;
 	unsigned mode;		/* permission bits; default 0644 (files), 0755 (directories) */
 	char *link;		/* a symbolic link: its target ("link" in the scenario); no content */
+	char *hardlink;		/* a second name of an earlier file ("hardlink": its root-relative
+				 * path; give the same content): Python's tarfile writes it as a
+				 * LNKTYPE member naming that file */
 	int64_t mtime;
 	bool generated;
 	unsigned char *data;	/* !generated */

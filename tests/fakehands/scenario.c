@@ -258,6 +258,8 @@ load_workspace(struct fakehands *fh, struct fh_workspace *ws, const char *name, 
 			n->data = xmalloc(1);
 			continue;
 		}
+		if (jget_str(f, "hardlink", NULL))
+			n->hardlink = xstrdup(jget_str(f, "hardlink", NULL));
 		if (jget_str(f, "mode", NULL))
 			n->mode = (unsigned)strtoul(jget_str(f, "mode", NULL), NULL, 8) & 07777;
 		if (n->is_dir)
@@ -619,6 +621,7 @@ scenario_free(struct fakehands *fh)
 			free(ws->nodes[k].path);
 			free(ws->nodes[k].data);
 			free(ws->nodes[k].link);
+			free(ws->nodes[k].hardlink);
 		}
 		free(ws->nodes);
 		for (size_t k = 0; k < ws->n_repos; k++)

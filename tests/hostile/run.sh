@@ -107,6 +107,24 @@ sk = {s[\"path\"]: s[\"reason\"] for s in m[\"skipped\"]}
 sys.exit(0 if \"outside the workspace\" in sk.get(\"sub/../../escape.txt\", \"\") and \"README.md\" in z.namelist() else 1)
 " && ! grep -q "escape" "$tmp/dots.log"'
 
+# ---- hard links in the tar.gz (issue 13, item 2): the second name is not lost
+$PY - "$SCEN" "$tmp/hard.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["workspaces"]["ws0"]["files"].append({"path": "src/same.c", "text": "int main(void) { return 0; }\n",
+                                         "hardlink": "src/main.c"})
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake hard "$tmp/hard.json"
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_hard" download $RUN -o "$tmp/hard.zip" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "a tar.gz hard link (LNKTYPE) arrives in the ZIP with its content, fetched by its name after the archive" \
+	'[ $rc -eq 0 ] && $PY -c "
+import sys, zipfile
+z = zipfile.ZipFile(\"$tmp/hard.zip\")
+sys.exit(0 if z.read(\"src/same.c\") == z.read(\"src/main.c\") == b\"int main(void) { return 0; }\\n\" else 1)
+" && grep -q "/api/file/archive" "$tmp/hard.log"'
+
 # ---- slowloris (issue 13, item 7): a byte now and then is not a download
 $PY - "$SCEN" "$tmp/slow.json" <<'PY'
 import json, sys
