@@ -36,6 +36,7 @@ struct zipout {
 	bool limit_hit;		/* the archive passed zip32_limit in compat mode */
 	bool broken;		/* after an error only close/abort are allowed */
 	bool discard;		/* aborting: the output callback drops everything */
+	bool to_stdout;		/* "-": standard output, no .part and no rename */
 	int64_t fail_after;	/* test hook, < 0 when off */
 	int fail_errno;
 	bool deflate;		/* the archive's compression is deflate (not forced store) */
@@ -144,13 +145,17 @@ zipout_open(const char *final_path, const struct zipout_opts *opts, char *err, s
 		opts = &def;
 	z = xcalloc(1, sizeof(*z));
 	z->final_path = xstrdup(final_path);
-	z->part_path = xasprintf("%s.part", final_path);
+	z->to_stdout = strcmp(final_path, "-") == 0;
+	z->part_path = z->to_stdout ? xstrdup("standard output") : xasprintf("%s.part", final_path);
 	z->default_mtime = opts->default_mtime >= 0 ? opts->default_mtime : clock_wall_s();
 	z->zip64_compat = opts->zip64_compat;
 	z->zip32_limit = ZIPOUT_ZIP32_LIMIT;
 	z->fail_after = -1;
-	/* O_EXCL: a leftover or concurrent ".part" is never clobbered (and never followed as a symlink). */
-	z->fd = open(z->part_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	/* O_EXCL: a leftover or concurrent ".part" is never clobbered (and never followed as a symlink).
+	 * "-" is standard output, for a pipe (ssh host 'cat > x.zip'): written as a stream, the
+	 * ZIP is only whole when the exit status says so. */
+	z->fd = z->to_stdout ? fcntl(1, F_DUPFD_CLOEXEC, 3)
+			     : open(z->part_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (z->fd < 0) {
 		if (errno == EEXIST)
 			snprintf(err, errlen, "%s already exists: another download may be writing it; "
@@ -401,7 +406,7 @@ zipout_close(struct zipout *z, char *final_out, size_t final_len, char *err, siz
 		zipout_fail(z, "writing the central directory", err, errlen);
 		goto fail;
 	}
-	if (fsync(z->fd) != 0 || close(z->fd) != 0) {
+	if ((fsync(z->fd) != 0 && !(z->to_stdout && (errno == EINVAL || errno == EROFS))) || close(z->fd) != 0) {
 		int e = errno;
 
 		z->fd = -1;
@@ -413,6 +418,12 @@ zipout_close(struct zipout *z, char *final_out, size_t final_len, char *err, siz
 		goto fail;
 	}
 	z->fd = -1;
+	if (z->to_stdout) {
+		if (final_len > 0)
+			snprintf(final_out, final_len, "-");
+		zipout_free(z);
+		return 0;
+	}
 	for (unsigned k = 1; k < 10000; k++) {
 		char *dst = k == 1 ? xstrdup(z->final_path)
 				   : xasprintf("%.*s-%u%s", (int)stem, z->final_path, k, z->final_path + stem);
@@ -453,7 +464,8 @@ zipout_abort(struct zipout *z)
 	z->discard = true;
 	if (z->a != NULL)
 		archive_write_close(z->a);
-	unlink(z->part_path);
+	if (!z->to_stdout)
+		unlink(z->part_path);	/* what went to standard output cannot be taken back */
 	zipout_free(z);
 }
 

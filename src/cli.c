@@ -993,8 +993,10 @@ cli_download(struct api_client *c, int argc, char **argv)
 	switch (t.phase) {
 	case EXPORT_DONE:
 		fmt_size(sz, sizeof(sz), t.archive_size);
-		printf("%s\n", t.archive_path);
-		fprintf(stderr, "ohbrowse: wrote %s (%s, %zu files", t.archive_path, sz, t.files_written);
+		if (strcmp(t.archive_path, "-") != 0)	/* standard output holds the ZIP itself */
+			printf("%s\n", t.archive_path);
+		fprintf(stderr, "ohbrowse: wrote %s (%s, %zu files",
+			strcmp(t.archive_path, "-") ? t.archive_path : "the archive to standard output", sz, t.files_written);
 		if (t.files_failed)
 			fprintf(stderr, ", %zu skipped", t.files_failed);
 		size_t left_out = 0;

@@ -1818,6 +1818,16 @@ ex_output_check(const char *path, struct api_error *err)
 {
 	struct stat st;
 
+	if (strcmp(path, "-") == 0) {
+		/* standard output: a ZIP is binary, a terminal would show garbage */
+		if (isatty(1)) {
+			api_error_set(err, API_ERR_USAGE, 0,
+				      "-o - writes the ZIP to standard output, which is a terminal here; redirect "
+				      "it (ohbrowse download ID -o - > x.zip, or | ssh host 'cat > x.zip')");
+			return NULL;
+		}
+		return xstrdup(path);
+	}
 	if (lstat(path, &st) == 0) {
 		api_error_set(err, API_ERR_USAGE, 0,
 			      "%s already exists; choose another name (ohbrowse never overwrites a file)", path);

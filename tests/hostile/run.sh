@@ -125,6 +125,18 @@ z = zipfile.ZipFile(\"$tmp/hard.zip\")
 sys.exit(0 if z.read(\"src/same.c\") == z.read(\"src/main.c\") == b\"int main(void) { return 0; }\\n\" else 1)
 " && grep -q "/api/file/archive" "$tmp/hard.log"'
 
+# ---- -o - (issue 13, item 21): the ZIP on standard output, as a stream
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_hard" download $RUN -o - >"$tmp/stdout.zip" 2>"$tmp/err" | cat
+rc=$?
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_hard" download $RUN -o - 2>"$tmp/err2" | cat >"$tmp/piped.zip"
+check "download -o - writes the ZIP to standard output (a file or a pipe), no file named '-'" \
+	'[ $rc -eq 0 ] && [ ! -e ./- ] && $PY -c "
+import sys, zipfile
+for p in (\"$tmp/stdout.zip\", \"$tmp/piped.zip\"):
+    z = zipfile.ZipFile(p)
+    assert z.testzip() is None and z.read(\"README.md\") == b\"# Parser\\n\\nFixed.\\n\"
+" && grep -q "standard output" "$tmp/err"'
+
 # ---- slowloris (issue 13, item 7): a byte now and then is not a download
 $PY - "$SCEN" "$tmp/slow.json" <<'PY'
 import json, sys
