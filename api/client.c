@@ -2335,8 +2335,15 @@ v0_code_result(struct api_op *op, const struct http_result *res, struct api_erro
 		if (r.status == 500) {
 			char *t = r.error_body ? json_error_text(r.error_body, r.error_body_len) : NULL;
 			bool missing = t && (strstr(t, "File not found") || strstr(t, "No such file"));
+			/* a file that is not UTF-8 text: select-file cannot send it, zip-directory can */
+			bool not_utf8 = t && strstr(t, "could not be decoded as utf-8");
 			if (missing)
 				api_error_set(e, API_ERR_NOT_FOUND, 500, "%s: no such file in the workspace", s->path);
+			if (not_utf8) {
+				*binary = true;
+				api_error_set(e, API_ERR_UNSUPPORTED, 500,
+					      "%s is not UTF-8 text, which this server's select-file cannot send", s->path);
+			}
 			free(t);
 		}
 		return false;

@@ -137,6 +137,22 @@ for p in (\"$tmp/stdout.zip\", \"$tmp/piped.zip\"):
     assert z.testzip() is None and z.read(\"README.md\") == b\"# Parser\\n\\nFixed.\\n\"
 " && grep -q "standard output" "$tmp/err"'
 
+# ---- a V0 file that is not UTF-8 (issue 13, item 3): select-file cannot send it, zip-directory can
+$PY - "$(dirname "$SCEN")/../cli/scenarios/basic.json" "$tmp/latin.json" <<'PY'
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+d["workspaces"]["ws0"]["files"].append({"path": "notes/latin1.txt", "base64": base64.b64encode(b"caf\xe9 cr\xe8me\n").decode()})
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake latin "$tmp/latin.json"
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_latin" download aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01 --no-server-archive \
+	-o "$tmp/latin.zip" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "a V0 file select-file cannot decode as UTF-8 is taken from zip-directory, byte for byte (exit 0)" \
+	'[ $rc -eq 0 ] && $PY -c "
+import sys, zipfile
+sys.exit(0 if zipfile.ZipFile(\"$tmp/latin.zip\").read(\"notes/latin1.txt\") == b\"caf\\xe9 cr\\xe8me\\n\" else 1)"'
+
 # ---- slowloris (issue 13, item 7): a byte now and then is not a download
 $PY - "$SCEN" "$tmp/slow.json" <<'PY'
 import json, sys
