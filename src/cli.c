@@ -1014,6 +1014,8 @@ cli_download(struct api_client *c, int argc, char **argv)
 		if (export_events_error(j))
 			fprintf(stderr, "ohbrowse: skipped events.json and conversation.md: %s\n",
 				export_events_error(j));
+		if (export_incomplete(j))
+			fprintf(stderr, "ohbrowse: warning: %s\n", export_incomplete(j));
 		rc = export_partial(j) ? EXIT_PARTIAL : EXIT_OK;
 		if (rc == EXIT_PARTIAL)
 			fprintf(stderr, "ohbrowse: the archive is incomplete; conversation_metadata.json "

@@ -77,6 +77,7 @@ enum ex_bin_state { BIN_NONE = 0, BIN_FETCHING, BIN_READY, BIN_FAILED };
 enum ex_ev_state { EV_NONE = 0, EV_FETCHING, EV_READY, EV_FAILED };
 
 struct export_job {
+	char *walk_blind;		/* V0: the walk replaced a failed archive and cannot see ignored files */
 	bool arc_hardlinks;		/* the tar had hard links: the walk after it fetches their names */
 	bool local_failed;		/* a file failed for a local reason (disk full, permission) */
 	struct api_client *c;
@@ -807,6 +808,12 @@ ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 	} else if (!err) {
 		return;	/* a streamed entry is still being staged; the pump opens the reader */
 	}
+	/* A V0 runtime's list-files hides what .gitignore ignores (build output, logs): after the
+	 * archive failed, a walk gets fewer files, and says so instead of passing for complete. */
+	if (err && j->conv.version == API_V0 && !j->conv.local && err->kind != API_ERR_UNSUPPORTED && !j->walk_blind)
+		j->walk_blind = xasprintf("the server's workspace archive failed (%s), so the files were listed one by "
+					  "one, and that listing cannot see files .gitignore hides (build output, logs): "
+					  "those may be missing", err->message);
 	/* Unsupported, failed or unreadable: the walk and file by file get the same files. */
 	if (j->rp || j->rp_cur || j->st_entries) {
 		ex_repack_fallback(j);	/* keeps what streaming already took */
@@ -1545,6 +1552,8 @@ ex_metadata(struct export_job *j, struct strbuf *sb)
 	jsonw_kstr(&w, "mode", j->mode == EXPORT_ALL ? "all" : j->mode == EXPORT_CHANGED ? "changed" : j->mode == EXPORT_EVENTS_ONLY ? "events" : "selected");
 	jsonw_kstr(&w, "exported_at", j->exported_at);
 	jsonw_kstr(&w, "generator", "ohbrowse " OHBROWSE_VERSION);
+	if (j->walk_blind)
+		jsonw_kstr(&w, "incomplete", j->walk_blind);
 	jsonw_key(&w, "files");
 	jsonw_arr_begin(&w);
 	for (size_t i = 0; i < j->n_files; i++) {
@@ -2143,6 +2152,12 @@ export_fail_kind(const struct export_job *j)
 }
 
 const char *
+export_incomplete(const struct export_job *j)
+{
+	return j ? j->walk_blind : NULL;
+}
+
+const char *
 export_events_error(const struct export_job *j)
 {
 	return j && j->ev_state == EV_FAILED ? j->ev_error : NULL;
@@ -2153,7 +2168,7 @@ export_partial(const struct export_job *j)
 {
 	if (!j)
 		return false;
-	if (j->ev_state == EV_FAILED)
+	if (j->ev_state == EV_FAILED || j->walk_blind)
 		return true;
 	for (size_t i = 0; i < j->n_files; i++)
 		if (j->files[i]->pub.state == EXPORT_FILE_FAILED || j->files[i]->pub.state == EXPORT_FILE_CANCELLED)
@@ -2174,6 +2189,7 @@ export_free(struct export_job *j)
 		return;
 	if (!ex_done_phase(j))
 		ex_abort(j, EXPORT_CANCELLED, "the export was abandoned");
+	free(j->walk_blind);
 	for (size_t i = 0; i < j->n_files; i++) {
 		struct ex_file *f = j->files[i];
 

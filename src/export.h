@@ -130,6 +130,9 @@ void export_retry_failed(struct export_job *j);
 /* Why a FAILED job failed, as an error kind (the exit code): the listing's when it was the
  * listing (e.g. API_ERR_NOT_FOUND: no repository, so no changes), else API_ERR_SERVER. */
 enum api_error_kind export_fail_kind(const struct export_job *j);
+/* Why the archive may lack files although none failed (a V0 walk after the server's archive
+ * failed cannot see .gitignore'd files), or NULL. Makes the result partial. */
+const char *export_incomplete(const struct export_job *j);
 /* Why the events were left out (include_events), or NULL when they were not. */
 const char *export_events_error(const struct export_job *j);
 /* A file failed for a reason of this machine's (a full disk, a permission): going on with

@@ -153,6 +153,24 @@ check "a V0 file select-file cannot decode as UTF-8 is taken from zip-directory,
 import sys, zipfile
 sys.exit(0 if zipfile.ZipFile(\"$tmp/latin.zip\").read(\"notes/latin1.txt\") == b\"caf\\xe9 cr\\xe8me\\n\" else 1)"'
 
+# ---- a V0 zip-directory that keeps failing (issue 13, item 1): the walk's listing is not the whole
+$PY - "$tmp/latin.json" "$tmp/zipfail.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["faults"] = [{"server": "runtime", "route": "zip-directory", "status": 500,
+                "body": "{\"error\": \"Failed to zip workspace\"}", "content_type": "application/json"}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake zipfail "$tmp/zipfail.json"
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_zipfail" download aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01 \
+	-o "$tmp/zipfail.zip" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "after the V0 archive failed (retried), the walk's ZIP says what it cannot see: exit 6, a warning, noted inside" \
+	'[ $rc -eq 6 ] && grep -q "cannot see files .gitignore hides" "$tmp/err" && [ $(grep -c "/zip-directory" "$tmp/zipfail.log") -ge 2 ] && $PY -c "
+import json, sys, zipfile
+m = json.loads(zipfile.ZipFile(\"$tmp/zipfail.zip\").read(\"conversation_metadata.json\"))
+sys.exit(0 if \"gitignore\" in m.get(\"incomplete\", \"\") else 1)"'
+
 # ---- slowloris (issue 13, item 7): a byte now and then is not a download
 $PY - "$SCEN" "$tmp/slow.json" <<'PY'
 import json, sys
