@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +58,8 @@
 #define EX_RATE_WINDOW_MS 2000	/* time constant of the smoothed rate */
 #define EX_RATE_SAMPLE_MS 200
 #define EX_WALK_ABOVE_BYTES (1LL << 30)	/* why: at ex_prelist_done() */
+#define EX_BOMB_SLACK (256LL << 20)	/* archive bombs: slack over the listing, free space kept */
+#define EX_BOMB_STEP (64LL << 20)	/* ... checked every this many expanded bytes */
 
 /* Per-file private state; pub is what the accessors hand out. */
 struct ex_file {
@@ -77,6 +80,8 @@ enum ex_bin_state { BIN_NONE = 0, BIN_FETCHING, BIN_READY, BIN_FAILED };
 enum ex_ev_state { EV_NONE = 0, EV_FETCHING, EV_READY, EV_FAILED };
 
 struct export_job {
+	int64_t listed_bytes;		/* the prelist's file bytes (0: unknown) */
+	int64_t staged_bytes, staged_check;	/* archive bytes expanded into spools; next bomb check */
 	char *walk_blind;		/* V0: the walk replaced a failed archive and cannot see ignored files */
 	bool arc_hardlinks;		/* the tar had hard links: the walk after it fetches their names */
 	bool local_failed;		/* a file failed for a local reason (disk full, permission) */
@@ -865,6 +870,16 @@ ex_repack_path(struct export_job *j, const struct srcarc_entry *e)
 	return out;
 }
 
+/* The bomb check's slack; OHBROWSE_BOMB_SLACK (bytes) is a test hook. */
+static int64_t
+ex_bomb_slack(void)
+{
+	const char *e = getenv("OHBROWSE_BOMB_SLACK");
+	long long v = e ? atoll(e) : 0;
+
+	return v > 0 ? v : EX_BOMB_SLACK;
+}
+
 /* Copy up to budget bytes of the current source entry into f's spool. Returns bytes used;
  * f ends SPOOLED at the end of the entry, FAILED on damage or a local error. */
 static size_t
@@ -884,6 +899,27 @@ ex_stage_step(struct export_job *j, struct ex_file *f, struct srcarc *src, size_
 		if (f != j->rp_manifest)
 			f->pub.state = EXPORT_FILE_SPOOLED;
 		return 0;	/* the manifest candidate stays ACTIVE until the next member or the end */
+	}
+	/* An archive bomb (4 MB of tar.gz that expands to 4 GiB) must not fill the disk: past what
+	 * the listing announced (twice it, plus slack for .git), or near the temp dir's free
+	 * space, the archive is treated as damaged and the files are taken one by one. */
+	j->staged_bytes += n;
+	if (j->staged_bytes >= j->staged_check) {
+		struct statvfs vfs;
+		int64_t slack = ex_bomb_slack();
+		int64_t cap = j->listed_bytes > 0 ? 2 * j->listed_bytes + slack : -1;
+		bool full = fstatvfs(f->fd, &vfs) == 0 && (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize < slack;
+		j->staged_check = j->staged_bytes + (slack < EX_BOMB_STEP ? slack : EX_BOMB_STEP);
+		if ((cap >= 0 && j->staged_bytes > cap) || full) {
+			char *m = xasprintf("the server's archive expands to more than %s (%lld bytes so far); it "
+					    "is treated as damaged and the files are fetched one by one",
+					    full ? "the temporary directory can hold" : "twice what the listing announced",
+					    (long long)j->staged_bytes);
+			ex_file_fail(j, f, m);
+			free(m);
+			*damaged = true;
+			return (size_t)n;
+		}
 	}
 	for (ssize_t off = 0; off < n;) {
 		ssize_t w = write(f->fd, j->buf + off, (size_t)(n - off));
@@ -1962,6 +1998,7 @@ ex_prelist_done(void *ud, struct api_file_list *files, const struct api_error *e
 	j->prelist = *files;
 	memset(files, 0, sizeof(*files));
 	j->have_prelist = true;
+	j->listed_bytes = total;
 	if (total > j->walk_above) {
 		http_note(api_client_http(j->c), "the workspace holds %lld bytes, more than %lld: the agent-server "
 			  "would pack them for about %lld s before sending a byte, so the files are fetched one "

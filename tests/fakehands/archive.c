@@ -305,6 +305,7 @@ struct arch_stream {
 	struct fh_node manifest;
 	struct py_zip *py;	/* set: the Python-style ZIP, a is NULL */
 	bool modes;		/* tar members keep the nodes' Unix modes (2026, R10) */
+	bool tar;		/* a tar.gz (nodes' "archive_size" bombs apply) */
 };
 
 static la_ssize_t
@@ -340,6 +341,7 @@ arch_open(bool zip, bool dry)
 		archive_write_zip_set_compression_store(st->a);
 		archive_write_set_format_option(st->a, "zip", "hdrcharset", "UTF-8");
 	} else {
+		st->tar = true;
 		archive_write_set_format_pax_restricted(st->a);
 		archive_write_set_format_option(st->a, "pax", "hdrcharset", "UTF-8");
 		archive_write_add_filter_gzip(st->a);
@@ -381,7 +383,8 @@ arch_step(struct arch_stream *st)
 		archive_entry_set_filetype(ae, n->is_dir ? AE_IFDIR : AE_IFREG);
 		archive_entry_set_perm(ae, st->modes && n->mode ? n->mode : n->is_dir ? 0755 : 0644);
 		archive_entry_set_mtime(ae, n->mtime, 0);
-		archive_entry_set_size(ae, n->is_dir || e->hardlink ? 0 : (la_int64_t)node_size(n));
+		archive_entry_set_size(ae, n->is_dir || e->hardlink ? 0
+				       : n->bomb && st->tar ? (la_int64_t)n->bomb : (la_int64_t)node_size(n));
 		if (e->hardlink)
 			archive_entry_set_hardlink(ae, e->hardlink);
 		/* ARCHIVE_WARN is fine: a name that is not valid UTF-8 is written raw */
@@ -392,14 +395,16 @@ arch_step(struct arch_stream *st)
 		st->off = 0;
 		return;
 	}
-	if (!n->is_dir && !e->hardlink && st->off < node_size(n)) {
+	uint64_t data_size = n->bomb && st->tar ? n->bomb : node_size(n);
+	if (!n->is_dir && !e->hardlink && st->off < data_size) {
 		static const char zeros[STEP];
 		char buf[STEP];
 		size_t k;
 
-		if (st->dry) {
-			/* same size in store mode; only the CRC differs, and it is not kept */
-			uint64_t left = node_size(n) - st->off;
+		if (st->dry || (n->bomb && st->tar)) {
+			/* same size in store mode; only the CRC differs, and it is not kept (a bomb:
+			 * zeros, as many as its archive_size) */
+			uint64_t left = data_size - st->off;
 
 			k = left < STEP ? (size_t)left : STEP;
 			if (archive_write_data(st->a, zeros, k) < 0)

@@ -43,6 +43,8 @@ struct fh_node {
 	bool is_dir;
 	unsigned mode;		/* permission bits; default 0644 (files), 0755 (directories) */
 	char *link;		/* a symbolic link: its target ("link" in the scenario); no content */
+	uint64_t bomb;		/* a lying server: the tar.gz holds this many zero bytes for the
+				 * file, whatever the listing says ("archive_size"; issue 13) */
 	char *hardlink;		/* a second name of an earlier file ("hardlink": its root-relative
 				 * path; give the same content): Python's tarfile writes it as a
 				 * LNKTYPE member naming that file */

@@ -258,6 +258,7 @@ load_workspace(struct fakehands *fh, struct fh_workspace *ws, const char *name, 
 			n->data = xmalloc(1);
 			continue;
 		}
+		n->bomb = (uint64_t)jget_int(f, "archive_size", 0);
 		if (jget_str(f, "hardlink", NULL))
 			n->hardlink = xstrdup(jget_str(f, "hardlink", NULL));
 		if (jget_str(f, "mode", NULL))

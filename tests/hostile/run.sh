@@ -171,6 +171,23 @@ import json, sys, zipfile
 m = json.loads(zipfile.ZipFile(\"$tmp/zipfail.zip\").read(\"conversation_metadata.json\"))
 sys.exit(0 if \"gitignore\" in m.get(\"incomplete\", \"\") else 1)"'
 
+# ---- an archive bomb (issue 13, item 9): a tar.gz that holds far more than the listing says
+$PY - "$SCEN" "$tmp/bomb.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["workspaces"]["ws0"]["files"].append({"path": "bomb.bin", "text": "small\n", "archive_size": 30000000})
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake bomb "$tmp/bomb.json"
+OHBROWSE_BOMB_SLACK=1000000 OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_bomb" download $RUN -o "$tmp/bomb.zip" \
+	>"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "a tar.gz expanding past twice what the listing announced stops being read: a clear message, the files taken one by one" \
+	'[ $rc -eq 6 ] && grep -q "expands to more than twice what the listing announced" "$tmp/err" && $PY -c "
+import sys, zipfile
+z = zipfile.ZipFile(\"$tmp/bomb.zip\")
+sys.exit(0 if z.read(\"README.md\") == b\"# Parser\\n\\nFixed.\\n\" and z.getinfo(\"data/big.txt\").file_size == 3000000 else 1)"'
+
 # ---- slowloris (issue 13, item 7): a byte now and then is not a download
 $PY - "$SCEN" "$tmp/slow.json" <<'PY'
 import json, sys
