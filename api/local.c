@@ -37,13 +37,20 @@ extern char **environ;
 static char *
 slurp(const char *path, size_t max, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct strbuf sb = {0};
 	char buf[65536];
+	struct stat st;
 
 	*len = 0;
 	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		/* conversation state is regular files; a FIFO or device is not read */
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
@@ -1165,7 +1172,9 @@ open_rel(const char *root, const char *rel, struct api_error *err)
 		return -1;
 	}
 	char *p = xasprintf("%s/%s", root, rel);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO named like a file must not hang the open (it is refused below as
+	 * not a regular file); reads of a regular file ignore the flag */
+	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	int e = errno;
 	free(p);
 	if (fd < 0) {

@@ -286,6 +286,14 @@ check "a malformed id is a usage error" '[ $rc -eq 2 ]'
 srv events ffffffffffffffffffffffffffffffff
 check "an unknown id is 'not found' (exit 4)" '[ $rc -eq 4 ]'
 
+# ---- a FIFO named like a file (issue 13, item 12): asked for by name, it must not hang the export
+mkfifo "$WS/pipe.txt"
+(cd "$tmp" && timeout 30 "$OHB" --local "$C" download "$A" pipe.txt README.md -o fifo.zip >"$tmp/out" 2>"$tmp/err")
+rc=$?
+check "download of a FIFO by name: no hang, the FIFO reported as not a regular file, the rest written (exit 6)" \
+	'[ $rc -eq 6 ] && grep -q "pipe.txt.*not a regular file" "$tmp/err" && [ -f "$tmp/fifo.zip" ]'
+rm -f "$WS/pipe.txt" "$tmp/fifo.zip"
+
 # ---- a hostile repository: its own git config must run nothing (issue 13, item 17)
 if $have_git; then
 	(cd "$WS" && printf '*.md filter=evil\n' >.gitattributes &&
