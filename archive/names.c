@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <wctype.h>
 
@@ -89,6 +90,41 @@ names_utf8_floor(const char *s, size_t max)
 }
 
 /* Append one component, shortened to NAMES_COMPONENT_MAX bytes if needed. */
+/*
+ * Windows cannot create a file named CON, PRN, AUX, NUL, COM0-9 or LPT0-9 (with any
+ * extension, any case), nor one ending in a dot or a space: such a component gets a safe
+ * variant ("aux_.txt", "notes_"), so the ZIP unpacks everywhere; the metadata maps every
+ * entry back to its path.
+ */
+static void
+names_windows_safe(struct strbuf *out, size_t start)
+{
+	static const char *const reserved[] = {"CON", "PRN", "AUX", "NUL"};
+	char *c = out->buf + start;
+	size_t len = out->len - start;
+
+	/* "." and ".." never reach here (dropped); a trailing dot or space of anything else,
+	 * "..." included (Windows would make that ".."), becomes '_' */
+	if (len > 0 && (c[len - 1] == '.' || c[len - 1] == ' '))
+		c[len - 1] = '_';
+	size_t stem = strcspn(c, ".");
+	bool bad = false;
+	for (size_t i = 0; i < ARRAY_SIZE(reserved) && !bad; i++)
+		bad = stem == 3 && strncasecmp(c, reserved[i], 3) == 0;
+	if (!bad && stem == 4 && (strncasecmp(c, "COM", 3) == 0 || strncasecmp(c, "LPT", 3) == 0) &&
+	    c[3] >= '0' && c[3] <= '9')
+		bad = true;
+	if (!bad)
+		return;
+	/* insert '_' after the stem */
+	char *rest = xstrdup(c + stem);
+	out->len = start + stem;
+	out->buf[out->len] = '\0';
+	strbuf_putc(out, '_');
+	strbuf_puts(out, rest);
+	free(rest);
+}
+
 static void
 names_put_component(struct strbuf *out, const char *c, size_t len)
 {
@@ -97,16 +133,18 @@ names_put_component(struct strbuf *out, const char *c, size_t len)
 
 	if (out->len > 0)
 		strbuf_putc(out, '/');
+	size_t start = out->len;
 	if (len <= NAMES_COMPONENT_MAX) {
 		strbuf_append(out, c, len);
-		return;
+	} else {
+		/* Keep a short extension so the shortened file still opens with the right program. */
+		dot = memrchr(c, '.', len);
+		if (dot != NULL && dot != c && (size_t)(c + len - dot) <= NAMES_EXT_KEEP)
+			ext = (size_t)(c + len - dot);
+		strbuf_append(out, c, names_utf8_floor(c, NAMES_COMPONENT_MAX - ext));
+		strbuf_append(out, c + len - ext, ext);
 	}
-	/* Keep a short extension so the shortened file still opens with the right program. */
-	dot = memrchr(c, '.', len);
-	if (dot != NULL && dot != c && (size_t)(c + len - dot) <= NAMES_EXT_KEEP)
-		ext = (size_t)(c + len - dot);
-	strbuf_append(out, c, names_utf8_floor(c, NAMES_COMPONENT_MAX - ext));
-	strbuf_append(out, c + len - ext, ext);
+	names_windows_safe(out, start);
 }
 
 char *
@@ -125,7 +163,10 @@ names_sanitize(const char *raw, size_t len)
 
 		if (cp == UINT32_MAX)
 			strbuf_puts(&clean, NAMES_REPLACEMENT);
-		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+		else if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
+			 (cp >= 0x2066 && cp <= 0x2069))
+			/* control characters, and the bidi overrides that make "txt.exe" read as
+			 * "exe.txt" */
 			strbuf_putc(&clean, '_');
 		else if (cp == '\\')
 			strbuf_putc(&clean, '/');

@@ -40,7 +40,7 @@ test_sanitize_plain(void **state)
 	SAN("a//b///c", "a/b/c");
 	SAN("conv/Δοκιμή ünïcode.txt", "conv/Δοκιμή ünïcode.txt");
 	SAN("日本語/ファイル.txt", "日本語/ファイル.txt");
-	SAN("...", "...");	/* only "." and ".." are special */
+	SAN("...", ".._");	/* not "." or "..", but Windows would strip its dots: a safe variant */
 	SAN(".bashrc", ".bashrc");
 }
 
@@ -190,6 +190,24 @@ test_unique_duplicates_and_long_names(void **state)
 	free(c2);
 	free(deep);
 	names_set_free(s);
+	(void)state;
+}
+
+/* Names Windows cannot create get a safe variant; bidi overrides never reach an entry name. */
+static void
+test_windows_and_bidi(void **state)
+{
+	SAN("CON", "CON_");
+	SAN("src/aux.txt", "src/aux_.txt");
+	SAN("Nul.tar.gz", "Nul_.tar.gz");
+	SAN("com1", "com1_");
+	SAN("LPT9.log", "LPT9_.log");
+	SAN("console.txt", "console.txt");	/* only the exact stems */
+	SAN("COM10", "COM10");
+	SAN("notes.", "notes_");
+	SAN("dir /x", "dir_/x");
+	SAN("a\xe2\x80\xaetxt.exe", "a_txt.exe");	/* U+202E RIGHT-TO-LEFT OVERRIDE */
+	SAN("b\xe2\x81\xa6" "c", "b_c");	/* U+2066 LEFT-TO-RIGHT ISOLATE */
 	(void)state;
 }
 
@@ -386,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_unique),
 		cmocka_unit_test(test_unique_file_vs_directory),
 		cmocka_unit_test(test_unique_many),
+		cmocka_unit_test(test_windows_and_bidi),
 		cmocka_unit_test(test_unique_duplicates_and_long_names),
 		cmocka_unit_test(test_reserved_metadata),
 		cmocka_unit_test(test_archive_base_seed_table),
