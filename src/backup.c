@@ -163,6 +163,8 @@ bk_order(const void *pa, const void *pb)
 static bool
 bk_needs_wake(struct backup_job *j, const struct backup_item *it)
 {
+	if (it->listed && it->listed->local)
+		return false;	/* on disk: nothing to wake */
 	if (strcmp(it->status, "PAUSED") && strcmp(it->status, "STOPPED"))
 		return false;
 	const struct api_backup_entry *e = api_backup_index_find(&j->ix, it->id);

@@ -286,6 +286,20 @@ check "a malformed id is a usage error" '[ $rc -eq 2 ]'
 srv events ffffffffffffffffffffffffffffffff
 check "an unknown id is 'not found' (exit 4)" '[ $rc -eq 4 ]'
 
+# ---- backup of the local conversations (issue 15, item 8): the same engine, nothing to wake
+(cd "$tmp" && "$OHB" --local "$C" backup -d "$tmp/lbk" >"$tmp/out" 2>"$tmp/err")
+rc=$?
+check "backup --local: every conversation, the one with a workspace whole, the rest events only, nothing woken" \
+	'[ $rc -eq 0 ] && ! grep -q "will be resumed" "$tmp/err" && $PY -c "
+import json, sys, zipfile
+I = {c[\"id\"]: c for c in json.load(open(\"$tmp/lbk/index.json\"))[\"conversations\"]}
+a = zipfile.ZipFile(\"$tmp/lbk/\" + I[\"$A\"][\"archive\"])
+ok = len(I) == 5 and I[\"$A\"][\"outcome\"] == \"backed up\" and \"README.md\" in a.namelist() and \"events.json\" in a.namelist()
+ok = ok and all(c[\"outcome\"] == \"events only\" for k, c in I.items() if k != \"$A\")
+sys.exit(0 if ok else 1)"'
+snap >"$tmp/after-backup"
+check "... and the persistence directory is untouched" 'cmp -s "$tmp/before" "$tmp/after-backup"'
+
 # ---- a FIFO named like a file (issue 13, item 12): asked for by name, it must not hang the export
 mkfifo "$WS/pipe.txt"
 (cd "$tmp" && timeout 30 "$OHB" --local "$C" download "$A" pipe.txt README.md -o fifo.zip >"$tmp/out" 2>"$tmp/err")
