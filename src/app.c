@@ -94,6 +94,11 @@ struct app {
 	struct api_op *list_op;
 	int64_t list_started_ms;
 	char *server_filter;		/* title__contains of the current lister */
+	/* The conversation to keep selected across a refresh (r): rows arrive
+	 * page by page, so the id is looked for in each page, and pages are read
+	 * until it shows up or as many rows as before are loaded. */
+	char *keep_id;
+	size_t keep_count;
 	char *filter_before;		/* filter to restore when the prompt is cancelled */
 
 	/* one conversation's files */
@@ -220,7 +225,49 @@ app_pane(struct app *a, enum pane_id id)
 
 static void app_preview_follow(struct app *a);
 static void app_list_start(struct app *a, const char *server_filter);
+static void app_list_more(struct app *a);
 static void app_events_drop(struct app *a);
+
+/* ---- the selected conversation ---- */
+
+static struct api_conversation *
+app_current_conv(struct app *a)
+{
+	return conv_list_at(&a->convs, a->panes[PANE_CONV].cursor);
+}
+
+/* The selected conversation's id (a copy), so it can be selected again after the
+ * view changed under it; NULL when nothing is selected. */
+static char *
+app_selected_id(struct app *a)
+{
+	struct api_conversation *c = app_current_conv(a);
+	return c && c->id ? xstrdup(c->id) : NULL;
+}
+
+/* Put the cursor on the conversation with this id; false when it is not in the view. */
+static bool
+app_select_id(struct app *a, const char *id)
+{
+	if (!id)
+		return false;
+	for (size_t i = 0; i < a->convs.n_view; i++) {
+		struct api_conversation *c = conv_list_at(&a->convs, i);
+		if (c->id && strcmp(c->id, id) == 0) {
+			pane_set_cursor(app_pane(a, PANE_CONV), i);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+app_keep_forget(struct app *a)
+{
+	free(a->keep_id);
+	a->keep_id = NULL;
+	a->keep_count = 0;
+}
 
 /* ---- first run: ask for the API key ---- */
 
@@ -315,11 +362,24 @@ app_on_page(void *ud, struct api_conversation *rows, size_t n, bool more, const 
 	}
 	if (a->key_checking)
 		app_key_store(a);
+	/* A page can sort in above the cursor: keep the selected conversation, not the row. */
+	char *sel = a->keep_id ? NULL : app_selected_id(a);
 	conv_list_append(&a->convs, rows, n);
 	a->convs.more = more;
 	a->convs.state = more ? MODEL_IDLE : MODEL_DONE;
 	struct pane *p = app_pane(a, PANE_CONV);
 	pane_clamp(p);
+	if (sel)
+		app_select_id(a, sel);
+	free(sel);
+	if (a->keep_id) {
+		if (app_select_id(a, a->keep_id) || !more || a->convs.count >= a->keep_count) {
+			app_keep_forget(a);
+		} else {
+			app_list_more(a);	/* not there yet: read on, as far as before */
+			return;
+		}
+	}
 	if (a->preview_source == PANE_CONV)
 		app_preview_follow(a);
 	/* A short first page may leave the cursor near the end already. */
@@ -354,9 +414,12 @@ app_list_start(struct app *a, const char *server_filter)
 	struct api_lister_opts lo = { .limit = 0, .title_contains = a->server_filter };
 	a->lister = api_lister_new(a->client, &lo);
 	a->panes[PANE_CONV].cursor = a->panes[PANE_CONV].top = 0;
+	app_keep_forget(a);
 	app_list_more(a);
 }
 
+/* r: a failed page is asked again; otherwise the list is read again from the
+ * start, keeping the selected conversation selected (issue 14, item 5). */
 static void
 app_list_retry(struct app *a)
 {
@@ -364,14 +427,13 @@ app_list_retry(struct app *a)
 		a->convs.state = MODEL_IDLE;
 		app_list_more(a);
 	} else {
+		char *id = app_selected_id(a);
+		size_t count = a->convs.count;
 		app_list_start(a, a->server_filter);
+		app_keep_forget(a);
+		a->keep_id = id;
+		a->keep_count = count;
 	}
-}
-
-static struct api_conversation *
-app_current_conv(struct app *a)
-{
-	return conv_list_at(&a->convs, a->panes[PANE_CONV].cursor);
 }
 
 /* ---- files ---- */
@@ -950,7 +1012,10 @@ app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err
 		return;
 	}
 	if (conv) {
-		conv_list_update(&a->convs, conv);
+		char *sel = app_selected_id(a);
+		conv_list_update(&a->convs, conv);	/* its new status may sort it elsewhere */
+		app_select_id(a, sel);
+		free(sel);
 		app_message(a, ROLE_NORMAL, "Woke \"%s\"", conv->title ? conv->title : "");
 		app_note_woken(a, conv);
 		if (a->have_conv && id && a->conv.id && strcmp(a->conv.id, id) == 0) {
@@ -1257,12 +1322,18 @@ conv_on_action(struct pane *p, enum action act)
 	case ACTION_REFRESH:
 		app_list_retry(a);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
-	case ACTION_SORT:
+	case ACTION_SORT: {
+		/* The cursor stays on the conversation, not on the row number: d and w
+		 * must act on what was selected (issue 14, item 5). */
+		char *id = app_selected_id(a);
 		conv_list_set_sort(&a->convs, (enum conv_sort)((a->convs.sort + 1) % CONV_SORT_COUNT));
 		app_message(a, ROLE_NORMAL, "Sorted by %s", conv_sort_name(a->convs.sort));
 		pane_clamp(p);
+		app_select_id(a, id);
+		free(id);
 		app_preview_follow(a);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
 	case ACTION_WAKE:
 		app_wake(a, c);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
@@ -2176,6 +2247,8 @@ app_action(struct app *a, enum action act)
 	default:
 		break;
 	}
+	if (a->focus == PANE_CONV && act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
+		app_keep_forget(a);	/* the user chose another place */
 	unsigned r = pane_action(&a->panes[a->focus], act);
 	if (!(r & PANE_H_HANDLED))
 		app_message(a, ROLE_MUTED, "%s does nothing in the %s pane", bindings_action_name(act),
@@ -2782,6 +2855,7 @@ app_run(struct api_client *client, const struct app_options *opts)
 
 	free(a->dir_loads);
 	free(a->server_filter);
+	app_keep_forget(a);
 	free(a->filter_before);
 	free(a->search_before);
 	free(a->wake_id);
