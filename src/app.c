@@ -132,6 +132,7 @@ struct app {
 	/* wake */
 	struct api_op *wake_op;
 	char *wake_id;
+	char wake_title[256];		/* says which conversation is waking */
 	int64_t wake_started_ms;
 	long wake_elapsed_ms;
 	char wake_status[64];
@@ -1048,6 +1049,7 @@ app_wake(struct app *a, const struct api_conversation *c)
 		return;
 	}
 	a->wake_id = xstrdup(c->id);
+	snprintf(a->wake_title, sizeof(a->wake_title), "%s", c->title && *c->title ? c->title : c->id);
 	a->wake_started_ms = clock_now_ms();
 	a->wake_elapsed_ms = 0;
 	snprintf(a->wake_status, sizeof(a->wake_status), "%s", "requested");
@@ -1228,6 +1230,18 @@ conv_count(struct pane *p)
 	return n;
 }
 
+/* True when c is the conversation shown in the files or the events pane. */
+static bool
+app_conv_is_open(const struct app *a, const struct api_conversation *c)
+{
+	if (!c->id)
+		return false;
+	if (a->events_open && a->have_ev_conv && a->ev_conv.id && strcmp(a->ev_conv.id, c->id) == 0)
+		return true;
+	return a->files_open && !a->events_open && a->have_conv && a->conv.id &&
+	       strcmp(a->conv.id, c->id) == 0;
+}
+
 static void
 conv_row(struct pane *p, size_t i, struct line *l, int width)
 {
@@ -1264,6 +1278,12 @@ conv_row(struct pane *p, size_t i, struct line *l, int width)
 	line_add(l, base, " ");
 	line_add(l, base, c->version == API_V1 ? "V1" : "V0");
 	line_add(l, base, " ");
+	/* The conversation the files or events pane shows is pointed at, so a pane
+	 * left open while the cursor moves on still says whose it is (item 4). */
+	if (app_conv_is_open(a, c) && tw > 4) {
+		line_add(l, ROLE_HEADER, tui_utf8() ? "\xe2\x96\xb8 " : "> ");
+		tw -= 2;
+	}
 	line_add_fit(l, base, c->title && *c->title ? c->title : "(untitled)", tw, false);
 	if (rw > 0) {
 		line_add(l, base, " ");
@@ -1358,10 +1378,18 @@ static const struct pane_ops conv_ops = {
 
 /* ---- pane ops: files ---- */
 
+/* The wake in flight is for the conversation whose files are open: only then does
+ * its banner belong in the files pane (issue 14, item 4). */
+static bool
+app_waking_files(const struct app *a)
+{
+	return a->wake_op && a->wake_id && a->have_conv && a->conv.id && strcmp(a->wake_id, a->conv.id) == 0;
+}
+
 static size_t
 files_status_rows(struct app *a)
 {
-	if (a->tree.state == MODEL_FAILED || a->wake_op)
+	if (a->tree.state == MODEL_FAILED || app_waking_files(a))
 		return 1;
 	if (a->tree.state == MODEL_LOADING && a->tree.n_view == 0)
 		return 1;
@@ -1378,7 +1406,7 @@ files_count(struct pane *p)
 static void
 files_status_row(struct app *a, struct line *l)
 {
-	if (a->wake_op) {
+	if (app_waking_files(a)) {
 		long s = (long)((clock_now_ms() - a->wake_started_ms) / 1000);
 		long limit = 180;
 		line_addf(l, ROLE_WARNING, "Waking... %ld s elapsed (%s), gives up after %ld s", s,
@@ -2106,8 +2134,8 @@ app_render(struct app *a)
 	if (prompt_open(&a->prompt)) {
 		prompt_draw(&a->prompt, &a->layout.message);
 	} else if (a->wake_op) {
-		char msg[256];
-		snprintf(msg, sizeof(msg), "Waking... %ld s (%s)",
+		char msg[512];
+		snprintf(msg, sizeof(msg), "Waking \"%s\"... %ld s (%s)", a->wake_title,
 			 (long)((clock_now_ms() - a->wake_started_ms) / 1000), a->wake_status);
 		tui_draw_text(a->layout.message.y, 0, cols, ROLE_WARNING, msg);
 	} else if (a->message[0]) {
