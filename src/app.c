@@ -30,6 +30,7 @@
 #include "tui/prompt.h"
 #include "tui/script.h"
 #include "tui/text.h"
+#include "tui/textview.h"
 #include "tui/tui.h"
 
 #define PUMP_BUDGET (256 * 1024)
@@ -39,6 +40,7 @@
 #define FRAME_MS 100
 #define SCRIPT_TIMEOUT_MS 30000
 #define FOLLOW_MS 3000		/* follow mode: how often to look for new events */
+#define APP_LOG_MAX 50		/* messages kept for the messages view */
 
 enum prompt_purpose {
 	PURPOSE_NONE = 0,
@@ -75,6 +77,11 @@ struct app {
 	const struct app_options *opts;
 	struct bindings bindings;
 	struct help help;
+	struct textview view;		/* an error or the message log, in full */
+	/* The last messages, oldest first, for the messages action: a message
+	 * line too narrow for its text loses nothing (issue 14, item 3). */
+	char *log[APP_LOG_MAX];
+	size_t n_log;
 	struct script *script;
 	const char *dump_dir;
 	int64_t script_blocked_since;
@@ -171,8 +178,53 @@ app_message(struct app *a, enum role role, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->message, sizeof(a->message), fmt, ap);
 	va_end(ap);
+	if (role != ROLE_MUTED) {	/* "does nothing" hints are not worth keeping */
+		char when[16] = "";
+		time_t t = (time_t)clock_wall_s();
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		if (a->n_log == APP_LOG_MAX) {
+			free(a->log[0]);
+			memmove(a->log, a->log + 1, (APP_LOG_MAX - 1) * sizeof(*a->log));
+			a->n_log--;
+		}
+		a->log[a->n_log++] = xasprintf("%s%s  %s", role == ROLE_ERROR ? "! " : "  ", when, a->message);
+	}
 	a->message_role = role;
 	a->message_until = clock_now_ms() + MESSAGE_MS;
+	a->dirty = true;
+}
+
+/* Show a text in full in the overlay (Enter on an error row). */
+static void
+app_show_text(struct app *a, const char *title, enum role role, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+app_show_text(struct app *a, const char *title, enum role role, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = NULL;
+	if (vasprintf(&text, fmt, ap) < 0)
+		die("out of memory");
+	va_end(ap);
+	textview_show(&a->view, title, text, role);
+	free(text);
+	a->dirty = true;
+}
+
+static void
+app_show_log(struct app *a)
+{
+	struct strbuf sb = { 0 };
+	for (size_t i = 0; i < a->n_log; i++)
+		strbuf_printf(&sb, "%s\n", a->log[i]);
+	textview_show(&a->view, "Messages (newest last; ! marks errors)", a->n_log ? sb.buf : "No messages yet.",
+		      ROLE_NORMAL);
+	a->view.pane.top = a->n_log;	/* clamped to the end when drawn */
+	strbuf_free(&sb);
 	a->dirty = true;
 }
 
@@ -1248,7 +1300,7 @@ conv_row(struct pane *p, size_t i, struct line *l, int width)
 	struct app *a = p->ud;
 	if (i >= a->convs.n_view) {
 		if (a->convs.state == MODEL_FAILED)
-			line_addf(l, ROLE_ERROR, "Load failed: %s (r retries)", a->convs.error);
+			line_addf(l, ROLE_ERROR, "Load failed (Enter reads it all, r retries): %s", a->convs.error);
 		else if (a->convs.state == MODEL_LOADING) {
 			if (app_show_loading_row(a, a->convs.state, a->list_started_ms))
 				line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
@@ -1332,7 +1384,7 @@ conv_on_action(struct pane *p, enum action act)
 		if (c)
 			app_open_conv(a, c);
 		else if (a->convs.state == MODEL_FAILED)
-			app_list_retry(a);
+			app_show_text(a, "Load failed", ROLE_ERROR, "%s\n\nr retries.", a->convs.error);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
 	case ACTION_FILTER:
 		free(a->filter_before);
@@ -1413,8 +1465,10 @@ files_status_row(struct app *a, struct line *l)
 			  a->wake_status, limit);
 	} else if (a->tree.state == MODEL_FAILED) {
 		bool stopped = a->have_conv && !api_conversation_is_running(&a->conv);
-		line_addf(l, stopped ? ROLE_WARNING : ROLE_ERROR, "%s%s", a->tree.error,
-			  stopped ? "" : " (r retries)");
+		if (stopped)
+			line_add(l, ROLE_WARNING, a->tree.error);
+		else
+			line_addf(l, ROLE_ERROR, "Failed (Enter reads it all, r retries): %s", a->tree.error);
 	} else if (a->tree.state == MODEL_LOADING) {
 		line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
 	} else {
@@ -1531,7 +1585,10 @@ files_on_action(struct pane *p, enum action act)
 	}
 	switch (act) {
 	case ACTION_OPEN:
-		if (n && n->type == API_DIR)
+		if (!n && a->tree.state == MODEL_FAILED)
+			app_show_text(a, "Files", a->have_conv && !api_conversation_is_running(&a->conv)
+						      ? ROLE_WARNING : ROLE_ERROR, "%s", a->tree.error);
+		else if (n && n->type == API_DIR)
 			files_toggle_dir(a, idx);
 		else if (n)
 			app_focus(a, PANE_PREVIEW);
@@ -1631,7 +1688,7 @@ events_row(struct pane *p, size_t i, struct line *l, int width)
 	struct event_list *ev = &a->events;
 	if (i >= ev->n_view) {
 		if (ev->state == MODEL_FAILED)
-			line_addf(l, ROLE_ERROR, "Load failed: %s (r retries)", ev->error);
+			line_addf(l, ROLE_ERROR, "Load failed (Enter reads it all, r retries): %s", ev->error);
 		else if (ev->state == MODEL_LOADING) {
 			if (app_show_loading_row(a, ev->state, a->ev_started_ms))
 				line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
@@ -1709,7 +1766,8 @@ events_on_action(struct pane *p, enum action act)
 			app_preview_event(a, true);
 			app_focus(a, PANE_PREVIEW);
 		} else if (ev->state == MODEL_FAILED) {
-			app_events_restart(a);
+			app_show_text(a, "Events: load failed", ROLE_ERROR, "%s\n\nr retries from the page that failed.",
+				      ev->error);
 		}
 		return PANE_H_HANDLED | PANE_H_REDRAW;
 	case ACTION_BACK:
@@ -1826,6 +1884,12 @@ preview_on_action(struct pane *p, enum action act)
 {
 	struct app *a = p->ud;
 	switch (act) {
+	case ACTION_OPEN:
+		if (a->preview.state != MODEL_FAILED)
+			return PANE_H_NONE;
+		app_show_text(a, a->preview.path ? a->preview.path : "Preview", ROLE_ERROR, "%s",
+			      a->preview.error);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
 	case ACTION_DOWNLOAD:
 		app_download_prompt(a, true);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
@@ -1968,6 +2032,20 @@ static unsigned
 dl_on_action(struct pane *p, enum action act)
 {
 	struct app *a = p->ud;
+	if (act == ACTION_OPEN) {
+		const struct export_file *f = p->cursor > 0 ? export_file_at(a->export, p->cursor - 1) : NULL;
+		struct export_totals t;
+		export_totals(a->export, &t);
+		if (f && f->error)
+			app_show_text(a, f->path, f->state == EXPORT_FILE_FAILED ? ROLE_ERROR : ROLE_WARNING,
+				      "%s: %s", dl_state_word(f->state), f->error);
+		else if (p->cursor == 0 && t.message)
+			app_show_text(a, t.archive_path ? t.archive_path : "Download", ROLE_ERROR, "%s",
+				      t.message);
+		else
+			return PANE_H_NONE;
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
 	if (act == ACTION_CANCEL_FILE) {
 		if (!app_export_running(a) || p->cursor == 0) {
 			app_message(a, ROLE_WARNING, "Nothing to cancel here");
@@ -2083,6 +2161,25 @@ app_status_counts(struct app *a, char *buf, size_t n)
 		snprintf(buf, n, "%zu of %zu loaded%s", c->n_view, c->count, more);
 }
 
+/* The message row; a message wider than the terminal ends with the key that shows it whole. */
+static void
+app_draw_message(struct app *a, int cols)
+{
+	char key[32];
+	help_first_key(&a->bindings, BIND_GENERIC, ACTION_MESSAGES, key, sizeof(key));
+	if (text_width(a->message) <= cols || !key[0]) {
+		tui_draw_text(a->layout.message.y, 0, cols, a->message_role, a->message);
+		return;
+	}
+	struct line l;
+	char hint[48];
+	snprintf(hint, sizeof(hint), " %s: all", key);
+	line_reset(&l, tui_utf8());
+	line_add_fit(&l, a->message_role, a->message, cols - text_width(hint), false);
+	line_add(&l, ROLE_STATUS_KEY, hint);
+	tui_draw_line(a->layout.message.y, 0, cols, &l, ROLE_NORMAL, false, false);
+}
+
 static void
 app_render(struct app *a)
 {
@@ -2139,10 +2236,12 @@ app_render(struct app *a)
 			 (long)((clock_now_ms() - a->wake_started_ms) / 1000), a->wake_status);
 		tui_draw_text(a->layout.message.y, 0, cols, ROLE_WARNING, msg);
 	} else if (a->message[0]) {
-		tui_draw_text(a->layout.message.y, 0, cols, a->message_role, a->message);
+		app_draw_message(a, cols);
 	}
 	if (a->help.open)
 		help_draw(&a->help, rows, cols);
+	if (a->view.open)
+		textview_draw(&a->view, rows, cols);
 	tui_frame_end();
 	a->last_render_ms = clock_now_ms();
 	if (a->key_ms && a->latency_log)
@@ -2200,11 +2299,15 @@ app_action(struct app *a, enum action act)
 		return;
 	case ACTION_HELP:
 		a->help.open = !a->help.open;
+		a->help.pane.top = 0;	/* help opens at its start */
 		a->dirty = true;
 		return;
 	case ACTION_REDRAW:
 		tui_force_redraw();
 		a->dirty = true;
+		return;
+	case ACTION_MESSAGES:
+		app_show_log(a);
 		return;
 	case ACTION_NEXT_PANE:
 		app_cycle_focus(a, 1);
@@ -2444,6 +2547,18 @@ app_key(struct app *a, int key)
 	}
 	if (a->layout.too_small && key == 'q') {
 		app_request_quit(a);
+		return;
+	}
+	if (a->view.open) {
+		enum action act = bindings_lookup(&a->bindings, BIND_HELP, key);
+		if (act == ACTION_CLOSE || act == ACTION_BACK || act == ACTION_OPEN || act == ACTION_MESSAGES)
+			textview_close(&a->view);
+		else if (act == ACTION_QUIT) {
+			textview_close(&a->view);
+			app_request_quit(a);
+		} else
+			pane_action(&a->view.pane, act);
+		a->dirty = true;
 		return;
 	}
 	if (a->help.open) {
@@ -2894,6 +3009,9 @@ app_run(struct api_client *client, const struct app_options *opts)
 	event_list_free(&a->events);
 	preview_free(&a->preview);
 	help_free(&a->help);
+	textview_free(&a->view);
+	for (size_t i = 0; i < a->n_log; i++)
+		free(a->log[i]);
 	bindings_free(&a->bindings);
 	script_free(a->script);
 	if (a->latency_log)

@@ -14,6 +14,7 @@
 	_(QUIT,             "quit",             "general",  "Quit; asks first when a download is running.") \
 	_(HELP,             "help",             "general",  "Show or hide this help.") \
 	_(REDRAW,           "redraw",           "general",  "Redraw the whole screen.") \
+	_(MESSAGES,         "messages",         "general",  "Show the last messages in full (errors included).") \
 	_(MOVE_DOWN,        "move-down",        "movement", "Move the cursor down one row.") \
 	_(MOVE_UP,          "move-up",          "movement", "Move the cursor up one row.") \
 	_(PAGE_DOWN,        "page-down",        "movement", "Move the cursor down one page.") \

@@ -145,7 +145,7 @@ pane_draw(struct pane *p)
 	int w = p->r.w;
 	int x = p->r.x;
 	/* Panes to the right get a separator column on their left edge. */
-	if (x > 0) {
+	if (x > 0 && !p->boxed) {
 		tui_vline(p->r.y, x, p->r.h, ROLE_BORDER);
 		x++;
 		w--;

@@ -46,6 +46,7 @@ struct pane {
 	size_t cursor, top;
 	bool focused;
 	bool scroll_only;
+	bool boxed;		/* inside an overlay's box: no separator column of its own */
 };
 
 void pane_init(struct pane *p, const struct pane_ops *ops, void *ud);

@@ -175,3 +175,58 @@ text_locale_utf8(void)
 	const char *cs = nl_langinfo(CODESET);
 	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
 }
+
+size_t
+text_wrap(const char *s, int width, void (*out)(void *ud, const char *start, size_t len), void *ud)
+{
+	size_t lines = 0;
+	if (width < 1)
+		width = 1;
+	if (!s)
+		s = "";
+	for (;;) {
+		const char *start = s, *brk = NULL, *p = s;
+		int used = 0;
+		/* How far this display line goes: to a newline, or past the width. */
+		while (*p && *p != '\n') {
+			wchar_t w;
+			int cols;
+			size_t n = text_next(p, &w, &cols);
+			if (used + cols > width && p > start)
+				break;
+			if (*p == ' ')
+				brk = p;
+			used += cols;
+			p += n;
+		}
+		if (*p == '\n') {
+			out(ud, start, (size_t)(p - start));
+			lines++;
+			s = p + 1;
+			if (!*s)
+				break;	/* a trailing newline ends the text, not a new line */
+			continue;
+		}
+		if (!*p) {
+			if (p > start || lines == 0) {
+				out(ud, start, (size_t)(p - start));
+				lines++;
+			}
+			break;
+		}
+		/* Too long: break at the last space, or split a word wider than a line. */
+		if (brk && brk > start) {
+			out(ud, start, (size_t)(brk - start));
+			s = brk + 1;
+		} else {
+			out(ud, start, (size_t)(p - start));
+			s = p;
+		}
+		lines++;
+		while (*s == ' ')
+			s++;	/* a wrapped line does not start with the spaces it broke at */
+		if (!*s)
+			break;
+	}
+	return lines;
+}
