@@ -51,6 +51,7 @@ enum prompt_purpose {
 	PURPOSE_DOWNLOAD_NAME,
 	PURPOSE_API_KEY,
 	PURPOSE_EVENT_SEARCH,
+	PURPOSE_WAKE_DOWNLOAD,
 };
 
 enum pane_id {
@@ -113,6 +114,8 @@ struct app {
 	struct api_conversation conv;	/* copy of the opened conversation */
 	bool have_conv;
 	struct file_tree tree;
+	size_t *marked_below;		/* per node: marked files at or below it (drawn rows) */
+	size_t n_marked_below;		/* nodes it covers (the tree as the title saw it) */
 	struct api_op *walk_op;
 	struct api_op *changes_op;
 	struct dir_load **dir_loads;
@@ -128,6 +131,7 @@ struct app {
 	bool ev_loading;		/* a page is in flight */
 	int64_t ev_started_ms;
 	bool follow;			/* poll for new events every FOLLOW_MS */
+	bool ev_to_end;			/* G: read every page, then stand on the last event */
 	int64_t follow_due;		/* next poll (0: none planned) */
 	char *search_before;		/* search to restore when the prompt is cancelled */
 
@@ -140,6 +144,7 @@ struct app {
 	struct api_op *wake_op;
 	char *wake_id;
 	char wake_title[256];		/* says which conversation is waking */
+	char *wake_download_id;		/* d on a paused one: download it once it woke */
 	int64_t wake_started_ms;
 	long wake_elapsed_ms;
 	char wake_status[64];
@@ -194,6 +199,22 @@ app_message(struct app *a, enum role role, const char *fmt, ...)
 	a->message_role = role;
 	a->message_until = clock_now_ms() + MESSAGE_MS;
 	a->dirty = true;
+}
+
+/*
+ * A size that may be partly or wholly unknown (V0 listings give no sizes):
+ * "1.2 KiB", "at least 1.2 KiB", or "size unknown" -- never a made-up 0 B
+ * (issue 14, item 10).
+ */
+static void
+app_size_words(char *buf, size_t n, int64_t bytes, bool unknown)
+{
+	char size[32];
+	text_size(size, sizeof(size), bytes);
+	if (unknown && bytes <= 0)
+		snprintf(buf, n, "size unknown");
+	else
+		snprintf(buf, n, "%s%s", unknown ? "at least " : "", size);
 }
 
 /* Show a text in full in the overlay (Enter on an error row). */
@@ -280,6 +301,9 @@ static void app_preview_follow(struct app *a);
 static void app_list_start(struct app *a, const char *server_filter);
 static void app_list_more(struct app *a);
 static void app_events_drop(struct app *a);
+static void app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks);
+static struct file_node *app_current_node(struct app *a, size_t *index);
+static const char *app_sort_arrow(const struct app *a);
 
 /* ---- the selected conversation ---- */
 
@@ -571,7 +595,10 @@ app_on_dir(void *ud, struct api_file_list *files, const struct api_error *err)
 		} else {
 			file_tree_add_list(&a->tree, d->dir, files, false);
 			pane_clamp(app_pane(a, PANE_FILES));
-			if (!*d->dir && a->preview_source == PANE_FILES)
+			/* The preview of the directory just listed said "not listed yet":
+			 * show what it holds now (issue 14, item 7). */
+			struct file_node *cur = app_current_node(a, NULL);
+			if (a->preview_source == PANE_FILES && (!*d->dir || (cur && strcmp(cur->path, d->dir) == 0)))
 				app_preview_follow(a);
 		}
 	}
@@ -718,6 +745,7 @@ app_preview_dir(struct app *a, const struct file_node *n)
 {
 	size_t dirs = 0, files = 0;
 	int64_t bytes = 0;
+	bool unknown = false;
 	for (size_t i = 0; i < n->n_children; i++) {
 		const struct file_node *c = &a->tree.nodes[n->children[i]];
 		if (c->type == API_DIR)
@@ -726,10 +754,12 @@ app_preview_dir(struct app *a, const struct file_node *n)
 			files++;
 			if (c->size > 0)
 				bytes += c->size;
+			else if (c->size < 0)
+				unknown = true;
 		}
 	}
-	char size[32], title[600];
-	text_size(size, sizeof(size), bytes);
+	char size[48], title[600];
+	app_size_words(size, sizeof(size), bytes, unknown);
 	struct strbuf sb = { 0 };
 	if (n->listed)
 		strbuf_printf(&sb, "Directory %s/\n%zu directories, %zu files, %s\n", n->path, dirs,
@@ -865,12 +895,16 @@ app_on_events(void *ud, struct api_event *rows, size_t n, bool more, const struc
 	a->events.state = more ? MODEL_IDLE : MODEL_DONE;
 	if (a->follow && !more)
 		a->follow_due = clock_now_ms() + FOLLOW_MS;
-	if (a->follow && at_end && a->events.n_view > 0)
-		pane_set_cursor(p, a->events.n_view - 1);	/* like tail -f: stay at the end */
+	if ((a->follow && at_end) || a->ev_to_end) {
+		if (a->events.n_view > 0)
+			pane_set_cursor(p, a->events.n_view - 1);	/* like tail -f: stay at the end */
+		if (!more)
+			a->ev_to_end = false;
+	}
 	pane_clamp(p);
 	if (before == 0 && a->events.n_view > 0 && a->preview_source == PANE_EVENTS)
 		app_preview_follow(a);
-	if (a->follow && more)
+	if ((a->follow || a->ev_to_end) && more)
 		app_events_more(a);
 	else
 		pane_check_near_end(p);	/* a filter may have hidden the whole page */
@@ -922,6 +956,7 @@ app_events_drop(struct app *a)
 	a->ev_loading = false;
 	a->events_open = false;
 	a->follow = false;
+	a->ev_to_end = false;
 	a->follow_due = 0;
 	event_list_clear(&a->events);
 	if (a->have_ev_conv)
@@ -1071,7 +1106,8 @@ app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err
 		free(sel);
 		app_message(a, ROLE_NORMAL, "Woke \"%s\"", conv->title ? conv->title : "");
 		app_note_woken(a, conv);
-		if (a->have_conv && id && a->conv.id && strcmp(a->conv.id, id) == 0) {
+		bool files_of_it = a->have_conv && id && a->conv.id && strcmp(a->conv.id, id) == 0;
+		if (files_of_it) {
 			api_conversation_free(&a->conv);
 			api_conversation_copy(&a->conv, conv);
 			app_load_files(a);
@@ -1079,7 +1115,12 @@ app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err
 		} else if (a->preview_source == PANE_CONV) {
 			app_preview_follow(a);
 		}
+		if (a->wake_download_id && id && strcmp(a->wake_download_id, id) == 0 &&
+		    !prompt_open(&a->prompt))
+			app_download_ask(a, files_of_it ? &a->conv : conv, false);
 	}
+	free(a->wake_download_id);
+	a->wake_download_id = NULL;
 	free(id);
 }
 
@@ -1139,6 +1180,24 @@ app_download_prompt(struct app *a, bool use_marks)
 	}
 	if (!c)
 		return;
+	if (!api_conversation_is_running(c) && !c->local && !app_conv_deleted(c) && !a->wake_op) {
+		/* Offer what the user is after instead of only explaining (issue 14, item 13). */
+		char label[600];
+		snprintf(label, sizeof(label), "\"%s\" is %s: wake it and download? y/n",
+			 c->title ? c->title : "", app_status_word(c));
+		free(a->wake_download_id);
+		a->wake_download_id = xstrdup(c->id);
+		prompt_confirm(&a->prompt, PURPOSE_WAKE_DOWNLOAD, label, NULL);
+		a->dirty = true;
+		return;
+	}
+	app_download_ask(a, c, use_marks);
+}
+
+/* The confirmation for downloading c (the marks when use_marks and its files are open). */
+static void
+app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks)
+{
 	if (!api_conversation_is_running(c)) {
 		app_message(a, ROLE_WARNING, "\"%s\" is %s: press w to wake it first",
 			    c->title ? c->title : "", app_status_word(c));
@@ -1168,13 +1227,13 @@ app_download_prompt(struct app *a, bool use_marks)
 	snprintf(a->download_name, sizeof(a->download_name), "%s", path);
 	free(path);
 	struct file_selection sel = { 0 };
-	char what[256], size[32];
+	char what[256], size[48];
 	if (use_marks && a->files_open)
 		file_tree_selection(&a->tree, &sel);
 	if (sel.roots > 0) {
-		text_size(size, sizeof(size), sel.bytes);
-		snprintf(what, sizeof(what), "%zu marked file%s (%s%s)", sel.files, sel.files == 1 ? "" : "s",
-			 sel.size_unknown ? "at least " : "", size);
+		app_size_words(size, sizeof(size), sel.bytes, sel.size_unknown);
+		snprintf(what, sizeof(what), "%zu marked file%s (%s)", sel.files, sel.files == 1 ? "" : "s",
+			 size);
 	} else if (a->files_open && a->tree.full) {
 		size_t files, changed;
 		int64_t bytes;
@@ -1354,8 +1413,8 @@ conv_title(struct pane *p, struct line *l, int width)
 	line_add(l, ROLE_HEADER, "Conversations");
 	if (a->convs.filter)
 		line_addf(l, ROLE_HEADER, "  /%s", a->convs.filter);
-	if (a->convs.sort != CONV_SORT_UPDATED)
-		line_addf(l, ROLE_HEADER, "  sort: %s", conv_sort_name(a->convs.sort));
+	if (a->convs.sort != CONV_SORT_UPDATED || a->convs.reverse)
+		line_addf(l, ROLE_HEADER, "  sort: %s%s", conv_sort_name(a->convs.sort), app_sort_arrow(a));
 }
 
 static void
@@ -1399,7 +1458,19 @@ conv_on_action(struct pane *p, enum action act)
 		 * must act on what was selected (issue 14, item 5). */
 		char *id = app_selected_id(a);
 		conv_list_set_sort(&a->convs, (enum conv_sort)((a->convs.sort + 1) % CONV_SORT_COUNT));
-		app_message(a, ROLE_NORMAL, "Sorted by %s", conv_sort_name(a->convs.sort));
+		app_message(a, ROLE_NORMAL, "Sorted by %s%s (s: next order, S: reverse)", conv_sort_name(a->convs.sort),
+			    app_sort_arrow(a));
+		pane_clamp(p);
+		app_select_id(a, id);
+		free(id);
+		app_preview_follow(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
+	case ACTION_SORT_REVERSE: {
+		char *id = app_selected_id(a);
+		conv_list_set_reverse(&a->convs, !a->convs.reverse);
+		app_message(a, ROLE_NORMAL, "Sorted by %s%s%s", conv_sort_name(a->convs.sort), app_sort_arrow(a),
+			    a->convs.reverse ? " (reversed; S again restores)" : "");
 		pane_clamp(p);
 		app_select_id(a, id);
 		free(id);
@@ -1490,7 +1561,10 @@ files_row(struct pane *p, size_t i, struct line *l, int width)
 	struct file_node *n = &a->tree.nodes[idx];
 	bool marked = file_tree_effectively_marked(&a->tree, idx);
 	bool utf8 = tui_utf8();
-	line_add(l, ROLE_MARKED, marked ? "*" : " ");
+	/* A directory holding marks without being marked itself shows '+' and a count,
+	 * so marks inside a collapsed directory never go unseen (issue 14, item 9). */
+	size_t held = n->type == API_DIR && idx < a->n_marked_below ? a->marked_below[idx] : 0;
+	line_add(l, ROLE_MARKED, marked ? "*" : held ? "+" : " ");
 	char ch[2] = { ' ', 0 };
 	enum role crole = ROLE_NORMAL;
 	if (n->type == API_FILE && n->change != API_CHANGE_NONE) {
@@ -1512,8 +1586,11 @@ files_row(struct pane *p, size_t i, struct line *l, int width)
 	if (n->type == API_DIR) {
 		line_add(l, ROLE_DIRECTORY, n->expanded ? (utf8 ? "\xe2\x96\xbe " : "- ")
 						      : (utf8 ? "\xe2\x96\xb8 " : "+ "));
-		snprintf(name, sizeof(name), "%s/%s", n->name, n->loading ? " (loading)" : "");
-		line_add_fit(l, marked ? ROLE_MARKED : ROLE_DIRECTORY, name, name_w, false);
+		char count[48] = "";
+		if (held && !n->expanded)
+			snprintf(count, sizeof(count), " (%zu marked)", held);
+		snprintf(name, sizeof(name), "%s/%s%s", n->name, n->loading ? " (loading)" : "", count);
+		line_add_fit(l, marked || held ? ROLE_MARKED : ROLE_DIRECTORY, name, name_w, false);
 	} else {
 		line_add(l, ROLE_NORMAL, "  ");
 		line_add_fit(l, marked ? ROLE_MARKED : n->change == API_CHANGE_DELETED ? ROLE_DELETED
@@ -1548,10 +1625,15 @@ files_title(struct pane *p, struct line *l, int width)
 		if (sel.roots && sel.files == 0) {
 			line_addf(l, ROLE_HEADER, "  %zu marked", sel.roots);
 		} else if (sel.roots) {
-			text_size(size, sizeof(size), sel.bytes);
-			line_addf(l, ROLE_HEADER, "  %zu marked (%s%s)", sel.files,
-				  sel.size_unknown ? ">= " : "", size);
+			char sz[48];
+			app_size_words(sz, sizeof(sz), sel.bytes, sel.size_unknown);
+			line_addf(l, ROLE_HEADER, "  %zu marked (%s)", sel.files, sz);
 		}
+		/* Per directory: how many marked files it holds (files_row shows it). */
+		a->marked_below = xrealloc(a->marked_below, (a->tree.count ? a->tree.count : 1) *
+								sizeof(*a->marked_below));
+		file_tree_marked_counts(&a->tree, a->marked_below);
+		a->n_marked_below = a->tree.count;
 	}
 }
 
@@ -2150,18 +2232,107 @@ app_status_hints(struct app *a, struct line *l)
 	}
 }
 
-static void
-app_status_counts(struct app *a, char *buf, size_t n)
+/* The sort's arrow: down for newest first (the time orders' natural direction), up for A-Z
+ * and running-first; S flips it. */
+static const char *
+app_sort_arrow(const struct app *a)
 {
-	const struct conv_list *c = &a->convs;
-	const char *more = c->more ? ", more below" : "";
-	if (c->n_view == c->count)
-		snprintf(buf, n, "%zu loaded%s", c->count, more);
-	else
-		snprintf(buf, n, "%zu of %zu loaded%s", c->n_view, c->count, more);
+	bool down = a->convs.sort == CONV_SORT_UPDATED || a->convs.sort == CONV_SORT_CREATED;
+	if (a->convs.reverse)
+		down = !down;
+	if (tui_utf8())
+		return down ? "\xe2\x86\x93" : "\xe2\x86\x91";
+	return down ? "v" : "^";
 }
 
-/* The message row; a message wider than the terminal ends with the key that shows it whole. */
+/*
+ * The status part of the title bar (issue 14, "a status line"): where the cursor
+ * is in the focused pane, the marks, what runs in the background, the sort and
+ * the filter. Items are dropped, least useful first, until it fits in room.
+ */
+static void
+app_status_right(struct app *a, char *buf, size_t n, int room)
+{
+	enum { ST_POS, ST_MARKS, ST_BG, ST_SORT, ST_FILTER, ST_COUNT };
+	char item[ST_COUNT][300];
+	memset(item, 0, sizeof(item));
+	struct pane *p = &a->panes[a->focus];
+	size_t total = pane_count(p);
+	switch (a->focus) {
+	case PANE_CONV:
+		if (a->convs.n_view)
+			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu%s", p->cursor + 1, a->convs.n_view,
+				 a->convs.more ? "+" : "");
+		else
+			snprintf(item[ST_POS], sizeof(item[0]), "0/0");
+		break;
+	case PANE_EVENTS:
+		if (a->events.n_view)
+			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu%s", p->cursor + 1, a->events.n_view,
+				 a->events.more ? "+" : "");
+		break;
+	case PANE_FILES:
+		if (a->tree.n_view && p->cursor < total)
+			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu", p->cursor + 1, total);
+		break;
+	case PANE_PREVIEW:
+		if (a->preview.n_lines)
+			snprintf(item[ST_POS], sizeof(item[0]), "line %zu/%zu", p->top + 1, a->preview.n_lines);
+		break;
+	default:
+		if (total)
+			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu", p->cursor + 1, total);
+		break;
+	}
+	if (a->files_open) {
+		struct file_selection sel;
+		file_tree_selection(&a->tree, &sel);
+		if (sel.roots) {
+			char sz[48];
+			app_size_words(sz, sizeof(sz), sel.bytes, sel.size_unknown);
+			snprintf(item[ST_MARKS], sizeof(item[0]), "%zu marked, %s", sel.files, sz);
+		}
+	}
+	if (app_export_running(a)) {
+		struct export_totals t;
+		export_totals(a->export, &t);
+		if (t.bytes_total > 0)
+			snprintf(item[ST_BG], sizeof(item[0]), "downloading %d%%",
+				 (int)(t.bytes_done * 100 / t.bytes_total));
+		else
+			snprintf(item[ST_BG], sizeof(item[0]), "downloading");
+	} else if (a->wake_op) {
+		snprintf(item[ST_BG], sizeof(item[0]), "waking %s", a->wake_title);
+	} else if (a->follow) {
+		snprintf(item[ST_BG], sizeof(item[0]), "following");
+	}
+	if (a->focus == PANE_CONV || !a->layout.wide)
+		snprintf(item[ST_SORT], sizeof(item[0]), "%s%s", conv_sort_name(a->convs.sort), app_sort_arrow(a));
+	if (a->convs.filter)
+		snprintf(item[ST_FILTER], sizeof(item[0]), "/%s", a->convs.filter);
+	/* Drop from the least useful until it fits. */
+	static const int order[ST_COUNT] = { ST_POS, ST_SORT, ST_FILTER, ST_MARKS, ST_BG };
+	static const int drop[ST_COUNT] = { ST_FILTER, ST_SORT, ST_BG, ST_MARKS, ST_POS };
+	for (int d = 0; d <= ST_COUNT; d++) {
+		struct strbuf sb = { 0 };
+		for (int i = 0; i < ST_COUNT; i++) {
+			if (!item[order[i]][0])
+				continue;
+			if (sb.len)
+				strbuf_puts(&sb, "  ");
+			strbuf_puts(&sb, item[order[i]]);
+		}
+		bool fits = !sb.buf || text_width(sb.buf) <= room;
+		if (fits || d == ST_COUNT) {
+			snprintf(buf, n, "%s", fits && sb.buf ? sb.buf : "");
+			strbuf_free(&sb);
+			return;
+		}
+		strbuf_free(&sb);
+		item[drop[d]][0] = '\0';
+	}
+}
+
 static void
 app_draw_message(struct app *a, int cols)
 {
@@ -2209,11 +2380,11 @@ app_render(struct app *a)
 		line_addf(&l, ROLE_TITLE, "  %s", a->opts->server_label);
 	if (a->opts->demo)
 		line_add(&l, ROLE_TITLE, "  [demo data]");
-	char counts[96];
-	app_status_counts(a, counts, sizeof(counts));
-	int cw = text_width(counts) + 1;
+	char counts[1024];
 	int lw = line_width(&l);
-	if (lw + cw + 1 < cols) {
+	app_status_right(a, counts, sizeof(counts), cols - lw - 3);
+	int cw = text_width(counts) + 1;
+	if (counts[0] && lw + cw + 1 < cols) {
 		for (int i = lw; i < cols - cw; i++)
 			line_add(&l, ROLE_TITLE, " ");
 		line_add(&l, ROLE_TITLE, counts);
@@ -2287,6 +2458,13 @@ app_request_quit(struct app *a)
 		a->dirty = true;
 		return;
 	}
+	/* q quits at once from the conversation list only; elsewhere it asks, so a
+	 * q meant as "back" (as in tig or less) never quits by surprise (item 13). */
+	if (a->focus != PANE_CONV && !a->layout.too_small) {
+		prompt_confirm(&a->prompt, PURPOSE_QUIT, "Quit ohbrowse? y/n (Esc goes back)", NULL);
+		a->dirty = true;
+		return;
+	}
 	a->quit = true;
 }
 
@@ -2332,7 +2510,16 @@ app_action(struct app *a, enum action act)
 		app_toggle_source(a);
 		return;
 	case ACTION_CLOSE:
-		if (a->focus == PANE_EVENTS) {
+		if (a->focus == PANE_EVENTS && a->events.search) {
+			/* Esc clears the search first, as in the list (issue 14, item 6): the
+			 * pages read, the position and the kinds shown stay. */
+			struct pane *p = &a->panes[PANE_EVENTS];
+			size_t row = p->cursor < a->events.n_view ? a->events.view[p->cursor] : 0;
+			event_list_set_search(&a->events, NULL);
+			pane_set_cursor(p, event_list_view_index(&a->events, row));
+			pane_clamp(p);
+			app_message(a, ROLE_NORMAL, "Search cleared (Esc again goes back)");
+		} else if (a->focus == PANE_EVENTS) {
 			app_events_close(a);
 		} else if (a->focus == PANE_PREVIEW && a->events_open &&
 			   a->preview_source == PANE_EVENTS) {
@@ -2380,6 +2567,16 @@ app_action(struct app *a, enum action act)
 	}
 	if (a->focus == PANE_CONV && act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
 		app_keep_forget(a);	/* the user chose another place */
+	if (a->focus == PANE_EVENTS && act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
+		a->ev_to_end = false;
+	if (a->focus == PANE_EVENTS && act == ACTION_LAST && a->events.more &&
+	    a->events.state != MODEL_FAILED) {
+		/* G means the conversation's end, not the last page read (issue 14, item 13). */
+		a->ev_to_end = true;
+		app_message(a, ROLE_NORMAL, "Reading every event to reach the end...");
+		if (a->events.state == MODEL_IDLE)
+			app_events_more(a);
+	}
 	unsigned r = pane_action(&a->panes[a->focus], act);
 	if (!(r & PANE_H_HANDLED))
 		app_message(a, ROLE_MUTED, "%s does nothing in the %s pane", bindings_action_name(act),
@@ -2445,6 +2642,31 @@ app_prompt_result(struct app *a, enum prompt_result r)
 		if (r == PROMPT_ACCEPT || r == PROMPT_CANCEL) {
 			prompt_close(&a->prompt);
 			a->sigint_asked = false;
+		}
+		return;
+	case PURPOSE_WAKE_DOWNLOAD:
+		if (r == PROMPT_ACCEPT || r == PROMPT_CANCEL)
+			prompt_close(&a->prompt);
+		if (r == PROMPT_ACCEPT) {
+			struct api_conversation *c = NULL;
+			if (a->have_conv && a->conv.id && a->wake_download_id &&
+			    strcmp(a->conv.id, a->wake_download_id) == 0)
+				c = &a->conv;
+			for (size_t i = 0; !c && a->wake_download_id && i < a->convs.n_view; i++) {
+				struct api_conversation *k = conv_list_at(&a->convs, i);
+				if (k->id && strcmp(k->id, a->wake_download_id) == 0)
+					c = k;
+			}
+			char *keep = a->wake_download_id;
+			a->wake_download_id = NULL;
+			app_wake(a, c);
+			if (a->wake_op)
+				a->wake_download_id = keep;	/* app_on_wake asks for the download */
+			else
+				free(keep);
+		} else if (r == PROMPT_CANCEL) {
+			free(a->wake_download_id);
+			a->wake_download_id = NULL;
 		}
 		return;
 	case PURPOSE_CANCEL_ALL:
@@ -2997,11 +3219,13 @@ app_run(struct api_client *client, const struct app_options *opts)
 	die_set_hook(NULL);
 
 	free(a->dir_loads);
+	free(a->marked_below);
 	free(a->server_filter);
 	app_keep_forget(a);
 	free(a->filter_before);
 	free(a->search_before);
 	free(a->wake_id);
+	free(a->wake_download_id);
 	if (a->have_conv)
 		api_conversation_free(&a->conv);
 	conv_list_free(&a->convs);

@@ -102,7 +102,8 @@ conv_view_cmp(const void *pa, const void *pb)
 		break;
 	}
 	if (r)
-		return r;
+		return sort_list->reverse ? -r : r;
+	/* Ties keep the server's order either way, so reversing twice is the identity. */
 	return ia < ib ? -1 : ia > ib ? 1 : 0;
 }
 
@@ -153,6 +154,13 @@ void
 conv_list_set_sort(struct conv_list *l, enum conv_sort s)
 {
 	l->sort = s < CONV_SORT_COUNT ? s : CONV_SORT_UPDATED;
+	conv_list_rebuild(l);
+}
+
+void
+conv_list_set_reverse(struct conv_list *l, bool reverse)
+{
+	l->reverse = reverse;
 	conv_list_rebuild(l);
 }
 
@@ -520,6 +528,22 @@ file_tree_mark_changed(struct file_tree *t)
 		}
 	}
 	return n;
+}
+
+void
+file_tree_marked_counts(const struct file_tree *t, size_t *below)
+{
+	memset(below, 0, t->count * sizeof(*below));
+	for (size_t i = 1; i < t->count; i++) {
+		if (t->nodes[i].type != API_FILE || t->nodes[i].change == API_CHANGE_DELETED ||
+		    !file_tree_effectively_marked(t, i))
+			continue;
+		for (size_t p = i;; p = t->nodes[p].parent) {
+			below[p]++;
+			if (p == 0)
+				break;
+		}
+	}
 }
 
 void

@@ -28,6 +28,7 @@ enum model_state {
 	MODEL_FAILED,
 };
 
+/* The natural direction of each order is the one shown first; reverse flips it. */
 enum conv_sort {
 	CONV_SORT_UPDATED = 0,	/* newest activity first (server order as tie-break) */
 	CONV_SORT_CREATED,
@@ -47,6 +48,7 @@ struct conv_list {
 	unsigned generation;
 	char *filter;		/* case-insensitive substring of the title, or NULL */
 	enum conv_sort sort;
+	bool reverse;		/* S: the sort order upside down */
 };
 
 void conv_list_init(struct conv_list *l);
@@ -57,6 +59,7 @@ void conv_list_clear(struct conv_list *l);
 void conv_list_append(struct conv_list *l, const struct api_conversation *rows, size_t n);
 void conv_list_set_filter(struct conv_list *l, const char *filter);
 void conv_list_set_sort(struct conv_list *l, enum conv_sort s);
+void conv_list_set_reverse(struct conv_list *l, bool reverse);
 const char *conv_sort_name(enum conv_sort s);
 /* The row shown at view index i, or NULL. */
 struct api_conversation *conv_list_at(struct conv_list *l, size_t i);
@@ -131,6 +134,10 @@ struct file_selection {
 void file_tree_selection(const struct file_tree *t, struct file_selection *out);
 /* The marked roots as paths (caller frees the array, not the strings, which the tree owns). */
 const char **file_tree_selected_paths(const struct file_tree *t, size_t *n);
+/* For every node, how many files at or below it are (effectively) marked:
+ * below must hold t->count entries. A collapsed directory can then say that it
+ * holds marks (issue 14, item 9). */
+void file_tree_marked_counts(const struct file_tree *t, size_t *below);
 /* Files in the tree and their known total size. */
 void file_tree_totals(const struct file_tree *t, size_t *files, int64_t *bytes, size_t *changed);
 

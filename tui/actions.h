@@ -31,6 +31,7 @@
 	_(FILTER,           "filter",           "browse",   "Filter conversations by title; in the events pane, search the loaded events.") \
 	_(REFRESH,          "refresh",          "browse",   "Reload the list; retries a failed load.") \
 	_(SORT,             "sort",             "browse",   "Cycle the sort order of the conversations.") \
+	_(SORT_REVERSE,     "sort-reverse",     "browse",   "Reverse the sort order (the arrow in the title shows the direction).") \
 	_(WAKE,             "wake",             "browse",   "Wake a stopped conversation.") \
 	_(SOURCE,           "toggle-source",    "browse",   "Switch the conversation list between the server and local conversations.") \
 	_(EVENTS,           "events",           "events",   "Show the conversation's events (its trajectory).") \

@@ -47,6 +47,7 @@ const char bindings_default_config[] =
 	"bind conversations / filter\n"
 	"bind conversations r refresh\n"
 	"bind conversations s sort\n"
+	"bind conversations S sort-reverse\n"
 	"bind conversations w wake\n"
 	"bind conversations d download\n"
 	"bind conversations v events\n"
@@ -63,8 +64,7 @@ const char bindings_default_config[] =
 	"bind events f event-kinds\n"
 	"bind events F follow\n"
 	"bind events r refresh\n"
-	"bind events q close\n"
-	"bind preview d download\n"
+		"bind preview d download\n"
 	"bind downloads x cancel-file\n"
 	"bind help q close\n"
 	"bind help ? close\n";

@@ -153,6 +153,42 @@ tui_input_eof(void)
 	return tui.eof;
 }
 
+/*
+ * ESC was read: a lone Esc, or a sequence curses did not know (its bytes are
+ * already waiting, sent in one write). Read the rest without waiting and map
+ * it (keys_from_escape); an unknown sequence is dropped, never taken as Esc.
+ * ESC and one other character (Alt-x) give Esc, the character is put back.
+ */
+static int
+tui_read_escape(void)
+{
+	char seq[16];
+	size_t n = 0;
+	wint_t wch;
+	int r = wget_wch(stdscr, &wch);
+	if (r == ERR)
+		return KEYS_ESC;
+	if (r == KEY_CODE_YES || (wch != '[' && wch != 'O')) {
+		if (r == KEY_CODE_YES)
+			ungetch((int)wch);
+		else
+			unget_wch((wchar_t)wch);
+		return KEYS_ESC;
+	}
+	seq[n++] = (char)wch;
+	while (n < sizeof(seq) - 1) {
+		r = wget_wch(stdscr, &wch);
+		if (r == ERR || r == KEY_CODE_YES || wch > 0x7e || wch < 0x20)
+			break;
+		seq[n++] = (char)wch;
+		/* A final byte ends a CSI (after "[") or an SS3 (one letter after "O"). */
+		if (n > 1 && wch >= 0x40 && wch <= 0x7e)
+			break;
+	}
+	seq[n] = '\0';
+	return keys_from_escape(seq);
+}
+
 int
 tui_read_key(void)
 {
@@ -179,6 +215,11 @@ tui_read_key(void)
 			}
 		}
 		return keys_from_curses((int)wch, true);
+	}
+	if (wch == KEYS_ESC) {
+		int key = tui_read_escape();
+		/* An unknown sequence is dropped; whatever follows it is still waiting. */
+		return key == KEYS_NONE ? tui_read_key() : key;
 	}
 	return keys_from_curses((int)wch, false);
 }

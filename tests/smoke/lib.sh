@@ -160,7 +160,7 @@ check_exit() { # check_exit EXPECTED_CODE
 # start_download: open the only conversation, confirm a download of all its
 # files and wait until big.bin is held mid-transfer (download.json).
 start_download() {
-	wait_screen '1 loaded' || bail "the list never showed"
+	wait_screen ' 1/1  ' || bail "the list never showed"
 	tm send-keys Enter
 	wait_screen 'README\.md' || bail "the files never showed"
 	tm send-keys d
