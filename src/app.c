@@ -17,6 +17,7 @@
 #include "src/export.h"
 #include "src/keystore.h"
 #include "src/model.h"
+#include "src/savepath.h"
 #include "src/signals.h"
 #include "src/util.h"
 #include "tui/bindings.h"
@@ -156,6 +157,9 @@ struct app {
 	bool pump_more;
 	int64_t export_last_bytes;
 	char download_name[1024];
+	char download_base[256];	/* the default name, for a directory typed at the prompt */
+	char download_target[1200];	/* the name prompt: where Enter would save, or why not */
+	bool download_target_bad;
 	bool download_marks;		/* the confirmed download uses the marks */
 
 	/* ui */
@@ -1219,6 +1223,7 @@ app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks
 	char err[256];
 	char *base = names_archive_base(c->title, c->id);
 	char *path = names_pick_archive_path(a->opts->download_dir, base, NULL, err, sizeof(err));
+	snprintf(a->download_base, sizeof(a->download_base), "%s", base);
 	free(base);
 	if (!path) {
 		app_message(a, ROLE_ERROR, "%s", err);
@@ -1251,7 +1256,27 @@ app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks
 	a->dirty = true;
 }
 
+/* The name prompt's target line: what Enter would do with the text typed so far. */
 static void
+app_download_target(struct app *a)
+{
+	char err[1024];
+	char *path = savepath_resolve(a->prompt.text, a->opts->download_dir, a->download_base, err, sizeof(err));
+	a->download_target_bad = path == NULL;
+	snprintf(a->download_target, sizeof(a->download_target), "%s%s", path ? "Saves to " : "", path ? path : err);
+	if (path)
+		err[0] = '\0';
+	free(path);
+}
+
+static void
+app_name_prompt(struct app *a, const char *text)
+{
+	prompt_input(&a->prompt, PURPOSE_DOWNLOAD_NAME, "Save as (a name, a directory, ~ works):", text, false);
+	app_download_target(a);
+}
+
+static bool
 app_download_start(struct app *a, bool use_marks)
 {
 	struct export_opts eo;
@@ -1276,7 +1301,7 @@ app_download_start(struct app *a, bool use_marks)
 	free(paths);
 	if (!a->export) {
 		app_message(a, ROLE_ERROR, "Download: %s", err.message[0] ? err.message : "cannot start");
-		return;
+		return false;
 	}
 	a->export_visible = true;
 	a->export_reported = false;
@@ -1284,6 +1309,7 @@ app_download_start(struct app *a, bool use_marks)
 	a->panes[PANE_DOWNLOADS].cursor = a->panes[PANE_DOWNLOADS].top = 0;
 	app_message(a, ROLE_NORMAL, "Downloading to %s (browsing continues; X cancels)",
 		    a->download_name);
+	return true;
 }
 
 static void
@@ -2396,7 +2422,10 @@ app_render(struct app *a)
 			pane_draw(&a->panes[i]);
 	/* Status: key hints */
 	line_reset(&l, tui_utf8());
-	app_status_hints(a, &l);
+	if (prompt_open(&a->prompt) && a->prompt.purpose == PURPOSE_DOWNLOAD_NAME)
+		line_add(&l, a->download_target_bad ? ROLE_WARNING : ROLE_STATUS, a->download_target);
+	else
+		app_status_hints(a, &l);
 	tui_draw_line(a->layout.status.y, 0, cols, &l, ROLE_STATUS, false, false);
 	/* Message row or prompt */
 	if (prompt_open(&a->prompt)) {
@@ -2683,8 +2712,7 @@ app_prompt_result(struct app *a, enum prompt_result r)
 			prompt_close(&a->prompt);
 			app_message(a, ROLE_NORMAL, "Download not started");
 		} else if (r == PROMPT_EXTRA) {
-			prompt_input(&a->prompt, PURPOSE_DOWNLOAD_NAME, "Archive name:", a->download_name,
-				     false);
+			app_name_prompt(a, a->download_name);
 		}
 		return;
 	}
@@ -2705,14 +2733,25 @@ app_prompt_result(struct app *a, enum prompt_result r)
 		}
 		return;
 	case PURPOSE_DOWNLOAD_NAME:
-		if (r == PROMPT_ACCEPT) {
-			if (!a->prompt.text[0]) {
-				app_message(a, ROLE_WARNING, "An archive needs a name");
+		if (r == PROMPT_CHANGED) {
+			app_download_target(a);
+		} else if (r == PROMPT_ACCEPT) {
+			/* An error keeps the prompt and its text: fix the name, not retype it. */
+			char err[1024];
+			char *path = savepath_resolve(a->prompt.text, a->opts->download_dir, a->download_base,
+						      err, sizeof(err));
+			if (!path) {
+				app_message(a, ROLE_ERROR, "%s", err);
+				app_download_target(a);
 				return;
 			}
-			snprintf(a->download_name, sizeof(a->download_name), "%s", a->prompt.text);
+			char typed[sizeof(a->prompt.text)];
+			snprintf(typed, sizeof(typed), "%s", a->prompt.text);
+			snprintf(a->download_name, sizeof(a->download_name), "%s", path);
+			free(path);
 			prompt_close(&a->prompt);
-			app_download_start(a, a->download_marks);
+			if (!app_download_start(a, a->download_marks))
+				app_name_prompt(a, typed);
 		} else if (r == PROMPT_CANCEL) {
 			prompt_close(&a->prompt);
 			app_message(a, ROLE_NORMAL, "Download not started");
