@@ -157,6 +157,13 @@ struct app {
 	bool pump_more;
 	int64_t export_last_bytes;
 	char download_name[1024];
+	/* What the job in a->export was started with, so R can run it again after
+	 * it ended (a->conv may show another conversation by then). */
+	struct api_conversation export_conv;
+	bool have_export_conv;
+	char **export_paths;		/* NULL: the whole workspace */
+	size_t n_export_paths;
+	char export_base[256];
 	char download_base[256];	/* the default name, for a directory typed at the prompt */
 	char download_target[1200];	/* the name prompt: where Enter would save, or why not */
 	bool download_target_bad;
@@ -1276,11 +1283,69 @@ app_name_prompt(struct app *a, const char *text)
 	app_download_target(a);
 }
 
+/* Forget what the last job was started with. */
+static void
+app_export_forget(struct app *a)
+{
+	for (size_t i = 0; i < a->n_export_paths; i++)
+		free(a->export_paths[i]);
+	free(a->export_paths);
+	a->export_paths = NULL;
+	a->n_export_paths = 0;
+	if (a->have_export_conv)
+		api_conversation_free(&a->export_conv);
+	a->have_export_conv = false;
+}
+
+/* Start a job on conv for paths (NULL: everything) into output. */
 static bool
-app_download_start(struct app *a, bool use_marks)
+app_export_begin(struct app *a, const struct api_conversation *conv, const char *const *paths, size_t n,
+		 const char *output)
 {
 	struct export_opts eo;
 	memset(&eo, 0, sizeof(eo));
+	eo.mode = paths && n ? EXPORT_SELECTED : EXPORT_ALL;
+	eo.paths = paths;
+	eo.n_paths = n;
+	eo.output = output;
+	struct api_error err;
+	memset(&err, 0, sizeof(err));
+	/* Copies first: conv or paths may point into what is freed below. */
+	struct api_conversation copy;
+	api_conversation_copy(&copy, conv);
+	char **keep = n ? xcalloc(n, sizeof(*keep)) : NULL;
+	for (size_t i = 0; i < n; i++)
+		keep[i] = xstrdup(paths[i]);
+	eo.paths = (const char *const *)keep;
+	char name[1024];
+	snprintf(name, sizeof(name), "%s", output);
+	eo.output = name;
+	app_export_free(a);
+	a->export = export_start(a->client, &copy, &eo, &err);
+	if (!a->export) {
+		for (size_t i = 0; i < n; i++)
+			free(keep[i]);
+		free(keep);
+		api_conversation_free(&copy);
+		app_message(a, ROLE_ERROR, "Download: %s", err.message[0] ? err.message : "cannot start");
+		return false;
+	}
+	app_export_forget(a);
+	a->export_conv = copy;
+	a->have_export_conv = true;
+	a->export_paths = keep;
+	a->n_export_paths = n;
+	a->export_visible = true;
+	a->export_reported = false;
+	a->export_last_bytes = -1;
+	a->panes[PANE_DOWNLOADS].cursor = a->panes[PANE_DOWNLOADS].top = 0;
+	app_message(a, ROLE_NORMAL, "Downloading to %s (browsing continues; X cancels)", name);
+	return true;
+}
+
+static bool
+app_download_start(struct app *a, bool use_marks)
+{
 	const char **paths = NULL;
 	size_t n = 0;
 	if (use_marks && a->files_open) {
@@ -1290,27 +1355,70 @@ app_download_start(struct app *a, bool use_marks)
 			paths = NULL;
 		}
 	}
-	eo.mode = paths ? EXPORT_SELECTED : EXPORT_ALL;
-	eo.paths = paths;
-	eo.n_paths = n;
-	eo.output = a->download_name;
-	struct api_error err;
-	memset(&err, 0, sizeof(err));
-	app_export_free(a);
-	a->export = export_start(a->client, &a->conv, &eo, &err);
+	snprintf(a->export_base, sizeof(a->export_base), "%s", a->download_base);
+	bool ok = app_export_begin(a, &a->conv, paths, n, a->download_name);
 	free(paths);
-	if (!a->export) {
-		app_message(a, ROLE_ERROR, "Download: %s", err.message[0] ? err.message : "cannot start");
-		return false;
-	}
-	a->export_visible = true;
-	a->export_reported = false;
-	a->export_last_bytes = -1;
-	a->panes[PANE_DOWNLOADS].cursor = a->panes[PANE_DOWNLOADS].top = 0;
-	app_message(a, ROLE_NORMAL, "Downloading to %s (browsing continues; X cancels)",
-		    a->download_name);
-	return true;
+	return ok;
 }
+
+/*
+ * R after the job ended (issue 14, item 2): the failed and cancelled files of a
+ * saved archive go into a new one (NAME-retry.zip; the saved archive is never
+ * touched), and a job that failed or was cancelled as a whole runs again as it
+ * was started, under a new name.
+ */
+static void
+app_retry_finished(struct app *a)
+{
+	struct export_totals t;
+	export_totals(a->export, &t);
+	if (!a->have_export_conv) {
+		app_message(a, ROLE_WARNING, "Nothing to retry");
+		return;
+	}
+	if (t.phase == EXPORT_DONE && t.files_failed == 0) {
+		app_message(a, ROLE_NORMAL, "Nothing failed: %s has every file", t.archive_path ? t.archive_path : "");
+		return;
+	}
+	char err[512];
+	bool saved = t.phase == EXPORT_DONE;
+	char *path = names_pick_archive_path(a->opts->download_dir, a->export_base, saved ? "-retry" : NULL, err,
+					     sizeof(err));
+	if (!path) {
+		app_message(a, ROLE_ERROR, "%s", err);
+		return;
+	}
+	const char **paths = NULL;
+	size_t n = 0;
+	if (saved) {
+		size_t count = export_file_count(a->export);
+		paths = xcalloc(count ? count : 1, sizeof(*paths));
+		for (size_t i = 0; i < count; i++) {
+			const struct export_file *f = export_file_at(a->export, i);
+			if (f->state == EXPORT_FILE_FAILED || f->state == EXPORT_FILE_CANCELLED)
+				paths[n++] = f->path;
+		}
+	} else {
+		paths = (const char **)a->export_paths;
+		n = a->n_export_paths;
+	}
+	char base[256];
+	snprintf(base, sizeof(base), "%s", a->export_base);
+	struct api_conversation conv;
+	api_conversation_copy(&conv, &a->export_conv);
+	if (app_export_begin(a, &conv, paths, n, path)) {
+		snprintf(a->export_base, sizeof(a->export_base), "%s", base);
+		if (saved)
+			app_message(a, ROLE_NORMAL, "Retrying %zu file%s into %s", n, n == 1 ? "" : "s", path);
+		else
+			app_message(a, ROLE_NORMAL, "Downloading again to %s", path);
+	}
+	api_conversation_free(&conv);
+	if (saved)
+		free(paths);
+	free(path);
+}
+
 
 static void
 app_export_check(struct app *a)
@@ -2584,8 +2692,12 @@ app_action(struct app *a, enum action act)
 		a->dirty = true;
 		return;
 	case ACTION_RETRY_FAILED:
+		if (!a->export) {
+			app_message(a, ROLE_NORMAL, "No download yet");
+			return;
+		}
 		if (!app_export_running(a)) {
-			app_message(a, ROLE_NORMAL, "Retry works while the download runs");
+			app_retry_finished(a);
 			return;
 		}
 		export_retry_failed(a->export);
@@ -3248,6 +3360,7 @@ app_run(struct api_client *client, const struct app_options *opts)
 	app_events_drop(a);
 	app_cancel_files(a);
 	app_export_free(a);
+	app_export_forget(a);
 	if (a->lister)
 		api_lister_free(a->lister);
 	if (a->own_client)

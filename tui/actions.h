@@ -45,7 +45,7 @@
 	_(TOGGLE_DOWNLOADS, "toggle-downloads", "download", "Show or hide the downloads pane.") \
 	_(CANCEL_FILE,      "cancel-file",      "download", "Cancel the download under the cursor.") \
 	_(CANCEL_ALL,       "cancel-all",       "download", "Cancel the whole download.") \
-	_(RETRY_FAILED,     "retry-failed",     "download", "Retry the failed and cancelled files.")
+	_(RETRY_FAILED,     "retry-failed",     "download", "Retry the failed and cancelled files; after the job ended, into a new archive.")
 
 enum action {
 #define ACTION_ENUM(id, name, group, help) ACTION_##id,
