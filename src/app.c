@@ -379,8 +379,8 @@ app_ask_key(struct app *a)
 	if (prompt_open(&a->prompt))
 		return;
 	prompt_input(&a->prompt, PURPOSE_API_KEY,
-		     retry ? "Key refused. API key (input hidden; Enter checks it, Esc skips):"
-			   : "API key for this server (input hidden; Enter checks it, Esc skips):",
+		     retry ? "Key refused. API key (shown as *; Enter checks it, Esc skips):"
+			   : "API key for this server (shown as *; Enter checks it, Esc skips):",
 		     NULL, true);
 }
 
@@ -389,7 +389,7 @@ static void
 app_key_store(struct app *a)
 {
 	char msg[512], *path = NULL;
-	if (keystore_store(a->key_checking, &path, msg, sizeof(msg)) == 0) {
+	if (keystore_store(a->key_checking, a->opts->ask_key->server, &path, msg, sizeof(msg)) == 0) {
 		const char *home = getenv("HOME");
 		size_t hl = home ? strlen(home) : 0;
 		bool under = hl > 0 && strncmp(path, home, hl) == 0 && path[hl] == '/';
@@ -442,8 +442,14 @@ app_on_page(void *ud, struct api_conversation *rows, size_t n, bool more, const 
 	a->dirty = true;
 	if (err && err->kind != API_OK) {
 		a->convs.state = MODEL_FAILED;
-		snprintf(a->convs.error, sizeof(a->convs.error), "%s", err->message);
-		app_message(a, ROLE_ERROR, "%s", err->message);
+		if (err->kind == API_ERR_AUTH && a->opts->ask_key && !a->own_client)
+			/* No key was sent: "rejected the API key" would be untrue (item 15). */
+			snprintf(a->convs.error, sizeof(a->convs.error),
+				 "%s wants an API key (HTTP %ld); none was sent: type one, or run 'ohbrowse login'",
+				 a->opts->server_label ? a->opts->server_label : "the server", err->status);
+		else
+			snprintf(a->convs.error, sizeof(a->convs.error), "%s", err->message);
+		app_message(a, ROLE_ERROR, "%s", a->convs.error);
 		if (err->kind == API_ERR_AUTH && a->opts->ask_key)
 			app_ask_key(a);
 		return;

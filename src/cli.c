@@ -1104,7 +1104,7 @@ cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **
 	} else {
 		char *path = NULL;
 		char msg[512];
-		if (keystore_store(key, &path, msg, sizeof(msg)) != 0) {
+		if (keystore_store(key, cfg->server, &path, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "ohbrowse: %s\n", msg);
 			rc = EXIT_NETWORK;
 		} else {

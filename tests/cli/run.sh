@@ -91,17 +91,27 @@ OPENHANDS_API_KEY=wrongwrongwrongwrongwrongwrong12 "$OHB" --server "$APP_basic" 
 rc=$?
 check "wrong key: exit 3, the key is not echoed" '[ $rc -eq 3 ] && grep -q "rejected the API key" "$tmp/err" && ! grep -q wrongwrong "$tmp/err"'
 
-mkdir -p "$HOME/.config/openhands"
-printf '%s\n' "$KEY" >"$HOME/.config/openhands/api_token"
-chmod 644 "$HOME/.config/openhands/api_token"
+# Keys are stored per server (issue 14, item 15): this server's file is
+# ~/.config/ohbrowse/keys/<URL with :// and unsafe characters as _>; the shared
+# files (the seed tool's, the OpenHands CLI's) hold Cloud keys, never sent here.
+keyfile="$HOME/.config/ohbrowse/keys/$(printf '%s' "$APP_basic" | sed 's|://|_|; s|[^A-Za-z0-9.-]|_|g')"
+mkdir -p "$HOME/.config/ohbrowse/keys" "$HOME/.config/openhands"
+printf '%s\n' "$KEY" >"$keyfile"
+chmod 644 "$keyfile"
 "$OHB" --server "$APP_basic" list >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "a key file readable by others is refused with the chmod that fixes it" \
 	'[ $rc -eq 3 ] && grep -q "chmod 600" "$tmp/err"'
+chmod 600 "$keyfile"
+"$OHB" --server "$APP_basic" list --limit 1 --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "the server's own stored key is used when it is 0600" '[ $rc -eq 0 ] && json "len(J) == 1"'
+rm -f "$keyfile"
+printf '%s\n' "$KEY" >"$HOME/.config/openhands/api_token"
 chmod 600 "$HOME/.config/openhands/api_token"
 "$OHB" --server "$APP_basic" list --limit 1 --json >"$tmp/out" 2>"$tmp/err"
 rc=$?
-check "the seed tool's key file is used when it is 0600" '[ $rc -eq 0 ] && json "len(J) == 1"'
+check "a Cloud key in the shared file is not sent to another server" '[ $rc -eq 3 ]'
 rm -f "$HOME/.config/openhands/api_token"
 
 OPENHANDS_API_KEY=$KEY "$OHB" --server http://ohbrowse-test.invalid list >"$tmp/out" 2>"$tmp/err"
