@@ -1880,27 +1880,25 @@ events_count(struct pane *p)
 	return n;
 }
 
-/* The kind column: a word and a colour per kind, so kinds read without colour too. */
+/* The kind column: the command line's word (api_event_kind_name, what --kind takes:
+ * issue 14, item 14) and a colour per kind, so kinds read without colour too. */
 static const char *
 events_marker(enum api_event_kind k, enum role *role)
 {
-	static const struct {
-		const char *word;
-		enum role role;
-	} m[API_EVENT_KIND_COUNT] = {
-		[API_EVENT_USER] = { "user", ROLE_MARKED },
-		[API_EVENT_AGENT] = { "agent", ROLE_RUNNING },
-		[API_EVENT_ACTION] = { "action", ROLE_DIRECTORY },
-		[API_EVENT_OBSERVATION] = { "result", ROLE_NORMAL },
-		[API_EVENT_ERROR] = { "error", ROLE_ERROR },
-		[API_EVENT_STATE] = { "state", ROLE_WARNING },
-		[API_EVENT_OTHER] = { "other", ROLE_MUTED },
-		[API_EVENT_CORRUPT] = { "CORRUPT", ROLE_ERROR },
+	static const enum role roles[API_EVENT_KIND_COUNT] = {
+		[API_EVENT_USER] = ROLE_MARKED,
+		[API_EVENT_AGENT] = ROLE_RUNNING,
+		[API_EVENT_ACTION] = ROLE_DIRECTORY,
+		[API_EVENT_OBSERVATION] = ROLE_NORMAL,
+		[API_EVENT_ERROR] = ROLE_ERROR,
+		[API_EVENT_STATE] = ROLE_WARNING,
+		[API_EVENT_OTHER] = ROLE_MUTED,
+		[API_EVENT_CORRUPT] = ROLE_ERROR,
 	};
 	if (k >= API_EVENT_KIND_COUNT)
 		k = API_EVENT_OTHER;
-	*role = m[k].role;
-	return m[k].word;
+	*role = roles[k];
+	return api_event_kind_name(k);
 }
 
 static void
@@ -1928,12 +1926,12 @@ events_row(struct pane *p, size_t i, struct line *l, int width)
 	api_event_clock(e, clock, sizeof(clock));
 	line_add_fit(l, ROLE_MUTED, clock, 8, false);
 	line_add(l, ROLE_NORMAL, " ");
-	line_add_fit(l, kr, word, 7, false);
+	line_add_fit(l, kr, word, 11, false);
 	line_add(l, ROLE_NORMAL, " ");
 	/* The summary is already one line of at most API_EVENT_SUMMARY_MAX bytes: a huge
 	 * observation costs no more than a short one to draw. */
 	line_add_fit(l, e->kind == API_EVENT_CORRUPT ? ROLE_ERROR : ROLE_NORMAL, e->summary,
-		     width - 17 > 0 ? width - 17 : 0, false);
+		     width - 21 > 0 ? width - 21 : 0, false);
 }
 
 static void
@@ -2241,8 +2239,8 @@ dl_title(struct pane *p, struct line *l, int width)
 	if (t.phase == EXPORT_RUNNING && t.rate > 0) {
 		text_size(rate, sizeof(rate), (int64_t)t.rate);
 		line_addf(l, ROLE_HEADER, "  %s/s", rate);
-		if (t.eta_s >= 0)
-			line_addf(l, ROLE_HEADER, "  ETA %ld s", t.eta_s);
+		if (t.eta_s >= 0)	/* m:ss, as the command line prints it */
+			line_addf(l, ROLE_HEADER, "  ETA %ld:%02ld", t.eta_s / 60, t.eta_s % 60);
 	}
 	if (t.files_failed)
 		line_addf(l, ROLE_ERROR, "  %zu failed", t.files_failed);

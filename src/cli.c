@@ -125,18 +125,7 @@ fmt_size(char *buf, size_t n, int64_t v)
 static void
 fmt_ago(char *buf, size_t n, int64_t t)
 {
-	int64_t d = clock_wall_s() - t;
-
-	if (t < 0)
-		snprintf(buf, n, "-");
-	else if (d < 60)
-		snprintf(buf, n, "just now");
-	else if (d < 3600)
-		snprintf(buf, n, "%lld min ago", (long long)(d / 60));
-	else if (d < 86400)
-		snprintf(buf, n, "%lld h ago", (long long)(d / 3600));
-	else
-		snprintf(buf, n, "%lld d ago", (long long)(d / 86400));
+	time_ago(buf, n, t, clock_wall_s());	/* the browser's wording */
 }
 
 /* Print at most `width` display columns of s (UTF-8: counts code points, good enough for a

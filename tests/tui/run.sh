@@ -64,7 +64,7 @@ for f in "$tmp"/dumps/*.screen; do
 	[ -f "$f" ] || continue
 	# Rates and ETAs depend on timing: normalise them too.
 	sed -i -e 's/127\.0\.0\.1:[0-9][0-9]*/127.0.0.1:PORT/g' -e 's/127\.0\.0\.1_[0-9][0-9]*/127.0.0.1_PORT/g' -e "s|$tmp|TMP|g" \
-		-e 's/  [0-9.]* [KMGT]*i*B\/s/  RATE/' -e 's/  ETA [0-9]* s/  ETA/' "$f"
+		-e 's/  [0-9.]* [KMGT]*i*B\/s/  RATE/' -e 's/  ETA [0-9]*:[0-9]*/  ETA/' "$f"
 done
 # Archives written by export cases: list them (name only) so goldens can show them.
 ls "$tmp/work" >"$tmp/dumps/files.list" 2>/dev/null
