@@ -714,8 +714,16 @@ app_preview_conv(struct app *a, const struct api_conversation *c)
 	char ago[32];
 	strbuf_printf(&sb, "Title:      %s\n", c->title ? c->title : "");
 	strbuf_printf(&sb, "Id:         %s\n", c->id ? c->id : "");
-	strbuf_printf(&sb, "Status:     %s%s%s\n", app_status_word(c),
-		      c->runtime_status ? "  runtime " : "", c->runtime_status ? c->runtime_status : "");
+	char rt[96] = "";
+	if (c->runtime_status) {
+		/* "STATUS$READY" is the server's enum name: say "ready" (issue 14). */
+		const char *r = strncmp(c->runtime_status, "STATUS$", 7) == 0 ? c->runtime_status + 7 : c->runtime_status;
+		size_t k = 0;
+		for (; r[k] && k + 1 < sizeof(rt); k++)
+			rt[k] = r[k] == '_' ? ' ' : (r[k] >= 'A' && r[k] <= 'Z') ? (char)(r[k] - 'A' + 'a') : r[k];
+		rt[k] = '\0';
+	}
+	strbuf_printf(&sb, "Status:     %s%s%s\n", app_status_word(c), rt[0] ? "  runtime " : "", rt);
 	strbuf_printf(&sb, "API:        V%d\n", c->version == API_V1 ? 1 : 0);
 	if (c->repository)
 		strbuf_printf(&sb, "Repository: %s\n", c->repository);
@@ -1481,6 +1489,29 @@ conv_count(struct pane *p)
 	return n;
 }
 
+/*
+ * Statuses that stand out (issue 14): running green, ERROR red, STARTING and
+ * PAUSED each their own colour, a PAUSED one near its deletion date a warning,
+ * the rest (stopped, deleted, local) muted.
+ */
+static enum role
+app_status_role(struct app *a, const struct api_conversation *c)
+{
+	if (api_conversation_is_running(c))
+		return ROLE_RUNNING;
+	const char *st = c->status ? c->status : "";
+	if (strcmp(st, "ERROR") == 0)
+		return ROLE_ERROR;
+	if (strcmp(st, "STARTING") == 0)
+		return ROLE_STARTING;
+	int64_t reap_in = app_reap_in(a, c);
+	if (reap_in >= 0 && reap_in < APP_REAP_WARN_S)
+		return ROLE_WARNING;
+	if (strcmp(st, "PAUSED") == 0)
+		return ROLE_PAUSED;
+	return ROLE_MUTED;
+}
+
 /* True when c is the conversation shown in the files or the events pane. */
 static bool
 app_conv_is_open(const struct app *a, const struct api_conversation *c)
@@ -1523,9 +1554,7 @@ conv_row(struct pane *p, size_t i, struct line *l, int width)
 		rw = rest * 28 / 100;
 		bw = rest - tw - rw - 2;
 	}
-	int64_t reap_in = app_reap_in(a, c);
-	line_add_fit(l, running ? ROLE_RUNNING : reap_in >= 0 && reap_in < APP_REAP_WARN_S ? ROLE_WARNING : ROLE_MUTED,
-		     app_status_word(c), 8, false);
+	line_add_fit(l, app_status_role(a, c), app_status_word(c), 8, false);
 	line_add(l, base, " ");
 	line_add(l, base, c->version == API_V1 ? "V1" : "V0");
 	line_add(l, base, " ");
