@@ -53,6 +53,7 @@ enum prompt_purpose {
 	PURPOSE_API_KEY,
 	PURPOSE_EVENT_SEARCH,
 	PURPOSE_WAKE_DOWNLOAD,
+	PURPOSE_SEARCH,
 };
 
 enum pane_id {
@@ -135,6 +136,11 @@ struct app {
 	bool ev_to_end;			/* G: read every page, then stand on the last event */
 	int64_t follow_due;		/* next poll (0: none planned) */
 	char *search_before;		/* search to restore when the prompt is cancelled */
+	/* The / search of a pane (tui/pane.c does the finding): where it started,
+	 * to come back to on Esc, and the search before it. */
+	enum pane_id find_pane;
+	size_t find_origin;
+	char find_before[128];
 
 	/* preview */
 	struct preview preview;
@@ -1002,6 +1008,7 @@ app_events_open(struct app *a, const struct api_conversation *c, enum pane_id fr
 	a->events_from = from;
 	event_list_set_filter(&a->events, EVENT_FILTER_ALL);
 	event_list_set_search(&a->events, NULL);
+	a->panes[PANE_EVENTS].find[0] = '\0';
 	a->panes[PANE_EVENTS].cursor = a->panes[PANE_EVENTS].top = 0;
 	app_focus(a, PANE_EVENTS);
 	app_events_restart(a);
@@ -2619,6 +2626,73 @@ app_cycle_focus(struct app *a, int dir)
 		app_preview_follow(a);
 }
 
+/* Find in pane p; the files pane searches the whole tree (collapsed directories too)
+ * and expands the way to the match. */
+static bool
+app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped)
+{
+	if (p != &a->panes[PANE_FILES])
+		return pane_find(p, dir, skip, wrapped);
+	size_t status = files_status_rows(a);
+	size_t from = p->cursor >= status && p->cursor - status < a->tree.n_view
+			      ? a->tree.view[p->cursor - status] : 0;
+	size_t hit = file_tree_search(&a->tree, from, dir, skip, p->find, wrapped);
+	if (hit == (size_t)-1)
+		return false;
+	file_tree_reveal(&a->tree, hit);
+	size_t v = file_tree_view_index(&a->tree, hit);
+	if (v != (size_t)-1)
+		pane_set_cursor(p, v + files_status_rows(a));
+	/* Expanding the way may leave the cursor's row number unchanged on another node. */
+	if (a->preview_source == PANE_FILES)
+		app_preview_follow(a);
+	return true;
+}
+
+/* / in a pane that searches (files, preview, downloads): a live search prompt. */
+static void
+app_search_open(struct app *a)
+{
+	struct pane *p = &a->panes[a->focus];
+	a->find_pane = a->focus;
+	a->find_origin = p->scroll_only ? p->top : p->cursor;
+	snprintf(a->find_before, sizeof(a->find_before), "%s", p->find);
+	prompt_input(&a->prompt, PURPOSE_SEARCH, "Search:", NULL, false);	/* Esc keeps the old one */
+	a->dirty = true;
+}
+
+/* n / N: the next or previous row with the search (in the events pane, the filter's text). */
+static void
+app_search_step(struct app *a, int dir, bool skip)
+{
+	struct pane *p = &a->panes[a->focus];
+	if (a->focus == PANE_EVENTS && a->events.search)
+		snprintf(p->find, sizeof(p->find), "%s", a->events.search);
+	if (!p->find[0]) {
+		char key[32];
+		help_first_key(&a->bindings, p->ops->ctx, ACTION_SEARCH, key, sizeof(key));
+		if (!key[0])
+			help_first_key(&a->bindings, p->ops->ctx, ACTION_FILTER, key, sizeof(key));
+		app_message(a, ROLE_MUTED, "No search here yet%s%s%s", key[0] ? " (" : "", key,
+			    key[0] ? " starts one)" : "");
+		return;
+	}
+	bool wrapped;
+	if (!app_find(a, p, dir, skip, &wrapped)) {
+		app_message(a, ROLE_WARNING, "No match for \"%s\"", p->find);
+		return;
+	}
+	if (p == &a->panes[PANE_FILES]) {
+		app_message(a, ROLE_NORMAL, "\"%s\"%s (n next, N previous)", p->find,
+			    wrapped ? (dir > 0 ? ": from the top" : ": from the bottom") : "");
+		return;
+	}
+	size_t at, count = pane_find_count(p, &at);
+	app_message(a, ROLE_NORMAL, "Match %zu of %zu for \"%s\"%s", at, count, p->find,
+		    wrapped ? (dir > 0 ? " (from the top)" : " (from the bottom)") : "");
+	a->dirty = true;
+}
+
 static void
 app_request_quit(struct app *a)
 {
@@ -2657,6 +2731,13 @@ app_action(struct app *a, enum action act)
 	case ACTION_MESSAGES:
 		app_show_log(a);
 		return;
+	case ACTION_SEARCH:
+		app_search_open(a);
+		return;
+	case ACTION_SEARCH_NEXT:
+	case ACTION_SEARCH_PREV:
+		app_search_step(a, act == ACTION_SEARCH_NEXT ? 1 : -1, true);
+		return;
 	case ACTION_NEXT_PANE:
 		app_cycle_focus(a, 1);
 		return;
@@ -2686,6 +2767,7 @@ app_action(struct app *a, enum action act)
 			struct pane *p = &a->panes[PANE_EVENTS];
 			size_t row = p->cursor < a->events.n_view ? a->events.view[p->cursor] : 0;
 			event_list_set_search(&a->events, NULL);
+			a->panes[PANE_EVENTS].find[0] = '\0';
 			pane_set_cursor(p, event_list_view_index(&a->events, row));
 			pane_clamp(p);
 			app_message(a, ROLE_NORMAL, "Search cleared (Esc again goes back)");
@@ -2800,6 +2882,8 @@ app_prompt_result(struct app *a, enum prompt_result r)
 		} else if (r == PROMPT_ACCEPT) {
 			prompt_close(&a->prompt);
 		}
+		/* The rows shown all match; the highlight says where. */
+		snprintf(p->find, sizeof(p->find), "%s", a->events.search ? a->events.search : "");
 		pane_clamp(p);
 		if (r != PROMPT_CONTINUE) {
 			app_preview_follow(a);
@@ -2818,6 +2902,38 @@ app_prompt_result(struct app *a, enum prompt_result r)
 			a->sigint_asked = false;
 		}
 		return;
+	case PURPOSE_SEARCH: {
+		struct pane *p = &a->panes[a->find_pane];
+		if (r == PROMPT_CHANGED) {
+			/* Incremental: from where the search began, the first match at or after it. */
+			snprintf(p->find, sizeof(p->find), "%s", a->prompt.text);
+			pane_set_cursor(p, a->find_origin);
+			bool wrapped;
+			if (p->find[0] && !app_find(a, p, 1, false, &wrapped))
+				pane_set_cursor(p, a->find_origin);
+		} else if (r == PROMPT_CANCEL) {
+			snprintf(p->find, sizeof(p->find), "%s", a->find_before);
+			pane_set_cursor(p, a->find_origin);
+			prompt_close(&a->prompt);
+		} else if (r == PROMPT_ACCEPT) {
+			prompt_close(&a->prompt);
+			if (p->find[0] && p == &a->panes[PANE_FILES]) {
+				bool wrapped;
+				if (app_find(a, p, 1, false, &wrapped))
+					app_message(a, ROLE_NORMAL, "\"%s\" (n next, N previous)", p->find);
+				else
+					app_message(a, ROLE_WARNING, "No match for \"%s\"", p->find);
+			} else if (p->find[0]) {
+				size_t at, count = pane_find_count(p, &at);
+				if (count)
+					app_message(a, ROLE_NORMAL, "Match %zu of %zu for \"%s\" (n next, N previous)", at,
+						    count, p->find);
+				else
+					app_message(a, ROLE_WARNING, "No match for \"%s\"", p->find);
+			}
+		}
+		return;
+	}
 	case PURPOSE_WAKE_DOWNLOAD:
 		if (r == PROMPT_ACCEPT || r == PROMPT_CANCEL)
 			prompt_close(&a->prompt);

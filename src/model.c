@@ -433,6 +433,59 @@ file_tree_rebuild_view(struct file_tree *t)
 	file_tree_visit(t, 0);
 }
 
+/* Every node depth-first in view order, as if every directory were expanded. */
+static void
+file_tree_visit_all(struct file_tree *t, size_t idx, size_t *out, size_t *n)
+{
+	struct file_node *nd = &t->nodes[idx];
+	if (!nd->children_sorted) {
+		sort_tree = t;
+		if (nd->n_children > 1)
+			qsort(nd->children, nd->n_children, sizeof(*nd->children), file_child_cmp);
+		sort_tree = NULL;
+		nd->children_sorted = true;
+	}
+	for (size_t i = 0; i < t->nodes[idx].n_children; i++) {
+		size_t c = t->nodes[idx].children[i];
+		out[(*n)++] = c;
+		file_tree_visit_all(t, c, out, n);
+	}
+}
+
+size_t
+file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const char *needle, bool *wrapped)
+{
+	*wrapped = false;
+	size_t nl = needle ? strlen(needle) : 0;
+	if (nl == 0 || t->count < 2)
+		return (size_t)-1;
+	size_t *order = xmalloc(t->count * sizeof(*order));
+	size_t n = 0;
+	file_tree_visit_all(t, 0, order, &n);
+	size_t cur = 0;
+	for (size_t i = 0; i < n; i++)
+		if (order[i] == from)
+			cur = i;
+	size_t hit = (size_t)-1;
+	for (size_t k = skip ? 1 : 0; k <= n && hit == (size_t)-1; k++) {
+		size_t i = dir >= 0 ? (cur + k) % n : (cur + n - k % n) % n;
+		if ((dir >= 0 && cur + k >= n) || (dir < 0 && k > cur))
+			*wrapped = true;
+		if (model_contains(t->nodes[order[i]].name, needle) && nl)
+			hit = order[i];
+	}
+	free(order);
+	return hit;
+}
+
+void
+file_tree_reveal(struct file_tree *t, size_t node)
+{
+	for (size_t p = t->nodes[node].parent; p != 0; p = t->nodes[p].parent)
+		t->nodes[p].expanded = true;
+	file_tree_rebuild_view(t);
+}
+
 struct file_node *
 file_tree_view_node(struct file_tree *t, size_t i)
 {

@@ -117,6 +117,18 @@ struct file_node *file_tree_view_node(struct file_tree *t, size_t view_index);
 /* View index of a node (or (size_t)-1 when not visible). */
 size_t file_tree_view_index(const struct file_tree *t, size_t node);
 
+/*
+ * The next (dir 1) or previous node after from (or at it when !skip) whose name
+ * contains needle, case-insensitively, in view order as if every directory were
+ * expanded, wrapping around; (size_t)-1 when none. So the tree's search finds
+ * files in collapsed directories too (file_tree_reveal then shows them). Only
+ * what was listed is searched: a V0 directory not expanded yet has no children.
+ */
+size_t file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const char *needle,
+			bool *wrapped);
+/* Expand every ancestor of node, so it is in the view. */
+void file_tree_reveal(struct file_tree *t, size_t node);
+
 /* True when the node or an ancestor directory is marked. */
 bool file_tree_effectively_marked(const struct file_tree *t, size_t node);
 void file_tree_toggle_mark(struct file_tree *t, size_t node);

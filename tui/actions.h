@@ -29,6 +29,9 @@
 	_(BACK,             "back",             "browse",   "Collapse the directory or go up one level.") \
 	_(CLOSE,            "close",            "browse",   "Close the overlay or go back to the conversations.") \
 	_(FILTER,           "filter",           "browse",   "Filter conversations by title; in the events pane, search the loaded events.") \
+	_(SEARCH,           "search",           "browse",   "Search the pane (files, preview, downloads): matches are highlighted, the cursor goes to the next.") \
+	_(SEARCH_NEXT,      "search-next",      "browse",   "Go to the next match of the search (or of the filter).") \
+	_(SEARCH_PREV,      "search-prev",      "browse",   "Go to the previous match of the search (or of the filter).") \
 	_(REFRESH,          "refresh",          "browse",   "Reload the list; retries a failed load.") \
 	_(SORT,             "sort",             "browse",   "Cycle the sort order of the conversations.") \
 	_(SORT_REVERSE,     "sort-reverse",     "browse",   "Reverse the sort order (the arrow in the title shows the direction).") \
