@@ -2649,6 +2649,97 @@ app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped)
 	return true;
 }
 
+#define APP_COPY_MAX (100 * 1000)	/* terminals refuse much larger OSC 52 payloads */
+
+/*
+ * y: what the focused pane is about goes to the clipboard through the terminal
+ * (OSC 52: works over ssh and in tmux): the conversation's id in the list, the
+ * file's path in the files pane and the preview of a file, the whole text of
+ * the event in the events pane or its preview, the archive's path (or a failed
+ * file's reason) in the downloads. The message says what was copied.
+ */
+static void
+app_copy(struct app *a)
+{
+	const char *text = NULL, *what = NULL;
+	struct api_event *e = NULL;
+	switch (a->focus) {
+	case PANE_CONV: {
+		struct api_conversation *c = app_current_conv(a);
+		if (c && c->id) {
+			text = c->id;
+			what = "the conversation id";
+		}
+		break;
+	}
+	case PANE_FILES: {
+		struct file_node *n = app_current_node(a, NULL);
+		if (n && n->path && *n->path) {
+			text = n->path;
+			what = "the path";
+		}
+		break;
+	}
+	case PANE_EVENTS:
+		e = app_current_event(a);
+		break;
+	case PANE_PREVIEW:
+		if (a->preview_source == PANE_EVENTS && a->events_open)
+			e = app_current_event(a);
+		else if (a->preview.path && a->preview_source == PANE_FILES) {
+			text = a->preview.path;
+			what = "the path";
+		} else if (a->preview.text) {
+			text = a->preview.text;
+			what = "the text";
+		}
+		break;
+	case PANE_DOWNLOADS: {
+		struct pane *p = &a->panes[PANE_DOWNLOADS];
+		const struct export_file *f = p->cursor > 0 ? export_file_at(a->export, p->cursor - 1) : NULL;
+		struct export_totals t;
+		export_totals(a->export, &t);
+		if (f && f->error) {
+			text = f->error;
+			what = "the reason";
+		} else if (f) {
+			text = f->path;
+			what = "the path";
+		} else if (t.archive_path) {
+			text = t.archive_path;
+			what = "the archive's path";
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	if (e) {
+		text = e->text && *e->text ? e->text : e->summary;
+		what = "the event's text";
+	}
+	if (!text || !*text) {
+		app_message(a, ROLE_MUTED, "Nothing to copy here");
+		return;
+	}
+	size_t len = strlen(text);
+	bool cut = len > APP_COPY_MAX;
+	if (cut) {
+		len = APP_COPY_MAX;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;	/* never half a character */
+	}
+	if (!tui_clipboard(text, len) && !a->script) {
+		app_message(a, ROLE_WARNING, "Cannot write to the terminal: nothing copied");
+		return;
+	}
+	if (len < 60 && !strchr(text, '\n'))
+		app_message(a, ROLE_NORMAL, "Copied %s: %s (OSC 52)", what, text);
+	else
+		app_message(a, ROLE_NORMAL, "Copied %s, %zu bytes%s (OSC 52)", what, len,
+			    cut ? ", cut: terminals refuse more" : "");
+}
+
 /* / in a pane that searches (files, preview, downloads): a live search prompt. */
 static void
 app_search_open(struct app *a)
@@ -2733,6 +2824,9 @@ app_action(struct app *a, enum action act)
 		return;
 	case ACTION_SEARCH:
 		app_search_open(a);
+		return;
+	case ACTION_COPY:
+		app_copy(a);
 		return;
 	case ACTION_SEARCH_NEXT:
 	case ACTION_SEARCH_PREV:

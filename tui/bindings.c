@@ -17,6 +17,7 @@ const char bindings_default_config[] =
 	"bind generic <F1> help\n"
 	"bind generic <C-l> redraw\n"
 	"bind generic M messages\n"
+	"bind generic y copy\n"
 	"# movement\n"
 	"bind generic j move-down\n"
 	"bind generic <Down> move-down\n"

@@ -484,3 +484,41 @@ tui_dump(const char *path)
 		return -1;
 	return 0;
 }
+
+bool
+tui_clipboard(const char *text, size_t len)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (!tui.active || tui.headless)
+		return false;
+	struct strbuf sb = { 0 };
+	strbuf_puts(&sb, "\033]52;c;");
+	const unsigned char *u = (const unsigned char *)text;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)u[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)u[i + 1] << 8;
+		if (i + 2 < len)
+			v |= u[i + 2];
+		char q[4] = { b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < len ? b64[(v >> 6) & 63] : '=',
+			      i + 2 < len ? b64[v & 63] : '=' };
+		strbuf_append(&sb, q, 4);
+	}
+	strbuf_puts(&sb, "\a");
+	/* Straight to the terminal: curses has flushed its frame (doupdate) already. */
+	fflush(stdout);
+	size_t off = 0;
+	bool ok = true;
+	while (off < sb.len) {
+		ssize_t w = write(STDOUT_FILENO, sb.buf + off, sb.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			ok = false;
+			break;
+		}
+		off += (size_t)w;
+	}
+	strbuf_free(&sb);
+	return ok;
+}

@@ -61,6 +61,14 @@ void tui_vline(int y, int x, int height, enum role role);
 void tui_box(const struct rect *r, enum role role);
 
 /*
+ * Put text on the clipboard with OSC 52 (ESC ] 52 ; c ; base64 BEL), which works
+ * over ssh and inside tmux (set-clipboard on). Written between frames, never in
+ * the middle of one. Headless: nothing is written. Returns false when there is
+ * no terminal to write to.
+ */
+bool tui_clipboard(const char *text, size_t len);
+
+/*
  * Write the composite screen to path: one line per row, trailing blanks
  * trimmed, UTF-8 kept, line-drawing characters mapped to + - |.
  * Returns 0, or -1 with errno set.
