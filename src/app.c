@@ -15,6 +15,7 @@
 
 #include "archive/names.h"
 #include "src/export.h"
+#include "src/handover.h"
 #include "src/keystore.h"
 #include "src/model.h"
 #include "src/savepath.h"
@@ -174,6 +175,12 @@ struct app {
 	char download_target[1200];	/* the name prompt: where Enter would save, or why not */
 	bool download_target_bad;
 	bool download_marks;		/* the confirmed download uses the marks */
+
+	/* o / e: the terminal lent to $PAGER or $EDITOR */
+	struct handover hand;
+	struct api_op *hand_op;		/* fetching the whole file first */
+	bool hand_editor;
+	char *hand_name;
 
 	/* ui */
 	struct pane panes[PANE_COUNT];
@@ -2650,6 +2657,121 @@ app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped)
 }
 
 #define APP_COPY_MAX (100 * 1000)	/* terminals refuse much larger OSC 52 payloads */
+#define APP_HAND_MAX (16 * 1024 * 1024)	/* o / e read a file whole up to this size */
+
+/* Give the terminal to the pager or the editor on a copy of text; the loop collects it. */
+static void
+app_hand_run(struct app *a, const char *name, const char *text, size_t len)
+{
+	char err[512];
+	const char *cmd = a->hand_editor ? handover_editor() : handover_pager();
+	tui_suspend();
+	if (!handover_start(&a->hand, cmd, name, text, len, a->hand_editor, tui_stderr_fd(), err, sizeof(err))) {
+		tui_resume();
+		app_message(a, ROLE_ERROR, "%s", err);
+	}
+	a->dirty = true;
+}
+
+static void
+app_on_hand_fetch(void *ud, const char *text, size_t len, bool binary, bool truncated, const struct api_error *err)
+{
+	struct app *a = ud;
+	a->hand_op = NULL;
+	if (err && err->kind != API_OK) {
+		app_message(a, ROLE_ERROR, "%s", err->message);
+		return;
+	}
+	if (binary) {
+		app_message(a, ROLE_WARNING, "%s is a binary file: d downloads it", a->hand_name);
+		return;
+	}
+	if (truncated)
+		app_message(a, ROLE_WARNING, "%s: only the first %d MiB are shown", a->hand_name,
+			    APP_HAND_MAX / (1024 * 1024));
+	app_hand_run(a, a->hand_name, text, len);
+}
+
+/*
+ * o and e (issue 14, reading text): the file, the diff, the event's text or the
+ * details in $PAGER or, as a read-only copy, in $EDITOR. A file the preview cut
+ * is read whole first (up to 16 MiB). The terminal is handed over and taken back
+ * when the program ends; transfers keep running meanwhile.
+ */
+static void
+app_hand(struct app *a, bool editor)
+{
+	if (a->hand.pid || a->hand_op)
+		return;
+	a->hand_editor = editor;
+	struct api_event *e = NULL;
+	if (a->focus == PANE_EVENTS || (a->focus == PANE_PREVIEW && a->preview_source == PANE_EVENTS && a->events_open))
+		e = app_current_event(a);
+	if (e) {
+		struct strbuf sb = { 0 };
+		strbuf_printf(&sb, "%s%s%s  %s\n\n", api_event_kind_name(e->kind), e->type ? " " : "",
+			      e->type ? e->type : "", e->timestamp ? e->timestamp : "");
+		strbuf_puts(&sb, e->text && *e->text ? e->text : e->summary);
+		strbuf_puts(&sb, "\n");
+		char name[64];
+		snprintf(name, sizeof(name), "event-%zu.txt", a->events.view[a->panes[PANE_EVENTS].cursor] + 1);
+		app_hand_run(a, name, sb.buf, sb.len);
+		strbuf_free(&sb);
+		return;
+	}
+	struct file_node *n = a->focus == PANE_FILES || (a->focus == PANE_PREVIEW && a->preview_source == PANE_FILES)
+				      ? app_current_node(a, NULL) : NULL;
+	if (n && n->type == API_FILE) {
+		struct preview *pv = &a->preview;
+		bool have = pv->state == MODEL_DONE && pv->path && strcmp(pv->path, n->path) == 0 && pv->text;
+		if (have && pv->binary) {
+			app_message(a, ROLE_WARNING, "%s is a binary file: d downloads it", n->path);
+			return;
+		}
+		if (have && (!pv->truncated || pv->is_diff)) {
+			char name[600];
+			snprintf(name, sizeof(name), "%s%s", n->name, pv->is_diff ? ".diff" : "");
+			app_hand_run(a, name, pv->text, pv->len);
+			return;
+		}
+		free(a->hand_name);
+		a->hand_name = xstrdup(n->path);
+		app_message(a, ROLE_NORMAL, "Reading %s for %s...", n->path, editor ? "the editor" : "the pager");
+		a->hand_op = api_preview(a->client, &a->conv, n->path, APP_HAND_MAX, app_on_hand_fetch, a);
+		return;
+	}
+	if (a->focus == PANE_PREVIEW && a->preview.state == MODEL_DONE && a->preview.n_lines) {
+		struct strbuf sb = { 0 };
+		for (size_t i = 0; i < a->preview.n_lines; i++)
+			strbuf_printf(&sb, "%s\n", a->preview.lines[i]);
+		app_hand_run(a, "details.txt", sb.buf, sb.len);
+		strbuf_free(&sb);
+		return;
+	}
+	app_message(a, ROLE_MUTED, "Nothing to open here (a file, an event or the preview)");
+}
+
+/* The loop's part: once the pager or the editor ended, take the terminal back. */
+static void
+app_hand_poll(struct app *a)
+{
+	if (!a->hand.pid)
+		return;
+	char program[64];
+	snprintf(program, sizeof(program), "%s", a->hand.program);
+	int rc = handover_poll(&a->hand);
+	if (rc < 0)
+		return;
+	tui_resume();
+	a->urgent = a->dirty = true;
+	if (rc == 127)
+		app_message(a, ROLE_ERROR, "%s could not be run (exit 127): set %s", program,
+			    a->hand_editor ? "$EDITOR" : "$PAGER");
+	else if (rc)
+		app_message(a, ROLE_WARNING, "%s ended with status %d", program, rc);
+	else
+		app_message(a, ROLE_NORMAL, "Back from %s", program);
+}
 
 /*
  * y: what the focused pane is about goes to the clipboard through the terminal
@@ -2827,6 +2949,10 @@ app_action(struct app *a, enum action act)
 		return;
 	case ACTION_COPY:
 		app_copy(a);
+		return;
+	case ACTION_PAGER:
+	case ACTION_EDITOR:
+		app_hand(a, act == ACTION_EDITOR);
 		return;
 	case ACTION_SEARCH_NEXT:
 	case ACTION_SEARCH_PREV:
@@ -3226,7 +3352,9 @@ app_signals(struct app *a)
 		a->exit_code = 128 + ((set & (1u << SIGTERM)) ? SIGTERM : SIGHUP);
 		return;
 	}
-	if (set & (1u << SIGINT)) {
+	if ((set & (1u << SIGINT)) && a->hand.pid) {
+		/* Ctrl-C in the pager is the pager's (it reached us as the same process group). */
+	} else if (set & (1u << SIGINT)) {
 		if (!app_export_running(a) || a->sigint_asked) {
 			if (a->export && !export_finished(a->export))
 				export_cancel(a->export, "interrupted");
@@ -3248,7 +3376,7 @@ static bool
 app_idle(struct app *a)
 {
 	if (a->list_op || a->walk_op || a->changes_op || a->preview_op || a->wake_op || a->n_dir_loads ||
-	    a->ev_loading)
+	    a->ev_loading || a->hand.pid || a->hand_op)
 		return false;
 	if (app_export_running(a) || a->pump_more)
 		return false;
@@ -3348,8 +3476,8 @@ app_read_keys(struct app *a, bool stdin_woke)
 	while ((key = tui_read_key()) != KEYS_NONE) {
 		got++;
 		app_key(a, key);
-		if (a->quit)
-			return;
+		if (a->quit || a->hand.pid)
+			return;	/* a pager now owns the terminal: reading would take it back */
 	}
 	if (a->script || a->stdin_eof || !stdin_woke || got)
 		return;
@@ -3423,7 +3551,11 @@ app_loop(struct app *a)
 		if (a->quit)
 			break;
 		bool script_ready = false;
-		if (a->script) {
+		app_hand_poll(a);
+		bool lent = a->hand.pid != 0;	/* the terminal belongs to the pager or the editor */
+		if (lent) {
+			/* no keys, no frames: the transfers and the export go on below */
+		} else if (a->script) {
 			/* Only <Resize> arrives through curses in script mode. */
 			int key;
 			while ((key = tui_read_key()) != KEYS_NONE)
@@ -3453,11 +3585,12 @@ app_loop(struct app *a)
 		}
 		/* Progress alone redraws at most every FRAME_MS (10 frames/s while a
 		 * download runs); a key or a resize redraws at once. */
-		if (a->dirty && (a->script || a->urgent || now - a->last_render_ms >= FRAME_MS ||
-				 !app_export_running(a)))
+		lent = a->hand.pid != 0;	/* a key may just have handed the terminal over */
+		if (!lent && a->dirty && (a->script || a->urgent || now - a->last_render_ms >= FRAME_MS ||
+					  !app_export_running(a)))
 			app_render(a);
 		unsigned n = 0;
-		if (!a->script && !a->stdin_eof) {
+		if (!a->script && !a->stdin_eof && !lent) {
 			fds[n].fd = STDIN_FILENO;
 			fds[n].events = POLLIN;
 			fds[n].revents = 0;
@@ -3467,8 +3600,11 @@ app_loop(struct app *a)
 		fds[n].events = POLLIN;
 		fds[n].revents = 0;
 		n++;
-		http_wait(a->http, fds, n, app_timeout(a, script_ready));
-		stdin_woke = !a->script && !a->stdin_eof && fds[0].revents != 0;
+		long timeout = app_timeout(a, script_ready);
+		if (lent && timeout > 100)
+			timeout = 100;	/* how soon the end of the pager is noticed */
+		http_wait(a->http, fds, n, timeout);
+		stdin_woke = !a->script && !a->stdin_eof && !lent && fds[0].revents != 0;
 		if (!stdin_woke)
 			a->stdin_spurious = 0;
 	}
@@ -3600,6 +3736,13 @@ app_run(struct api_client *client, const struct app_options *opts)
 	/* Teardown: cancel everything first, so no completion sees freed state. */
 	api_op_cancel(a->list_op);
 	api_op_cancel(a->wake_op);
+	api_op_cancel(a->hand_op);
+	free(a->hand_name);
+	if (a->hand.pid) {
+		/* Quitting (a signal) while the pager runs: it must not outlive us on the terminal. */
+		kill(a->hand.pid, SIGTERM);
+		handover_poll(&a->hand);
+	}
 	app_events_drop(a);
 	app_cancel_files(a);
 	app_export_free(a);

@@ -16,6 +16,8 @@
 	_(REDRAW,           "redraw",           "general",  "Redraw the whole screen.") \
 	_(MESSAGES,         "messages",         "general",  "Show the last messages in full (errors included).") \
 	_(COPY,             "copy",             "general",  "Copy the conversation's id, the file's path or the event's text to the clipboard (OSC 52).") \
+	_(PAGER,            "pager",            "general",  "Open the file, the diff, the event's text or the details in $PAGER.") \
+	_(EDITOR,           "editor",           "general",  "Open a read-only copy of the file or the event's text in $EDITOR.") \
 	_(MOVE_DOWN,        "move-down",        "movement", "Move the cursor down one row.") \
 	_(MOVE_UP,          "move-up",          "movement", "Move the cursor up one row.") \
 	_(PAGE_DOWN,        "page-down",        "movement", "Move the cursor down one page.") \

@@ -18,6 +18,8 @@ const char bindings_default_config[] =
 	"bind generic <C-l> redraw\n"
 	"bind generic M messages\n"
 	"bind generic y copy\n"
+	"bind generic o pager\n"
+	"bind generic e editor\n"
 	"# movement\n"
 	"bind generic j move-down\n"
 	"bind generic <Down> move-down\n"

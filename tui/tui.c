@@ -522,3 +522,33 @@ tui_clipboard(const char *text, size_t len)
 	strbuf_free(&sb);
 	return ok;
 }
+
+void
+tui_suspend(void)
+{
+	if (!tui.active || tui.headless)
+		return;
+	def_prog_mode();
+	endwin();
+	fflush(stdout);
+}
+
+void
+tui_resume(void)
+{
+	if (!tui.active || tui.headless)
+		return;
+	reset_prog_mode();
+	int rows, cols;
+	if (tui_query_size(&rows, &cols) && (rows != LINES || cols != COLS))
+		resizeterm(rows, cols);
+	clearok(curscr, TRUE);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+int
+tui_stderr_fd(void)
+{
+	return tui.saved_err >= 0 ? tui.saved_err : STDERR_FILENO;
+}
