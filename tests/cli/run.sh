@@ -141,6 +141,27 @@ ohb files $V0STOP --wake --json
 check "files --wake starts the sandbox and lists it" '[ $rc -eq 0 ] && json "any(f[\"path\"] == \"README.md\" for f in J)"'
 ohb files ffffffffffffffffffffffffffffffff
 check "an unknown id: exit 4" '[ $rc -eq 4 ]'
+# Id prefixes (issue 14): a unique start of an id names its conversation; the
+# start of several, or of none, is a usage error that says so.
+ohb files "${V0%??}"
+check "an id prefix naming two conversations: exit 2, both named" \
+	'[ $rc -eq 2 ] && grep -q "more than one id" "$tmp/err" && grep -q "$V0" "$tmp/err"'
+ohb files "${V0%?}1" --json
+check "a whole id still works as it is" '[ $rc -eq 0 ]'
+ohb files abcdef012345
+check "an id prefix naming none: exit 2, it says so" '[ $rc -eq 2 ] && grep -q "no conversation id starts with" "$tmp/err"'
+ohb list --json
+uniq=$($PY -c "
+import json
+ids = [c['id'] for c in json.load(open('$tmp/out'))]
+for i in ids:
+    p = i[:8]
+    if sum(1 for j in ids if j.startswith(p)) == 1 and i not in ('$V0', '$V0STOP'):
+        print(p, i); break
+")
+ohb files "${uniq% *}" --wake --json
+check "a unique id prefix names its conversation (files --wake lists it)" \
+	'[ -n "$uniq" ] && [ $rc -ne 2 ] && [ $rc -ne 4 ] && ! grep -q "starts with\|more than one" "$tmp/err"'
 ohb files "../../etc"
 check "a malformed id: exit 2, nothing sent" '[ $rc -eq 2 ]'
 
