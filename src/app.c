@@ -73,6 +73,15 @@ struct dir_load {
 	unsigned generation;
 };
 
+/* A download waiting for the one running to end (issue 14: several downloads). */
+struct app_job {
+	struct api_conversation conv;
+	char **paths;		/* NULL: the whole workspace */
+	size_t n_paths;
+	char output[1024];
+	char base[256];
+};
+
 struct app {
 	struct api_client *client;
 	struct api_client *own_client;	/* built here from a typed key (opts->ask_key) */
@@ -171,6 +180,8 @@ struct app {
 	char **export_paths;		/* NULL: the whole workspace */
 	size_t n_export_paths;
 	char export_base[256];
+	struct app_job *queue;		/* downloads waiting, oldest first */
+	size_t n_queue;
 	char download_base[256];	/* the default name, for a directory typed at the prompt */
 	char download_target[1200];	/* the name prompt: where Enter would save, or why not */
 	bool download_target_bad;
@@ -1203,10 +1214,6 @@ app_export_free(struct app *a)
 static void
 app_download_prompt(struct app *a, bool use_marks)
 {
-	if (app_export_running(a)) {
-		app_message(a, ROLE_WARNING, "A download is already running (X cancels it)");
-		return;
-	}
 	const struct api_conversation *c = NULL;
 	const struct api_conversation *cur = app_current_conv(a);
 	if (a->files_open && a->have_conv &&
@@ -1284,8 +1291,8 @@ app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks
 		snprintf(what, sizeof(what), "the whole workspace");
 	}
 	char label[1400];
-	snprintf(label, sizeof(label), "Download %s to %s? y/n, e edits the name", what,
-		 a->download_name);
+	snprintf(label, sizeof(label), "%s %s to %s? y/n, e edits the name",
+		 app_export_running(a) ? "Queue the download of" : "Download", what, a->download_name);
 	prompt_confirm(&a->prompt, PURPOSE_DOWNLOAD, label, "e");
 	a->download_marks = sel.roots > 0;
 	a->dirty = true;
@@ -1383,10 +1390,68 @@ app_download_start(struct app *a, bool use_marks)
 			paths = NULL;
 		}
 	}
+	if (app_export_running(a)) {
+		/* A second d queues instead of refusing; it starts when this one ends. */
+		a->queue = xrealloc(a->queue, (a->n_queue + 1) * sizeof(*a->queue));
+		struct app_job *j = &a->queue[a->n_queue++];
+		memset(j, 0, sizeof(*j));
+		api_conversation_copy(&j->conv, &a->conv);
+		j->paths = n ? xcalloc(n, sizeof(*j->paths)) : NULL;
+		for (size_t i = 0; i < n; i++)
+			j->paths[i] = xstrdup(paths[i]);
+		j->n_paths = n;
+		snprintf(j->output, sizeof(j->output), "%s", a->download_name);
+		snprintf(j->base, sizeof(j->base), "%s", a->download_base);
+		free(paths);
+		app_message(a, ROLE_NORMAL, "Queued %s (%zu waiting; it starts when the running download ends)",
+			    j->output, a->n_queue);
+		a->dirty = true;
+		return true;
+	}
 	snprintf(a->export_base, sizeof(a->export_base), "%s", a->download_base);
 	bool ok = app_export_begin(a, &a->conv, paths, n, a->download_name);
 	free(paths);
 	return ok;
+}
+
+static void
+app_job_free(struct app_job *j)
+{
+	for (size_t i = 0; i < j->n_paths; i++)
+		free(j->paths[i]);
+	free(j->paths);
+	api_conversation_free(&j->conv);
+}
+
+/* The running download ended: start the next one in the queue. */
+static void
+app_queue_next(struct app *a)
+{
+	while (a->n_queue) {
+		struct app_job j = a->queue[0];
+		memmove(a->queue, a->queue + 1, (a->n_queue - 1) * sizeof(*a->queue));
+		a->n_queue--;
+		/* Queued under a name that has been taken since (the same conversation twice)? */
+		char out[1024];
+		snprintf(out, sizeof(out), "%s", j.output);
+		char *part = xasprintf("%s.part", out);
+		bool taken = access(out, F_OK) == 0 || access(part, F_OK) == 0;
+		free(part);
+		if (taken) {
+			char err[256];
+			char *fresh = names_pick_archive_path(a->opts->download_dir, j.base, NULL, err, sizeof(err));
+			if (fresh) {
+				snprintf(out, sizeof(out), "%s", fresh);
+				free(fresh);
+			}
+		}
+		bool ok = app_export_begin(a, &j.conv, (const char *const *)j.paths, j.n_paths, out);
+		if (ok)
+			snprintf(a->export_base, sizeof(a->export_base), "%s", j.base);
+		app_job_free(&j);
+		if (ok)
+			return;
+	}
 }
 
 /*
@@ -1478,6 +1543,18 @@ app_export_check(struct app *a)
 			    t.message ? t.message : "");
 	} else {
 		app_message(a, ROLE_ERROR, "Download failed: %s", t.message ? t.message : "no file could be saved");
+	}
+	/* Say so outside the terminal too (the bell by default; set notify in the config). */
+	tui_notify(a->bindings.notify, "ohbrowse", a->message);
+	if (a->n_queue) {
+		char done[512];
+		snprintf(done, sizeof(done), "%s", a->message);
+		app_queue_next(a);
+		if (app_export_running(a)) {
+			struct export_totals n;
+			export_totals(a->export, &n);
+			app_message(a, a->message_role, "%s; next: %s", done, n.archive_path ? n.archive_path : "");
+		}
 	}
 }
 
@@ -2179,7 +2256,7 @@ static size_t
 dl_count(struct pane *p)
 {
 	struct app *a = p->ud;
-	return a->export ? export_file_count(a->export) + 1 : 0;
+	return a->export ? export_file_count(a->export) + 1 + a->n_queue : 0;
 }
 
 static const char *
@@ -2233,6 +2310,19 @@ dl_row(struct pane *p, size_t i, struct line *l, int width)
 		progress_format(bar, bw, t.bytes_done, t.phase == EXPORT_LISTING ? -1 : t.bytes_total,
 				tui_utf8());
 		line_add(l, ROLE_PROGRESS_DONE, bar);
+		return;
+	}
+	size_t files = export_file_count(a->export);
+	if (i > files) {
+		/* The queue, after the running job's files. */
+		const struct app_job *j = &a->queue[i - files - 1];
+		char what[64];
+		snprintf(what, sizeof(what), "%zu path%s", j->n_paths, j->n_paths == 1 ? "" : "s");
+		line_add_fit(l, ROLE_MUTED, "queued", 8, false);
+		line_add(l, ROLE_NORMAL, " ");
+		line_add_fit(l, ROLE_NORMAL, j->output, name_w, false);
+		line_add(l, ROLE_NORMAL, " ");
+		line_add_fit(l, ROLE_MUTED, j->n_paths ? what : "the whole workspace", bw, false);
 		return;
 	}
 	const struct export_file *f = export_file_at(a->export, i - 1);
@@ -2309,6 +2399,16 @@ dl_on_action(struct pane *p, enum action act)
 			return PANE_H_NONE;
 		return PANE_H_HANDLED | PANE_H_REDRAW;
 	}
+	size_t files = export_file_count(a->export);
+	if (act == ACTION_CANCEL_FILE && p->cursor > files && p->cursor - files - 1 < a->n_queue) {
+		size_t k = p->cursor - files - 1;
+		app_message(a, ROLE_NORMAL, "Removed %s from the queue", a->queue[k].output);
+		app_job_free(&a->queue[k]);
+		memmove(a->queue + k, a->queue + k + 1, (a->n_queue - k - 1) * sizeof(*a->queue));
+		a->n_queue--;
+		pane_clamp(p);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
 	if (act == ACTION_CANCEL_FILE) {
 		if (!app_export_running(a) || p->cursor == 0) {
 			app_message(a, ROLE_WARNING, "Nothing to cancel here");
@@ -2353,7 +2453,7 @@ app_layout(struct app *a)
 	req.show_conv = wide || (!req.show_files && !req.show_events);
 	req.show_preview = true;
 	req.show_downloads = app_downloads_shown(a);
-	req.downloads_rows = a->export ? (int)export_file_count(a->export) + 2 : 0;
+	req.downloads_rows = a->export ? (int)(export_file_count(a->export) + a->n_queue) + 2 : 0;
 	layout_compute(&req, &a->layout);
 	a->panes[PANE_CONV].r = a->layout.conv;
 	a->panes[PANE_FILES].r = a->layout.files;
@@ -2482,6 +2582,9 @@ app_status_right(struct app *a, char *buf, size_t n, int room)
 				 (int)(t.bytes_done * 100 / t.bytes_total));
 		else
 			snprintf(item[ST_BG], sizeof(item[0]), "downloading");
+		if (a->n_queue)
+			snprintf(item[ST_BG] + strlen(item[ST_BG]), sizeof(item[0]) - strlen(item[ST_BG]),
+				 " +%zu queued", a->n_queue);
 	} else if (a->wake_op) {
 		snprintf(item[ST_BG], sizeof(item[0]), "waking %s", a->wake_title);
 	} else if (a->follow) {
@@ -3747,6 +3850,9 @@ app_run(struct api_client *client, const struct app_options *opts)
 	app_cancel_files(a);
 	app_export_free(a);
 	app_export_forget(a);
+	for (size_t i = 0; i < a->n_queue; i++)
+		app_job_free(&a->queue[i]);
+	free(a->queue);
 	if (a->lister)
 		api_lister_free(a->lister);
 	if (a->own_client)

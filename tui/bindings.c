@@ -280,6 +280,17 @@ bindings_config_line(struct bindings *b, const char *line, char *err, size_t err
 			}
 			return true;
 		}
+		if (strcmp(w[1], "notify") == 0) {
+			static const char *const names[] = { "bell", "none", "osc9", "osc777" };
+			for (int i = 0; i < 4; i++) {
+				if (strcmp(w[2], names[i]) == 0) {
+					b->notify = i;
+					return true;
+				}
+			}
+			snprintf(err, errlen, "set notify: expected none, bell, osc9 or osc777, not '%s'", w[2]);
+			return false;
+		}
 		snprintf(err, errlen, "unknown option '%s'", w[1]);
 		return false;
 	}

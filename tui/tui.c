@@ -12,6 +12,7 @@
 #include <wchar.h>
 
 #include "src/util.h"
+#include "tui/bindings.h"
 #include "tui/keys.h"
 #include "tui/text.h"
 
@@ -551,4 +552,35 @@ int
 tui_stderr_fd(void)
 {
 	return tui.saved_err >= 0 ? tui.saved_err : STDERR_FILENO;
+}
+
+void
+tui_notify(int how, const char *title, const char *body)
+{
+	if (!tui.active || tui.headless || how == BINDINGS_NOTIFY_NONE)
+		return;
+	if (how == BINDINGS_NOTIFY_BELL) {
+		beep();
+		return;
+	}
+	struct strbuf sb = { 0 };
+	/* No control characters inside the sequence: they would end it early. */
+	char t[128], b[256];
+	snprintf(t, sizeof(t), "%s", title);
+	snprintf(b, sizeof(b), "%s", body);
+	for (char *p = t; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == ';')
+			*p = ' ';
+	for (char *p = b; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	if (how == BINDINGS_NOTIFY_OSC9)
+		strbuf_printf(&sb, "\033]9;%s: %s\a", t, b);
+	else
+		strbuf_printf(&sb, "\033]777;notify;%s;%s\a", t, b);
+	fflush(stdout);
+	if (write(STDOUT_FILENO, sb.buf, sb.len) < 0) {
+		/* a notification that cannot be written is only lost */
+	}
+	strbuf_free(&sb);
 }

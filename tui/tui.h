@@ -60,6 +60,10 @@ void tui_hline(int y, int x, int width, enum role role);
 void tui_vline(int y, int x, int height, enum role role);
 void tui_box(const struct rect *r, enum role role);
 
+/* A finished job: the bell, or a desktop notification through OSC 9 (iTerm2, kitty,
+ * WezTerm, foot) or OSC 777 (rxvt, VTE) with title and body. Headless: nothing. */
+void tui_notify(int how, const char *title, const char *body);
+
 /*
  * Lend the terminal to another program (a pager, an editor): curses leaves the
  * screen (endwin) and tui_resume() takes it back, redrawing everything at the

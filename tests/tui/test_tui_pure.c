@@ -337,6 +337,12 @@ test_bindings_config(void **state)
 	assert_true(bindings_config_line(&b, "  bind generic j none  # unbind", err, sizeof(err)));
 	assert_int_equal(bindings_lookup(&b, BIND_GENERIC, 'j'), ACTION_NONE);
 	assert_true(bindings_config_line(&b, "# comment only", err, sizeof(err)));
+	/* set notify (issue 14: a finished download says so outside the terminal) */
+	assert_int_equal(b.notify, BINDINGS_NOTIFY_BELL);
+	assert_true(bindings_config_line(&b, "set notify osc9", err, sizeof(err)));
+	assert_int_equal(b.notify, BINDINGS_NOTIFY_OSC9);
+	assert_false(bindings_config_line(&b, "set notify loud", err, sizeof(err)));
+	assert_non_null(strstr(err, "osc777"));
 	assert_true(bindings_config_line(&b, "", err, sizeof(err)));
 	assert_false(bindings_config_line(&b, "bind nowhere j quit", err, sizeof(err)));
 	assert_non_null(strstr(err, "unknown context"));
