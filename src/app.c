@@ -153,6 +153,15 @@ struct app {
 	char find_before[128];
 
 	/* preview */
+	bool pv_wrap;			/* w: long lines wrap instead of being cut */
+	bool pv_numbers;		/* L: line numbers in a gutter */
+	/* The wrapped rows: row k shows wr_len[k] bytes of line wr_line[k] from wr_off[k];
+	 * rebuilt when the text, the width or the gutter changes. */
+	size_t *wr_line, *wr_off, *wr_len;
+	size_t wr_n, wr_cap;
+	const void *wr_key;
+	unsigned wr_gen;
+	int wr_width;
 	struct preview preview;
 	struct api_op *preview_op;
 	enum pane_id preview_source;
@@ -2156,13 +2165,73 @@ static const struct pane_ops events_ops = {
 
 /* ---- pane ops: preview ---- */
 
+/* Columns of the line-number gutter (digits and a space), 0 when off. */
+static int
+preview_gutter(const struct app *a)
+{
+	if (!a->pv_numbers)
+		return 0;
+	int d = 1;
+	for (size_t n = a->preview.n_lines; n >= 10; n /= 10)
+		d++;
+	return d + 1;
+}
+
+struct preview_wrap_ctx {
+	struct app *a;
+	size_t line;
+	const char *base;
+};
+
+static void
+preview_wrap_add(void *ud, const char *start, size_t len)
+{
+	struct preview_wrap_ctx *w = ud;
+	struct app *a = w->a;
+	if (a->wr_n == a->wr_cap) {
+		a->wr_cap = a->wr_cap ? a->wr_cap * 2 : 256;
+		a->wr_line = xrealloc(a->wr_line, a->wr_cap * sizeof(*a->wr_line));
+		a->wr_off = xrealloc(a->wr_off, a->wr_cap * sizeof(*a->wr_off));
+		a->wr_len = xrealloc(a->wr_len, a->wr_cap * sizeof(*a->wr_len));
+	}
+	a->wr_line[a->wr_n] = w->line;
+	a->wr_off[a->wr_n] = (size_t)(start - w->base);
+	a->wr_len[a->wr_n] = len;
+	a->wr_n++;
+}
+
+/* The wrapped rows for the preview pane's current width (cached). */
+static void
+preview_wrap(struct app *a, struct pane *p)
+{
+	int width = p->r.w - (p->r.x > 0 ? 1 : 0) - preview_gutter(a);
+	if (width < 10)
+		width = 10;
+	if (a->wr_key == (const void *)a->preview.lines && a->wr_gen == a->preview.generation &&
+	    a->wr_width == width)
+		return;
+	a->wr_n = 0;
+	for (size_t i = 0; i < a->preview.n_lines; i++) {
+		struct preview_wrap_ctx w = { a, i, a->preview.lines[i] };
+		text_wrap(a->preview.lines[i], width, preview_wrap_add, &w);
+	}
+	a->wr_key = a->preview.lines;
+	a->wr_gen = a->preview.generation;
+	a->wr_width = width;
+}
+
 static size_t
 preview_count(struct pane *p)
 {
 	struct app *a = p->ud;
 	if (a->preview.state == MODEL_LOADING || a->preview.state == MODEL_FAILED || a->preview.binary)
 		return 1;
-	return a->preview.n_lines + (a->preview.truncated ? 1 : 0);
+	size_t n = a->preview.n_lines;
+	if (a->pv_wrap) {
+		preview_wrap(a, p);
+		n = a->wr_n;
+	}
+	return n + (a->preview.truncated ? 1 : 0);
 }
 
 static void
@@ -2187,11 +2256,34 @@ preview_row(struct pane *p, size_t i, struct line *l, int width)
 			line_add(l, ROLE_MUTED, "binary file");
 		return;
 	}
-	if (i >= pv->n_lines) {
+	size_t li = i, off = 0, len = (size_t)-1;
+	if (a->pv_wrap) {
+		preview_wrap(a, p);
+		if (i < a->wr_n) {
+			li = a->wr_line[i];
+			off = a->wr_off[i];
+			len = a->wr_len[i];
+		} else {
+			li = pv->n_lines;
+		}
+	}
+	if (li >= pv->n_lines) {
 		line_addf(l, ROLE_MUTED, "... (preview stops at %d KiB)", PREVIEW_MAX / 1024);
 		return;
 	}
-	const char *s = pv->lines[i];
+	int gutter = preview_gutter(a);
+	if (gutter) {
+		/* The number on a line's first row only; its wrapped rows leave the gutter blank. */
+		if (off == 0)
+			line_addf(l, ROLE_MUTED, "%*zu ", gutter - 1, li + 1);
+		else
+			line_addf(l, ROLE_MUTED, "%*s", gutter, "");
+	}
+	char piece[LINE_BUF];
+	const char *s = pv->lines[li];
+	if (a->pv_wrap) {
+		snprintf(piece, sizeof(piece), "%.*s", (int)(len < sizeof(piece) ? len : sizeof(piece) - 1), s + off);
+	}
 	enum role r = ROLE_NORMAL;
 	if (pv->is_diff) {
 		if (s[0] == '+' && strncmp(s, "+++", 3) != 0)
@@ -2201,7 +2293,7 @@ preview_row(struct pane *p, size_t i, struct line *l, int width)
 		else if (s[0] == '@')
 			r = ROLE_DIFF_HUNK;
 	}
-	line_add(l, r, s);
+	line_add(l, r, a->pv_wrap ? piece : s);
 }
 
 static void
@@ -2224,6 +2316,33 @@ preview_on_action(struct pane *p, enum action act)
 {
 	struct app *a = p->ud;
 	switch (act) {
+	case ACTION_WRAP:
+	case ACTION_LINE_NUMBERS: {
+		/* Keep the first line shown at the top across the change. */
+		size_t line = p->top;
+		if (a->pv_wrap && a->preview.state == MODEL_DONE) {
+			preview_wrap(a, p);
+			if (p->top < a->wr_n)
+				line = a->wr_line[p->top];
+		}
+		if (act == ACTION_WRAP)
+			a->pv_wrap = !a->pv_wrap;
+		else
+			a->pv_numbers = !a->pv_numbers;
+		size_t top = line;
+		if (a->pv_wrap) {
+			preview_wrap(a, p);
+			for (top = 0; top < a->wr_n && a->wr_line[top] < line; top++)
+				;
+		}
+		p->top = top;
+		pane_clamp(p);
+		if (act == ACTION_WRAP)
+			app_message(a, ROLE_NORMAL, "Long lines %s (w)", a->pv_wrap ? "wrap" : "are cut");
+		else
+			app_message(a, ROLE_NORMAL, "Line numbers %s (L)", a->pv_numbers ? "on" : "off");
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
 	case ACTION_OPEN:
 		if (a->preview.state != MODEL_FAILED)
 			return PANE_H_NONE;
@@ -2484,16 +2603,17 @@ app_status_hints(struct app *a, struct line *l)
 				{ ACTION_DOWNLOAD, "download" },
 				{ ACTION_HELP, "help" },
 				{ ACTION_QUIT, "quit" } },
-		[PANE_FILES] = { { ACTION_MARK, "mark" }, { ACTION_MARK_ALL, "all" },
+		[PANE_FILES] = { { ACTION_MARK, "mark" },
 				 { ACTION_MARK_CHANGED, "changed" }, { ACTION_DOWNLOAD, "download" },
-				 { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" },
-				 { ACTION_QUIT, "quit" } },
+				 { ACTION_SEARCH, "search" }, { ACTION_CLOSE, "back" },
+				 { ACTION_HELP, "help" }, { ACTION_QUIT, "quit" } },
 		[PANE_EVENTS] = { { ACTION_OPEN, "full text" }, { ACTION_FILTER, "search" },
 				  { ACTION_EVENT_KINDS, "kinds" }, { ACTION_FOLLOW, "follow" },
 				  { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" } },
 		[PANE_PREVIEW] = { { ACTION_MOVE_DOWN, "scroll" }, { ACTION_BACK, "back" },
-				   { ACTION_DOWNLOAD, "download" }, { ACTION_HELP, "help" },
-				   { ACTION_QUIT, "quit" } },
+				   { ACTION_SEARCH, "search" }, { ACTION_WRAP, "wrap" },
+				   { ACTION_PAGER, "pager" }, { ACTION_DOWNLOAD, "download" },
+				   { ACTION_HELP, "help" }, { ACTION_QUIT, "quit" } },
 		[PANE_DOWNLOADS] = { { ACTION_CANCEL_FILE, "cancel file" },
 				     { ACTION_CANCEL_ALL, "cancel all" },
 				     { ACTION_RETRY_FAILED, "retry" },
@@ -2557,8 +2677,14 @@ app_status_right(struct app *a, char *buf, size_t n, int room)
 			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu", p->cursor + 1, total);
 		break;
 	case PANE_PREVIEW:
-		if (a->preview.n_lines)
-			snprintf(item[ST_POS], sizeof(item[0]), "line %zu/%zu", p->top + 1, a->preview.n_lines);
+		if (a->preview.n_lines) {
+			size_t line = p->top;
+			if (a->pv_wrap && a->preview.state == MODEL_DONE && !a->preview.binary) {
+				preview_wrap(a, p);	/* top counts wrapped rows: say the text's line */
+				line = p->top < a->wr_n ? a->wr_line[p->top] : a->preview.n_lines - 1;
+			}
+			snprintf(item[ST_POS], sizeof(item[0]), "line %zu/%zu", line + 1, a->preview.n_lines);
+		}
 		break;
 	default:
 		if (total)
@@ -2754,7 +2880,7 @@ app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped)
 	if (v != (size_t)-1)
 		pane_set_cursor(p, v + files_status_rows(a));
 	/* Expanding the way may leave the cursor's row number unchanged on another node. */
-	if (a->preview_source == PANE_FILES)
+	if (a->preview_source == PANE_FILES && hit != from)
 		app_preview_follow(a);
 	return true;
 }
@@ -3864,6 +3990,9 @@ app_run(struct api_client *client, const struct app_options *opts)
 
 	free(a->dir_loads);
 	free(a->marked_below);
+	free(a->wr_line);
+	free(a->wr_off);
+	free(a->wr_len);
 	free(a->server_filter);
 	app_keep_forget(a);
 	free(a->filter_before);

@@ -40,6 +40,8 @@
 	_(SORT_REVERSE,     "sort-reverse",     "browse",   "Reverse the sort order (the arrow in the title shows the direction).") \
 	_(WAKE,             "wake",             "browse",   "Wake a stopped conversation.") \
 	_(SOURCE,           "toggle-source",    "browse",   "Switch the conversation list between the server and local conversations.") \
+	_(WRAP,             "wrap",             "browse",   "In the preview: wrap long lines, or cut them again.") \
+	_(LINE_NUMBERS,     "line-numbers",     "browse",   "In the preview: show or hide line numbers.") \
 	_(EVENTS,           "events",           "events",   "Show the conversation's events (its trajectory).") \
 	_(EVENT_KINDS,      "event-kinds",      "events",   "Cycle the kinds of events shown: all, messages, actions, errors.") \
 	_(FOLLOW,           "follow",           "events",   "Follow the conversation: look for new events every few seconds.") \

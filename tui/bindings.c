@@ -73,6 +73,8 @@ const char bindings_default_config[] =
 	"bind events F follow\n"
 	"bind events r refresh\n"
 		"bind preview d download\n"
+	"bind preview w wrap\n"
+	"bind preview L line-numbers\n"
 	"bind downloads x cancel-file\n"
 	"bind help q close\n"
 	"bind help ? close\n";
