@@ -153,6 +153,7 @@ struct app {
 	char find_before[128];
 
 	/* preview */
+	bool zoom;			/* z: the focused pane takes the whole screen */
 	bool pv_wrap;			/* w: long lines wrap instead of being cut */
 	bool pv_numbers;		/* L: line numbers in a gutter */
 	/* The wrapped rows: row k shows wr_len[k] bytes of line wr_line[k] from wr_off[k];
@@ -2574,6 +2575,17 @@ app_layout(struct app *a)
 	req.show_downloads = app_downloads_shown(a);
 	req.downloads_rows = a->export ? (int)(export_file_count(a->export) + a->n_queue) + 2 : 0;
 	layout_compute(&req, &a->layout);
+	if (a->zoom && !a->layout.too_small) {
+		/* z: the focused pane gets every row between the title and the hints. */
+		struct rect all = { a->layout.title.y + 1, 0, a->layout.status.y - a->layout.title.y - 1, cols };
+		struct rect none = { 0, 0, 0, 0 };
+		a->layout.conv = a->layout.files = a->layout.events = a->layout.preview = a->layout.downloads = none;
+		struct rect *mine[PANE_COUNT] = { &a->layout.conv, &a->layout.files, &a->layout.events,
+						  &a->layout.preview, &a->layout.downloads };
+		if (a->focus == PANE_DOWNLOADS && !app_downloads_shown(a))
+			a->zoom = false;
+		*mine[a->focus] = all;
+	}
 	a->panes[PANE_CONV].r = a->layout.conv;
 	a->panes[PANE_FILES].r = a->layout.files;
 	a->panes[PANE_EVENTS].r = a->layout.events;
@@ -3182,6 +3194,12 @@ app_action(struct app *a, enum action act)
 	case ACTION_PAGER:
 	case ACTION_EDITOR:
 		app_hand(a, act == ACTION_EDITOR);
+		return;
+	case ACTION_ZOOM:
+		a->zoom = !a->zoom;
+		app_message(a, ROLE_NORMAL, a->zoom ? "The %s pane fills the screen (z restores, Tab goes to the next)"
+						    : "All panes shown%s", a->zoom ? a->panes[a->focus].ops->name : "");
+		a->dirty = true;
 		return;
 	case ACTION_SEARCH_NEXT:
 	case ACTION_SEARCH_PREV:

@@ -27,6 +27,7 @@
 	_(FIRST,            "first",            "movement", "Go to the first row.") \
 	_(LAST,             "last",             "movement", "Go to the last row.") \
 	_(NEXT_PANE,        "next-pane",        "movement", "Focus the next pane.") \
+	_(ZOOM,             "zoom",             "movement", "Let the focused pane fill the screen, or show all panes again.") \
 	_(PREV_PANE,        "prev-pane",        "movement", "Focus the previous pane.") \
 	_(OPEN,             "open",             "browse",   "Open the conversation, expand the directory or show the file.") \
 	_(BACK,             "back",             "browse",   "Collapse the directory or go up one level.") \

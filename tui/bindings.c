@@ -37,6 +37,7 @@ const char bindings_default_config[] =
 	"bind generic <End> last\n"
 	"bind generic <Tab> next-pane\n"
 	"bind generic <BackTab> prev-pane\n"
+	"bind generic z zoom\n"
 	"# browse\n"
 	"bind generic <Enter> open\n"
 	"bind generic l open\n"
