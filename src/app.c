@@ -1848,7 +1848,9 @@ files_row(struct pane *p, size_t i, struct line *l, int width)
 	line_add(l, crole, ch);
 	line_add(l, ROLE_NORMAL, " ");
 	int indent = n->depth * 2;
-	int size_w = 9;
+	/* ncdu: sorted by size, a share of the whole column before the size. */
+	bool shares = a->tree.sort == FILE_SORT_SIZE && a->tree.full && a->tree.nodes[0].total > 0;
+	int size_w = shares ? 14 : 9;
 	int name_w = width - 3 - indent - 2 - 1 - size_w;
 	for (int k = 0; k < indent; k++)
 		line_add(l, ROLE_NORMAL, " ");
@@ -1867,9 +1869,16 @@ files_row(struct pane *p, size_t i, struct line *l, int width)
 										: ROLE_NORMAL,
 			     n->name, name_w, false);
 	}
-	char size[32] = "";
+	char size[48] = "";
 	if (n->type == API_FILE && n->change != API_CHANGE_DELETED && n->size >= 0)
 		text_size(size, sizeof(size), n->size);
+	else if (n->type == API_DIR && a->tree.full && n->listed)
+		text_size(size, sizeof(size), n->total);	/* what the directory holds (the walk gave sizes) */
+	if (shares && size[0]) {
+		char with[64];
+		snprintf(with, sizeof(with), "%3d%% %s", (int)(n->total * 100 / a->tree.nodes[0].total), size);
+		snprintf(size, sizeof(size), "%s", with);
+	}
 	line_add(l, ROLE_NORMAL, " ");
 	line_add_fit(l, ROLE_MUTED, size, size_w, true);
 }
@@ -1879,6 +1888,8 @@ files_title(struct pane *p, struct line *l, int width)
 {
 	struct app *a = p->ud;
 	line_addf(l, ROLE_HEADER, "Files: %s", a->have_conv && a->conv.title ? a->conv.title : "");
+	if (a->tree.sort != FILE_SORT_NAME)
+		line_addf(l, ROLE_HEADER, "  by %s", file_sort_name(a->tree.sort));
 	if (a->tree.n_view) {
 		size_t files, changed;
 		int64_t bytes;
@@ -1973,6 +1984,20 @@ files_on_action(struct pane *p, enum action act)
 	case ACTION_CLEAR_MARKS:
 		file_tree_clear_marks(&a->tree);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_SORT: {
+		/* Name, size (largest first, with shares), changed first; the cursor stays on its file. */
+		size_t keep = idx;
+		file_tree_set_sort(&a->tree, (enum file_sort)((a->tree.sort + 1) % FILE_SORT_COUNT));
+		if (keep != (size_t)-1) {
+			size_t v = file_tree_view_index(&a->tree, keep);
+			if (v != (size_t)-1)
+				pane_set_cursor(p, v + status);
+		}
+		pane_clamp(p);
+		app_message(a, ROLE_NORMAL, "Files sorted by %s (s: next order)%s", file_sort_name(a->tree.sort),
+			    a->tree.sort == FILE_SORT_SIZE && !a->tree.full ? "; this server gives no sizes" : "");
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
 	case ACTION_REFRESH:
 		app_load_files(a);
 		return PANE_H_HANDLED | PANE_H_REDRAW;

@@ -301,9 +301,11 @@ void
 file_tree_clear(struct file_tree *t)
 {
 	unsigned gen = t->generation;
+	enum file_sort sort = t->sort;	/* the user's order outlives the conversation */
 	file_tree_free(t);
 	file_tree_init(t);
 	t->generation = gen + 1;
+	t->sort = sort;
 }
 
 /* The directory node for path, created (as an unlisted directory) when missing. */
@@ -401,9 +403,58 @@ file_child_cmp(const void *pa, const void *pb)
 {
 	const struct file_node *a = &sort_tree->nodes[*(const size_t *)pa];
 	const struct file_node *b = &sort_tree->nodes[*(const size_t *)pb];
-	if (a->type != b->type)
+	if (sort_tree->sort == FILE_SORT_SIZE && a->total != b->total)
+		return a->total > b->total ? -1 : 1;
+	if (sort_tree->sort == FILE_SORT_CHANGED) {
+		bool ca = a->type == API_DIR ? a->has_changes : a->change != API_CHANGE_NONE;
+		bool cb = b->type == API_DIR ? b->has_changes : b->change != API_CHANGE_NONE;
+		if (ca != cb)
+			return ca ? -1 : 1;
+	}
+	if (a->type != b->type && sort_tree->sort != FILE_SORT_SIZE)
 		return a->type == API_DIR ? -1 : 1;
 	return strcmp(a->name, b->name);
+}
+
+/* Directory totals: every known file size added to its ancestors. */
+static void
+file_tree_totals_compute(struct file_tree *t)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		struct file_node *n = &t->nodes[i];
+		bool file = n->type == API_FILE && n->change != API_CHANGE_DELETED;
+		n->total = file && n->size > 0 ? n->size : 0;
+		n->total_partial = file && n->size < 0;
+	}
+	for (size_t i = 1; i < t->count; i++) {
+		const struct file_node *n = &t->nodes[i];
+		if (n->type != API_FILE || n->change == API_CHANGE_DELETED)
+			continue;
+		for (size_t p = n->parent;; p = t->nodes[p].parent) {
+			if (n->size > 0)
+				t->nodes[p].total += n->size;
+			if (n->size < 0)
+				t->nodes[p].total_partial = true;
+			if (p == 0)
+				break;
+		}
+	}
+}
+
+void
+file_tree_set_sort(struct file_tree *t, enum file_sort s)
+{
+	t->sort = s < FILE_SORT_COUNT ? s : FILE_SORT_NAME;
+	for (size_t i = 0; i < t->count; i++)
+		t->nodes[i].children_sorted = false;
+	file_tree_rebuild_view(t);
+}
+
+const char *
+file_sort_name(enum file_sort s)
+{
+	static const char *const names[] = { "name", "size", "changed first" };
+	return s < FILE_SORT_COUNT ? names[s] : "?";
 }
 
 static void
@@ -428,6 +479,10 @@ file_tree_visit(struct file_tree *t, size_t idx)
 void
 file_tree_rebuild_view(struct file_tree *t)
 {
+	file_tree_totals_compute(t);
+	if (t->sort != FILE_SORT_NAME)	/* sizes and changes may have moved since the last sort */
+		for (size_t i = 0; i < t->count; i++)
+			t->nodes[i].children_sorted = false;
 	t->view = xrealloc(t->view, t->count * sizeof(*t->view));
 	t->n_view = 0;
 	file_tree_visit(t, 0);

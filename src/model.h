@@ -82,6 +82,16 @@ struct file_node {
 	bool marked;
 	bool has_changes;	/* directory: a descendant changed */
 	bool children_sorted;
+	int64_t total;		/* size, or for a directory the sum of the known sizes below it */
+	bool total_partial;	/* a size below is unknown */
+};
+
+/* The tree's orders (s in the files pane), like ncdu's. */
+enum file_sort {
+	FILE_SORT_NAME = 0,	/* directories first, then by name */
+	FILE_SORT_SIZE,		/* largest first, directories by what they hold */
+	FILE_SORT_CHANGED,	/* changed first, then by name */
+	FILE_SORT_COUNT,
 };
 
 struct file_tree {
@@ -96,6 +106,7 @@ struct file_tree {
 	size_t *hash;
 	size_t hash_cap;
 	bool full;			/* loaded by a whole-tree walk: every directory is listed */
+	enum file_sort sort;
 };
 
 void file_tree_init(struct file_tree *t);
@@ -109,7 +120,10 @@ void file_tree_add_list(struct file_tree *t, const char *dir, const struct api_f
 			bool full);
 /* Apply change markers (deleted files are added when missing). */
 void file_tree_apply_changes(struct file_tree *t, const struct api_file_list *changes);
-/* Recompute the visible rows. Call after adding, expanding or collapsing. */
+/* Change the order of every directory's children; recomputes totals and the view. */
+void file_tree_set_sort(struct file_tree *t, enum file_sort s);
+const char *file_sort_name(enum file_sort s);
+/* Recompute the visible rows (and the directory totals). Call after adding, expanding or collapsing. */
 void file_tree_rebuild_view(struct file_tree *t);
 /* Node index for a path, or (size_t)-1. */
 size_t file_tree_find(const struct file_tree *t, const char *path);

@@ -37,7 +37,7 @@
 	_(SEARCH_NEXT,      "search-next",      "browse",   "Go to the next match of the search (or of the filter).") \
 	_(SEARCH_PREV,      "search-prev",      "browse",   "Go to the previous match of the search (or of the filter).") \
 	_(REFRESH,          "refresh",          "browse",   "Reload the list; retries a failed load.") \
-	_(SORT,             "sort",             "browse",   "Cycle the sort order of the conversations.") \
+	_(SORT,             "sort",             "browse",   "Cycle the sort order: conversations by updated, created, title, status; files by name, size, changed first.") \
 	_(SORT_REVERSE,     "sort-reverse",     "browse",   "Reverse the sort order (the arrow in the title shows the direction).") \
 	_(WAKE,             "wake",             "browse",   "Wake a stopped conversation.") \
 	_(SOURCE,           "toggle-source",    "browse",   "Switch the conversation list between the server and local conversations.") \
