@@ -55,6 +55,7 @@ enum prompt_purpose {
 	PURPOSE_EVENT_SEARCH,
 	PURPOSE_WAKE_DOWNLOAD,
 	PURPOSE_SEARCH,
+	PURPOSE_TREE_FILTER,
 };
 
 enum pane_id {
@@ -1856,7 +1857,7 @@ files_row(struct pane *p, size_t i, struct line *l, int width)
 		line_add(l, ROLE_NORMAL, " ");
 	char name[1024];
 	if (n->type == API_DIR) {
-		line_add(l, ROLE_DIRECTORY, n->expanded ? (utf8 ? "\xe2\x96\xbe " : "- ")
+		line_add(l, ROLE_DIRECTORY, n->expanded || a->tree.filter ? (utf8 ? "\xe2\x96\xbe " : "- ")
 						      : (utf8 ? "\xe2\x96\xb8 " : "+ "));
 		char count[48] = "";
 		if (held && !n->expanded)
@@ -1888,6 +1889,8 @@ files_title(struct pane *p, struct line *l, int width)
 {
 	struct app *a = p->ud;
 	line_addf(l, ROLE_HEADER, "Files: %s", a->have_conv && a->conv.title ? a->conv.title : "");
+	if (a->tree.filter)
+		line_addf(l, ROLE_HEADER, "  /%s", a->tree.filter);
 	if (a->tree.sort != FILE_SORT_NAME)
 		line_addf(l, ROLE_HEADER, "  by %s", file_sort_name(a->tree.sort));
 	if (a->tree.n_view) {
@@ -1983,6 +1986,11 @@ files_on_action(struct pane *p, enum action act)
 	}
 	case ACTION_CLEAR_MARKS:
 		file_tree_clear_marks(&a->tree);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_FILTER:
+		/* A tree filter (issue 14): only the paths containing the text, the way to them open. */
+		snprintf(a->find_before, sizeof(a->find_before), "%s", a->tree.filter ? a->tree.filter : "");
+		prompt_input(&a->prompt, PURPOSE_TREE_FILTER, "Filter paths:", a->tree.filter, false);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
 	case ACTION_SORT: {
 		/* Name, size (largest first, with shares), changed first; the cursor stays on its file. */
@@ -3263,6 +3271,11 @@ app_action(struct app *a, enum action act)
 			pane_set_cursor(p, event_list_view_index(&a->events, row));
 			pane_clamp(p);
 			app_message(a, ROLE_NORMAL, "Search cleared (Esc again goes back)");
+		} else if (a->focus == PANE_FILES && a->tree.filter) {
+			file_tree_set_filter(&a->tree, NULL);
+			pane_clamp(&a->panes[PANE_FILES]);
+			app_preview_follow(a);
+			app_message(a, ROLE_NORMAL, "Filter cleared (Esc again goes back)");
 		} else if (a->focus == PANE_EVENTS) {
 			app_events_close(a);
 		} else if (a->focus == PANE_PREVIEW && a->events_open &&
@@ -3394,6 +3407,24 @@ app_prompt_result(struct app *a, enum prompt_result r)
 			a->sigint_asked = false;
 		}
 		return;
+	case PURPOSE_TREE_FILTER: {
+		struct pane *p = &a->panes[PANE_FILES];
+		if (r == PROMPT_CHANGED) {
+			file_tree_set_filter(&a->tree, a->prompt.text);
+			pane_set_cursor(p, 0);
+		} else if (r == PROMPT_CANCEL) {
+			file_tree_set_filter(&a->tree, a->find_before);
+			prompt_close(&a->prompt);
+		} else if (r == PROMPT_ACCEPT) {
+			prompt_close(&a->prompt);
+			if (a->tree.filter && a->tree.n_view == 0)
+				app_message(a, ROLE_WARNING, "No listed path contains \"%s\" (Esc clears)", a->tree.filter);
+		}
+		pane_clamp(p);
+		if (r != PROMPT_CONTINUE && a->preview_source == PANE_FILES)
+			app_preview_follow(a);
+		return;
+	}
 	case PURPOSE_SEARCH: {
 		struct pane *p = &a->panes[a->find_pane];
 		if (r == PROMPT_CHANGED) {

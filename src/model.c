@@ -294,6 +294,8 @@ file_tree_free(struct file_tree *t)
 	free(t->nodes);
 	free(t->view);
 	free(t->hash);
+	free(t->filter);
+	free(t->keep);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -302,7 +304,7 @@ file_tree_clear(struct file_tree *t)
 {
 	unsigned gen = t->generation;
 	enum file_sort sort = t->sort;	/* the user's order outlives the conversation */
-	file_tree_free(t);
+	file_tree_free(t);	/* a filter does not: it was about that tree */
 	file_tree_init(t);
 	t->generation = gen + 1;
 	t->sort = sort;
@@ -470,9 +472,34 @@ file_tree_visit(struct file_tree *t, size_t idx)
 	}
 	for (size_t i = 0; i < n->n_children; i++) {
 		size_t c = t->nodes[idx].children[i];
+		if (t->filter && !t->keep[c])
+			continue;
 		t->view[t->n_view++] = c;
-		if (t->nodes[c].type == API_DIR && t->nodes[c].expanded)
+		/* While filtering, the way to every match is open. */
+		if (t->nodes[c].type == API_DIR && (t->nodes[c].expanded || t->filter))
 			file_tree_visit(t, c);
+	}
+}
+
+void
+file_tree_set_filter(struct file_tree *t, const char *text)
+{
+	free(t->filter);
+	t->filter = text && *text ? xstrdup(text) : NULL;
+	file_tree_rebuild_view(t);
+}
+
+/* keep[]: the files whose path matches the filter, and every directory above one. */
+static void
+file_tree_filter_marks(struct file_tree *t)
+{
+	t->keep = xrealloc(t->keep, (t->count ? t->count : 1) * sizeof(*t->keep));
+	memset(t->keep, 0, t->count * sizeof(*t->keep));
+	for (size_t i = 1; i < t->count; i++) {
+		if (t->nodes[i].type == API_DIR || !model_contains(t->nodes[i].path, t->filter))
+			continue;
+		for (size_t p = i; p != 0 && !t->keep[p]; p = t->nodes[p].parent)
+			t->keep[p] = true;
 	}
 }
 
@@ -485,6 +512,8 @@ file_tree_rebuild_view(struct file_tree *t)
 			t->nodes[i].children_sorted = false;
 	t->view = xrealloc(t->view, t->count * sizeof(*t->view));
 	t->n_view = 0;
+	if (t->filter)
+		file_tree_filter_marks(t);
 	file_tree_visit(t, 0);
 }
 

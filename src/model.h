@@ -107,6 +107,8 @@ struct file_tree {
 	size_t hash_cap;
 	bool full;			/* loaded by a whole-tree walk: every directory is listed */
 	enum file_sort sort;
+	char *filter;			/* only paths containing it (case-insensitive), or NULL */
+	bool *keep;			/* filtering: the node or something below it matches */
 };
 
 void file_tree_init(struct file_tree *t);
@@ -120,6 +122,9 @@ void file_tree_add_list(struct file_tree *t, const char *dir, const struct api_f
 			bool full);
 /* Apply change markers (deleted files are added when missing). */
 void file_tree_apply_changes(struct file_tree *t, const struct api_file_list *changes);
+/* Show only the files whose path contains text (and the directories on the way,
+ * expanded); NULL or "" shows everything again. Only what was listed is filtered. */
+void file_tree_set_filter(struct file_tree *t, const char *text);
 /* Change the order of every directory's children; recomputes totals and the view. */
 void file_tree_set_sort(struct file_tree *t, enum file_sort s);
 const char *file_sort_name(enum file_sort s);

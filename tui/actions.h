@@ -32,7 +32,7 @@
 	_(OPEN,             "open",             "browse",   "Open the conversation, expand the directory or show the file.") \
 	_(BACK,             "back",             "browse",   "Collapse the directory or go up one level.") \
 	_(CLOSE,            "close",            "browse",   "Close the overlay or go back to the conversations.") \
-	_(FILTER,           "filter",           "browse",   "Filter conversations by title; in the events pane, search the loaded events.") \
+	_(FILTER,           "filter",           "browse",   "Filter: conversations by title, files by path; in the events pane, search the loaded events.") \
 	_(SEARCH,           "search",           "browse",   "Search the pane (files, preview, downloads): matches are highlighted, the cursor goes to the next.") \
 	_(SEARCH_NEXT,      "search-next",      "browse",   "Go to the next match of the search (or of the filter).") \
 	_(SEARCH_PREV,      "search-prev",      "browse",   "Go to the previous match of the search (or of the filter).") \

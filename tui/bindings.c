@@ -68,6 +68,7 @@ const char bindings_default_config[] =
 	"bind files d download\n"
 	"bind files r refresh\n"
 	"bind files s sort\n"
+	"bind files f filter\n"
 	"bind files w wake\n"
 	"bind files v events\n"
 	"bind events / filter\n"
