@@ -136,12 +136,13 @@ udiff_make(const char *original, const char *modified, const char *path)
 			if (i < na && j < nb && same(&a, pre + i, &b, pre + j)) {
 				ops[n_ops++] = (struct op){' ', pre + i, pre + j};
 				i++, j++;
-			} else if (j < nb && (i == na || T(i, j + 1) >= T(i + 1, j))) {
-				ops[n_ops++] = (struct op){'+', pre + i, pre + j};
-				j++;
-			} else {
+			} else if (i < na && (j == nb || T(i + 1, j) >= T(i, j + 1))) {
+				/* On a tie, deletions first: a replaced block reads as git shows it. */
 				ops[n_ops++] = (struct op){'-', pre + i, pre + j};
 				i++;
+			} else {
+				ops[n_ops++] = (struct op){'+', pre + i, pre + j};
+				j++;
 			}
 		}
 #undef T

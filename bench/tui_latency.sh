@@ -4,7 +4,8 @@
 # write, for every frame that follows a key, the milliseconds from the loop's wake-up (transfers
 # run before keys are read) to the end of that
 # frame. Eight 48 MB files download from a V1 agent-server throttled to 16 MiB/s per response,
-# and 20 batches of 10 keys are spread over the transfer with :wait-bytes.
+# and 20 batches of 16 keys (j/k, then a search: / f5 Enter n N) are spread over the
+# transfer with :wait-bytes; the title bar's status line is drawn on every frame.
 BUILD=${1:-build}
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +27,8 @@ start_fake lat "$tmp/lat.json" --bandwidth 16777216
 	while [ $b -le 20 ]; do
 		printf ':wait-bytes %d\n' $((b * 16000000))
 		for k in 1 2 3 4 5; do printf 'j\nk\n'; done
+		# the search (issue 14): / f5 Enter, then n and N, drawn with the highlight
+		printf '/\nf\n5\n<Enter>\nn\nN\n'
 		b=$((b + 1))
 	done
 	printf ':quit\n'

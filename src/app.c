@@ -15,8 +15,10 @@
 
 #include "archive/names.h"
 #include "src/export.h"
+#include "src/handover.h"
 #include "src/keystore.h"
 #include "src/model.h"
+#include "src/savepath.h"
 #include "src/signals.h"
 #include "src/util.h"
 #include "tui/bindings.h"
@@ -30,6 +32,7 @@
 #include "tui/prompt.h"
 #include "tui/script.h"
 #include "tui/text.h"
+#include "tui/textview.h"
 #include "tui/tui.h"
 
 #define PUMP_BUDGET (256 * 1024)
@@ -39,6 +42,7 @@
 #define FRAME_MS 100
 #define SCRIPT_TIMEOUT_MS 30000
 #define FOLLOW_MS 3000		/* follow mode: how often to look for new events */
+#define APP_LOG_MAX 50		/* messages kept for the messages view */
 
 enum prompt_purpose {
 	PURPOSE_NONE = 0,
@@ -49,6 +53,9 @@ enum prompt_purpose {
 	PURPOSE_DOWNLOAD_NAME,
 	PURPOSE_API_KEY,
 	PURPOSE_EVENT_SEARCH,
+	PURPOSE_WAKE_DOWNLOAD,
+	PURPOSE_SEARCH,
+	PURPOSE_TREE_FILTER,
 };
 
 enum pane_id {
@@ -67,6 +74,15 @@ struct dir_load {
 	unsigned generation;
 };
 
+/* A download waiting for the one running to end (issue 14: several downloads). */
+struct app_job {
+	struct api_conversation conv;
+	char **paths;		/* NULL: the whole workspace */
+	size_t n_paths;
+	char output[1024];
+	char base[256];
+};
+
 struct app {
 	struct api_client *client;
 	struct api_client *own_client;	/* built here from a typed key (opts->ask_key) */
@@ -75,6 +91,11 @@ struct app {
 	const struct app_options *opts;
 	struct bindings bindings;
 	struct help help;
+	struct textview view;		/* an error or the message log, in full */
+	/* The last messages, oldest first, for the messages action: a message
+	 * line too narrow for its text loses nothing (issue 14, item 3). */
+	char *log[APP_LOG_MAX];
+	size_t n_log;
 	struct script *script;
 	const char *dump_dir;
 	int64_t script_blocked_since;
@@ -94,6 +115,11 @@ struct app {
 	struct api_op *list_op;
 	int64_t list_started_ms;
 	char *server_filter;		/* title__contains of the current lister */
+	/* The conversation to keep selected across a refresh (r): rows arrive
+	 * page by page, so the id is looked for in each page, and pages are read
+	 * until it shows up or as many rows as before are loaded. */
+	char *keep_id;
+	size_t keep_count;
 	char *filter_before;		/* filter to restore when the prompt is cancelled */
 
 	/* one conversation's files */
@@ -101,6 +127,8 @@ struct app {
 	struct api_conversation conv;	/* copy of the opened conversation */
 	bool have_conv;
 	struct file_tree tree;
+	size_t *marked_below;		/* per node: marked files at or below it (drawn rows) */
+	size_t n_marked_below;		/* nodes it covers (the tree as the title saw it) */
 	struct api_op *walk_op;
 	struct api_op *changes_op;
 	struct dir_load **dir_loads;
@@ -116,10 +144,26 @@ struct app {
 	bool ev_loading;		/* a page is in flight */
 	int64_t ev_started_ms;
 	bool follow;			/* poll for new events every FOLLOW_MS */
+	bool ev_to_end;			/* G: read every page, then stand on the last event */
 	int64_t follow_due;		/* next poll (0: none planned) */
 	char *search_before;		/* search to restore when the prompt is cancelled */
+	/* The / search of a pane (tui/pane.c does the finding): where it started,
+	 * to come back to on Esc, and the search before it. */
+	enum pane_id find_pane;
+	size_t find_origin;
+	char find_before[128];
 
 	/* preview */
+	bool zoom;			/* z: the focused pane takes the whole screen */
+	bool pv_wrap;			/* w: long lines wrap instead of being cut */
+	bool pv_numbers;		/* L: line numbers in a gutter */
+	/* The wrapped rows: row k shows wr_len[k] bytes of line wr_line[k] from wr_off[k];
+	 * rebuilt when the text, the width or the gutter changes. */
+	size_t *wr_line, *wr_off, *wr_len;
+	size_t wr_n, wr_cap;
+	const void *wr_key;
+	unsigned wr_gen;
+	int wr_width;
 	struct preview preview;
 	struct api_op *preview_op;
 	enum pane_id preview_source;
@@ -127,6 +171,8 @@ struct app {
 	/* wake */
 	struct api_op *wake_op;
 	char *wake_id;
+	char wake_title[256];		/* says which conversation is waking */
+	char *wake_download_id;		/* d on a paused one: download it once it woke */
 	int64_t wake_started_ms;
 	long wake_elapsed_ms;
 	char wake_status[64];
@@ -138,7 +184,25 @@ struct app {
 	bool pump_more;
 	int64_t export_last_bytes;
 	char download_name[1024];
+	/* What the job in a->export was started with, so R can run it again after
+	 * it ended (a->conv may show another conversation by then). */
+	struct api_conversation export_conv;
+	bool have_export_conv;
+	char **export_paths;		/* NULL: the whole workspace */
+	size_t n_export_paths;
+	char export_base[256];
+	struct app_job *queue;		/* downloads waiting, oldest first */
+	size_t n_queue;
+	char download_base[256];	/* the default name, for a directory typed at the prompt */
+	char download_target[1200];	/* the name prompt: where Enter would save, or why not */
+	bool download_target_bad;
 	bool download_marks;		/* the confirmed download uses the marks */
+
+	/* o / e: the terminal lent to $PAGER or $EDITOR */
+	struct handover hand;
+	struct api_op *hand_op;		/* fetching the whole file first */
+	bool hand_editor;
+	char *hand_name;
 
 	/* ui */
 	struct pane panes[PANE_COUNT];
@@ -165,8 +229,69 @@ app_message(struct app *a, enum role role, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->message, sizeof(a->message), fmt, ap);
 	va_end(ap);
+	if (role != ROLE_MUTED) {	/* "does nothing" hints are not worth keeping */
+		char when[16] = "";
+		time_t t = (time_t)clock_wall_s();
+		struct tm tm;
+		if (gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		if (a->n_log == APP_LOG_MAX) {
+			free(a->log[0]);
+			memmove(a->log, a->log + 1, (APP_LOG_MAX - 1) * sizeof(*a->log));
+			a->n_log--;
+		}
+		a->log[a->n_log++] = xasprintf("%s%s  %s", role == ROLE_ERROR ? "! " : "  ", when, a->message);
+	}
 	a->message_role = role;
 	a->message_until = clock_now_ms() + MESSAGE_MS;
+	a->dirty = true;
+}
+
+/*
+ * A size that may be partly or wholly unknown (V0 listings give no sizes):
+ * "1.2 KiB", "at least 1.2 KiB", or "size unknown" -- never a made-up 0 B
+ * (issue 14, item 10).
+ */
+static void
+app_size_words(char *buf, size_t n, int64_t bytes, bool unknown)
+{
+	char size[32];
+	text_size(size, sizeof(size), bytes);
+	if (unknown && bytes <= 0)
+		snprintf(buf, n, "size unknown");
+	else
+		snprintf(buf, n, "%s%s", unknown ? "at least " : "", size);
+}
+
+/* Show a text in full in the overlay (Enter on an error row). */
+static void
+app_show_text(struct app *a, const char *title, enum role role, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void
+app_show_text(struct app *a, const char *title, enum role role, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *text = NULL;
+	if (vasprintf(&text, fmt, ap) < 0)
+		die("out of memory");
+	va_end(ap);
+	textview_show(&a->view, title, text, role);
+	free(text);
+	a->dirty = true;
+}
+
+static void
+app_show_log(struct app *a)
+{
+	struct strbuf sb = { 0 };
+	for (size_t i = 0; i < a->n_log; i++)
+		strbuf_printf(&sb, "%s\n", a->log[i]);
+	textview_show(&a->view, "Messages (newest last; ! marks errors)", a->n_log ? sb.buf : "No messages yet.",
+		      ROLE_NORMAL);
+	a->view.pane.top = a->n_log;	/* clamped to the end when drawn */
+	strbuf_free(&sb);
 	a->dirty = true;
 }
 
@@ -220,7 +345,52 @@ app_pane(struct app *a, enum pane_id id)
 
 static void app_preview_follow(struct app *a);
 static void app_list_start(struct app *a, const char *server_filter);
+static void app_list_more(struct app *a);
 static void app_events_drop(struct app *a);
+static void app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks);
+static struct file_node *app_current_node(struct app *a, size_t *index);
+static const char *app_sort_arrow(const struct app *a);
+
+/* ---- the selected conversation ---- */
+
+static struct api_conversation *
+app_current_conv(struct app *a)
+{
+	return conv_list_at(&a->convs, a->panes[PANE_CONV].cursor);
+}
+
+/* The selected conversation's id (a copy), so it can be selected again after the
+ * view changed under it; NULL when nothing is selected. */
+static char *
+app_selected_id(struct app *a)
+{
+	struct api_conversation *c = app_current_conv(a);
+	return c && c->id ? xstrdup(c->id) : NULL;
+}
+
+/* Put the cursor on the conversation with this id; false when it is not in the view. */
+static bool
+app_select_id(struct app *a, const char *id)
+{
+	if (!id)
+		return false;
+	for (size_t i = 0; i < a->convs.n_view; i++) {
+		struct api_conversation *c = conv_list_at(&a->convs, i);
+		if (c->id && strcmp(c->id, id) == 0) {
+			pane_set_cursor(app_pane(a, PANE_CONV), i);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+app_keep_forget(struct app *a)
+{
+	free(a->keep_id);
+	a->keep_id = NULL;
+	a->keep_count = 0;
+}
 
 /* ---- first run: ask for the API key ---- */
 
@@ -244,8 +414,8 @@ app_ask_key(struct app *a)
 	if (prompt_open(&a->prompt))
 		return;
 	prompt_input(&a->prompt, PURPOSE_API_KEY,
-		     retry ? "Key refused. API key (input hidden; Enter checks it, Esc skips):"
-			   : "API key for this server (input hidden; Enter checks it, Esc skips):",
+		     retry ? "Key refused. API key (shown as *; Enter checks it, Esc skips):"
+			   : "API key for this server (shown as *; Enter checks it, Esc skips):",
 		     NULL, true);
 }
 
@@ -254,7 +424,7 @@ static void
 app_key_store(struct app *a)
 {
 	char msg[512], *path = NULL;
-	if (keystore_store(a->key_checking, &path, msg, sizeof(msg)) == 0) {
+	if (keystore_store(a->key_checking, a->opts->ask_key->server, &path, msg, sizeof(msg)) == 0) {
 		const char *home = getenv("HOME");
 		size_t hl = home ? strlen(home) : 0;
 		bool under = hl > 0 && strncmp(path, home, hl) == 0 && path[hl] == '/';
@@ -307,19 +477,38 @@ app_on_page(void *ud, struct api_conversation *rows, size_t n, bool more, const 
 	a->dirty = true;
 	if (err && err->kind != API_OK) {
 		a->convs.state = MODEL_FAILED;
-		snprintf(a->convs.error, sizeof(a->convs.error), "%s", err->message);
-		app_message(a, ROLE_ERROR, "%s", err->message);
+		if (err->kind == API_ERR_AUTH && a->opts->ask_key && !a->own_client)
+			/* No key was sent: "rejected the API key" would be untrue (item 15). */
+			snprintf(a->convs.error, sizeof(a->convs.error),
+				 "%s wants an API key (HTTP %ld); none was sent: type one, or run 'ohbrowse login'",
+				 a->opts->server_label ? a->opts->server_label : "the server", err->status);
+		else
+			snprintf(a->convs.error, sizeof(a->convs.error), "%s", err->message);
+		app_message(a, ROLE_ERROR, "%s", a->convs.error);
 		if (err->kind == API_ERR_AUTH && a->opts->ask_key)
 			app_ask_key(a);
 		return;
 	}
 	if (a->key_checking)
 		app_key_store(a);
+	/* A page can sort in above the cursor: keep the selected conversation, not the row. */
+	char *sel = a->keep_id ? NULL : app_selected_id(a);
 	conv_list_append(&a->convs, rows, n);
 	a->convs.more = more;
 	a->convs.state = more ? MODEL_IDLE : MODEL_DONE;
 	struct pane *p = app_pane(a, PANE_CONV);
 	pane_clamp(p);
+	if (sel)
+		app_select_id(a, sel);
+	free(sel);
+	if (a->keep_id) {
+		if (app_select_id(a, a->keep_id) || !more || a->convs.count >= a->keep_count) {
+			app_keep_forget(a);
+		} else {
+			app_list_more(a);	/* not there yet: read on, as far as before */
+			return;
+		}
+	}
 	if (a->preview_source == PANE_CONV)
 		app_preview_follow(a);
 	/* A short first page may leave the cursor near the end already. */
@@ -354,9 +543,12 @@ app_list_start(struct app *a, const char *server_filter)
 	struct api_lister_opts lo = { .limit = 0, .title_contains = a->server_filter };
 	a->lister = api_lister_new(a->client, &lo);
 	a->panes[PANE_CONV].cursor = a->panes[PANE_CONV].top = 0;
+	app_keep_forget(a);
 	app_list_more(a);
 }
 
+/* r: a failed page is asked again; otherwise the list is read again from the
+ * start, keeping the selected conversation selected (issue 14, item 5). */
 static void
 app_list_retry(struct app *a)
 {
@@ -364,14 +556,13 @@ app_list_retry(struct app *a)
 		a->convs.state = MODEL_IDLE;
 		app_list_more(a);
 	} else {
+		char *id = app_selected_id(a);
+		size_t count = a->convs.count;
 		app_list_start(a, a->server_filter);
+		app_keep_forget(a);
+		a->keep_id = id;
+		a->keep_count = count;
 	}
-}
-
-static struct api_conversation *
-app_current_conv(struct app *a)
-{
-	return conv_list_at(&a->convs, a->panes[PANE_CONV].cursor);
 }
 
 /* ---- files ---- */
@@ -456,7 +647,10 @@ app_on_dir(void *ud, struct api_file_list *files, const struct api_error *err)
 		} else {
 			file_tree_add_list(&a->tree, d->dir, files, false);
 			pane_clamp(app_pane(a, PANE_FILES));
-			if (!*d->dir && a->preview_source == PANE_FILES)
+			/* The preview of the directory just listed said "not listed yet":
+			 * show what it holds now (issue 14, item 7). */
+			struct file_node *cur = app_current_node(a, NULL);
+			if (a->preview_source == PANE_FILES && (!*d->dir || (cur && strcmp(cur->path, d->dir) == 0)))
 				app_preview_follow(a);
 		}
 	}
@@ -555,8 +749,16 @@ app_preview_conv(struct app *a, const struct api_conversation *c)
 	char ago[32];
 	strbuf_printf(&sb, "Title:      %s\n", c->title ? c->title : "");
 	strbuf_printf(&sb, "Id:         %s\n", c->id ? c->id : "");
-	strbuf_printf(&sb, "Status:     %s%s%s\n", app_status_word(c),
-		      c->runtime_status ? "  runtime " : "", c->runtime_status ? c->runtime_status : "");
+	char rt[96] = "";
+	if (c->runtime_status) {
+		/* "STATUS$READY" is the server's enum name: say "ready" (issue 14). */
+		const char *r = strncmp(c->runtime_status, "STATUS$", 7) == 0 ? c->runtime_status + 7 : c->runtime_status;
+		size_t k = 0;
+		for (; r[k] && k + 1 < sizeof(rt); k++)
+			rt[k] = r[k] == '_' ? ' ' : (r[k] >= 'A' && r[k] <= 'Z') ? (char)(r[k] - 'A' + 'a') : r[k];
+		rt[k] = '\0';
+	}
+	strbuf_printf(&sb, "Status:     %s%s%s\n", app_status_word(c), rt[0] ? "  runtime " : "", rt);
 	strbuf_printf(&sb, "API:        V%d\n", c->version == API_V1 ? 1 : 0);
 	if (c->repository)
 		strbuf_printf(&sb, "Repository: %s\n", c->repository);
@@ -603,6 +805,7 @@ app_preview_dir(struct app *a, const struct file_node *n)
 {
 	size_t dirs = 0, files = 0;
 	int64_t bytes = 0;
+	bool unknown = false;
 	for (size_t i = 0; i < n->n_children; i++) {
 		const struct file_node *c = &a->tree.nodes[n->children[i]];
 		if (c->type == API_DIR)
@@ -611,10 +814,12 @@ app_preview_dir(struct app *a, const struct file_node *n)
 			files++;
 			if (c->size > 0)
 				bytes += c->size;
+			else if (c->size < 0)
+				unknown = true;
 		}
 	}
-	char size[32], title[600];
-	text_size(size, sizeof(size), bytes);
+	char size[48], title[600];
+	app_size_words(size, sizeof(size), bytes, unknown);
 	struct strbuf sb = { 0 };
 	if (n->listed)
 		strbuf_printf(&sb, "Directory %s/\n%zu directories, %zu files, %s\n", n->path, dirs,
@@ -758,12 +963,16 @@ app_on_events(void *ud, struct api_event *rows, size_t n, bool more, const struc
 	a->events.state = more ? MODEL_IDLE : MODEL_DONE;
 	if (a->follow && !more)
 		a->follow_due = clock_now_ms() + FOLLOW_MS;
-	if (a->follow && at_end && a->events.n_view > 0)
-		pane_set_cursor(p, a->events.n_view - 1);	/* like tail -f: stay at the end */
+	if ((a->follow && at_end) || a->ev_to_end) {
+		if (a->events.n_view > 0)
+			pane_set_cursor(p, a->events.n_view - 1);	/* like tail -f: stay at the end */
+		if (!more)
+			a->ev_to_end = false;
+	}
 	pane_clamp(p);
 	if (before == 0 && a->events.n_view > 0 && a->preview_source == PANE_EVENTS)
 		app_preview_follow(a);
-	if (a->follow && more)
+	if ((a->follow || a->ev_to_end) && more)
 		app_events_more(a);
 	else
 		pane_check_near_end(p);	/* a filter may have hidden the whole page */
@@ -815,6 +1024,7 @@ app_events_drop(struct app *a)
 	a->ev_loading = false;
 	a->events_open = false;
 	a->follow = false;
+	a->ev_to_end = false;
 	a->follow_due = 0;
 	event_list_clear(&a->events);
 	if (a->have_ev_conv)
@@ -835,6 +1045,7 @@ app_events_open(struct app *a, const struct api_conversation *c, enum pane_id fr
 	a->events_from = from;
 	event_list_set_filter(&a->events, EVENT_FILTER_ALL);
 	event_list_set_search(&a->events, NULL);
+	a->panes[PANE_EVENTS].find[0] = '\0';
 	a->panes[PANE_EVENTS].cursor = a->panes[PANE_EVENTS].top = 0;
 	app_focus(a, PANE_EVENTS);
 	app_events_restart(a);
@@ -958,10 +1169,14 @@ app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err
 		return;
 	}
 	if (conv) {
-		conv_list_update(&a->convs, conv);
+		char *sel = app_selected_id(a);
+		conv_list_update(&a->convs, conv);	/* its new status may sort it elsewhere */
+		app_select_id(a, sel);
+		free(sel);
 		app_message(a, ROLE_NORMAL, "Woke \"%s\"", conv->title ? conv->title : "");
 		app_note_woken(a, conv);
-		if (a->have_conv && id && a->conv.id && strcmp(a->conv.id, id) == 0) {
+		bool files_of_it = a->have_conv && id && a->conv.id && strcmp(a->conv.id, id) == 0;
+		if (files_of_it) {
 			api_conversation_free(&a->conv);
 			api_conversation_copy(&a->conv, conv);
 			app_load_files(a);
@@ -969,7 +1184,12 @@ app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err
 		} else if (a->preview_source == PANE_CONV) {
 			app_preview_follow(a);
 		}
+		if (a->wake_download_id && id && strcmp(a->wake_download_id, id) == 0 &&
+		    !prompt_open(&a->prompt))
+			app_download_ask(a, files_of_it ? &a->conv : conv, false);
 	}
+	free(a->wake_download_id);
+	a->wake_download_id = NULL;
 	free(id);
 }
 
@@ -991,6 +1211,7 @@ app_wake(struct app *a, const struct api_conversation *c)
 		return;
 	}
 	a->wake_id = xstrdup(c->id);
+	snprintf(a->wake_title, sizeof(a->wake_title), "%s", c->title && *c->title ? c->title : c->id);
 	a->wake_started_ms = clock_now_ms();
 	a->wake_elapsed_ms = 0;
 	snprintf(a->wake_status, sizeof(a->wake_status), "%s", "requested");
@@ -1012,10 +1233,6 @@ app_export_free(struct app *a)
 static void
 app_download_prompt(struct app *a, bool use_marks)
 {
-	if (app_export_running(a)) {
-		app_message(a, ROLE_WARNING, "A download is already running (X cancels it)");
-		return;
-	}
 	const struct api_conversation *c = NULL;
 	const struct api_conversation *cur = app_current_conv(a);
 	if (a->files_open && a->have_conv &&
@@ -1028,6 +1245,24 @@ app_download_prompt(struct app *a, bool use_marks)
 	}
 	if (!c)
 		return;
+	if (!api_conversation_is_running(c) && !c->local && !app_conv_deleted(c) && !a->wake_op) {
+		/* Offer what the user is after instead of only explaining (issue 14, item 13). */
+		char label[600];
+		snprintf(label, sizeof(label), "\"%s\" is %s: wake it and download? y/n",
+			 c->title ? c->title : "", app_status_word(c));
+		free(a->wake_download_id);
+		a->wake_download_id = xstrdup(c->id);
+		prompt_confirm(&a->prompt, PURPOSE_WAKE_DOWNLOAD, label, NULL);
+		a->dirty = true;
+		return;
+	}
+	app_download_ask(a, c, use_marks);
+}
+
+/* The confirmation for downloading c (the marks when use_marks and its files are open). */
+static void
+app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks)
+{
 	if (!api_conversation_is_running(c)) {
 		app_message(a, ROLE_WARNING, "\"%s\" is %s: press w to wake it first",
 			    c->title ? c->title : "", app_status_word(c));
@@ -1049,6 +1284,7 @@ app_download_prompt(struct app *a, bool use_marks)
 	char err[256];
 	char *base = names_archive_base(c->title, c->id);
 	char *path = names_pick_archive_path(a->opts->download_dir, base, NULL, err, sizeof(err));
+	snprintf(a->download_base, sizeof(a->download_base), "%s", base);
 	free(base);
 	if (!path) {
 		app_message(a, ROLE_ERROR, "%s", err);
@@ -1057,13 +1293,13 @@ app_download_prompt(struct app *a, bool use_marks)
 	snprintf(a->download_name, sizeof(a->download_name), "%s", path);
 	free(path);
 	struct file_selection sel = { 0 };
-	char what[256], size[32];
+	char what[256], size[48];
 	if (use_marks && a->files_open)
 		file_tree_selection(&a->tree, &sel);
 	if (sel.roots > 0) {
-		text_size(size, sizeof(size), sel.bytes);
-		snprintf(what, sizeof(what), "%zu marked file%s (%s%s)", sel.files, sel.files == 1 ? "" : "s",
-			 sel.size_unknown ? "at least " : "", size);
+		app_size_words(size, sizeof(size), sel.bytes, sel.size_unknown);
+		snprintf(what, sizeof(what), "%zu marked file%s (%s)", sel.files, sel.files == 1 ? "" : "s",
+			 size);
 	} else if (a->files_open && a->tree.full) {
 		size_t files, changed;
 		int64_t bytes;
@@ -1074,17 +1310,94 @@ app_download_prompt(struct app *a, bool use_marks)
 		snprintf(what, sizeof(what), "the whole workspace");
 	}
 	char label[1400];
-	snprintf(label, sizeof(label), "Download %s to %s? y/n, e edits the name", what,
-		 a->download_name);
+	snprintf(label, sizeof(label), "%s %s to %s? y/n, e edits the name",
+		 app_export_running(a) ? "Queue the download of" : "Download", what, a->download_name);
 	prompt_confirm(&a->prompt, PURPOSE_DOWNLOAD, label, "e");
 	a->download_marks = sel.roots > 0;
 	a->dirty = true;
 }
 
+/* The name prompt's target line: what Enter would do with the text typed so far. */
 static void
-app_download_start(struct app *a, bool use_marks)
+app_download_target(struct app *a)
+{
+	char err[1024];
+	char *path = savepath_resolve(a->prompt.text, a->opts->download_dir, a->download_base, err, sizeof(err));
+	a->download_target_bad = path == NULL;
+	snprintf(a->download_target, sizeof(a->download_target), "%s%s", path ? "Saves to " : "", path ? path : err);
+	if (path)
+		err[0] = '\0';
+	free(path);
+}
+
+static void
+app_name_prompt(struct app *a, const char *text)
+{
+	prompt_input(&a->prompt, PURPOSE_DOWNLOAD_NAME, "Save as (a name, a directory, ~ works):", text, false);
+	app_download_target(a);
+}
+
+/* Forget what the last job was started with. */
+static void
+app_export_forget(struct app *a)
+{
+	for (size_t i = 0; i < a->n_export_paths; i++)
+		free(a->export_paths[i]);
+	free(a->export_paths);
+	a->export_paths = NULL;
+	a->n_export_paths = 0;
+	if (a->have_export_conv)
+		api_conversation_free(&a->export_conv);
+	a->have_export_conv = false;
+}
+
+/* Start a job on conv for paths (NULL: everything) into output. */
+static bool
+app_export_begin(struct app *a, const struct api_conversation *conv, const char *const *paths, size_t n,
+		 const char *output)
 {
 	struct export_opts eo;
+	/* the same plan as `ohbrowse download` (export_opts_init): the archive first, when there is one */
+	export_opts_init(&eo, paths, paths ? n : 0);
+	eo.output = output;
+	struct api_error err;
+	memset(&err, 0, sizeof(err));
+	/* Copies first: conv or paths may point into what is freed below. */
+	struct api_conversation copy;
+	api_conversation_copy(&copy, conv);
+	char **keep = n ? xcalloc(n, sizeof(*keep)) : NULL;
+	for (size_t i = 0; i < n; i++)
+		keep[i] = xstrdup(paths[i]);
+	eo.paths = (const char *const *)keep;
+	char name[1024];
+	snprintf(name, sizeof(name), "%s", output);
+	eo.output = name;
+	app_export_free(a);
+	a->export = export_start(a->client, &copy, &eo, &err);
+	if (!a->export) {
+		for (size_t i = 0; i < n; i++)
+			free(keep[i]);
+		free(keep);
+		api_conversation_free(&copy);
+		app_message(a, ROLE_ERROR, "Download: %s", err.message[0] ? err.message : "cannot start");
+		return false;
+	}
+	app_export_forget(a);
+	a->export_conv = copy;
+	a->have_export_conv = true;
+	a->export_paths = keep;
+	a->n_export_paths = n;
+	a->export_visible = true;
+	a->export_reported = false;
+	a->export_last_bytes = -1;
+	a->panes[PANE_DOWNLOADS].cursor = a->panes[PANE_DOWNLOADS].top = 0;
+	app_message(a, ROLE_NORMAL, "Downloading to %s (browsing continues; X cancels)", name);
+	return true;
+}
+
+static bool
+app_download_start(struct app *a, bool use_marks)
+{
 	const char **paths = NULL;
 	size_t n = 0;
 	if (use_marks && a->files_open) {
@@ -1094,25 +1407,128 @@ app_download_start(struct app *a, bool use_marks)
 			paths = NULL;
 		}
 	}
-	/* the same plan as `ohbrowse download`: the archive first, when there is one */
-	export_opts_init(&eo, (const char *const *)paths, paths ? n : 0);
-	eo.output = a->download_name;
-	struct api_error err;
-	memset(&err, 0, sizeof(err));
-	app_export_free(a);
-	a->export = export_start(a->client, &a->conv, &eo, &err);
+	if (app_export_running(a)) {
+		/* A second d queues instead of refusing; it starts when this one ends. */
+		a->queue = xrealloc(a->queue, (a->n_queue + 1) * sizeof(*a->queue));
+		struct app_job *j = &a->queue[a->n_queue++];
+		memset(j, 0, sizeof(*j));
+		api_conversation_copy(&j->conv, &a->conv);
+		j->paths = n ? xcalloc(n, sizeof(*j->paths)) : NULL;
+		for (size_t i = 0; i < n; i++)
+			j->paths[i] = xstrdup(paths[i]);
+		j->n_paths = n;
+		snprintf(j->output, sizeof(j->output), "%s", a->download_name);
+		snprintf(j->base, sizeof(j->base), "%s", a->download_base);
+		free(paths);
+		app_message(a, ROLE_NORMAL, "Queued %s (%zu waiting; it starts when the running download ends)",
+			    j->output, a->n_queue);
+		a->dirty = true;
+		return true;
+	}
+	snprintf(a->export_base, sizeof(a->export_base), "%s", a->download_base);
+	bool ok = app_export_begin(a, &a->conv, paths, n, a->download_name);
 	free(paths);
-	if (!a->export) {
-		app_message(a, ROLE_ERROR, "Download: %s", err.message[0] ? err.message : "cannot start");
+	return ok;
+}
+
+static void
+app_job_free(struct app_job *j)
+{
+	for (size_t i = 0; i < j->n_paths; i++)
+		free(j->paths[i]);
+	free(j->paths);
+	api_conversation_free(&j->conv);
+}
+
+/* The running download ended: start the next one in the queue. */
+static void
+app_queue_next(struct app *a)
+{
+	while (a->n_queue) {
+		struct app_job j = a->queue[0];
+		memmove(a->queue, a->queue + 1, (a->n_queue - 1) * sizeof(*a->queue));
+		a->n_queue--;
+		/* Queued under a name that has been taken since (the same conversation twice)? */
+		char out[1024];
+		snprintf(out, sizeof(out), "%s", j.output);
+		char *part = xasprintf("%s.part", out);
+		bool taken = access(out, F_OK) == 0 || access(part, F_OK) == 0;
+		free(part);
+		if (taken) {
+			char err[256];
+			char *fresh = names_pick_archive_path(a->opts->download_dir, j.base, NULL, err, sizeof(err));
+			if (fresh) {
+				snprintf(out, sizeof(out), "%s", fresh);
+				free(fresh);
+			}
+		}
+		bool ok = app_export_begin(a, &j.conv, (const char *const *)j.paths, j.n_paths, out);
+		if (ok)
+			snprintf(a->export_base, sizeof(a->export_base), "%s", j.base);
+		app_job_free(&j);
+		if (ok)
+			return;
+	}
+}
+
+/*
+ * R after the job ended (issue 14, item 2): the failed and cancelled files of a
+ * saved archive go into a new one (NAME-retry.zip; the saved archive is never
+ * touched), and a job that failed or was cancelled as a whole runs again as it
+ * was started, under a new name.
+ */
+static void
+app_retry_finished(struct app *a)
+{
+	struct export_totals t;
+	export_totals(a->export, &t);
+	if (!a->have_export_conv) {
+		app_message(a, ROLE_WARNING, "Nothing to retry");
 		return;
 	}
-	a->export_visible = true;
-	a->export_reported = false;
-	a->export_last_bytes = -1;
-	a->panes[PANE_DOWNLOADS].cursor = a->panes[PANE_DOWNLOADS].top = 0;
-	app_message(a, ROLE_NORMAL, "Downloading to %s (browsing continues; X cancels)",
-		    a->download_name);
+	if (t.phase == EXPORT_DONE && t.files_failed == 0) {
+		app_message(a, ROLE_NORMAL, "Nothing failed: %s has every file", t.archive_path ? t.archive_path : "");
+		return;
+	}
+	char err[512];
+	bool saved = t.phase == EXPORT_DONE;
+	char *path = names_pick_archive_path(a->opts->download_dir, a->export_base, saved ? "-retry" : NULL, err,
+					     sizeof(err));
+	if (!path) {
+		app_message(a, ROLE_ERROR, "%s", err);
+		return;
+	}
+	const char **paths = NULL;
+	size_t n = 0;
+	if (saved) {
+		size_t count = export_file_count(a->export);
+		paths = xcalloc(count ? count : 1, sizeof(*paths));
+		for (size_t i = 0; i < count; i++) {
+			const struct export_file *f = export_file_at(a->export, i);
+			if (f->state == EXPORT_FILE_FAILED || f->state == EXPORT_FILE_CANCELLED)
+				paths[n++] = f->path;
+		}
+	} else {
+		paths = (const char **)a->export_paths;
+		n = a->n_export_paths;
+	}
+	char base[256];
+	snprintf(base, sizeof(base), "%s", a->export_base);
+	struct api_conversation conv;
+	api_conversation_copy(&conv, &a->export_conv);
+	if (app_export_begin(a, &conv, paths, n, path)) {
+		snprintf(a->export_base, sizeof(a->export_base), "%s", base);
+		if (saved)
+			app_message(a, ROLE_NORMAL, "Retrying %zu file%s into %s", n, n == 1 ? "" : "s", path);
+		else
+			app_message(a, ROLE_NORMAL, "Downloading again to %s", path);
+	}
+	api_conversation_free(&conv);
+	if (saved)
+		free(paths);
+	free(path);
 }
+
 
 static void
 app_export_check(struct app *a)
@@ -1145,6 +1561,18 @@ app_export_check(struct app *a)
 	} else {
 		app_message(a, ROLE_ERROR, "Download failed: %s", t.message ? t.message : "no file could be saved");
 	}
+	/* Say so outside the terminal too (the bell by default; set notify in the config). */
+	tui_notify(a->bindings.notify, "ohbrowse", a->message);
+	if (a->n_queue) {
+		char done[512];
+		snprintf(done, sizeof(done), "%s", a->message);
+		app_queue_next(a);
+		if (app_export_running(a)) {
+			struct export_totals n;
+			export_totals(a->export, &n);
+			app_message(a, a->message_role, "%s; next: %s", done, n.archive_path ? n.archive_path : "");
+		}
+	}
 }
 
 /* ---- pane ops: conversations ---- */
@@ -1169,13 +1597,48 @@ conv_count(struct pane *p)
 	return n;
 }
 
+/*
+ * Statuses that stand out (issue 14): running green, ERROR red, STARTING and
+ * PAUSED each their own colour, a PAUSED one near its deletion date a warning,
+ * the rest (stopped, deleted, local) muted.
+ */
+static enum role
+app_status_role(struct app *a, const struct api_conversation *c)
+{
+	if (api_conversation_is_running(c))
+		return ROLE_RUNNING;
+	const char *st = c->status ? c->status : "";
+	if (strcmp(st, "ERROR") == 0)
+		return ROLE_ERROR;
+	if (strcmp(st, "STARTING") == 0)
+		return ROLE_STARTING;
+	int64_t reap_in = app_reap_in(a, c);
+	if (reap_in >= 0 && reap_in < APP_REAP_WARN_S)
+		return ROLE_WARNING;
+	if (strcmp(st, "PAUSED") == 0)
+		return ROLE_PAUSED;
+	return ROLE_MUTED;
+}
+
+/* True when c is the conversation shown in the files or the events pane. */
+static bool
+app_conv_is_open(const struct app *a, const struct api_conversation *c)
+{
+	if (!c->id)
+		return false;
+	if (a->events_open && a->have_ev_conv && a->ev_conv.id && strcmp(a->ev_conv.id, c->id) == 0)
+		return true;
+	return a->files_open && !a->events_open && a->have_conv && a->conv.id &&
+	       strcmp(a->conv.id, c->id) == 0;
+}
+
 static void
 conv_row(struct pane *p, size_t i, struct line *l, int width)
 {
 	struct app *a = p->ud;
 	if (i >= a->convs.n_view) {
 		if (a->convs.state == MODEL_FAILED)
-			line_addf(l, ROLE_ERROR, "Load failed: %s (r retries)", a->convs.error);
+			line_addf(l, ROLE_ERROR, "Load failed (Enter reads it all, r retries): %s", a->convs.error);
 		else if (a->convs.state == MODEL_LOADING) {
 			if (app_show_loading_row(a, a->convs.state, a->list_started_ms))
 				line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
@@ -1199,12 +1662,16 @@ conv_row(struct pane *p, size_t i, struct line *l, int width)
 		rw = rest * 28 / 100;
 		bw = rest - tw - rw - 2;
 	}
-	int64_t reap_in = app_reap_in(a, c);
-	line_add_fit(l, running ? ROLE_RUNNING : reap_in >= 0 && reap_in < APP_REAP_WARN_S ? ROLE_WARNING : ROLE_MUTED,
-		     app_status_word(c), 8, false);
+	line_add_fit(l, app_status_role(a, c), app_status_word(c), 8, false);
 	line_add(l, base, " ");
 	line_add(l, base, c->version == API_V1 ? "V1" : "V0");
 	line_add(l, base, " ");
+	/* The conversation the files or events pane shows is pointed at, so a pane
+	 * left open while the cursor moves on still says whose it is (item 4). */
+	if (app_conv_is_open(a, c) && tw > 4) {
+		line_add(l, ROLE_HEADER, tui_utf8() ? "\xe2\x96\xb8 " : "> ");
+		tw -= 2;
+	}
 	line_add_fit(l, base, c->title && *c->title ? c->title : "(untitled)", tw, false);
 	if (rw > 0) {
 		line_add(l, base, " ");
@@ -1223,8 +1690,8 @@ conv_title(struct pane *p, struct line *l, int width)
 	line_add(l, ROLE_HEADER, "Conversations");
 	if (a->convs.filter)
 		line_addf(l, ROLE_HEADER, "  /%s", a->convs.filter);
-	if (a->convs.sort != CONV_SORT_UPDATED)
-		line_addf(l, ROLE_HEADER, "  sort: %s", conv_sort_name(a->convs.sort));
+	if (a->convs.sort != CONV_SORT_UPDATED || a->convs.reverse)
+		line_addf(l, ROLE_HEADER, "  sort: %s%s", conv_sort_name(a->convs.sort), app_sort_arrow(a));
 }
 
 static void
@@ -1253,7 +1720,7 @@ conv_on_action(struct pane *p, enum action act)
 		if (c)
 			app_open_conv(a, c);
 		else if (a->convs.state == MODEL_FAILED)
-			app_list_retry(a);
+			app_show_text(a, "Load failed", ROLE_ERROR, "%s\n\nr retries.", a->convs.error);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
 	case ACTION_FILTER:
 		free(a->filter_before);
@@ -1263,12 +1730,30 @@ conv_on_action(struct pane *p, enum action act)
 	case ACTION_REFRESH:
 		app_list_retry(a);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
-	case ACTION_SORT:
+	case ACTION_SORT: {
+		/* The cursor stays on the conversation, not on the row number: d and w
+		 * must act on what was selected (issue 14, item 5). */
+		char *id = app_selected_id(a);
 		conv_list_set_sort(&a->convs, (enum conv_sort)((a->convs.sort + 1) % CONV_SORT_COUNT));
-		app_message(a, ROLE_NORMAL, "Sorted by %s", conv_sort_name(a->convs.sort));
+		app_message(a, ROLE_NORMAL, "Sorted by %s%s (s: next order, S: reverse)", conv_sort_name(a->convs.sort),
+			    app_sort_arrow(a));
 		pane_clamp(p);
+		app_select_id(a, id);
+		free(id);
 		app_preview_follow(a);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
+	case ACTION_SORT_REVERSE: {
+		char *id = app_selected_id(a);
+		conv_list_set_reverse(&a->convs, !a->convs.reverse);
+		app_message(a, ROLE_NORMAL, "Sorted by %s%s%s", conv_sort_name(a->convs.sort), app_sort_arrow(a),
+			    a->convs.reverse ? " (reversed; S again restores)" : "");
+		pane_clamp(p);
+		app_select_id(a, id);
+		free(id);
+		app_preview_follow(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
 	case ACTION_WAKE:
 		app_wake(a, c);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
@@ -1293,10 +1778,18 @@ static const struct pane_ops conv_ops = {
 
 /* ---- pane ops: files ---- */
 
+/* The wake in flight is for the conversation whose files are open: only then does
+ * its banner belong in the files pane (issue 14, item 4). */
+static bool
+app_waking_files(const struct app *a)
+{
+	return a->wake_op && a->wake_id && a->have_conv && a->conv.id && strcmp(a->wake_id, a->conv.id) == 0;
+}
+
 static size_t
 files_status_rows(struct app *a)
 {
-	if (a->tree.state == MODEL_FAILED || a->wake_op)
+	if (a->tree.state == MODEL_FAILED || app_waking_files(a))
 		return 1;
 	if (a->tree.state == MODEL_LOADING && a->tree.n_view == 0)
 		return 1;
@@ -1313,15 +1806,17 @@ files_count(struct pane *p)
 static void
 files_status_row(struct app *a, struct line *l)
 {
-	if (a->wake_op) {
+	if (app_waking_files(a)) {
 		long s = (long)((clock_now_ms() - a->wake_started_ms) / 1000);
 		long limit = 180;
 		line_addf(l, ROLE_WARNING, "Waking... %ld s elapsed (%s), gives up after %ld s", s,
 			  a->wake_status, limit);
 	} else if (a->tree.state == MODEL_FAILED) {
 		bool stopped = a->have_conv && !api_conversation_is_running(&a->conv);
-		line_addf(l, stopped ? ROLE_WARNING : ROLE_ERROR, "%s%s", a->tree.error,
-			  stopped ? "" : " (r retries)");
+		if (stopped)
+			line_add(l, ROLE_WARNING, a->tree.error);
+		else
+			line_addf(l, ROLE_ERROR, "Failed (Enter reads it all, r retries): %s", a->tree.error);
 	} else if (a->tree.state == MODEL_LOADING) {
 		line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
 	} else {
@@ -1343,7 +1838,10 @@ files_row(struct pane *p, size_t i, struct line *l, int width)
 	struct file_node *n = &a->tree.nodes[idx];
 	bool marked = file_tree_effectively_marked(&a->tree, idx);
 	bool utf8 = tui_utf8();
-	line_add(l, ROLE_MARKED, marked ? "*" : " ");
+	/* A directory holding marks without being marked itself shows '+' and a count,
+	 * so marks inside a collapsed directory never go unseen (issue 14, item 9). */
+	size_t held = n->type == API_DIR && idx < a->n_marked_below ? a->marked_below[idx] : 0;
+	line_add(l, ROLE_MARKED, marked ? "*" : held ? "+" : " ");
 	char ch[2] = { ' ', 0 };
 	enum role crole = ROLE_NORMAL;
 	if (n->type == API_FILE && n->change != API_CHANGE_NONE) {
@@ -1357,25 +1855,37 @@ files_row(struct pane *p, size_t i, struct line *l, int width)
 	line_add(l, crole, ch);
 	line_add(l, ROLE_NORMAL, " ");
 	int indent = n->depth * 2;
-	int size_w = 9;
+	/* ncdu: sorted by size, a share of the whole column before the size. */
+	bool shares = a->tree.sort == FILE_SORT_SIZE && a->tree.full && a->tree.nodes[0].total > 0;
+	int size_w = shares ? 14 : 9;
 	int name_w = width - 3 - indent - 2 - 1 - size_w;
 	for (int k = 0; k < indent; k++)
 		line_add(l, ROLE_NORMAL, " ");
 	char name[1024];
 	if (n->type == API_DIR) {
-		line_add(l, ROLE_DIRECTORY, n->expanded ? (utf8 ? "\xe2\x96\xbe " : "- ")
+		line_add(l, ROLE_DIRECTORY, n->expanded || a->tree.filter ? (utf8 ? "\xe2\x96\xbe " : "- ")
 						      : (utf8 ? "\xe2\x96\xb8 " : "+ "));
-		snprintf(name, sizeof(name), "%s/%s", n->name, n->loading ? " (loading)" : "");
-		line_add_fit(l, marked ? ROLE_MARKED : ROLE_DIRECTORY, name, name_w, false);
+		char count[48] = "";
+		if (held && !n->expanded)
+			snprintf(count, sizeof(count), " (%zu marked)", held);
+		snprintf(name, sizeof(name), "%s/%s%s", n->name, n->loading ? " (loading)" : "", count);
+		line_add_fit(l, marked || held ? ROLE_MARKED : ROLE_DIRECTORY, name, name_w, false);
 	} else {
 		line_add(l, ROLE_NORMAL, "  ");
 		line_add_fit(l, marked ? ROLE_MARKED : n->change == API_CHANGE_DELETED ? ROLE_DELETED
 										: ROLE_NORMAL,
 			     n->name, name_w, false);
 	}
-	char size[32] = "";
+	char size[48] = "";
 	if (n->type == API_FILE && n->change != API_CHANGE_DELETED && n->size >= 0)
 		text_size(size, sizeof(size), n->size);
+	else if (n->type == API_DIR && a->tree.full && n->listed)
+		text_size(size, sizeof(size), n->total);	/* what the directory holds (the walk gave sizes) */
+	if (shares && size[0]) {
+		char with[64];
+		snprintf(with, sizeof(with), "%3d%% %s", (int)(n->total * 100 / a->tree.nodes[0].total), size);
+		snprintf(size, sizeof(size), "%s", with);
+	}
 	line_add(l, ROLE_NORMAL, " ");
 	line_add_fit(l, ROLE_MUTED, size, size_w, true);
 }
@@ -1385,6 +1895,10 @@ files_title(struct pane *p, struct line *l, int width)
 {
 	struct app *a = p->ud;
 	line_addf(l, ROLE_HEADER, "Files: %s", a->have_conv && a->conv.title ? a->conv.title : "");
+	if (a->tree.filter)
+		line_addf(l, ROLE_HEADER, "  /%s", a->tree.filter);
+	if (a->tree.sort != FILE_SORT_NAME)
+		line_addf(l, ROLE_HEADER, "  by %s", file_sort_name(a->tree.sort));
 	if (a->tree.n_view) {
 		size_t files, changed;
 		int64_t bytes;
@@ -1401,10 +1915,15 @@ files_title(struct pane *p, struct line *l, int width)
 		if (sel.roots && sel.files == 0) {
 			line_addf(l, ROLE_HEADER, "  %zu marked", sel.roots);
 		} else if (sel.roots) {
-			text_size(size, sizeof(size), sel.bytes);
-			line_addf(l, ROLE_HEADER, "  %zu marked (%s%s)", sel.files,
-				  sel.size_unknown ? ">= " : "", size);
+			char sz[48];
+			app_size_words(sz, sizeof(sz), sel.bytes, sel.size_unknown);
+			line_addf(l, ROLE_HEADER, "  %zu marked (%s)", sel.files, sz);
 		}
+		/* Per directory: how many marked files it holds (files_row shows it). */
+		a->marked_below = xrealloc(a->marked_below, (a->tree.count ? a->tree.count : 1) *
+								sizeof(*a->marked_below));
+		file_tree_marked_counts(&a->tree, a->marked_below);
+		a->n_marked_below = a->tree.count;
 	}
 }
 
@@ -1438,7 +1957,10 @@ files_on_action(struct pane *p, enum action act)
 	}
 	switch (act) {
 	case ACTION_OPEN:
-		if (n && n->type == API_DIR)
+		if (!n && a->tree.state == MODEL_FAILED)
+			app_show_text(a, "Files", a->have_conv && !api_conversation_is_running(&a->conv)
+						      ? ROLE_WARNING : ROLE_ERROR, "%s", a->tree.error);
+		else if (n && n->type == API_DIR)
 			files_toggle_dir(a, idx);
 		else if (n)
 			app_focus(a, PANE_PREVIEW);
@@ -1471,6 +1993,25 @@ files_on_action(struct pane *p, enum action act)
 	case ACTION_CLEAR_MARKS:
 		file_tree_clear_marks(&a->tree);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_FILTER:
+		/* A tree filter (issue 14): only the paths containing the text, the way to them open. */
+		snprintf(a->find_before, sizeof(a->find_before), "%s", a->tree.filter ? a->tree.filter : "");
+		prompt_input(&a->prompt, PURPOSE_TREE_FILTER, "Filter paths:", a->tree.filter, false);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_SORT: {
+		/* Name, size (largest first, with shares), changed first; the cursor stays on its file. */
+		size_t keep = idx;
+		file_tree_set_sort(&a->tree, (enum file_sort)((a->tree.sort + 1) % FILE_SORT_COUNT));
+		if (keep != (size_t)-1) {
+			size_t v = file_tree_view_index(&a->tree, keep);
+			if (v != (size_t)-1)
+				pane_set_cursor(p, v + status);
+		}
+		pane_clamp(p);
+		app_message(a, ROLE_NORMAL, "Files sorted by %s (s: next order)%s", file_sort_name(a->tree.sort),
+			    a->tree.sort == FILE_SORT_SIZE && !a->tree.full ? "; this server gives no sizes" : "");
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
 	case ACTION_REFRESH:
 		app_load_files(a);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
@@ -1508,27 +2049,25 @@ events_count(struct pane *p)
 	return n;
 }
 
-/* The kind column: a word and a colour per kind, so kinds read without colour too. */
+/* The kind column: the command line's word (api_event_kind_name, what --kind takes:
+ * issue 14, item 14) and a colour per kind, so kinds read without colour too. */
 static const char *
 events_marker(enum api_event_kind k, enum role *role)
 {
-	static const struct {
-		const char *word;
-		enum role role;
-	} m[API_EVENT_KIND_COUNT] = {
-		[API_EVENT_USER] = { "user", ROLE_MARKED },
-		[API_EVENT_AGENT] = { "agent", ROLE_RUNNING },
-		[API_EVENT_ACTION] = { "action", ROLE_DIRECTORY },
-		[API_EVENT_OBSERVATION] = { "result", ROLE_NORMAL },
-		[API_EVENT_ERROR] = { "error", ROLE_ERROR },
-		[API_EVENT_STATE] = { "state", ROLE_WARNING },
-		[API_EVENT_OTHER] = { "other", ROLE_MUTED },
-		[API_EVENT_CORRUPT] = { "CORRUPT", ROLE_ERROR },
+	static const enum role roles[API_EVENT_KIND_COUNT] = {
+		[API_EVENT_USER] = ROLE_MARKED,
+		[API_EVENT_AGENT] = ROLE_RUNNING,
+		[API_EVENT_ACTION] = ROLE_DIRECTORY,
+		[API_EVENT_OBSERVATION] = ROLE_NORMAL,
+		[API_EVENT_ERROR] = ROLE_ERROR,
+		[API_EVENT_STATE] = ROLE_WARNING,
+		[API_EVENT_OTHER] = ROLE_MUTED,
+		[API_EVENT_CORRUPT] = ROLE_ERROR,
 	};
 	if (k >= API_EVENT_KIND_COUNT)
 		k = API_EVENT_OTHER;
-	*role = m[k].role;
-	return m[k].word;
+	*role = roles[k];
+	return api_event_kind_name(k);
 }
 
 static void
@@ -1538,7 +2077,7 @@ events_row(struct pane *p, size_t i, struct line *l, int width)
 	struct event_list *ev = &a->events;
 	if (i >= ev->n_view) {
 		if (ev->state == MODEL_FAILED)
-			line_addf(l, ROLE_ERROR, "Load failed: %s (r retries)", ev->error);
+			line_addf(l, ROLE_ERROR, "Load failed (Enter reads it all, r retries): %s", ev->error);
 		else if (ev->state == MODEL_LOADING) {
 			if (app_show_loading_row(a, ev->state, a->ev_started_ms))
 				line_add(l, ROLE_MUTED, tui_utf8() ? "Loading\xe2\x80\xa6" : "Loading...");
@@ -1556,12 +2095,12 @@ events_row(struct pane *p, size_t i, struct line *l, int width)
 	api_event_clock(e, clock, sizeof(clock));
 	line_add_fit(l, ROLE_MUTED, clock, 8, false);
 	line_add(l, ROLE_NORMAL, " ");
-	line_add_fit(l, kr, word, 7, false);
+	line_add_fit(l, kr, word, 11, false);
 	line_add(l, ROLE_NORMAL, " ");
 	/* The summary is already one line of at most API_EVENT_SUMMARY_MAX bytes: a huge
 	 * observation costs no more than a short one to draw. */
 	line_add_fit(l, e->kind == API_EVENT_CORRUPT ? ROLE_ERROR : ROLE_NORMAL, e->summary,
-		     width - 17 > 0 ? width - 17 : 0, false);
+		     width - 21 > 0 ? width - 21 : 0, false);
 }
 
 static void
@@ -1616,7 +2155,8 @@ events_on_action(struct pane *p, enum action act)
 			app_preview_event(a, true);
 			app_focus(a, PANE_PREVIEW);
 		} else if (ev->state == MODEL_FAILED) {
-			app_events_restart(a);
+			app_show_text(a, "Events: load failed", ROLE_ERROR, "%s\n\nr retries from the page that failed.",
+				      ev->error);
 		}
 		return PANE_H_HANDLED | PANE_H_REDRAW;
 	case ACTION_BACK:
@@ -1665,13 +2205,73 @@ static const struct pane_ops events_ops = {
 
 /* ---- pane ops: preview ---- */
 
+/* Columns of the line-number gutter (digits and a space), 0 when off. */
+static int
+preview_gutter(const struct app *a)
+{
+	if (!a->pv_numbers)
+		return 0;
+	int d = 1;
+	for (size_t n = a->preview.n_lines; n >= 10; n /= 10)
+		d++;
+	return d + 1;
+}
+
+struct preview_wrap_ctx {
+	struct app *a;
+	size_t line;
+	const char *base;
+};
+
+static void
+preview_wrap_add(void *ud, const char *start, size_t len)
+{
+	struct preview_wrap_ctx *w = ud;
+	struct app *a = w->a;
+	if (a->wr_n == a->wr_cap) {
+		a->wr_cap = a->wr_cap ? a->wr_cap * 2 : 256;
+		a->wr_line = xrealloc(a->wr_line, a->wr_cap * sizeof(*a->wr_line));
+		a->wr_off = xrealloc(a->wr_off, a->wr_cap * sizeof(*a->wr_off));
+		a->wr_len = xrealloc(a->wr_len, a->wr_cap * sizeof(*a->wr_len));
+	}
+	a->wr_line[a->wr_n] = w->line;
+	a->wr_off[a->wr_n] = (size_t)(start - w->base);
+	a->wr_len[a->wr_n] = len;
+	a->wr_n++;
+}
+
+/* The wrapped rows for the preview pane's current width (cached). */
+static void
+preview_wrap(struct app *a, struct pane *p)
+{
+	int width = p->r.w - (p->r.x > 0 ? 1 : 0) - preview_gutter(a);
+	if (width < 10)
+		width = 10;
+	if (a->wr_key == (const void *)a->preview.lines && a->wr_gen == a->preview.generation &&
+	    a->wr_width == width)
+		return;
+	a->wr_n = 0;
+	for (size_t i = 0; i < a->preview.n_lines; i++) {
+		struct preview_wrap_ctx w = { a, i, a->preview.lines[i] };
+		text_wrap(a->preview.lines[i], width, preview_wrap_add, &w);
+	}
+	a->wr_key = a->preview.lines;
+	a->wr_gen = a->preview.generation;
+	a->wr_width = width;
+}
+
 static size_t
 preview_count(struct pane *p)
 {
 	struct app *a = p->ud;
 	if (a->preview.state == MODEL_LOADING || a->preview.state == MODEL_FAILED || a->preview.binary)
 		return 1;
-	return a->preview.n_lines + (a->preview.truncated ? 1 : 0);
+	size_t n = a->preview.n_lines;
+	if (a->pv_wrap) {
+		preview_wrap(a, p);
+		n = a->wr_n;
+	}
+	return n + (a->preview.truncated ? 1 : 0);
 }
 
 static void
@@ -1696,11 +2296,34 @@ preview_row(struct pane *p, size_t i, struct line *l, int width)
 			line_add(l, ROLE_MUTED, "binary file");
 		return;
 	}
-	if (i >= pv->n_lines) {
+	size_t li = i, off = 0, len = (size_t)-1;
+	if (a->pv_wrap) {
+		preview_wrap(a, p);
+		if (i < a->wr_n) {
+			li = a->wr_line[i];
+			off = a->wr_off[i];
+			len = a->wr_len[i];
+		} else {
+			li = pv->n_lines;
+		}
+	}
+	if (li >= pv->n_lines) {
 		line_addf(l, ROLE_MUTED, "... (preview stops at %d KiB)", PREVIEW_MAX / 1024);
 		return;
 	}
-	const char *s = pv->lines[i];
+	int gutter = preview_gutter(a);
+	if (gutter) {
+		/* The number on a line's first row only; its wrapped rows leave the gutter blank. */
+		if (off == 0)
+			line_addf(l, ROLE_MUTED, "%*zu ", gutter - 1, li + 1);
+		else
+			line_addf(l, ROLE_MUTED, "%*s", gutter, "");
+	}
+	char piece[LINE_BUF];
+	const char *s = pv->lines[li];
+	if (a->pv_wrap) {
+		snprintf(piece, sizeof(piece), "%.*s", (int)(len < sizeof(piece) ? len : sizeof(piece) - 1), s + off);
+	}
 	enum role r = ROLE_NORMAL;
 	if (pv->is_diff) {
 		if (s[0] == '+' && strncmp(s, "+++", 3) != 0)
@@ -1710,7 +2333,7 @@ preview_row(struct pane *p, size_t i, struct line *l, int width)
 		else if (s[0] == '@')
 			r = ROLE_DIFF_HUNK;
 	}
-	line_add(l, r, s);
+	line_add(l, r, a->pv_wrap ? piece : s);
 }
 
 static void
@@ -1733,6 +2356,39 @@ preview_on_action(struct pane *p, enum action act)
 {
 	struct app *a = p->ud;
 	switch (act) {
+	case ACTION_WRAP:
+	case ACTION_LINE_NUMBERS: {
+		/* Keep the first line shown at the top across the change. */
+		size_t line = p->top;
+		if (a->pv_wrap && a->preview.state == MODEL_DONE) {
+			preview_wrap(a, p);
+			if (p->top < a->wr_n)
+				line = a->wr_line[p->top];
+		}
+		if (act == ACTION_WRAP)
+			a->pv_wrap = !a->pv_wrap;
+		else
+			a->pv_numbers = !a->pv_numbers;
+		size_t top = line;
+		if (a->pv_wrap) {
+			preview_wrap(a, p);
+			for (top = 0; top < a->wr_n && a->wr_line[top] < line; top++)
+				;
+		}
+		p->top = top;
+		pane_clamp(p);
+		if (act == ACTION_WRAP)
+			app_message(a, ROLE_NORMAL, "Long lines %s (w)", a->pv_wrap ? "wrap" : "are cut");
+		else
+			app_message(a, ROLE_NORMAL, "Line numbers %s (L)", a->pv_numbers ? "on" : "off");
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
+	case ACTION_OPEN:
+		if (a->preview.state != MODEL_FAILED)
+			return PANE_H_NONE;
+		app_show_text(a, a->preview.path ? a->preview.path : "Preview", ROLE_ERROR, "%s",
+			      a->preview.error);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
 	case ACTION_DOWNLOAD:
 		app_download_prompt(a, true);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
@@ -1759,7 +2415,7 @@ static size_t
 dl_count(struct pane *p)
 {
 	struct app *a = p->ud;
-	return a->export ? export_file_count(a->export) + 1 : 0;
+	return a->export ? export_file_count(a->export) + 1 + a->n_queue : 0;
 }
 
 static const char *
@@ -1816,6 +2472,19 @@ dl_row(struct pane *p, size_t i, struct line *l, int width)
 		line_add(l, ROLE_PROGRESS_DONE, bar);
 		return;
 	}
+	size_t files = export_file_count(a->export);
+	if (i > files) {
+		/* The queue, after the running job's files. */
+		const struct app_job *j = &a->queue[i - files - 1];
+		char what[64];
+		snprintf(what, sizeof(what), "%zu path%s", j->n_paths, j->n_paths == 1 ? "" : "s");
+		line_add_fit(l, ROLE_MUTED, "queued", 8, false);
+		line_add(l, ROLE_NORMAL, " ");
+		line_add_fit(l, ROLE_NORMAL, j->output, name_w, false);
+		line_add(l, ROLE_NORMAL, " ");
+		line_add_fit(l, ROLE_MUTED, j->n_paths ? what : "the whole workspace", bw, false);
+		return;
+	}
 	const struct export_file *f = export_file_at(a->export, i - 1);
 	if (!f)
 		return;
@@ -1865,8 +2534,8 @@ dl_title(struct pane *p, struct line *l, int width)
 	if (t.phase == EXPORT_RUNNING && t.rate > 0) {
 		text_size(rate, sizeof(rate), (int64_t)t.rate);
 		line_addf(l, ROLE_HEADER, "  %s/s", rate);
-		if (t.eta_s >= 0)
-			line_addf(l, ROLE_HEADER, "  ETA %ld s", t.eta_s);
+		if (t.eta_s >= 0)	/* m:ss, as the command line prints it */
+			line_addf(l, ROLE_HEADER, "  ETA %ld:%02ld", t.eta_s / 60, t.eta_s % 60);
 	}
 	if (t.files_failed)
 		line_addf(l, ROLE_ERROR, "  %zu failed", t.files_failed);
@@ -1878,6 +2547,30 @@ static unsigned
 dl_on_action(struct pane *p, enum action act)
 {
 	struct app *a = p->ud;
+	if (act == ACTION_OPEN) {
+		const struct export_file *f = p->cursor > 0 ? export_file_at(a->export, p->cursor - 1) : NULL;
+		struct export_totals t;
+		export_totals(a->export, &t);
+		if (f && f->error)
+			app_show_text(a, f->path, f->state == EXPORT_FILE_FAILED ? ROLE_ERROR : ROLE_WARNING,
+				      "%s: %s", dl_state_word(f->state), f->error);
+		else if (p->cursor == 0 && t.message)
+			app_show_text(a, t.archive_path ? t.archive_path : "Download", ROLE_ERROR, "%s",
+				      t.message);
+		else
+			return PANE_H_NONE;
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
+	size_t files = export_file_count(a->export);
+	if (act == ACTION_CANCEL_FILE && p->cursor > files && p->cursor - files - 1 < a->n_queue) {
+		size_t k = p->cursor - files - 1;
+		app_message(a, ROLE_NORMAL, "Removed %s from the queue", a->queue[k].output);
+		app_job_free(&a->queue[k]);
+		memmove(a->queue + k, a->queue + k + 1, (a->n_queue - k - 1) * sizeof(*a->queue));
+		a->n_queue--;
+		pane_clamp(p);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	}
 	if (act == ACTION_CANCEL_FILE) {
 		if (!app_export_running(a) || p->cursor == 0) {
 			app_message(a, ROLE_WARNING, "Nothing to cancel here");
@@ -1922,8 +2615,19 @@ app_layout(struct app *a)
 	req.show_conv = wide || (!req.show_files && !req.show_events);
 	req.show_preview = true;
 	req.show_downloads = app_downloads_shown(a);
-	req.downloads_rows = a->export ? (int)export_file_count(a->export) + 2 : 0;
+	req.downloads_rows = a->export ? (int)(export_file_count(a->export) + a->n_queue) + 2 : 0;
 	layout_compute(&req, &a->layout);
+	if (a->zoom && !a->layout.too_small) {
+		/* z: the focused pane gets every row between the title and the hints. */
+		struct rect all = { a->layout.title.y + 1, 0, a->layout.status.y - a->layout.title.y - 1, cols };
+		struct rect none = { 0, 0, 0, 0 };
+		a->layout.conv = a->layout.files = a->layout.events = a->layout.preview = a->layout.downloads = none;
+		struct rect *mine[PANE_COUNT] = { &a->layout.conv, &a->layout.files, &a->layout.events,
+						  &a->layout.preview, &a->layout.downloads };
+		if (a->focus == PANE_DOWNLOADS && !app_downloads_shown(a))
+			a->zoom = false;
+		*mine[a->focus] = all;
+	}
 	a->panes[PANE_CONV].r = a->layout.conv;
 	a->panes[PANE_FILES].r = a->layout.files;
 	a->panes[PANE_EVENTS].r = a->layout.events;
@@ -1953,16 +2657,17 @@ app_status_hints(struct app *a, struct line *l)
 				{ ACTION_DOWNLOAD, "download" },
 				{ ACTION_HELP, "help" },
 				{ ACTION_QUIT, "quit" } },
-		[PANE_FILES] = { { ACTION_MARK, "mark" }, { ACTION_MARK_ALL, "all" },
+		[PANE_FILES] = { { ACTION_MARK, "mark" },
 				 { ACTION_MARK_CHANGED, "changed" }, { ACTION_DOWNLOAD, "download" },
-				 { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" },
-				 { ACTION_QUIT, "quit" } },
+				 { ACTION_SEARCH, "search" }, { ACTION_CLOSE, "back" },
+				 { ACTION_HELP, "help" }, { ACTION_QUIT, "quit" } },
 		[PANE_EVENTS] = { { ACTION_OPEN, "full text" }, { ACTION_FILTER, "search" },
 				  { ACTION_EVENT_KINDS, "kinds" }, { ACTION_FOLLOW, "follow" },
 				  { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" } },
 		[PANE_PREVIEW] = { { ACTION_MOVE_DOWN, "scroll" }, { ACTION_BACK, "back" },
-				   { ACTION_DOWNLOAD, "download" }, { ACTION_HELP, "help" },
-				   { ACTION_QUIT, "quit" } },
+				   { ACTION_SEARCH, "search" }, { ACTION_WRAP, "wrap" },
+				   { ACTION_PAGER, "pager" }, { ACTION_DOWNLOAD, "download" },
+				   { ACTION_HELP, "help" }, { ACTION_QUIT, "quit" } },
 		[PANE_DOWNLOADS] = { { ACTION_CANCEL_FILE, "cancel file" },
 				     { ACTION_CANCEL_ALL, "cancel all" },
 				     { ACTION_RETRY_FAILED, "retry" },
@@ -1982,15 +2687,132 @@ app_status_hints(struct app *a, struct line *l)
 	}
 }
 
-static void
-app_status_counts(struct app *a, char *buf, size_t n)
+/* The sort's arrow: down for newest first (the time orders' natural direction), up for A-Z
+ * and running-first; S flips it. */
+static const char *
+app_sort_arrow(const struct app *a)
 {
-	const struct conv_list *c = &a->convs;
-	const char *more = c->more ? ", more below" : "";
-	if (c->n_view == c->count)
-		snprintf(buf, n, "%zu loaded%s", c->count, more);
-	else
-		snprintf(buf, n, "%zu of %zu loaded%s", c->n_view, c->count, more);
+	bool down = a->convs.sort == CONV_SORT_UPDATED || a->convs.sort == CONV_SORT_CREATED;
+	if (a->convs.reverse)
+		down = !down;
+	if (tui_utf8())
+		return down ? "\xe2\x86\x93" : "\xe2\x86\x91";
+	return down ? "v" : "^";
+}
+
+/*
+ * The status part of the title bar (issue 14, "a status line"): where the cursor
+ * is in the focused pane, the marks, what runs in the background, the sort and
+ * the filter. Items are dropped, least useful first, until it fits in room.
+ */
+static void
+app_status_right(struct app *a, char *buf, size_t n, int room)
+{
+	enum { ST_POS, ST_MARKS, ST_BG, ST_SORT, ST_FILTER, ST_COUNT };
+	char item[ST_COUNT][300];
+	memset(item, 0, sizeof(item));
+	struct pane *p = &a->panes[a->focus];
+	size_t total = pane_count(p);
+	switch (a->focus) {
+	case PANE_CONV:
+		if (a->convs.n_view)
+			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu%s", p->cursor + 1, a->convs.n_view,
+				 a->convs.more ? "+" : "");
+		else
+			snprintf(item[ST_POS], sizeof(item[0]), "0/0");
+		break;
+	case PANE_EVENTS:
+		if (a->events.n_view)
+			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu%s", p->cursor + 1, a->events.n_view,
+				 a->events.more ? "+" : "");
+		break;
+	case PANE_FILES:
+		if (a->tree.n_view && p->cursor < total)
+			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu", p->cursor + 1, total);
+		break;
+	case PANE_PREVIEW:
+		if (a->preview.n_lines) {
+			size_t line = p->top;
+			if (a->pv_wrap && a->preview.state == MODEL_DONE && !a->preview.binary) {
+				preview_wrap(a, p);	/* top counts wrapped rows: say the text's line */
+				line = p->top < a->wr_n ? a->wr_line[p->top] : a->preview.n_lines - 1;
+			}
+			snprintf(item[ST_POS], sizeof(item[0]), "line %zu/%zu", line + 1, a->preview.n_lines);
+		}
+		break;
+	default:
+		if (total)
+			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu", p->cursor + 1, total);
+		break;
+	}
+	if (a->files_open) {
+		struct file_selection sel;
+		file_tree_selection(&a->tree, &sel);
+		if (sel.roots) {
+			char sz[48];
+			app_size_words(sz, sizeof(sz), sel.bytes, sel.size_unknown);
+			snprintf(item[ST_MARKS], sizeof(item[0]), "%zu marked, %s", sel.files, sz);
+		}
+	}
+	if (app_export_running(a)) {
+		struct export_totals t;
+		export_totals(a->export, &t);
+		if (t.bytes_total > 0)
+			snprintf(item[ST_BG], sizeof(item[0]), "downloading %d%%",
+				 (int)(t.bytes_done * 100 / t.bytes_total));
+		else
+			snprintf(item[ST_BG], sizeof(item[0]), "downloading");
+		if (a->n_queue)
+			snprintf(item[ST_BG] + strlen(item[ST_BG]), sizeof(item[0]) - strlen(item[ST_BG]),
+				 " +%zu queued", a->n_queue);
+	} else if (a->wake_op) {
+		snprintf(item[ST_BG], sizeof(item[0]), "waking %s", a->wake_title);
+	} else if (a->follow) {
+		snprintf(item[ST_BG], sizeof(item[0]), "following");
+	}
+	if (a->focus == PANE_CONV || !a->layout.wide)
+		snprintf(item[ST_SORT], sizeof(item[0]), "%s%s", conv_sort_name(a->convs.sort), app_sort_arrow(a));
+	if (a->convs.filter)
+		snprintf(item[ST_FILTER], sizeof(item[0]), "/%s", a->convs.filter);
+	/* Drop from the least useful until it fits. */
+	static const int order[ST_COUNT] = { ST_POS, ST_SORT, ST_FILTER, ST_MARKS, ST_BG };
+	static const int drop[ST_COUNT] = { ST_FILTER, ST_SORT, ST_BG, ST_MARKS, ST_POS };
+	for (int d = 0; d <= ST_COUNT; d++) {
+		struct strbuf sb = { 0 };
+		for (int i = 0; i < ST_COUNT; i++) {
+			if (!item[order[i]][0])
+				continue;
+			if (sb.len)
+				strbuf_puts(&sb, "  ");
+			strbuf_puts(&sb, item[order[i]]);
+		}
+		bool fits = !sb.buf || text_width(sb.buf) <= room;
+		if (fits || d == ST_COUNT) {
+			snprintf(buf, n, "%s", fits && sb.buf ? sb.buf : "");
+			strbuf_free(&sb);
+			return;
+		}
+		strbuf_free(&sb);
+		item[drop[d]][0] = '\0';
+	}
+}
+
+static void
+app_draw_message(struct app *a, int cols)
+{
+	char key[32];
+	help_first_key(&a->bindings, BIND_GENERIC, ACTION_MESSAGES, key, sizeof(key));
+	if (text_width(a->message) <= cols || !key[0]) {
+		tui_draw_text(a->layout.message.y, 0, cols, a->message_role, a->message);
+		return;
+	}
+	struct line l;
+	char hint[48];
+	snprintf(hint, sizeof(hint), " %s: all", key);
+	line_reset(&l, tui_utf8());
+	line_add_fit(&l, a->message_role, a->message, cols - text_width(hint), false);
+	line_add(&l, ROLE_STATUS_KEY, hint);
+	tui_draw_line(a->layout.message.y, 0, cols, &l, ROLE_NORMAL, false, false);
 }
 
 static void
@@ -2022,11 +2844,11 @@ app_render(struct app *a)
 		line_addf(&l, ROLE_TITLE, "  %s", a->opts->server_label);
 	if (a->opts->demo)
 		line_add(&l, ROLE_TITLE, "  [demo data]");
-	char counts[96];
-	app_status_counts(a, counts, sizeof(counts));
-	int cw = text_width(counts) + 1;
+	char counts[1024];
 	int lw = line_width(&l);
-	if (lw + cw + 1 < cols) {
+	app_status_right(a, counts, sizeof(counts), cols - lw - 3);
+	int cw = text_width(counts) + 1;
+	if (counts[0] && lw + cw + 1 < cols) {
 		for (int i = lw; i < cols - cw; i++)
 			line_add(&l, ROLE_TITLE, " ");
 		line_add(&l, ROLE_TITLE, counts);
@@ -2038,21 +2860,26 @@ app_render(struct app *a)
 			pane_draw(&a->panes[i]);
 	/* Status: key hints */
 	line_reset(&l, tui_utf8());
-	app_status_hints(a, &l);
+	if (prompt_open(&a->prompt) && a->prompt.purpose == PURPOSE_DOWNLOAD_NAME)
+		line_add(&l, a->download_target_bad ? ROLE_WARNING : ROLE_STATUS, a->download_target);
+	else
+		app_status_hints(a, &l);
 	tui_draw_line(a->layout.status.y, 0, cols, &l, ROLE_STATUS, false, false);
 	/* Message row or prompt */
 	if (prompt_open(&a->prompt)) {
 		prompt_draw(&a->prompt, &a->layout.message);
 	} else if (a->wake_op) {
-		char msg[256];
-		snprintf(msg, sizeof(msg), "Waking... %ld s (%s)",
+		char msg[512];
+		snprintf(msg, sizeof(msg), "Waking \"%s\"... %ld s (%s)", a->wake_title,
 			 (long)((clock_now_ms() - a->wake_started_ms) / 1000), a->wake_status);
 		tui_draw_text(a->layout.message.y, 0, cols, ROLE_WARNING, msg);
 	} else if (a->message[0]) {
-		tui_draw_text(a->layout.message.y, 0, cols, a->message_role, a->message);
+		app_draw_message(a, cols);
 	}
 	if (a->help.open)
 		help_draw(&a->help, rows, cols);
+	if (a->view.open)
+		textview_draw(&a->view, rows, cols);
 	tui_frame_end();
 	a->last_render_ms = clock_now_ms();
 	if (a->key_ms && a->latency_log)
@@ -2089,12 +2916,292 @@ app_cycle_focus(struct app *a, int dir)
 		app_preview_follow(a);
 }
 
+/* Find in pane p; the files pane searches the whole tree (collapsed directories too)
+ * and expands the way to the match. */
+static bool
+app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped)
+{
+	if (p != &a->panes[PANE_FILES])
+		return pane_find(p, dir, skip, wrapped);
+	size_t status = files_status_rows(a);
+	size_t from = p->cursor >= status && p->cursor - status < a->tree.n_view
+			      ? a->tree.view[p->cursor - status] : 0;
+	size_t hit = file_tree_search(&a->tree, from, dir, skip, p->find, wrapped);
+	if (hit == (size_t)-1)
+		return false;
+	file_tree_reveal(&a->tree, hit);
+	size_t v = file_tree_view_index(&a->tree, hit);
+	if (v != (size_t)-1)
+		pane_set_cursor(p, v + files_status_rows(a));
+	/* Expanding the way may leave the cursor's row number unchanged on another node. */
+	if (a->preview_source == PANE_FILES && hit != from)
+		app_preview_follow(a);
+	return true;
+}
+
+#define APP_COPY_MAX (100 * 1000)	/* terminals refuse much larger OSC 52 payloads */
+#define APP_HAND_MAX (16 * 1024 * 1024)	/* o / e read a file whole up to this size */
+
+/* Give the terminal to the pager or the editor on a copy of text; the loop collects it. */
+static void
+app_hand_run(struct app *a, const char *name, const char *text, size_t len)
+{
+	char err[512];
+	const char *cmd = a->hand_editor ? handover_editor() : handover_pager();
+	tui_suspend();
+	if (!handover_start(&a->hand, cmd, name, text, len, a->hand_editor, tui_stderr_fd(), err, sizeof(err))) {
+		tui_resume();
+		app_message(a, ROLE_ERROR, "%s", err);
+	}
+	a->dirty = true;
+}
+
+static void
+app_on_hand_fetch(void *ud, const char *text, size_t len, bool binary, bool truncated, const struct api_error *err)
+{
+	struct app *a = ud;
+	a->hand_op = NULL;
+	if (err && err->kind != API_OK) {
+		app_message(a, ROLE_ERROR, "%s", err->message);
+		return;
+	}
+	if (binary) {
+		app_message(a, ROLE_WARNING, "%s is a binary file: d downloads it", a->hand_name);
+		return;
+	}
+	if (truncated)
+		app_message(a, ROLE_WARNING, "%s: only the first %d MiB are shown", a->hand_name,
+			    APP_HAND_MAX / (1024 * 1024));
+	app_hand_run(a, a->hand_name, text, len);
+}
+
+/*
+ * o and e (issue 14, reading text): the file, the diff, the event's text or the
+ * details in $PAGER or, as a read-only copy, in $EDITOR. A file the preview cut
+ * is read whole first (up to 16 MiB). The terminal is handed over and taken back
+ * when the program ends; transfers keep running meanwhile.
+ */
+static void
+app_hand(struct app *a, bool editor)
+{
+	if (a->hand.pid || a->hand_op)
+		return;
+	a->hand_editor = editor;
+	struct api_event *e = NULL;
+	if (a->focus == PANE_EVENTS || (a->focus == PANE_PREVIEW && a->preview_source == PANE_EVENTS && a->events_open))
+		e = app_current_event(a);
+	if (e) {
+		struct strbuf sb = { 0 };
+		strbuf_printf(&sb, "%s%s%s  %s\n\n", api_event_kind_name(e->kind), e->type ? " " : "",
+			      e->type ? e->type : "", e->timestamp ? e->timestamp : "");
+		strbuf_puts(&sb, e->text && *e->text ? e->text : e->summary);
+		strbuf_puts(&sb, "\n");
+		char name[64];
+		snprintf(name, sizeof(name), "event-%zu.txt", a->events.view[a->panes[PANE_EVENTS].cursor] + 1);
+		app_hand_run(a, name, sb.buf, sb.len);
+		strbuf_free(&sb);
+		return;
+	}
+	struct file_node *n = a->focus == PANE_FILES || (a->focus == PANE_PREVIEW && a->preview_source == PANE_FILES)
+				      ? app_current_node(a, NULL) : NULL;
+	if (n && n->type == API_FILE) {
+		struct preview *pv = &a->preview;
+		bool have = pv->state == MODEL_DONE && pv->path && strcmp(pv->path, n->path) == 0 && pv->text;
+		if (have && pv->binary) {
+			app_message(a, ROLE_WARNING, "%s is a binary file: d downloads it", n->path);
+			return;
+		}
+		if (have && (!pv->truncated || pv->is_diff)) {
+			char name[600];
+			snprintf(name, sizeof(name), "%s%s", n->name, pv->is_diff ? ".diff" : "");
+			app_hand_run(a, name, pv->text, pv->len);
+			return;
+		}
+		free(a->hand_name);
+		a->hand_name = xstrdup(n->path);
+		app_message(a, ROLE_NORMAL, "Reading %s for %s...", n->path, editor ? "the editor" : "the pager");
+		a->hand_op = api_preview(a->client, &a->conv, n->path, APP_HAND_MAX, app_on_hand_fetch, a);
+		return;
+	}
+	if (a->focus == PANE_PREVIEW && a->preview.state == MODEL_DONE && a->preview.n_lines) {
+		struct strbuf sb = { 0 };
+		for (size_t i = 0; i < a->preview.n_lines; i++)
+			strbuf_printf(&sb, "%s\n", a->preview.lines[i]);
+		app_hand_run(a, "details.txt", sb.buf, sb.len);
+		strbuf_free(&sb);
+		return;
+	}
+	app_message(a, ROLE_MUTED, "Nothing to open here (a file, an event or the preview)");
+}
+
+/* The loop's part: once the pager or the editor ended, take the terminal back. */
+static void
+app_hand_poll(struct app *a)
+{
+	if (!a->hand.pid)
+		return;
+	char program[64];
+	snprintf(program, sizeof(program), "%s", a->hand.program);
+	int rc = handover_poll(&a->hand);
+	if (rc < 0)
+		return;
+	tui_resume();
+	a->urgent = a->dirty = true;
+	if (rc == 127)
+		app_message(a, ROLE_ERROR, "%s could not be run (exit 127): set %s", program,
+			    a->hand_editor ? "$EDITOR" : "$PAGER");
+	else if (rc)
+		app_message(a, ROLE_WARNING, "%s ended with status %d", program, rc);
+	else
+		app_message(a, ROLE_NORMAL, "Back from %s", program);
+}
+
+/*
+ * y: what the focused pane is about goes to the clipboard through the terminal
+ * (OSC 52: works over ssh and in tmux): the conversation's id in the list, the
+ * file's path in the files pane and the preview of a file, the whole text of
+ * the event in the events pane or its preview, the archive's path (or a failed
+ * file's reason) in the downloads. The message says what was copied.
+ */
+static void
+app_copy(struct app *a)
+{
+	const char *text = NULL, *what = NULL;
+	struct api_event *e = NULL;
+	switch (a->focus) {
+	case PANE_CONV: {
+		struct api_conversation *c = app_current_conv(a);
+		if (c && c->id) {
+			text = c->id;
+			what = "the conversation id";
+		}
+		break;
+	}
+	case PANE_FILES: {
+		struct file_node *n = app_current_node(a, NULL);
+		if (n && n->path && *n->path) {
+			text = n->path;
+			what = "the path";
+		}
+		break;
+	}
+	case PANE_EVENTS:
+		e = app_current_event(a);
+		break;
+	case PANE_PREVIEW:
+		if (a->preview_source == PANE_EVENTS && a->events_open)
+			e = app_current_event(a);
+		else if (a->preview.path && a->preview_source == PANE_FILES) {
+			text = a->preview.path;
+			what = "the path";
+		} else if (a->preview.text) {
+			text = a->preview.text;
+			what = "the text";
+		}
+		break;
+	case PANE_DOWNLOADS: {
+		struct pane *p = &a->panes[PANE_DOWNLOADS];
+		const struct export_file *f = p->cursor > 0 ? export_file_at(a->export, p->cursor - 1) : NULL;
+		struct export_totals t;
+		export_totals(a->export, &t);
+		if (f && f->error) {
+			text = f->error;
+			what = "the reason";
+		} else if (f) {
+			text = f->path;
+			what = "the path";
+		} else if (t.archive_path) {
+			text = t.archive_path;
+			what = "the archive's path";
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	if (e) {
+		text = e->text && *e->text ? e->text : e->summary;
+		what = "the event's text";
+	}
+	if (!text || !*text) {
+		app_message(a, ROLE_MUTED, "Nothing to copy here");
+		return;
+	}
+	size_t len = strlen(text);
+	bool cut = len > APP_COPY_MAX;
+	if (cut) {
+		len = APP_COPY_MAX;
+		while (len > 0 && ((unsigned char)text[len] & 0xc0) == 0x80)
+			len--;	/* never half a character */
+	}
+	if (!tui_clipboard(text, len) && !a->script) {
+		app_message(a, ROLE_WARNING, "Cannot write to the terminal: nothing copied");
+		return;
+	}
+	if (len < 60 && !strchr(text, '\n'))
+		app_message(a, ROLE_NORMAL, "Copied %s: %s (OSC 52)", what, text);
+	else
+		app_message(a, ROLE_NORMAL, "Copied %s, %zu bytes%s (OSC 52)", what, len,
+			    cut ? ", cut: terminals refuse more" : "");
+}
+
+/* / in a pane that searches (files, preview, downloads): a live search prompt. */
+static void
+app_search_open(struct app *a)
+{
+	struct pane *p = &a->panes[a->focus];
+	a->find_pane = a->focus;
+	a->find_origin = p->scroll_only ? p->top : p->cursor;
+	snprintf(a->find_before, sizeof(a->find_before), "%s", p->find);
+	prompt_input(&a->prompt, PURPOSE_SEARCH, "Search:", NULL, false);	/* Esc keeps the old one */
+	a->dirty = true;
+}
+
+/* n / N: the next or previous row with the search (in the events pane, the filter's text). */
+static void
+app_search_step(struct app *a, int dir, bool skip)
+{
+	struct pane *p = &a->panes[a->focus];
+	if (a->focus == PANE_EVENTS && a->events.search)
+		snprintf(p->find, sizeof(p->find), "%s", a->events.search);
+	if (!p->find[0]) {
+		char key[32];
+		help_first_key(&a->bindings, p->ops->ctx, ACTION_SEARCH, key, sizeof(key));
+		if (!key[0])
+			help_first_key(&a->bindings, p->ops->ctx, ACTION_FILTER, key, sizeof(key));
+		app_message(a, ROLE_MUTED, "No search here yet%s%s%s", key[0] ? " (" : "", key,
+			    key[0] ? " starts one)" : "");
+		return;
+	}
+	bool wrapped;
+	if (!app_find(a, p, dir, skip, &wrapped)) {
+		app_message(a, ROLE_WARNING, "No match for \"%s\"", p->find);
+		return;
+	}
+	if (p == &a->panes[PANE_FILES]) {
+		app_message(a, ROLE_NORMAL, "\"%s\"%s (n next, N previous)", p->find,
+			    wrapped ? (dir > 0 ? ": from the top" : ": from the bottom") : "");
+		return;
+	}
+	size_t at, count = pane_find_count(p, &at);
+	app_message(a, ROLE_NORMAL, "Match %zu of %zu for \"%s\"%s", at, count, p->find,
+		    wrapped ? (dir > 0 ? " (from the top)" : " (from the bottom)") : "");
+	a->dirty = true;
+}
+
 static void
 app_request_quit(struct app *a)
 {
 	if (app_export_running(a)) {
 		prompt_confirm(&a->prompt, PURPOSE_QUIT,
 			       "A download is running: quit and cancel it? (y/n)", NULL);
+		a->dirty = true;
+		return;
+	}
+	/* q quits at once from the conversation list only; elsewhere it asks, so a
+	 * q meant as "back" (as in tig or less) never quits by surprise (item 13). */
+	if (a->focus != PANE_CONV && !a->layout.too_small) {
+		prompt_confirm(&a->prompt, PURPOSE_QUIT, "Quit ohbrowse? y/n (Esc goes back)", NULL);
 		a->dirty = true;
 		return;
 	}
@@ -2110,11 +3217,35 @@ app_action(struct app *a, enum action act)
 		return;
 	case ACTION_HELP:
 		a->help.open = !a->help.open;
+		a->help.pane.top = 0;	/* help opens at its start */
 		a->dirty = true;
 		return;
 	case ACTION_REDRAW:
 		tui_force_redraw();
 		a->dirty = true;
+		return;
+	case ACTION_MESSAGES:
+		app_show_log(a);
+		return;
+	case ACTION_SEARCH:
+		app_search_open(a);
+		return;
+	case ACTION_COPY:
+		app_copy(a);
+		return;
+	case ACTION_PAGER:
+	case ACTION_EDITOR:
+		app_hand(a, act == ACTION_EDITOR);
+		return;
+	case ACTION_ZOOM:
+		a->zoom = !a->zoom;
+		app_message(a, ROLE_NORMAL, a->zoom ? "The %s pane fills the screen (z restores, Tab goes to the next)"
+						    : "All panes shown%s", a->zoom ? a->panes[a->focus].ops->name : "");
+		a->dirty = true;
+		return;
+	case ACTION_SEARCH_NEXT:
+	case ACTION_SEARCH_PREV:
+		app_search_step(a, act == ACTION_SEARCH_NEXT ? 1 : -1, true);
 		return;
 	case ACTION_NEXT_PANE:
 		app_cycle_focus(a, 1);
@@ -2139,7 +3270,22 @@ app_action(struct app *a, enum action act)
 		app_toggle_source(a);
 		return;
 	case ACTION_CLOSE:
-		if (a->focus == PANE_EVENTS) {
+		if (a->focus == PANE_EVENTS && a->events.search) {
+			/* Esc clears the search first, as in the list (issue 14, item 6): the
+			 * pages read, the position and the kinds shown stay. */
+			struct pane *p = &a->panes[PANE_EVENTS];
+			size_t row = p->cursor < a->events.n_view ? a->events.view[p->cursor] : 0;
+			event_list_set_search(&a->events, NULL);
+			a->panes[PANE_EVENTS].find[0] = '\0';
+			pane_set_cursor(p, event_list_view_index(&a->events, row));
+			pane_clamp(p);
+			app_message(a, ROLE_NORMAL, "Search cleared (Esc again goes back)");
+		} else if (a->focus == PANE_FILES && a->tree.filter) {
+			file_tree_set_filter(&a->tree, NULL);
+			pane_clamp(&a->panes[PANE_FILES]);
+			app_preview_follow(a);
+			app_message(a, ROLE_NORMAL, "Filter cleared (Esc again goes back)");
+		} else if (a->focus == PANE_EVENTS) {
 			app_events_close(a);
 		} else if (a->focus == PANE_PREVIEW && a->events_open &&
 			   a->preview_source == PANE_EVENTS) {
@@ -2175,8 +3321,12 @@ app_action(struct app *a, enum action act)
 		a->dirty = true;
 		return;
 	case ACTION_RETRY_FAILED:
+		if (!a->export) {
+			app_message(a, ROLE_NORMAL, "No download yet");
+			return;
+		}
 		if (!app_export_running(a)) {
-			app_message(a, ROLE_NORMAL, "Retry works while the download runs");
+			app_retry_finished(a);
 			return;
 		}
 		export_retry_failed(a->export);
@@ -2184,6 +3334,18 @@ app_action(struct app *a, enum action act)
 		return;
 	default:
 		break;
+	}
+	if (a->focus == PANE_CONV && act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
+		app_keep_forget(a);	/* the user chose another place */
+	if (a->focus == PANE_EVENTS && act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
+		a->ev_to_end = false;
+	if (a->focus == PANE_EVENTS && act == ACTION_LAST && a->events.more &&
+	    a->events.state != MODEL_FAILED) {
+		/* G means the conversation's end, not the last page read (issue 14, item 13). */
+		a->ev_to_end = true;
+		app_message(a, ROLE_NORMAL, "Reading every event to reach the end...");
+		if (a->events.state == MODEL_IDLE)
+			app_events_more(a);
 	}
 	unsigned r = pane_action(&a->panes[a->focus], act);
 	if (!(r & PANE_H_HANDLED))
@@ -2234,6 +3396,8 @@ app_prompt_result(struct app *a, enum prompt_result r)
 		} else if (r == PROMPT_ACCEPT) {
 			prompt_close(&a->prompt);
 		}
+		/* The rows shown all match; the highlight says where. */
+		snprintf(p->find, sizeof(p->find), "%s", a->events.search ? a->events.search : "");
 		pane_clamp(p);
 		if (r != PROMPT_CONTINUE) {
 			app_preview_follow(a);
@@ -2252,6 +3416,81 @@ app_prompt_result(struct app *a, enum prompt_result r)
 			a->sigint_asked = false;
 		}
 		return;
+	case PURPOSE_TREE_FILTER: {
+		struct pane *p = &a->panes[PANE_FILES];
+		if (r == PROMPT_CHANGED) {
+			file_tree_set_filter(&a->tree, a->prompt.text);
+			pane_set_cursor(p, 0);
+		} else if (r == PROMPT_CANCEL) {
+			file_tree_set_filter(&a->tree, a->find_before);
+			prompt_close(&a->prompt);
+		} else if (r == PROMPT_ACCEPT) {
+			prompt_close(&a->prompt);
+			if (a->tree.filter && a->tree.n_view == 0)
+				app_message(a, ROLE_WARNING, "No listed path contains \"%s\" (Esc clears)", a->tree.filter);
+		}
+		pane_clamp(p);
+		if (r != PROMPT_CONTINUE && a->preview_source == PANE_FILES)
+			app_preview_follow(a);
+		return;
+	}
+	case PURPOSE_SEARCH: {
+		struct pane *p = &a->panes[a->find_pane];
+		if (r == PROMPT_CHANGED) {
+			/* Incremental: from where the search began, the first match at or after it. */
+			snprintf(p->find, sizeof(p->find), "%s", a->prompt.text);
+			pane_set_cursor(p, a->find_origin);
+			bool wrapped;
+			if (p->find[0] && !app_find(a, p, 1, false, &wrapped))
+				pane_set_cursor(p, a->find_origin);
+		} else if (r == PROMPT_CANCEL) {
+			snprintf(p->find, sizeof(p->find), "%s", a->find_before);
+			pane_set_cursor(p, a->find_origin);
+			prompt_close(&a->prompt);
+		} else if (r == PROMPT_ACCEPT) {
+			prompt_close(&a->prompt);
+			if (p->find[0] && p == &a->panes[PANE_FILES]) {
+				bool wrapped;
+				if (app_find(a, p, 1, false, &wrapped))
+					app_message(a, ROLE_NORMAL, "\"%s\" (n next, N previous)", p->find);
+				else
+					app_message(a, ROLE_WARNING, "No match for \"%s\"", p->find);
+			} else if (p->find[0]) {
+				size_t at, count = pane_find_count(p, &at);
+				if (count)
+					app_message(a, ROLE_NORMAL, "Match %zu of %zu for \"%s\" (n next, N previous)", at,
+						    count, p->find);
+				else
+					app_message(a, ROLE_WARNING, "No match for \"%s\"", p->find);
+			}
+		}
+		return;
+	}
+	case PURPOSE_WAKE_DOWNLOAD:
+		if (r == PROMPT_ACCEPT || r == PROMPT_CANCEL)
+			prompt_close(&a->prompt);
+		if (r == PROMPT_ACCEPT) {
+			struct api_conversation *c = NULL;
+			if (a->have_conv && a->conv.id && a->wake_download_id &&
+			    strcmp(a->conv.id, a->wake_download_id) == 0)
+				c = &a->conv;
+			for (size_t i = 0; !c && a->wake_download_id && i < a->convs.n_view; i++) {
+				struct api_conversation *k = conv_list_at(&a->convs, i);
+				if (k->id && strcmp(k->id, a->wake_download_id) == 0)
+					c = k;
+			}
+			char *keep = a->wake_download_id;
+			a->wake_download_id = NULL;
+			app_wake(a, c);
+			if (a->wake_op)
+				a->wake_download_id = keep;	/* app_on_wake asks for the download */
+			else
+				free(keep);
+		} else if (r == PROMPT_CANCEL) {
+			free(a->wake_download_id);
+			a->wake_download_id = NULL;
+		}
+		return;
 	case PURPOSE_CANCEL_ALL:
 		if (r == PROMPT_ACCEPT && app_export_running(a))
 			export_cancel(a->export, "cancelled by the user");
@@ -2266,8 +3505,7 @@ app_prompt_result(struct app *a, enum prompt_result r)
 			prompt_close(&a->prompt);
 			app_message(a, ROLE_NORMAL, "Download not started");
 		} else if (r == PROMPT_EXTRA) {
-			prompt_input(&a->prompt, PURPOSE_DOWNLOAD_NAME, "Archive name:", a->download_name,
-				     false);
+			app_name_prompt(a, a->download_name);
 		}
 		return;
 	}
@@ -2288,14 +3526,25 @@ app_prompt_result(struct app *a, enum prompt_result r)
 		}
 		return;
 	case PURPOSE_DOWNLOAD_NAME:
-		if (r == PROMPT_ACCEPT) {
-			if (!a->prompt.text[0]) {
-				app_message(a, ROLE_WARNING, "An archive needs a name");
+		if (r == PROMPT_CHANGED) {
+			app_download_target(a);
+		} else if (r == PROMPT_ACCEPT) {
+			/* An error keeps the prompt and its text: fix the name, not retype it. */
+			char err[1024];
+			char *path = savepath_resolve(a->prompt.text, a->opts->download_dir, a->download_base,
+						      err, sizeof(err));
+			if (!path) {
+				app_message(a, ROLE_ERROR, "%s", err);
+				app_download_target(a);
 				return;
 			}
-			snprintf(a->download_name, sizeof(a->download_name), "%s", a->prompt.text);
+			char typed[sizeof(a->prompt.text)];
+			snprintf(typed, sizeof(typed), "%s", a->prompt.text);
+			snprintf(a->download_name, sizeof(a->download_name), "%s", path);
+			free(path);
 			prompt_close(&a->prompt);
-			app_download_start(a, a->download_marks);
+			if (!app_download_start(a, a->download_marks))
+				app_name_prompt(a, typed);
 		} else if (r == PROMPT_CANCEL) {
 			prompt_close(&a->prompt);
 			app_message(a, ROLE_NORMAL, "Download not started");
@@ -2354,6 +3603,18 @@ app_key(struct app *a, int key)
 		app_request_quit(a);
 		return;
 	}
+	if (a->view.open) {
+		enum action act = bindings_lookup(&a->bindings, BIND_HELP, key);
+		if (act == ACTION_CLOSE || act == ACTION_BACK || act == ACTION_OPEN || act == ACTION_MESSAGES)
+			textview_close(&a->view);
+		else if (act == ACTION_QUIT) {
+			textview_close(&a->view);
+			app_request_quit(a);
+		} else
+			pane_action(&a->view.pane, act);
+		a->dirty = true;
+		return;
+	}
 	if (a->help.open) {
 		enum action act = bindings_lookup(&a->bindings, BIND_HELP, key);
 		if (act == ACTION_CLOSE || act == ACTION_HELP || act == ACTION_BACK) {
@@ -2403,7 +3664,9 @@ app_signals(struct app *a)
 		a->exit_code = 128 + ((set & (1u << SIGTERM)) ? SIGTERM : SIGHUP);
 		return;
 	}
-	if (set & (1u << SIGINT)) {
+	if ((set & (1u << SIGINT)) && a->hand.pid) {
+		/* Ctrl-C in the pager is the pager's (it reached us as the same process group). */
+	} else if (set & (1u << SIGINT)) {
 		if (!app_export_running(a) || a->sigint_asked) {
 			if (a->export && !export_finished(a->export))
 				export_cancel(a->export, "interrupted");
@@ -2425,7 +3688,7 @@ static bool
 app_idle(struct app *a)
 {
 	if (a->list_op || a->walk_op || a->changes_op || a->preview_op || a->wake_op || a->n_dir_loads ||
-	    a->ev_loading)
+	    a->ev_loading || a->hand.pid || a->hand_op)
 		return false;
 	if (app_export_running(a) || a->pump_more)
 		return false;
@@ -2525,8 +3788,8 @@ app_read_keys(struct app *a, bool stdin_woke)
 	while ((key = tui_read_key()) != KEYS_NONE) {
 		got++;
 		app_key(a, key);
-		if (a->quit)
-			return;
+		if (a->quit || a->hand.pid)
+			return;	/* a pager now owns the terminal: reading would take it back */
 	}
 	if (a->script || a->stdin_eof || !stdin_woke || got)
 		return;
@@ -2600,7 +3863,11 @@ app_loop(struct app *a)
 		if (a->quit)
 			break;
 		bool script_ready = false;
-		if (a->script) {
+		app_hand_poll(a);
+		bool lent = a->hand.pid != 0;	/* the terminal belongs to the pager or the editor */
+		if (lent) {
+			/* no keys, no frames: the transfers and the export go on below */
+		} else if (a->script) {
 			/* Only <Resize> arrives through curses in script mode. */
 			int key;
 			while ((key = tui_read_key()) != KEYS_NONE)
@@ -2630,11 +3897,12 @@ app_loop(struct app *a)
 		}
 		/* Progress alone redraws at most every FRAME_MS (10 frames/s while a
 		 * download runs); a key or a resize redraws at once. */
-		if (a->dirty && (a->script || a->urgent || now - a->last_render_ms >= FRAME_MS ||
-				 !app_export_running(a)))
+		lent = a->hand.pid != 0;	/* a key may just have handed the terminal over */
+		if (!lent && a->dirty && (a->script || a->urgent || now - a->last_render_ms >= FRAME_MS ||
+					  !app_export_running(a)))
 			app_render(a);
 		unsigned n = 0;
-		if (!a->script && !a->stdin_eof) {
+		if (!a->script && !a->stdin_eof && !lent) {
 			fds[n].fd = STDIN_FILENO;
 			fds[n].events = POLLIN;
 			fds[n].revents = 0;
@@ -2644,8 +3912,11 @@ app_loop(struct app *a)
 		fds[n].events = POLLIN;
 		fds[n].revents = 0;
 		n++;
-		http_wait(a->http, fds, n, app_timeout(a, script_ready));
-		stdin_woke = !a->script && !a->stdin_eof && fds[0].revents != 0;
+		long timeout = app_timeout(a, script_ready);
+		if (lent && timeout > 100)
+			timeout = 100;	/* how soon the end of the pager is noticed */
+		http_wait(a->http, fds, n, timeout);
+		stdin_woke = !a->script && !a->stdin_eof && !lent && fds[0].revents != 0;
 		if (!stdin_woke)
 			a->stdin_spurious = 0;
 	}
@@ -2777,9 +4048,20 @@ app_run(struct api_client *client, const struct app_options *opts)
 	/* Teardown: cancel everything first, so no completion sees freed state. */
 	api_op_cancel(a->list_op);
 	api_op_cancel(a->wake_op);
+	api_op_cancel(a->hand_op);
+	free(a->hand_name);
+	if (a->hand.pid) {
+		/* Quitting (a signal) while the pager runs: it must not outlive us on the terminal. */
+		kill(a->hand.pid, SIGTERM);
+		handover_poll(&a->hand);
+	}
 	app_events_drop(a);
 	app_cancel_files(a);
 	app_export_free(a);
+	app_export_forget(a);
+	for (size_t i = 0; i < a->n_queue; i++)
+		app_job_free(&a->queue[i]);
+	free(a->queue);
 	if (a->lister)
 		api_lister_free(a->lister);
 	if (a->own_client)
@@ -2790,10 +4072,16 @@ app_run(struct api_client *client, const struct app_options *opts)
 	die_set_hook(NULL);
 
 	free(a->dir_loads);
+	free(a->marked_below);
+	free(a->wr_line);
+	free(a->wr_off);
+	free(a->wr_len);
 	free(a->server_filter);
+	app_keep_forget(a);
 	free(a->filter_before);
 	free(a->search_before);
 	free(a->wake_id);
+	free(a->wake_download_id);
 	if (a->have_conv)
 		api_conversation_free(&a->conv);
 	conv_list_free(&a->convs);
@@ -2801,6 +4089,9 @@ app_run(struct api_client *client, const struct app_options *opts)
 	event_list_free(&a->events);
 	preview_free(&a->preview);
 	help_free(&a->help);
+	textview_free(&a->view);
+	for (size_t i = 0; i < a->n_log; i++)
+		free(a->log[i]);
 	bindings_free(&a->bindings);
 	script_free(a->script);
 	if (a->latency_log)

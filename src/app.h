@@ -39,9 +39,10 @@ struct app_options {
 	bool keep_awake;		/* --keep-awake: never offer to pause a sandbox it woke */
 	struct app_woken *woken;	/* out: the V1 conversations the browser woke (or NULL) */
 	/* First run without a key: the client config main started with (no key).
-	 * When set and the list answers 401, the browser asks for the key (input
-	 * hidden), checks it by listing again through a new client built from
-	 * this config plus the key, and stores it 0600 with keystore_store().
+	 * When set and the list answers 401, the browser asks for the key (shown
+	 * as *), checks it by listing again through a new client built from
+	 * this config plus the key, and stores it 0600 as this server's key with
+	 * keystore_store().
 	 * NULL: never asks. */
 	const struct api_client_config *ask_key;
 };

@@ -1,6 +1,7 @@
 /* src/cli.c: the command-line twin (see cli.h). */
 #include "src/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,18 +127,7 @@ fmt_size(char *buf, size_t n, int64_t v)
 static void
 fmt_ago(char *buf, size_t n, int64_t t)
 {
-	int64_t d = clock_wall_s() - t;
-
-	if (t < 0)
-		snprintf(buf, n, "-");
-	else if (d < 60)
-		snprintf(buf, n, "just now");
-	else if (d < 3600)
-		snprintf(buf, n, "%lld min ago", (long long)(d / 60));
-	else if (d < 86400)
-		snprintf(buf, n, "%lld h ago", (long long)(d / 3600));
-	else
-		snprintf(buf, n, "%lld d ago", (long long)(d / 86400));
+	time_ago(buf, n, t, clock_wall_s());	/* the browser's wording */
 }
 
 /* Print at most `width` display columns of s (UTF-8: counts code points, good enough for a
@@ -396,12 +387,103 @@ wake_progress(void *ud, long elapsed_ms, const char *status)
 	x->last_report = elapsed_ms ? elapsed_ms : 1;
 }
 
+/* ---- id prefixes (issue 14): "a3f9c2" for the one conversation whose id starts so */
+
+struct prefix_ctx {
+	const char *prefix;
+	char found[2][64];	/* the first two matches */
+	size_t matches;
+	bool done, more;
+	struct api_error err;
+};
+
+static void
+prefix_page(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct prefix_ctx *x = ud;
+
+	x->done = true;
+	x->more = more;
+	if (err && err->kind != API_OK) {
+		x->err = *err;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].id || strncasecmp(rows[i].id, x->prefix, strlen(x->prefix)) != 0)
+			continue;
+		if (x->matches < 2)
+			snprintf(x->found[x->matches], sizeof(x->found[0]), "%s", rows[i].id);
+		x->matches++;
+	}
+}
+
+/* 6 to 31 hex digits: a prefix to look up; a whole id (or anything else) goes as it is. */
+static bool
+is_id_prefix(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n < 6 || n >= 32)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)id[i]))
+			return false;
+	return true;
+}
+
+/* Read the list until the prefix names one conversation. 0 with full set, else an exit code
+ * (2 when it names several or none: it was the user's word, like a malformed id). Local
+ * conversations are found by prefix in local_find() already. */
+static int
+expand_prefix(struct api_client *c, const char *prefix, char *full, size_t n)
+{
+	struct prefix_ctx x = {.prefix = prefix};
+	struct api_lister_opts lo = {0};
+	struct api_lister *l = api_lister_new(c, &lo);
+	struct http *h = api_client_http(c);
+
+	do {
+		x.done = false;
+		struct api_op *op = api_lister_next(l, prefix_page, &x);
+		while (!x.done && !interrupted)
+			cli_turn(h, NULL);
+		if (!x.done) {
+			api_op_cancel(op);
+			api_lister_free(l);
+			fprintf(stderr, "ohbrowse: interrupted\n");
+			return EXIT_INTERRUPTED;
+		}
+	} while (x.err.kind == API_OK && x.more && x.matches < 2);
+	api_lister_free(l);
+	if (x.err.kind != API_OK)
+		return cli_report(&x.err);
+	if (x.matches == 1) {
+		snprintf(full, n, "%s", x.found[0]);
+		return 0;
+	}
+	if (x.matches == 0)
+		fprintf(stderr, "ohbrowse: no conversation id starts with %s ('ohbrowse list' shows them)\n",
+			prefix);
+	else
+		fprintf(stderr, "ohbrowse: %s is the start of more than one id (%s, %s%s): type more of it\n",
+			prefix, x.found[0], x.found[1], x.matches > 2 ? ", ..." : "");
+	return EXIT_USAGE;
+}
+
 int
 cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 	    struct api_conversation *out)
 {
 	struct conv_ctx x = {0};
 	struct http *h = api_client_http(c);
+	char full[64];
+
+	if (api_client_source(c) == API_SOURCE_CLOUD && is_id_prefix(id)) {
+		int rc = expand_prefix(c, id, full, sizeof(full));
+		if (rc != 0)
+			return rc;
+		id = full;
+	}
 	struct api_op *op = api_get_conversation(c, id, conv_got, &x);
 
 	while (!x.done && !interrupted)
@@ -1131,7 +1213,7 @@ cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **
 	} else {
 		char *path = NULL;
 		char msg[512];
-		if (keystore_store(key, &path, msg, sizeof(msg)) != 0) {
+		if (keystore_store(key, cfg->server, &path, msg, sizeof(msg)) != 0) {
 			fprintf(stderr, "ohbrowse: %s\n", msg);
 			rc = EXIT_NETWORK;
 		} else {

@@ -186,7 +186,8 @@ cli_events(struct api_client *c, int argc, char **argv)
 				if (!shown++)
 					printf("%6s  %-8s  %-11s  %s\n", "#", "TIME", "KIND", "SUMMARY");
 				api_event_clock(e, clock, sizeof(clock));
-				printf("%6zu  %-8s  %-11s  %s\n", i, clock[0] ? clock : "-",
+				/* numbered from 1, as the browser's "Event N" */
+				printf("%6zu  %-8s  %-11s  %s\n", i + 1, clock[0] ? clock : "-",
 				       api_event_kind_name(e->kind), e->summary);
 			}
 			if (!shown)

@@ -157,6 +157,7 @@ struct export_job {
 	char *bin_error;
 	struct srcarc *bin_src;
 	bool bin_from_start;	/* the current search began at the first entry */
+	int64_t bin_done, bin_total;	/* the zip-directory download's progress (total -1 unknown) */
 	struct ex_file *bin_cur;
 
 	/* events (include_events) */
@@ -455,14 +456,30 @@ ex_bin_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 	}
 	j->bin_from_start = true;
 	j->bin_state = BIN_READY;
+	/* Staging counts each file's own bytes from here. */
+	for (size_t i = 0; i < j->n_files; i++)
+		if (j->files[i]->bin && j->files[i]->pub.state == EXPORT_FILE_ACTIVE)
+			j->files[i]->pub.done = 0;
 }
 
+/*
+ * The zip-directory download moves the rate and the totals, and each file waiting
+ * for it shows the archive's bytes, so a large archive never looks frozen at 0 B
+ * (issue 14, item 1). export_totals counts the archive once, not per waiting file.
+ */
 static void
 ex_bin_progress(void *ud, int64_t done, int64_t total)
 {
-	(void)ud;
-	(void)done;
-	(void)total;
+	struct export_job *j = ud;
+
+	if (done > j->bin_done)
+		j->rx += done - j->bin_done;
+	j->bin_done = done;
+	j->bin_total = total;
+	for (size_t i = 0; i < j->n_files; i++)
+		if (j->files[i]->bin && j->files[i]->pub.state == EXPORT_FILE_ACTIVE)
+			j->files[i]->pub.done = done;
+	ex_rate_tick(j);
 }
 
 /* A V0 binary file: take it from zip-directory, which is fetched once for all of them. */
@@ -492,6 +509,8 @@ ex_bin_wait(struct export_job *j, struct ex_file *f)
 		return;
 	}
 	j->bin_state = BIN_FETCHING;
+	j->bin_done = 0;
+	j->bin_total = -1;
 	j->bin_op = api_fetch_archive(j->c, &j->conv, j->bin_fd, ex_bin_progress, ex_bin_done, j);
 }
 
@@ -2068,6 +2087,8 @@ export_totals(const struct export_job *j, struct export_totals *out)
 			out->files_failed++;
 			continue;	/* no longer part of what is left to do */
 		}
+		if (j->files[i]->bin && j->bin_state == BIN_FETCHING)
+			continue;	/* counted once below, as the archive */
 		out->bytes_done += f->done;
 		if (f->size < 0)
 			unknown = true;
@@ -2075,6 +2096,13 @@ export_totals(const struct export_job *j, struct export_totals *out)
 			out->bytes_total += f->size > f->done ? f->size : f->done;
 	}
 	out->packing_s = j->arc_downloading && j->arc_done == 0 ? (long)((clock_now_ms() - j->arc_started_ms) / 1000) : -1;
+	if (j->bin_state == BIN_FETCHING) {
+		out->bytes_done += j->bin_done;
+		if (j->bin_total < 0)
+			unknown = true;
+		else
+			out->bytes_total += j->bin_total;
+	}
 	if (j->arc_downloading) {
 		out->bytes_done = j->arc_done;
 		unknown = j->arc_total < 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,10 +22,54 @@ home_path(const char *rel)
 	return xasprintf("%s/%s", home, rel);
 }
 
-char *
-keystore_default_store_path(void)
+#define KEYSTORE_CLOUD_HOST "app.all-hands.dev"
+
+bool
+keystore_is_cloud(const char *server)
 {
-	return home_path(".config/openhands/api_token");
+	if (!server || strncasecmp(server, "https://", 8) != 0)
+		return false;
+	const char *h = server + 8;
+	size_t n = strlen(KEYSTORE_CLOUD_HOST);
+	if (strncasecmp(h, KEYSTORE_CLOUD_HOST, n) != 0)
+		return false;
+	/* the host ends there: nothing, a port 443, or a path of "/" */
+	return h[n] == '\0' || strcmp(h + n, "/") == 0 || strncmp(h + n, ":443", 4) == 0;
+}
+
+/* ~/.config/ohbrowse/keys/<server, with every unsafe character as '_'>. */
+static char *
+keystore_server_file(const char *server)
+{
+	struct strbuf sb = { 0 };
+	const char *s = server ? server : "";
+	const char *sep = strstr(s, "://");
+	for (const char *p = s; *p; p++) {
+		if (sep && p == sep) {
+			strbuf_putc(&sb, '_');
+			p += 2;
+			continue;
+		}
+		char c = *p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+			  c == '-';
+		strbuf_putc(&sb, ok ? c : '_');
+	}
+	while (sb.len > 0 && sb.buf[sb.len - 1] == '_')
+		sb.buf[--sb.len] = '\0';	/* a trailing '/' adds nothing */
+	char *rel = xasprintf(".config/ohbrowse/keys/%s", sb.buf ? sb.buf : "server");
+	strbuf_free(&sb);
+	char *path = home_path(rel);
+	free(rel);
+	return path;
+}
+
+char *
+keystore_store_path(const char *server)
+{
+	if (keystore_is_cloud(server))
+		return home_path(".config/openhands/api_token");
+	return keystore_server_file(server);
 }
 
 /* Read a key file: refuse group/other-readable files, trim whitespace. */
@@ -96,7 +141,8 @@ read_key_file(const char *path, bool must_exist, char **key, char *err, size_t e
 }
 
 int
-keystore_lookup(const char *key_file, char **key, const char **source, char *err, size_t errlen)
+keystore_lookup(const char *key_file, const char *server, char **key, const char **source, char *err,
+		size_t errlen)
 {
 	const char *env = getenv("OPENHANDS_API_KEY");
 	static const char *const rel[] = {".config/openhands/api_token", ".openhands/cloud/api_key.txt"};
@@ -114,6 +160,23 @@ keystore_lookup(const char *key_file, char **key, const char **source, char *err
 		*key = xstrdup(env);
 		*source = "OPENHANDS_API_KEY";
 		return 0;
+	}
+	if (!keystore_is_cloud(server)) {
+		/* Only this server's own file: the shared files hold Cloud keys, and a key
+		 * is never sent to a server it was not stored for. */
+		char *p = keystore_server_file(server);
+		if (!p)
+			return 1;
+		int rc = read_key_file(p, false, key, err, errlen);
+		if (rc == 0) {
+			static char where[600];
+			const char *home = getenv("HOME");
+			size_t hl = strlen(home);
+			snprintf(where, sizeof(where), "~%s", p + hl);
+			*source = where;
+		}
+		free(p);
+		return rc;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
 		char *p = home_path(rel[i]);
@@ -134,9 +197,9 @@ keystore_lookup(const char *key_file, char **key, const char **source, char *err
 }
 
 int
-keystore_store(const char *key, char **stored_path, char *err, size_t errlen)
+keystore_store(const char *key, const char *server, char **stored_path, char *err, size_t errlen)
 {
-	char *path = keystore_default_store_path();
+	char *path = keystore_store_path(server);
 	char *dir, *tmp;
 	int fd;
 

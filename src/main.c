@@ -291,7 +291,7 @@ main(int argc, char **argv)
 		if (!cfg.server || !*cfg.server)
 			cfg.server = "https://app.all-hands.dev";
 		int rc = cmd && strcmp(cmd, "login") == 0 ? 1
-							  : keystore_lookup(key_file, &key, &key_source, msg, sizeof(msg));
+							  : keystore_lookup(key_file, cfg.server, &key, &key_source, msg, sizeof(msg));
 		if (rc < 0 && !local) {
 			fprintf(stderr, "ohbrowse: %s\n", msg);
 			return EXIT_AUTH;

@@ -102,7 +102,8 @@ conv_view_cmp(const void *pa, const void *pb)
 		break;
 	}
 	if (r)
-		return r;
+		return sort_list->reverse ? -r : r;
+	/* Ties keep the server's order either way, so reversing twice is the identity. */
 	return ia < ib ? -1 : ia > ib ? 1 : 0;
 }
 
@@ -153,6 +154,13 @@ void
 conv_list_set_sort(struct conv_list *l, enum conv_sort s)
 {
 	l->sort = s < CONV_SORT_COUNT ? s : CONV_SORT_UPDATED;
+	conv_list_rebuild(l);
+}
+
+void
+conv_list_set_reverse(struct conv_list *l, bool reverse)
+{
+	l->reverse = reverse;
 	conv_list_rebuild(l);
 }
 
@@ -287,6 +295,8 @@ file_tree_free(struct file_tree *t)
 	free(t->nodes);
 	free(t->view);
 	free(t->hash);
+	free(t->filter);
+	free(t->keep);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -294,9 +304,11 @@ void
 file_tree_clear(struct file_tree *t)
 {
 	unsigned gen = t->generation;
-	file_tree_free(t);
+	enum file_sort sort = t->sort;	/* the user's order outlives the conversation */
+	file_tree_free(t);	/* a filter does not: it was about that tree */
 	file_tree_init(t);
 	t->generation = gen + 1;
+	t->sort = sort;
 }
 
 /* The directory node for path, created (as an unlisted directory) when missing. */
@@ -396,9 +408,58 @@ file_child_cmp(const void *pa, const void *pb)
 {
 	const struct file_node *a = &sort_tree->nodes[*(const size_t *)pa];
 	const struct file_node *b = &sort_tree->nodes[*(const size_t *)pb];
-	if (a->type != b->type)
+	if (sort_tree->sort == FILE_SORT_SIZE && a->total != b->total)
+		return a->total > b->total ? -1 : 1;
+	if (sort_tree->sort == FILE_SORT_CHANGED) {
+		bool ca = a->type == API_DIR ? a->has_changes : a->change != API_CHANGE_NONE;
+		bool cb = b->type == API_DIR ? b->has_changes : b->change != API_CHANGE_NONE;
+		if (ca != cb)
+			return ca ? -1 : 1;
+	}
+	if (a->type != b->type && sort_tree->sort != FILE_SORT_SIZE)
 		return a->type == API_DIR ? -1 : 1;
 	return strcmp(a->name, b->name);
+}
+
+/* Directory totals: every known file size added to its ancestors. */
+static void
+file_tree_totals_compute(struct file_tree *t)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		struct file_node *n = &t->nodes[i];
+		bool file = n->type == API_FILE && n->change != API_CHANGE_DELETED;
+		n->total = file && n->size > 0 ? n->size : 0;
+		n->total_partial = file && n->size < 0;
+	}
+	for (size_t i = 1; i < t->count; i++) {
+		const struct file_node *n = &t->nodes[i];
+		if (n->type != API_FILE || n->change == API_CHANGE_DELETED)
+			continue;
+		for (size_t p = n->parent;; p = t->nodes[p].parent) {
+			if (n->size > 0)
+				t->nodes[p].total += n->size;
+			if (n->size < 0)
+				t->nodes[p].total_partial = true;
+			if (p == 0)
+				break;
+		}
+	}
+}
+
+void
+file_tree_set_sort(struct file_tree *t, enum file_sort s)
+{
+	t->sort = s < FILE_SORT_COUNT ? s : FILE_SORT_NAME;
+	for (size_t i = 0; i < t->count; i++)
+		t->nodes[i].children_sorted = false;
+	file_tree_rebuild_view(t);
+}
+
+const char *
+file_sort_name(enum file_sort s)
+{
+	static const char *const names[] = { "name", "size", "changed first" };
+	return s < FILE_SORT_COUNT ? names[s] : "?";
 }
 
 static void
@@ -414,18 +475,102 @@ file_tree_visit(struct file_tree *t, size_t idx)
 	}
 	for (size_t i = 0; i < n->n_children; i++) {
 		size_t c = t->nodes[idx].children[i];
+		if (t->filter && !t->keep[c])
+			continue;
 		t->view[t->n_view++] = c;
-		if (t->nodes[c].type == API_DIR && t->nodes[c].expanded)
+		/* While filtering, the way to every match is open. */
+		if (t->nodes[c].type == API_DIR && (t->nodes[c].expanded || t->filter))
 			file_tree_visit(t, c);
+	}
+}
+
+void
+file_tree_set_filter(struct file_tree *t, const char *text)
+{
+	free(t->filter);
+	t->filter = text && *text ? xstrdup(text) : NULL;
+	file_tree_rebuild_view(t);
+}
+
+/* keep[]: the files whose path matches the filter, and every directory above one. */
+static void
+file_tree_filter_marks(struct file_tree *t)
+{
+	t->keep = xrealloc(t->keep, (t->count ? t->count : 1) * sizeof(*t->keep));
+	memset(t->keep, 0, t->count * sizeof(*t->keep));
+	for (size_t i = 1; i < t->count; i++) {
+		if (t->nodes[i].type == API_DIR || !model_contains(t->nodes[i].path, t->filter))
+			continue;
+		for (size_t p = i; p != 0 && !t->keep[p]; p = t->nodes[p].parent)
+			t->keep[p] = true;
 	}
 }
 
 void
 file_tree_rebuild_view(struct file_tree *t)
 {
+	file_tree_totals_compute(t);
+	if (t->sort != FILE_SORT_NAME)	/* sizes and changes may have moved since the last sort */
+		for (size_t i = 0; i < t->count; i++)
+			t->nodes[i].children_sorted = false;
 	t->view = xrealloc(t->view, t->count * sizeof(*t->view));
 	t->n_view = 0;
+	if (t->filter)
+		file_tree_filter_marks(t);
 	file_tree_visit(t, 0);
+}
+
+/* Every node depth-first in view order, as if every directory were expanded. */
+static void
+file_tree_visit_all(struct file_tree *t, size_t idx, size_t *out, size_t *n)
+{
+	struct file_node *nd = &t->nodes[idx];
+	if (!nd->children_sorted) {
+		sort_tree = t;
+		if (nd->n_children > 1)
+			qsort(nd->children, nd->n_children, sizeof(*nd->children), file_child_cmp);
+		sort_tree = NULL;
+		nd->children_sorted = true;
+	}
+	for (size_t i = 0; i < t->nodes[idx].n_children; i++) {
+		size_t c = t->nodes[idx].children[i];
+		out[(*n)++] = c;
+		file_tree_visit_all(t, c, out, n);
+	}
+}
+
+size_t
+file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const char *needle, bool *wrapped)
+{
+	*wrapped = false;
+	size_t nl = needle ? strlen(needle) : 0;
+	if (nl == 0 || t->count < 2)
+		return (size_t)-1;
+	size_t *order = xmalloc(t->count * sizeof(*order));
+	size_t n = 0;
+	file_tree_visit_all(t, 0, order, &n);
+	size_t cur = 0;
+	for (size_t i = 0; i < n; i++)
+		if (order[i] == from)
+			cur = i;
+	size_t hit = (size_t)-1;
+	for (size_t k = skip ? 1 : 0; k <= n && hit == (size_t)-1; k++) {
+		size_t i = dir >= 0 ? (cur + k) % n : (cur + n - k % n) % n;
+		if ((dir >= 0 && cur + k >= n) || (dir < 0 && k > cur))
+			*wrapped = true;
+		if (model_contains(t->nodes[order[i]].name, needle) && nl)
+			hit = order[i];
+	}
+	free(order);
+	return hit;
+}
+
+void
+file_tree_reveal(struct file_tree *t, size_t node)
+{
+	for (size_t p = t->nodes[node].parent; p != 0; p = t->nodes[p].parent)
+		t->nodes[p].expanded = true;
+	file_tree_rebuild_view(t);
 }
 
 struct file_node *
@@ -523,6 +668,22 @@ file_tree_mark_changed(struct file_tree *t)
 		}
 	}
 	return n;
+}
+
+void
+file_tree_marked_counts(const struct file_tree *t, size_t *below)
+{
+	memset(below, 0, t->count * sizeof(*below));
+	for (size_t i = 1; i < t->count; i++) {
+		if (t->nodes[i].type != API_FILE || t->nodes[i].change == API_CHANGE_DELETED ||
+		    !file_tree_effectively_marked(t, i))
+			continue;
+		for (size_t p = i;; p = t->nodes[p].parent) {
+			below[p]++;
+			if (p == 0)
+				break;
+		}
+	}
 }
 
 void

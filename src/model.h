@@ -28,6 +28,7 @@ enum model_state {
 	MODEL_FAILED,
 };
 
+/* The natural direction of each order is the one shown first; reverse flips it. */
 enum conv_sort {
 	CONV_SORT_UPDATED = 0,	/* newest activity first (server order as tie-break) */
 	CONV_SORT_CREATED,
@@ -47,6 +48,7 @@ struct conv_list {
 	unsigned generation;
 	char *filter;		/* case-insensitive substring of the title, or NULL */
 	enum conv_sort sort;
+	bool reverse;		/* S: the sort order upside down */
 };
 
 void conv_list_init(struct conv_list *l);
@@ -57,6 +59,7 @@ void conv_list_clear(struct conv_list *l);
 void conv_list_append(struct conv_list *l, const struct api_conversation *rows, size_t n);
 void conv_list_set_filter(struct conv_list *l, const char *filter);
 void conv_list_set_sort(struct conv_list *l, enum conv_sort s);
+void conv_list_set_reverse(struct conv_list *l, bool reverse);
 const char *conv_sort_name(enum conv_sort s);
 /* The row shown at view index i, or NULL. */
 struct api_conversation *conv_list_at(struct conv_list *l, size_t i);
@@ -80,6 +83,16 @@ struct file_node {
 	bool marked;
 	bool has_changes;	/* directory: a descendant changed */
 	bool children_sorted;
+	int64_t total;		/* size, or for a directory the sum of the known sizes below it */
+	bool total_partial;	/* a size below is unknown */
+};
+
+/* The tree's orders (s in the files pane), like ncdu's. */
+enum file_sort {
+	FILE_SORT_NAME = 0,	/* directories first, then by name */
+	FILE_SORT_SIZE,		/* largest first, directories by what they hold */
+	FILE_SORT_CHANGED,	/* changed first, then by name */
+	FILE_SORT_COUNT,
 };
 
 struct file_tree {
@@ -94,6 +107,9 @@ struct file_tree {
 	size_t *hash;
 	size_t hash_cap;
 	bool full;			/* loaded by a whole-tree walk: every directory is listed */
+	enum file_sort sort;
+	char *filter;			/* only paths containing it (case-insensitive), or NULL */
+	bool *keep;			/* filtering: the node or something below it matches */
 };
 
 void file_tree_init(struct file_tree *t);
@@ -107,13 +123,31 @@ void file_tree_add_list(struct file_tree *t, const char *dir, const struct api_f
 			bool full);
 /* Apply change markers (deleted files are added when missing). */
 void file_tree_apply_changes(struct file_tree *t, const struct api_file_list *changes);
-/* Recompute the visible rows. Call after adding, expanding or collapsing. */
+/* Show only the files whose path contains text (and the directories on the way,
+ * expanded); NULL or "" shows everything again. Only what was listed is filtered. */
+void file_tree_set_filter(struct file_tree *t, const char *text);
+/* Change the order of every directory's children; recomputes totals and the view. */
+void file_tree_set_sort(struct file_tree *t, enum file_sort s);
+const char *file_sort_name(enum file_sort s);
+/* Recompute the visible rows (and the directory totals). Call after adding, expanding or collapsing. */
 void file_tree_rebuild_view(struct file_tree *t);
 /* Node index for a path, or (size_t)-1. */
 size_t file_tree_find(const struct file_tree *t, const char *path);
 struct file_node *file_tree_view_node(struct file_tree *t, size_t view_index);
 /* View index of a node (or (size_t)-1 when not visible). */
 size_t file_tree_view_index(const struct file_tree *t, size_t node);
+
+/*
+ * The next (dir 1) or previous node after from (or at it when !skip) whose name
+ * contains needle, case-insensitively, in view order as if every directory were
+ * expanded, wrapping around; (size_t)-1 when none. So the tree's search finds
+ * files in collapsed directories too (file_tree_reveal then shows them). Only
+ * what was listed is searched: a V0 directory not expanded yet has no children.
+ */
+size_t file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const char *needle,
+			bool *wrapped);
+/* Expand every ancestor of node, so it is in the view. */
+void file_tree_reveal(struct file_tree *t, size_t node);
 
 /* True when the node or an ancestor directory is marked. */
 bool file_tree_effectively_marked(const struct file_tree *t, size_t node);
@@ -132,6 +166,10 @@ struct file_selection {
 void file_tree_selection(const struct file_tree *t, struct file_selection *out);
 /* The marked roots as paths (caller frees the array, not the strings, which the tree owns). */
 const char **file_tree_selected_paths(const struct file_tree *t, size_t *n);
+/* For every node, how many files at or below it are (effectively) marked:
+ * below must hold t->count entries. A collapsed directory can then say that it
+ * holds marks (issue 14, item 9). */
+void file_tree_marked_counts(const struct file_tree *t, size_t *below);
 /* Files in the tree and their known total size. */
 void file_tree_totals(const struct file_tree *t, size_t *files, int64_t *bytes, size_t *changed);
 

@@ -299,3 +299,27 @@ path_has_dotdot(const char *p, size_t n)
 	}
 	return false;
 }
+
+void
+time_ago(char *buf, size_t n, int64_t t, int64_t now)
+{
+	if (t < 0) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	int64_t d = now - t;
+	if (d < 0)
+		d = 0;
+	if (d < 60)
+		snprintf(buf, n, "just now");
+	else if (d < 3600)
+		snprintf(buf, n, "%lld min ago", (long long)(d / 60));
+	else if (d < 86400)
+		snprintf(buf, n, "%lld h ago", (long long)(d / 3600));
+	else if (d < 86400LL * 30)
+		snprintf(buf, n, "%lld d ago", (long long)(d / 86400));
+	else if (d < 86400LL * 365)
+		snprintf(buf, n, "%lld mo ago", (long long)(d / (86400LL * 30)));
+	else
+		snprintf(buf, n, "%lld y ago", (long long)(d / (86400LL * 365)));
+}

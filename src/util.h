@@ -46,6 +46,10 @@ int64_t clock_wall_s(void);
  * also "+00:00"); returns -1 when it cannot be parsed. */
 int64_t time_parse_iso(const char *s);
 
+/* "just now", "5 min ago", "3 h ago", "2 d ago", "4 mo ago", "2 y ago"; "-" when t < 0.
+ * One wording for the browser and the command line (issue 14, item 14). */
+void time_ago(char *buf, size_t n, int64_t t, int64_t now);
+
 /* Called by die() before it prints, so the terminal can be restored first. */
 void die_set_hook(void (*hook)(void));
 __attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);

@@ -16,6 +16,10 @@ const char bindings_default_config[] =
 	"bind generic ? help\n"
 	"bind generic <F1> help\n"
 	"bind generic <C-l> redraw\n"
+	"bind generic M messages\n"
+	"bind generic y copy\n"
+	"bind generic o pager\n"
+	"bind generic e editor\n"
 	"# movement\n"
 	"bind generic j move-down\n"
 	"bind generic <Down> move-down\n"
@@ -33,6 +37,7 @@ const char bindings_default_config[] =
 	"bind generic <End> last\n"
 	"bind generic <Tab> next-pane\n"
 	"bind generic <BackTab> prev-pane\n"
+	"bind generic z zoom\n"
 	"# browse\n"
 	"bind generic <Enter> open\n"
 	"bind generic l open\n"
@@ -46,24 +51,33 @@ const char bindings_default_config[] =
 	"bind conversations / filter\n"
 	"bind conversations r refresh\n"
 	"bind conversations s sort\n"
+	"bind conversations S sort-reverse\n"
 	"bind conversations w wake\n"
 	"bind conversations d download\n"
 	"bind conversations v events\n"
 	"bind conversations L toggle-source\n"
+	"bind generic n search-next\n"
+	"bind generic N search-prev\n"
+	"bind files / search\n"
+	"bind preview / search\n"
+	"bind downloads / search\n"
 	"bind files <Space> mark\n"
 	"bind files a mark-all\n"
 	"bind files c mark-changed\n"
 	"bind files u clear-marks\n"
 	"bind files d download\n"
 	"bind files r refresh\n"
+	"bind files s sort\n"
+	"bind files f filter\n"
 	"bind files w wake\n"
 	"bind files v events\n"
 	"bind events / filter\n"
 	"bind events f event-kinds\n"
 	"bind events F follow\n"
 	"bind events r refresh\n"
-	"bind events q close\n"
-	"bind preview d download\n"
+		"bind preview d download\n"
+	"bind preview w wrap\n"
+	"bind preview L line-numbers\n"
 	"bind downloads x cancel-file\n"
 	"bind help q close\n"
 	"bind help ? close\n";
@@ -276,6 +290,17 @@ bindings_config_line(struct bindings *b, const char *line, char *err, size_t err
 		/* read before the browser starts, by src/settings.c: not the browser's to judge */
 		if (!strcmp(w[1], "org") || !strcmp(w[1], "backup-dir") || !strcmp(w[1], "retention-days"))
 			return true;
+		if (strcmp(w[1], "notify") == 0) {
+			static const char *const names[] = { "bell", "none", "osc9", "osc777" };
+			for (int i = 0; i < 4; i++) {
+				if (strcmp(w[2], names[i]) == 0) {
+					b->notify = i;
+					return true;
+				}
+			}
+			snprintf(err, errlen, "set notify: expected none, bell, osc9 or osc777, not '%s'", w[2]);
+			return false;
+		}
 		snprintf(err, errlen, "unknown option '%s'", w[1]);
 		return false;
 	}

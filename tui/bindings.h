@@ -30,6 +30,8 @@ enum bind_context {
 	BIND_COUNT
 };
 
+enum { BINDINGS_NOTIFY_BELL = 0, BINDINGS_NOTIFY_NONE, BINDINGS_NOTIFY_OSC9, BINDINGS_NOTIFY_OSC777 };
+
 struct binding {
 	enum bind_context ctx;
 	int key;
@@ -40,6 +42,7 @@ struct bindings {
 	struct binding *items;
 	size_t n, cap;
 	bool mouse;		/* "set mouse on" */
+	int notify;		/* "set notify none|bell|osc9|osc777": a finished download (BINDINGS_NOTIFY_*) */
 };
 
 /* The compiled-in defaults, in config syntax (also printed by the help). */

@@ -31,6 +31,9 @@
 	_(MODIFIED,      "modified",      A_NORMAL,              COLOR_YELLOW,  -1,           A_NORMAL) \
 	_(DELETED,       "deleted",       A_NORMAL,              COLOR_RED,     -1,           A_NORMAL) \
 	_(RUNNING,       "running",       A_BOLD,                COLOR_GREEN,   -1,           A_BOLD) \
+	_(STARTING,      "starting",      A_NORMAL,              COLOR_YELLOW,  -1,           A_NORMAL) \
+	_(PAUSED,        "paused",        A_NORMAL,              COLOR_CYAN,    -1,           A_NORMAL) \
+	_(SEARCH_HIT,    "search-hit",    A_REVERSE | A_BOLD,    COLOR_BLACK,   COLOR_YELLOW, A_NORMAL) \
 	_(PROGRESS_DONE, "progress-done", A_NORMAL,              COLOR_GREEN,   -1,           A_BOLD) \
 	_(PROGRESS_TODO, "progress-todo", A_NORMAL,              -1,            -1,           A_DIM) \
 	_(DIFF_ADD,      "diff-add",      A_NORMAL,              COLOR_GREEN,   -1,           A_NORMAL) \

@@ -12,10 +12,17 @@
 #include "tui/bindings.h"
 #include "tui/pane.h"
 
+struct help_entry {
+	char *group, *keys, *name, *help;
+};
+
 struct help {
-	char **lines;
+	struct help_entry *entries;	/* one per action, from the bindings */
+	size_t n_entries;
+	char **lines;			/* the entries laid out for wrapped_at columns */
 	unsigned char *roles;
 	size_t n;
+	int wrapped_at;
 	struct pane pane;
 	bool open;
 };
@@ -23,7 +30,7 @@ struct help {
 /* Rebuild the text from the bindings (call again after a config reload). */
 void help_build(struct help *h, const struct bindings *b);
 void help_free(struct help *h);
-/* Draw as an overlay over most of a rows x cols screen. */
+/* Draw as an overlay sized to the screen; descriptions wrap, never cut (issue 14, item 11). */
 void help_draw(struct help *h, int rows, int cols);
 /* "j <Down>" for generic keys, then "files:<Space>" for context keys. */
 void help_keys_for(const struct bindings *b, enum action a, char *buf, size_t n);

@@ -221,3 +221,44 @@ keys_from_curses(int ch, bool is_fn)
 		return KEYS_FN(KEY_BACKSPACE);
 	return ch;
 }
+
+int
+keys_from_escape(const char *seq)
+{
+	if (!seq || (seq[0] != '[' && seq[0] != 'O'))
+		return KEYS_NONE;
+	const char *p = seq + 1;
+	int num = 0;
+	bool have_num = false;
+	while (*p >= '0' && *p <= '9') {
+		num = num * 10 + (*p - '0');
+		have_num = true;
+		p++;
+	}
+	while (*p == ';' || (*p >= '0' && *p <= '9'))
+		p++;	/* modifiers (";5") are ignored: Ctrl-End is End */
+	if (!*p || p[1])
+		return KEYS_NONE;
+	switch (*p) {
+	case 'A': return keys_up;
+	case 'B': return keys_down;
+	case 'C': return keys_right;
+	case 'D': return keys_left;
+	case 'H': return keys_home;
+	case 'F': return keys_end;
+	case 'Z': return keys_btab;
+	case '~':
+		if (!have_num)
+			return KEYS_NONE;
+		switch (num) {
+		case 1: case 7: return keys_home;
+		case 4: case 8: return keys_end;
+		case 3: return keys_delete;
+		case 5: return keys_pgup;
+		case 6: return keys_pgdown;
+		default: return KEYS_NONE;
+		}
+	default:
+		return KEYS_NONE;
+	}
+}

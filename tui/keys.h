@@ -36,6 +36,15 @@ int keys_parse_next(const char **s);
 int keys_parse(const char *name);
 /* The canonical name of a key ("<Down>", "j", "<C-d>"); always NUL-terminated. */
 void keys_name(int code, char *buf, size_t n);
+/*
+ * The key of an escape sequence curses did not recognise, given the bytes after
+ * ESC ("[F", "OH", "[4~", "[1;5A"...): terminals and tmux send Home and End in
+ * several forms, and a TERM that names another form made them arrive as Esc
+ * plus letters, which closed views. Returns KEYS_NONE for a sequence that
+ * names no key we know (the caller drops it: it was never an Esc press).
+ */
+int keys_from_escape(const char *seq);
+
 /* Map raw curses input (is_fn: a KEY_* code) to a normalised key code. */
 int keys_from_curses(int ch, bool is_fn);
 

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tui/text.h"
 
@@ -73,4 +74,54 @@ const char *
 line_text(const struct line *l)
 {
 	return l->buf;
+}
+
+bool
+line_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	if (n == 0)
+		return false;
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+int
+line_highlight(struct line *l, const char *needle, enum role r)
+{
+	size_t n = needle ? strlen(needle) : 0;
+	if (n == 0 || l->len < n)
+		return 0;
+	bool hit[LINE_BUF];
+	memset(hit, 0, l->len);
+	int count = 0;
+	for (size_t i = 0; i + n <= l->len; i++) {
+		if (strncasecmp(l->buf + i, needle, n) == 0) {
+			memset(hit + i, 1, n);
+			count++;
+			i += n - 1;
+		}
+	}
+	if (!count)
+		return 0;
+	struct line_seg seg[LINE_SEGS];
+	int nseg = 0;
+	for (int k = 0; k < l->nseg; k++) {
+		const struct line_seg *s = &l->seg[k];
+		for (size_t i = s->off; i < (size_t)s->off + s->len; i++) {
+			unsigned char role = hit[i] ? (unsigned char)r : s->role;
+			if (nseg && seg[nseg - 1].role == role && seg[nseg - 1].off + seg[nseg - 1].len == i) {
+				seg[nseg - 1].len++;
+				continue;
+			}
+			if (nseg == LINE_SEGS)
+				return 0;	/* too many pieces: drawn without the highlight */
+			seg[nseg++] = (struct line_seg){ (unsigned short)i, 1, role };
+		}
+	}
+	memcpy(l->seg, seg, sizeof(seg[0]) * (size_t)nseg);
+	l->nseg = nseg;
+	return count;
 }

@@ -36,6 +36,12 @@ void line_addf(struct line *l, enum role r, const char *fmt, ...) __attribute__(
 void line_add_fit(struct line *l, enum role r, const char *text, int width, bool align_right);
 /* Display width of everything added so far. */
 int line_width(const struct line *l);
+/* Restyle every case-insensitive (ASCII) occurrence of needle as role r (search
+ * hits). Returns how many; a line that would need more than LINE_SEGS segments
+ * is left as it was (and 0 returned). */
+int line_highlight(struct line *l, const char *needle, enum role r);
+/* Case-insensitive (ASCII) substring test, as the highlight and the search use it. */
+bool line_contains(const char *hay, const char *needle);
 /* The plain text (all segments joined). */
 const char *line_text(const struct line *l);
 

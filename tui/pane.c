@@ -127,6 +127,77 @@ pane_action(struct pane *p, enum action a)
 	return PANE_H_NONE;
 }
 
+/* Does row i's text contain the search? (Width 1000: the whole text, never cut.) */
+static bool
+pane_row_matches(struct pane *p, size_t i)
+{
+	struct line l;
+	line_reset(&l, tui_utf8());
+	p->ops->row(p, i, &l, 1000);
+	return line_contains(line_text(&l), p->find);
+}
+
+/* The row a search steps from: the cursor, or in a scroll-only pane the row the
+ * last search found while it is still on the screen (a match near the end cannot
+ * scroll to the top line), else the top line. */
+static size_t
+pane_find_current(const struct pane *p)
+{
+	if (!p->scroll_only)
+		return p->cursor;
+	if (p->find_row >= p->top && p->find_row < p->top + pane_rows(p))
+		return p->find_row;
+	return p->top;
+}
+
+bool
+pane_find(struct pane *p, int dir, bool skip, bool *wrapped)
+{
+	size_t n = pane_count(p);
+	*wrapped = false;
+	if (!p->find[0] || n == 0)
+		return false;
+	size_t cur = pane_find_current(p);
+	if (cur >= n)
+		cur = 0;
+	for (size_t k = skip ? 1 : 0; k <= n; k++) {
+		size_t i;
+		if (dir >= 0) {
+			i = (cur + k) % n;
+			if (cur + k >= n)
+				*wrapped = true;
+		} else {
+			i = (cur + n - k % n) % n;
+			if (k > cur)
+				*wrapped = true;
+		}
+		if (pane_row_matches(p, i)) {
+			pane_set_cursor(p, i);
+			p->find_row = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t
+pane_find_count(struct pane *p, size_t *at)
+{
+	size_t n = pane_count(p), count = 0;
+	size_t cur = pane_find_current(p);
+	*at = 0;
+	if (!p->find[0])
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pane_row_matches(p, i)) {
+			count++;
+			if (i == cur)
+				*at = count;
+		}
+	}
+	return count;
+}
+
 size_t
 pane_row_at(struct pane *p, int y)
 {
@@ -145,7 +216,7 @@ pane_draw(struct pane *p)
 	int w = p->r.w;
 	int x = p->r.x;
 	/* Panes to the right get a separator column on their left edge. */
-	if (x > 0) {
+	if (x > 0 && !p->boxed) {
 		tui_vline(p->r.y, x, p->r.h, ROLE_BORDER);
 		x++;
 		w--;
@@ -170,6 +241,8 @@ pane_draw(struct pane *p)
 		size_t row = p->top + i;
 		line_reset(&l, tui_utf8());
 		p->ops->row(p, row, &l, w);
+		if (p->find[0])
+			line_highlight(&l, p->find, ROLE_SEARCH_HIT);
 		bool sel = !p->scroll_only && row == p->cursor;
 		tui_draw_line(p->r.y + 1 + (int)i, x, w, &l, ROLE_NORMAL, sel, p->focused);
 	}

@@ -46,6 +46,9 @@ struct pane {
 	size_t cursor, top;
 	bool focused;
 	bool scroll_only;
+	bool boxed;		/* inside an overlay's box: no separator column of its own */
+	char find[128];		/* the search (/, n, N): rows containing it are highlighted */
+	size_t find_row;	/* scroll-only panes: the row the last search found */
 };
 
 void pane_init(struct pane *p, const struct pane_ops *ops, void *ud);
@@ -60,6 +63,16 @@ void pane_set_cursor(struct pane *p, size_t row);
 void pane_clamp(struct pane *p);
 /* Call on_near_end when the cursor is within one page of the end. */
 void pane_check_near_end(struct pane *p);
+/*
+ * Move to the next (dir 1) or previous (dir -1) row whose text contains p->find
+ * (case-insensitive), starting after the current row (or at it when !skip),
+ * wrapping around. Returns false when no row matches; *wrapped says the search
+ * went past the end. Rows are the text ops->row() draws, so every pane can be
+ * searched the same way (issue 14: search, not only filter).
+ */
+bool pane_find(struct pane *p, int dir, bool skip, bool *wrapped);
+/* How many rows match p->find, and which of them (1-based) the cursor is on (0: none). */
+size_t pane_find_count(struct pane *p, size_t *at);
 /* Row index at screen line y, or (size_t)-1. */
 size_t pane_row_at(struct pane *p, int y);
 void pane_draw(struct pane *p);

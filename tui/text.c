@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <wchar.h>
 
+#include "src/util.h"
+
 /* Decode one character: *w gets the code point, return value the bytes used (>= 1).
  * An invalid sequence consumes one byte and yields '?'. */
 static size_t
@@ -124,25 +126,7 @@ text_fit(char *out, size_t outsz, const char *s, int width, bool pad, bool align
 void
 text_ago(char *buf, size_t n, int64_t t, int64_t now)
 {
-	if (t < 0) {
-		snprintf(buf, n, "-");
-		return;
-	}
-	int64_t d = now - t;
-	if (d < 0)
-		d = 0;
-	if (d < 60)
-		snprintf(buf, n, "just now");
-	else if (d < 3600)
-		snprintf(buf, n, "%lld min ago", (long long)(d / 60));
-	else if (d < 86400)
-		snprintf(buf, n, "%lld h ago", (long long)(d / 3600));
-	else if (d < 86400LL * 30)
-		snprintf(buf, n, "%lld d ago", (long long)(d / 86400));
-	else if (d < 86400LL * 365)
-		snprintf(buf, n, "%lld mo ago", (long long)(d / (86400LL * 30)));
-	else
-		snprintf(buf, n, "%lld y ago", (long long)(d / (86400LL * 365)));
+	time_ago(buf, n, t, now);	/* the command line says it the same way */
 }
 
 void
@@ -174,4 +158,59 @@ text_locale_utf8(void)
 {
 	const char *cs = nl_langinfo(CODESET);
 	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+}
+
+size_t
+text_wrap(const char *s, int width, void (*out)(void *ud, const char *start, size_t len), void *ud)
+{
+	size_t lines = 0;
+	if (width < 1)
+		width = 1;
+	if (!s)
+		s = "";
+	for (;;) {
+		const char *start = s, *brk = NULL, *p = s;
+		int used = 0;
+		/* How far this display line goes: to a newline, or past the width. */
+		while (*p && *p != '\n') {
+			wchar_t w;
+			int cols;
+			size_t n = text_next(p, &w, &cols);
+			if (used + cols > width && p > start)
+				break;
+			if (*p == ' ')
+				brk = p;
+			used += cols;
+			p += n;
+		}
+		if (*p == '\n') {
+			out(ud, start, (size_t)(p - start));
+			lines++;
+			s = p + 1;
+			if (!*s)
+				break;	/* a trailing newline ends the text, not a new line */
+			continue;
+		}
+		if (!*p) {
+			if (p > start || lines == 0) {
+				out(ud, start, (size_t)(p - start));
+				lines++;
+			}
+			break;
+		}
+		/* Too long: break at the last space, or split a word wider than a line. */
+		if (brk && brk > start) {
+			out(ud, start, (size_t)(brk - start));
+			s = brk + 1;
+		} else {
+			out(ud, start, (size_t)(p - start));
+			s = p;
+		}
+		lines++;
+		while (*s == ' ')
+			s++;	/* a wrapped line does not start with the spaces it broke at */
+		if (!*s)
+			break;
+	}
+	return lines;
 }

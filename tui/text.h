@@ -31,6 +31,15 @@ void text_ago(char *buf, size_t n, int64_t t, int64_t now);
 /* "0 B", "512 B", "1.2 KiB", "3.4 MiB", "1.0 GiB"; "?" for a negative size. */
 void text_size(char *buf, size_t n, int64_t bytes);
 
+/*
+ * Word-wrap s to width columns: calls out(ud, start, len) once per display line,
+ * with len bytes from start (no newline). Breaks at spaces, splits a word wider
+ * than a line, keeps '\n' as a hard break (an empty line stays a line). Returns
+ * the number of lines.
+ */
+size_t text_wrap(const char *s, int width, void (*out)(void *ud, const char *start, size_t len),
+		 void *ud);
+
 /* True when the current locale's codeset is UTF-8. */
 bool text_locale_utf8(void);
 

@@ -12,6 +12,7 @@
 #include <wchar.h>
 
 #include "src/util.h"
+#include "tui/bindings.h"
 #include "tui/keys.h"
 #include "tui/text.h"
 
@@ -153,6 +154,42 @@ tui_input_eof(void)
 	return tui.eof;
 }
 
+/*
+ * ESC was read: a lone Esc, or a sequence curses did not know (its bytes are
+ * already waiting, sent in one write). Read the rest without waiting and map
+ * it (keys_from_escape); an unknown sequence is dropped, never taken as Esc.
+ * ESC and one other character (Alt-x) give Esc, the character is put back.
+ */
+static int
+tui_read_escape(void)
+{
+	char seq[16];
+	size_t n = 0;
+	wint_t wch;
+	int r = wget_wch(stdscr, &wch);
+	if (r == ERR)
+		return KEYS_ESC;
+	if (r == KEY_CODE_YES || (wch != '[' && wch != 'O')) {
+		if (r == KEY_CODE_YES)
+			ungetch((int)wch);
+		else
+			unget_wch((wchar_t)wch);
+		return KEYS_ESC;
+	}
+	seq[n++] = (char)wch;
+	while (n < sizeof(seq) - 1) {
+		r = wget_wch(stdscr, &wch);
+		if (r == ERR || r == KEY_CODE_YES || wch > 0x7e || wch < 0x20)
+			break;
+		seq[n++] = (char)wch;
+		/* A final byte ends a CSI (after "[") or an SS3 (one letter after "O"). */
+		if (n > 1 && wch >= 0x40 && wch <= 0x7e)
+			break;
+	}
+	seq[n] = '\0';
+	return keys_from_escape(seq);
+}
+
 int
 tui_read_key(void)
 {
@@ -179,6 +216,11 @@ tui_read_key(void)
 			}
 		}
 		return keys_from_curses((int)wch, true);
+	}
+	if (wch == KEYS_ESC) {
+		int key = tui_read_escape();
+		/* An unknown sequence is dropped; whatever follows it is still waiting. */
+		return key == KEYS_NONE ? tui_read_key() : key;
 	}
 	return keys_from_curses((int)wch, false);
 }
@@ -442,4 +484,103 @@ tui_dump(const char *path)
 	if (fclose(f) != 0)
 		return -1;
 	return 0;
+}
+
+bool
+tui_clipboard(const char *text, size_t len)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	if (!tui.active || tui.headless)
+		return false;
+	struct strbuf sb = { 0 };
+	strbuf_puts(&sb, "\033]52;c;");
+	const unsigned char *u = (const unsigned char *)text;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)u[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)u[i + 1] << 8;
+		if (i + 2 < len)
+			v |= u[i + 2];
+		char q[4] = { b64[(v >> 18) & 63], b64[(v >> 12) & 63], i + 1 < len ? b64[(v >> 6) & 63] : '=',
+			      i + 2 < len ? b64[v & 63] : '=' };
+		strbuf_append(&sb, q, 4);
+	}
+	strbuf_puts(&sb, "\a");
+	/* Straight to the terminal: curses has flushed its frame (doupdate) already. */
+	fflush(stdout);
+	size_t off = 0;
+	bool ok = true;
+	while (off < sb.len) {
+		ssize_t w = write(STDOUT_FILENO, sb.buf + off, sb.len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			ok = false;
+			break;
+		}
+		off += (size_t)w;
+	}
+	strbuf_free(&sb);
+	return ok;
+}
+
+void
+tui_suspend(void)
+{
+	if (!tui.active || tui.headless)
+		return;
+	def_prog_mode();
+	endwin();
+	fflush(stdout);
+}
+
+void
+tui_resume(void)
+{
+	if (!tui.active || tui.headless)
+		return;
+	reset_prog_mode();
+	int rows, cols;
+	if (tui_query_size(&rows, &cols) && (rows != LINES || cols != COLS))
+		resizeterm(rows, cols);
+	clearok(curscr, TRUE);
+	wnoutrefresh(stdscr);
+	doupdate();
+}
+
+int
+tui_stderr_fd(void)
+{
+	return tui.saved_err >= 0 ? tui.saved_err : STDERR_FILENO;
+}
+
+void
+tui_notify(int how, const char *title, const char *body)
+{
+	if (!tui.active || tui.headless || how == BINDINGS_NOTIFY_NONE)
+		return;
+	if (how == BINDINGS_NOTIFY_BELL) {
+		beep();
+		return;
+	}
+	struct strbuf sb = { 0 };
+	/* No control characters inside the sequence: they would end it early. */
+	char t[128], b[256];
+	snprintf(t, sizeof(t), "%s", title);
+	snprintf(b, sizeof(b), "%s", body);
+	for (char *p = t; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == ';')
+			*p = ' ';
+	for (char *p = b; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	if (how == BINDINGS_NOTIFY_OSC9)
+		strbuf_printf(&sb, "\033]9;%s: %s\a", t, b);
+	else
+		strbuf_printf(&sb, "\033]777;notify;%s;%s\a", t, b);
+	fflush(stdout);
+	if (write(STDOUT_FILENO, sb.buf, sb.len) < 0) {
+		/* a notification that cannot be written is only lost */
+	}
+	strbuf_free(&sb);
 }

@@ -60,6 +60,28 @@ void tui_hline(int y, int x, int width, enum role role);
 void tui_vline(int y, int x, int height, enum role role);
 void tui_box(const struct rect *r, enum role role);
 
+/* A finished job: the bell, or a desktop notification through OSC 9 (iTerm2, kitty,
+ * WezTerm, foot) or OSC 777 (rxvt, VTE) with title and body. Headless: nothing. */
+void tui_notify(int how, const char *title, const char *body);
+
+/*
+ * Lend the terminal to another program (a pager, an editor): curses leaves the
+ * screen (endwin) and tui_resume() takes it back, redrawing everything at the
+ * current size. Headless: nothing happens. tui_stderr_fd() is the real stderr
+ * (curses' own is captured while it runs), for the child.
+ */
+void tui_suspend(void);
+void tui_resume(void);
+int tui_stderr_fd(void);
+
+/*
+ * Put text on the clipboard with OSC 52 (ESC ] 52 ; c ; base64 BEL), which works
+ * over ssh and inside tmux (set-clipboard on). Written between frames, never in
+ * the middle of one. Headless: nothing is written. Returns false when there is
+ * no terminal to write to.
+ */
+bool tui_clipboard(const char *text, size_t len);
+
 /*
  * Write the composite screen to path: one line per row, trailing blanks
  * trimmed, UTF-8 kept, line-drawing characters mapped to + - |.

@@ -23,6 +23,7 @@
 
 #include "api/json.h"
 #include "api/types.h"
+#include "api/udiff.h"
 #include "src/util.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
@@ -1210,6 +1211,21 @@ test_stream_truncated_big(void **state)
 	(void)state;
 }
 
+/* Issue 14, item 8: a replaced line reads as git shows it, the deletion first. */
+static void
+test_udiff_deletions_first(void **state)
+{
+	(void)state;
+	char *d = udiff_make("a\nold\nc\n", "a\nnew\nc\n", "f.txt");
+	assert_non_null(strstr(d, "-old\n+new\n"));
+	assert_null(strstr(d, "+new\n-old\n"));
+	free(d);
+	/* A block of two replaced by three: both deletions, then the three additions. */
+	d = udiff_make("x\n1\n2\ny\n", "x\nA\nB\nC\ny\n", "g.txt");
+	assert_non_null(strstr(d, " x\n-1\n-2\n+A\n+B\n+C\n y\n"));
+	free(d);
+}
+
 int
 main(void)
 {
@@ -1240,6 +1256,7 @@ main(void)
 		cmocka_unit_test(test_stream_disk_full),
 		cmocka_unit_test(test_stream_50mb_constant_memory),
 		cmocka_unit_test(test_stream_truncated_big),
+		cmocka_unit_test(test_udiff_deletions_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,17 +91,27 @@ OPENHANDS_API_KEY=wrongwrongwrongwrongwrongwrong12 "$OHB" --server "$APP_basic" 
 rc=$?
 check "wrong key: exit 3, the key is not echoed" '[ $rc -eq 3 ] && grep -q "rejected the API key" "$tmp/err" && ! grep -q wrongwrong "$tmp/err"'
 
-mkdir -p "$HOME/.config/openhands"
-printf '%s\n' "$KEY" >"$HOME/.config/openhands/api_token"
-chmod 644 "$HOME/.config/openhands/api_token"
+# Keys are stored per server (issue 14, item 15): this server's file is
+# ~/.config/ohbrowse/keys/<URL with :// and unsafe characters as _>; the shared
+# files (the seed tool's, the OpenHands CLI's) hold Cloud keys, never sent here.
+keyfile="$HOME/.config/ohbrowse/keys/$(printf '%s' "$APP_basic" | sed 's|://|_|; s|[^A-Za-z0-9.-]|_|g')"
+mkdir -p "$HOME/.config/ohbrowse/keys" "$HOME/.config/openhands"
+printf '%s\n' "$KEY" >"$keyfile"
+chmod 644 "$keyfile"
 "$OHB" --server "$APP_basic" list >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "a key file readable by others is refused with the chmod that fixes it" \
 	'[ $rc -eq 3 ] && grep -q "chmod 600" "$tmp/err"'
+chmod 600 "$keyfile"
+"$OHB" --server "$APP_basic" list --limit 1 --json >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "the server's own stored key is used when it is 0600" '[ $rc -eq 0 ] && json "len(J) == 1"'
+rm -f "$keyfile"
+printf '%s\n' "$KEY" >"$HOME/.config/openhands/api_token"
 chmod 600 "$HOME/.config/openhands/api_token"
 "$OHB" --server "$APP_basic" list --limit 1 --json >"$tmp/out" 2>"$tmp/err"
 rc=$?
-check "the seed tool's key file is used when it is 0600" '[ $rc -eq 0 ] && json "len(J) == 1"'
+check "a Cloud key in the shared file is not sent to another server" '[ $rc -eq 3 ]'
 rm -f "$HOME/.config/openhands/api_token"
 
 OPENHANDS_API_KEY=$KEY "$OHB" --server http://ohbrowse-test.invalid list >"$tmp/out" 2>"$tmp/err"
@@ -131,6 +141,27 @@ ohb files $V0STOP --wake --json
 check "files --wake starts the sandbox and lists it" '[ $rc -eq 0 ] && json "any(f[\"path\"] == \"README.md\" for f in J)"'
 ohb files ffffffffffffffffffffffffffffffff
 check "an unknown id: exit 4" '[ $rc -eq 4 ]'
+# Id prefixes (issue 14): a unique start of an id names its conversation; the
+# start of several, or of none, is a usage error that says so.
+ohb files "${V0%??}"
+check "an id prefix naming two conversations: exit 2, both named" \
+	'[ $rc -eq 2 ] && grep -q "more than one id" "$tmp/err" && grep -q "$V0" "$tmp/err"'
+ohb files "${V0%?}1" --json
+check "a whole id still works as it is" '[ $rc -eq 0 ]'
+ohb files abcdef012345
+check "an id prefix naming none: exit 2, it says so" '[ $rc -eq 2 ] && grep -q "no conversation id starts with" "$tmp/err"'
+ohb list --json
+uniq=$($PY -c "
+import json
+ids = [c['id'] for c in json.load(open('$tmp/out'))]
+for i in ids:
+    p = i[:8]
+    if sum(1 for j in ids if j.startswith(p)) == 1 and i not in ('$V0', '$V0STOP'):
+        print(p, i); break
+")
+ohb files "${uniq% *}" --wake --json
+check "a unique id prefix names its conversation (files --wake lists it)" \
+	'[ -n "$uniq" ] && [ $rc -ne 2 ] && [ $rc -ne 4 ] && ! grep -q "starts with\|more than one" "$tmp/err"'
 ohb files "../../etc"
 check "a malformed id: exit 2, nothing sent" '[ $rc -eq 2 ]'
 

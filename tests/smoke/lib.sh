@@ -98,6 +98,8 @@ tmux_start() {
 	} >"$tmp/pane.sh"
 	envs="TERM=xterm-256color LANG=${smoke_locale:-C.UTF-8} LC_ALL=${smoke_locale:-C.UTF-8} TZ=UTC HOME=$tmp/home"
 	envs="$envs XDG_CONFIG_HOME=$tmp/home OHBROWSE_NOW=2026-11-25T12:00:00Z PATH=$PATH"
+	# A case can add variables (PAGER=..., EDITOR=...) in $smoke_env.
+	[ -n "${smoke_env:-}" ] && envs="$envs $smoke_env"
 	[ -n "${ASAN_OPTIONS:-}" ] && envs="$envs ASAN_OPTIONS=$ASAN_OPTIONS"
 	[ -n "${UBSAN_OPTIONS:-}" ] && envs="$envs UBSAN_OPTIONS=$UBSAN_OPTIONS"
 	# shellcheck disable=SC2086
@@ -160,7 +162,7 @@ check_exit() { # check_exit EXPECTED_CODE
 # start_download: open the only conversation, confirm a download of all its
 # files and wait until big.bin is held mid-transfer (download.json).
 start_download() {
-	wait_screen '1 loaded' || bail "the list never showed"
+	wait_screen ' 1/1  ' || bail "the list never showed"
 	tm send-keys Enter
 	wait_screen 'README\.md' || bail "the files never showed"
 	tm send-keys d

@@ -6,15 +6,16 @@ smoke_init "$1" "$2"
 fh_start "$here/list.json"
 tmux_start --server "$url"
 
-if wait_screen '3 loaded'; then ok "the list shows"; else bail "the list never showed"; fi
+if wait_screen ' 1/3  '; then ok "the list shows"; else bail "the list never showed"; fi
+# The title bar ends with the sort and its arrow (the status part).
 check "80 columns: the title ends at column 79" \
-	sh -c "head -n 1 '$tmp/screen' | grep -Eq '^.{78}d\$'"
+	sh -c "head -n 1 '$tmp/screen' | LC_ALL=C.UTF-8 grep -Eq '^.{78}↓\$'"
 
 tm resize-window -x 100 -y 30
 # Relayout done when the title line is 99 wide and the pane has 30 rows.
 relaid() {
 	screen >"$tmp/screen"
-	[ "$(wc -l <"$tmp/screen")" -eq 30 ] && head -n 1 "$tmp/screen" | grep -Eq '^.{98}d$'
+	[ "$(wc -l <"$tmp/screen")" -eq 30 ] && head -n 1 "$tmp/screen" | LC_ALL=C.UTF-8 grep -Eq '^.{98}↓$'
 }
 i=0
 while [ $i -lt 100 ] && ! relaid; do sleep 0.1; i=$((i + 1)); done

@@ -9,7 +9,7 @@ smoke_init "$1" "$2"
 fh_start "$here/list.json"
 smoke_locale=C
 tmux_start --server "$url"
-if wait_screen '3 loaded'; then ok "the list shows"; else bail "the list never showed"; fi
+if wait_screen ' 1/3  '; then ok "the list shows"; else bail "the list never showed"; fi
 check "C locale: ASCII borders (no ACS letters, no box characters)" \
 	sh -c "grep -q '^Conversations ---' '$tmp/screen' && ! grep -q 'qqqq' '$tmp/screen' && ! grep -q '─' '$tmp/screen'"
 check "alternate screen on while running" sh -c "[ \"\$(tmux -S '$tmp/sock' display-message -p '#{alternate_on}')\" = 1 ]"

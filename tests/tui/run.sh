@@ -63,16 +63,17 @@ fi
 for f in "$tmp"/dumps/*.screen; do
 	[ -f "$f" ] || continue
 	# Rates and ETAs depend on timing: normalise them too.
-	sed -i -e 's/127\.0\.0\.1:[0-9][0-9]*/127.0.0.1:PORT/g' -e "s|$tmp|TMP|g" \
-		-e 's/  [0-9.]* [KMGT]*i*B\/s/  RATE/' -e 's/  ETA [0-9]* s/  ETA/' "$f"
+	sed -i -e 's/127\.0\.0\.1:[0-9][0-9]*/127.0.0.1:PORT/g' -e 's/127\.0\.0\.1_[0-9][0-9]*/127.0.0.1_PORT/g' -e "s|$tmp|TMP|g" \
+		-e 's/  [0-9.]* [KMGT]*i*B\/s/  RATE/' -e 's/  ETA [0-9]*:[0-9]*/  ETA/' "$f"
 done
 # Archives written by export cases: list them (name only) so goldens can show them.
 ls "$tmp/work" >"$tmp/dumps/files.list" 2>/dev/null
 # Cases whose golden has home.list also check what was written under HOME
 # (mode, size, path; the config copied in above is left out), e.g. a stored key.
 if [ -f "$expected/home.list" ]; then
-	(cd "$tmp/home" && find . -type f ! -path ./ohbrowse/config -printf '%m %s %P\n' | sort) \
-		>"$tmp/dumps/home.list"
+	# (keys are stored per server, under a name that holds the server's port)
+	(cd "$tmp/home" && find . -type f ! -path ./ohbrowse/config -printf '%m %s %P\n' | sort) |
+		sed 's/127\.0\.0\.1_[0-9][0-9]*/127.0.0.1_PORT/g' >"$tmp/dumps/home.list"
 fi
 fail=0
 if [ "${UPDATE_GOLDEN:-}" = 1 ]; then

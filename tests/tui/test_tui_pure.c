@@ -337,6 +337,12 @@ test_bindings_config(void **state)
 	assert_true(bindings_config_line(&b, "  bind generic j none  # unbind", err, sizeof(err)));
 	assert_int_equal(bindings_lookup(&b, BIND_GENERIC, 'j'), ACTION_NONE);
 	assert_true(bindings_config_line(&b, "# comment only", err, sizeof(err)));
+	/* set notify (issue 14: a finished download says so outside the terminal) */
+	assert_int_equal(b.notify, BINDINGS_NOTIFY_BELL);
+	assert_true(bindings_config_line(&b, "set notify osc9", err, sizeof(err)));
+	assert_int_equal(b.notify, BINDINGS_NOTIFY_OSC9);
+	assert_false(bindings_config_line(&b, "set notify loud", err, sizeof(err)));
+	assert_non_null(strstr(err, "osc777"));
 	assert_true(bindings_config_line(&b, "", err, sizeof(err)));
 	assert_false(bindings_config_line(&b, "bind nowhere j quit", err, sizeof(err)));
 	assert_non_null(strstr(err, "unknown context"));
@@ -482,6 +488,67 @@ test_line_segments(void **state)
 	assert_int_equal(l.len, LINE_BUF - 1);
 }
 
+/* ---- escape sequences and wrapping (issue 14) ---- */
+
+static void
+test_keys_from_escape(void **state)
+{
+	/* The Home/End forms tmux, xterm and the Linux console send. */
+	assert_int_equal(keys_from_escape("[H"), keys_home);
+	assert_int_equal(keys_from_escape("OH"), keys_home);
+	assert_int_equal(keys_from_escape("[1~"), keys_home);
+	assert_int_equal(keys_from_escape("[7~"), keys_home);
+	assert_int_equal(keys_from_escape("[F"), keys_end);
+	assert_int_equal(keys_from_escape("OF"), keys_end);
+	assert_int_equal(keys_from_escape("[4~"), keys_end);
+	assert_int_equal(keys_from_escape("[8~"), keys_end);
+	assert_int_equal(keys_from_escape("[1;5F"), keys_end);
+	assert_int_equal(keys_from_escape("[A"), keys_up);
+	assert_int_equal(keys_from_escape("[6~"), keys_pgdown);
+	assert_int_equal(keys_from_escape("[Z"), keys_btab);
+	assert_int_equal(keys_from_escape("[99~"), KEYS_NONE);
+	assert_int_equal(keys_from_escape("[Q"), KEYS_NONE);
+	assert_int_equal(keys_from_escape("x"), KEYS_NONE);
+	assert_int_equal(keys_from_escape(""), KEYS_NONE);
+}
+
+struct wrap_out {
+	char lines[16][64];
+	size_t n;
+};
+
+static void
+wrap_collect(void *ud, const char *start, size_t len)
+{
+	struct wrap_out *w = ud;
+	if (w->n < 16)
+		snprintf(w->lines[w->n++], 64, "%.*s", (int)len, start);
+}
+
+static void
+test_text_wrap(void **state)
+{
+	struct wrap_out w = { 0 };
+	assert_int_equal(text_wrap("the quick brown fox", 10, wrap_collect, &w), 2);
+	assert_string_equal(w.lines[0], "the quick");
+	assert_string_equal(w.lines[1], "brown fox");
+	memset(&w, 0, sizeof(w));
+	/* A word wider than the line is split; hard breaks and empty lines are kept. */
+	assert_int_equal(text_wrap("abcdefghij\n\nxy", 4, wrap_collect, &w), 5);
+	assert_string_equal(w.lines[0], "abcd");
+	assert_string_equal(w.lines[1], "efgh");
+	assert_string_equal(w.lines[2], "ij");
+	assert_string_equal(w.lines[3], "");
+	assert_string_equal(w.lines[4], "xy");
+	memset(&w, 0, sizeof(w));
+	/* Widths are columns: two CJK characters fill four. */
+	assert_int_equal(text_wrap("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4, wrap_collect, &w), 2);
+	assert_string_equal(w.lines[1], "\xe8\xaa\x9e");
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(text_wrap("", 10, wrap_collect, &w), 1);
+	assert_int_equal(text_wrap("one\n", 10, wrap_collect, &w), 1);
+}
+
 int
 main(void)
 {
@@ -508,6 +575,8 @@ main(void)
 		cmocka_unit_test(test_script_parse),
 		cmocka_unit_test(test_prompt_input),
 		cmocka_unit_test(test_line_segments),
+		cmocka_unit_test(test_keys_from_escape),
+		cmocka_unit_test(test_text_wrap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
