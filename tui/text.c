@@ -24,7 +24,10 @@ text_next(const char *s, wchar_t *w, int *cols)
 		return 1;
 	}
 	int cw = wcwidth(*w);
-	if (*w < 0x20 || *w == 0x7f || (*w >= 0x80 && *w < 0xa0)) {
+	/* control characters, and the bidi embeddings, overrides and isolates that would
+	 * reorder what follows on the terminal ("txt.exe" shown as "exe.txt"): a visible '?' */
+	if (*w < 0x20 || *w == 0x7f || (*w >= 0x80 && *w < 0xa0) || (*w >= 0x202a && *w <= 0x202e) ||
+	    (*w >= 0x2066 && *w <= 0x2069)) {
 		*w = L'?';
 		*cols = 1;
 		return r;

@@ -202,6 +202,9 @@ test_text_fit(void **state)
 	assert_string_equal(buf, "\xe6\x97\xa5 ~");
 	text_fit(buf, sizeof(buf), "a\x1b[31mb", 10, false, false, false);
 	assert_string_equal(buf, "a?[31mb");
+	/* a C1 control and a bidi override never reach the terminal (issue 13, item 22) */
+	text_fit(buf, sizeof(buf), "a\xc2\x9b" "b\xe2\x80\xae" "c", 10, false, false, false);
+	assert_string_equal(buf, "a?b?c");
 	text_fit(buf, sizeof(buf), "abc", 0, true, false, false);
 	assert_string_equal(buf, "");
 	text_fit(buf, sizeof(buf), NULL, 2, true, false, false);
