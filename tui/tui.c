@@ -78,6 +78,47 @@ tui_replay_stderr(void)
 	tui.err_tmp = NULL;
 }
 
+/* Is there a terminfo entry for term? Looked up as ncurses does ($TERMINFO, ~/.terminfo,
+ * $TERMINFO_DIRS, the system directories), by file, so nothing is allocated. */
+static bool
+tui_term_known(const char *term)
+{
+	char path[4096];
+	const char *home = getenv("HOME"), *ti = getenv("TERMINFO"), *dirs = getenv("TERMINFO_DIRS");
+	const char *fixed[] = { ti, NULL, "/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo",
+				"/usr/lib/terminfo", "/usr/local/share/terminfo" };
+	char homedir[2048];
+
+	if (strchr(term, '/'))
+		return false;
+	if (home) {
+		snprintf(homedir, sizeof(homedir), "%s/.terminfo", home);
+		fixed[1] = homedir;
+	}
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		if (!fixed[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%c/%s", fixed[i], term[0], term);
+		if (access(path, R_OK) == 0)
+			return true;
+		snprintf(path, sizeof(path), "%s/%02x/%s", fixed[i], (unsigned char)term[0], term);
+		if (access(path, R_OK) == 0)
+			return true;
+	}
+	for (const char *p = dirs; p && *p;) {
+		size_t n = strcspn(p, ":");
+		if (n) {
+			snprintf(path, sizeof(path), "%.*s/%c/%s", (int)n, p, term[0], term);
+			if (access(path, R_OK) == 0)
+				return true;
+		}
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
 bool
 tui_init(const struct tui_opts *o, char *err, size_t errlen)
 {
@@ -100,6 +141,15 @@ tui_init(const struct tui_opts *o, char *err, size_t errlen)
 		}
 		tui.screen = newterm(NULL, tui.out, tui.in);
 	} else {
+		/* Ask terminfo first: a newterm() that fails on an unknown TERM leaves ncurses'
+		 * pre-screen allocated, which no API frees (a leak under ASan, issue 13) */
+		const char *term = getenv("TERM");
+		if (term && *term && !tui_term_known(term)) {
+			snprintf(err, errlen, "cannot initialise the terminal: TERM=%s is not in the terminfo "
+				 "database; set TERM to your terminal's name (xterm-256color works almost everywhere)",
+				 term);
+			return false;
+		}
 		tui.screen = newterm(NULL, stdout, stdin);
 	}
 	if (!tui.screen) {
