@@ -471,7 +471,8 @@ run_listing(const struct fh_workspace *ws, const char *dir, struct strbuf *out, 
 		ls[n - 1].link = nd->link;
 		free(full);
 	}
-	qsort(ls, n, sizeof(*ls), line_cmp);
+	if (n > 1)
+		qsort(ls, n, sizeof(*ls), line_cmp);	/* never with NULL (an empty listing): UB */
 	struct strbuf raw = { 0 };
 	for (size_t i = 0; i < n; i++) {
 		if (v2) {
@@ -793,7 +794,8 @@ git_changes(struct fh_req *r, struct fh_reply *rp, const struct fh_workspace *ws
 	}
 	sorted = xmalloc((ws->n_changes + 1) * sizeof(*sorted));
 	memcpy(sorted, ws->changes, ws->n_changes * sizeof(*sorted));
-	qsort(sorted, ws->n_changes, sizeof(*sorted), change_cmp);
+	if (ws->n_changes > 1)
+		qsort(sorted, ws->n_changes, sizeof(*sorted), change_cmp);
 	for (size_t i = 0; i < ws->n_changes; i++) {
 		const char *cp = sorted[i].path;
 

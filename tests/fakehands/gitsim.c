@@ -199,7 +199,8 @@ gitsim_changes_2026(const struct fh_workspace *ws, const char *rel, unsigned *st
 			n++;
 		}
 	}
-	qsort(ch, n, sizeof(*ch), gchange_cmp);
+	if (n > 1)
+		qsort(ch, n, sizeof(*ch), gchange_cmp);
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(arr, json_pack("{s:s,s:o}", "status", ch[i].status, "path", jstr0(ch[i].path)));

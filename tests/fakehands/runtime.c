@@ -152,7 +152,8 @@ git_changes(struct fh_reply *rp, const struct fh_workspace *ws)
 	}
 	sorted = xmalloc((ws->n_changes + 1) * sizeof(*sorted));
 	memcpy(sorted, ws->changes, ws->n_changes * sizeof(*sorted));
-	qsort(sorted, ws->n_changes, sizeof(*sorted), change_cmp);
+	if (ws->n_changes > 1)
+		qsort(sorted, ws->n_changes, sizeof(*sorted), change_cmp);
 	arr = json_array();
 	for (size_t i = 0; i < ws->n_changes; i++)
 		json_array_append_new(arr, json_pack("{s:s,s:o}", "status", sorted[i].status, "path",

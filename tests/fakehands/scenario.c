@@ -567,7 +567,8 @@ scenario_load(struct fakehands *fh, const char *text, size_t len, char *err, siz
 			conv_defaults(c);
 		}
 	}
-	qsort(fh->convs, fh->n_convs, sizeof(*fh->convs), conv_cmp);
+	if (fh->n_convs > 1)
+		qsort(fh->convs, fh->n_convs, sizeof(*fh->convs), conv_cmp);
 	for (i = 0; i + 1 < fh->n_convs; i++) {
 		if (!strcmp(fh->convs[i].id, fh->convs[i + 1].id)) {
 			fail(err, errlen, "duplicate conversation id %s", fh->convs[i].id);

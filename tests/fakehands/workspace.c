@@ -197,7 +197,8 @@ ws_finish(struct fh_workspace *ws)
 				add_dir(ws, &cap, ws->nodes[i].path, k);
 		}
 	}
-	qsort(ws->nodes, ws->n_nodes, sizeof(*ws->nodes), node_cmp);
+	if (ws->n_nodes > 1)
+		qsort(ws->nodes, ws->n_nodes, sizeof(*ws->nodes), node_cmp);
 	/* drop duplicates (an implied dir that was also listed, or a repeated path): keep one */
 	size_t w = 0;
 	for (size_t i = 0; i < ws->n_nodes; i++) {
@@ -398,7 +399,8 @@ ws_list(const struct fh_workspace *ws, const char *rel, size_t *n)
 			out = xrealloc(out, (cap *= 2) * sizeof(char *));
 		out[(*n)++] = nd->is_dir ? xasprintf("%s/", name) : xstrdup(name);
 	}
-	qsort(out, *n, sizeof(char *), entry_cmp);
+	if (*n > 1)
+		qsort(out, *n, sizeof(char *), entry_cmp);
 	return out;
 }
 
