@@ -3,59 +3,14 @@
 # deleted sandboxes; first run, second run (nothing downloaded), a changed workspace, a run
 # killed in the middle and started again, --dry-run, and a disk that fills up. TAP.
 # usage: run.sh OHBROWSE FAKEHANDS ZIPCHECK SCENARIO
-set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+TAP_NAME=backup
+FAKE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+. "$(dirname "$0")/../tap.sh"
 OHB=$(abs "$1")
-FAKE=$(abs "$2")
 ZIPCHECK=$(abs "$3")
 SCEN=$(abs "$4")
-PY=/usr/bin/python3
 KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ohb-backup.XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
-export HOME="$tmp/home" OHBROWSE_NOW=2026-11-25T12:00:00Z TZ=UTC LC_ALL=C.UTF-8
-unset OPENHANDS_API_KEY OPENHANDS_URL OPENHANDS_ORG_ID OHBROWSE_BACKUP_DIR
-mkdir -p "$HOME"
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -f "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err" | head -20
-}
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-
-start_fake() { # NAME SCENARIO [fakehands options]
-	name=$1 scen=$2
-	shift 2
-	"$FAKE" --scenario "$scen" --log "$tmp/$name.log" "$@" >"$tmp/$name.ports" 2>"$tmp/$name.stderr" &
-	pid=$!
-	pids="$pids $pid"
-	eval "PID_$name=$pid"
-	i=0
-	while ! grep -q '^ready$' "$tmp/$name.ports" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "Bail out! fakehands did not start: $(cat "$tmp/$name.stderr")"
-			exit 1
-		fi
-		sleep 0.1
-	done
-	eval "APP_$name=\$(sed -n 's/^app //p' \"\$tmp/$name.ports\")"
-}
-log() { $PY -c "import json,sys; R=[json.loads(l) for l in open('$tmp/$1.log')]; sys.exit(0 if ($2) else 1)" 2>>"$tmp/err"; }
-mark() { wc -l <"$tmp/$1.log" | tr -d ' ' >"$tmp/$1.mark"; }
-since() { echo "R[$(cat "$tmp/$1.mark"):]"; }
 idx() { $PY -c "import json,sys; I={c['id']: c for c in json.load(open('$tmp/bk/index.json'))['conversations']}; sys.exit(0 if ($1) else 1)" 2>>"$tmp/err"; }
 
 RUN=c0000000000000000000000000000001
@@ -172,5 +127,4 @@ rc=$?
 check "a full disk stops the run with a clear message, no .part, the index readable" \
 	'[ $rc -ne 0 ] && [ $rc -ne 6 ] && grep -q "the backup stopped" "$tmp/err" && [ -z "$(find "$tmp/bk3" -name "*.part")" ] && { [ ! -e "$tmp/bk3/index.json" ] || $PY -c "import json; json.load(open(\"$tmp/bk3/index.json\"))"; }'
 
-echo "1..$n"
-exit $failed
+tap_end

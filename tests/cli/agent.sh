@@ -2,55 +2,13 @@
 # End-to-end tests of workspace downloads against the fake agent-server and V0 runtime (TAP):
 # what a user finds in the ZIP, compared with the workspace the scenario describes.
 # usage: agent.sh OHBROWSE FAKEHANDS SCENARIO_DIR
-set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+TAP_NAME=agent
+FAKE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+. "$(dirname "$0")/../tap.sh"
 OHB=$(abs "$1")
-FAKE=$(abs "$2")
 SCEN=$(abs "$3")
-PY=/usr/bin/python3
-KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
 TOKEN=ghp_FAKETOKEN0123456789
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ohb-agent.XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
-export HOME="$tmp/home" OHBROWSE_NOW=2026-11-25T12:00:00Z TZ=UTC LC_ALL=C.UTF-8
-unset OPENHANDS_API_KEY OPENHANDS_URL
-mkdir -p "$HOME"
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -f "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err" | head -20
-}
-check() { # description, shell condition
-	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
-}
-
-# start_fake NAME SCENARIO: sets APP_<NAME>, leaves ports in $tmp/NAME.ports and log in $tmp/NAME.log
-start_fake() {
-	"$FAKE" --scenario "$2" --log "$tmp/$1.log" >"$tmp/$1.ports" 2>"$tmp/$1.stderr" &
-	pids="$pids $!"
-	i=0
-	while ! grep -q '^ready$' "$tmp/$1.ports" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "Bail out! fakehands did not start: $(cat "$tmp/$1.stderr")"
-			exit 1
-		fi
-		sleep 0.1
-	done
-	eval "APP_$1=\$(sed -n 's/^app //p' \"\$tmp/$1.ports\")"
-}
+KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
 
 start_fake agent "$SCEN/agent.json"
 
@@ -266,5 +224,4 @@ check "the listing was polled incrementally (order__gt), not from the first page
 check "no .part file survives any of the above" '[ -z "$(ls *.part 2>/dev/null)" ]'
 cd "$tmp" || exit 1
 
-echo "1..$n"
-exit $failed
+tap_end

@@ -1,56 +1,13 @@
 #!/bin/sh
 # End-to-end tests of the command-line twin against the fake OpenHands server (TAP).
 # usage: run.sh OHBROWSE FAKEHANDS ZIPCHECK SCENARIO_DIR
-set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+TAP_NAME=cli
+FAKE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+. "$(dirname "$0")/../tap.sh"
 OHB=$(abs "$1")
-FAKE=$(abs "$2")
 ZIPCHECK=$(abs "$3")
 SCEN=$(abs "$4")
-PY=/usr/bin/python3
 KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ohb-cli.XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
-export HOME="$tmp/home" OHBROWSE_NOW=2026-11-25T12:00:00Z TZ=UTC LC_ALL=C.UTF-8
-unset OPENHANDS_API_KEY OPENHANDS_URL
-mkdir -p "$HOME"
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -f "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err" | head -20
-}
-check() { # description, shell condition
-	if eval "$2"; then ok "$1"; else not_ok "$1"; fi
-}
-
-# start_fake NAME SCENARIO: sets APP_<NAME>, leaves ports in $tmp/NAME.ports and log in $tmp/NAME.log
-start_fake() {
-	"$FAKE" --scenario "$2" --log "$tmp/$1.log" >"$tmp/$1.ports" 2>"$tmp/$1.stderr" &
-	pids="$pids $!"
-	i=0
-	while ! grep -q '^ready$' "$tmp/$1.ports" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "Bail out! fakehands did not start: $(cat "$tmp/$1.stderr")"
-			exit 1
-		fi
-		sleep 0.1
-	done
-	eval "APP_$1=\$(sed -n 's/^app //p' \"\$tmp/$1.ports\")"
-}
-port_of() { sed -n "s/^[a-z]* $2 //p" "$tmp/$1.ports"; }
 
 start_fake basic "$SCEN/basic.json"
 start_fake faults "$SCEN/faults.json"
@@ -244,5 +201,4 @@ check "a connection reset mid-body is retried: the archive is complete" \
 	'[ $rc -eq 0 ] && grep -q " 2 a.txt$" "$tmp/z8" && grep -q " 2 b.txt$" "$tmp/z8"'
 cd "$tmp" || exit 1
 
-echo "1..$n"
-exit $failed
+tap_end

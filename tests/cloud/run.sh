@@ -4,59 +4,13 @@
 # sandboxes without URL or key, keys that rotate on resume, MISSING sandboxes, orgs), and the
 # same commands on the 2025 generation and on a V0-only server. TAP.
 # usage: run.sh OHBROWSE FAKEHANDS ZIPCHECK DIR
-set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+TAP_NAME=cloud
+FAKE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+. "$(dirname "$0")/../tap.sh"
 OHB=$(abs "$1")
-FAKE=$(abs "$2")
 ZIPCHECK=$(abs "$3")
 DIR=$(abs "$4")
-PY=/usr/bin/python3
 KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ohb-cloud.XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
-export HOME="$tmp/home" OHBROWSE_NOW=2026-11-25T12:00:00Z TZ=UTC LC_ALL=C.UTF-8
-unset OPENHANDS_API_KEY OPENHANDS_URL OPENHANDS_ORG_ID
-mkdir -p "$HOME"
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -f "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err" | head -20
-}
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-
-start_fake() { # NAME SCENARIO
-	"$FAKE" --scenario "$2" --log "$tmp/$1.log" >"$tmp/$1.ports" 2>"$tmp/$1.stderr" &
-	pids="$pids $!"
-	i=0
-	while ! grep -q '^ready$' "$tmp/$1.ports" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "Bail out! fakehands did not start: $(cat "$tmp/$1.stderr")"
-			exit 1
-		fi
-		sleep 0.1
-	done
-	eval "APP_$1=\$(sed -n 's/^app //p' \"\$tmp/$1.ports\")"
-}
-# log NAME PYTHON-EXPR: true when the expression over R (the request log, a list) holds
-log() {
-	$PY -c "import json,sys; R=[json.loads(l) for l in open('$tmp/$1.log')]; sys.exit(0 if ($2) else 1)" 2>>"$tmp/err"
-}
-mark() { wc -l <"$tmp/$1.log" | tr -d ' ' >"$tmp/$1.mark"; }	# requests before the next command
-since() { echo "R[$(cat "$tmp/$1.mark"):]"; }
-json() { $PY -c "import json,sys; J=json.load(open('$tmp/out')); sys.exit(0 if ($1) else 1)" 2>>"$tmp/err"; }
 
 start_fake c26 "$DIR/cloud2026.json"
 ohb() { # the cloud-2026 server, with the key
@@ -238,5 +192,4 @@ check "V0-only server: files of a V0 conversation (the V1 batch answered HTML)" 
 v0 list --json
 check "V0-only server: list" '[ $rc -eq 0 ] && json "len(J) > 0 and all(c[\"version\"] == \"V0\" for c in J)"'
 
-echo "1..$n"
-exit $failed
+tap_end

@@ -3,52 +3,13 @@
 # ohbrowse does when a server loops, lies about its cursor, answers 4xx, sends a session key
 # with a line break, or when the key file is a FIFO or someone else's. TAP.
 # usage: run.sh OHBROWSE FAKEHANDS SCENARIO
-set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+TAP_NAME=hostile
+FAKE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+. "$(dirname "$0")/../tap.sh"
 OHB=$(abs "$1")
-FAKE=$(abs "$2")
 SCEN=$(abs "$3")
-PY=/usr/bin/python3
 KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ohb-hostile.XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
-export HOME="$tmp/home" OHBROWSE_NOW=2026-11-25T12:00:00Z TZ=UTC LC_ALL=C.UTF-8
-unset OPENHANDS_API_KEY OPENHANDS_URL OPENHANDS_ORG_ID
-mkdir -p "$HOME"
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -f "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err" | head -20
-}
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
-
-start_fake() { # NAME SCENARIO
-	"$FAKE" --scenario "$2" --log "$tmp/$1.log" >"$tmp/$1.ports" 2>"$tmp/$1.stderr" &
-	pids="$pids $!"
-	i=0
-	while ! grep -q '^ready$' "$tmp/$1.ports" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 100 ]; then
-			echo "Bail out! fakehands did not start: $(cat "$tmp/$1.stderr")"
-			exit 1
-		fi
-		sleep 0.1
-	done
-	eval "APP_$1=\$(sed -n 's/^app //p' \"\$tmp/$1.ports\")"
-}
 RUN=c0000000000000000000000000000001
 
 # A server whose list cursor never moves, whose events cursor never moves, that answers the
@@ -237,5 +198,4 @@ http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=example.inv
 rc=$?
 check "with a proxy set and NO_PROXY naming another host, the loopback server is still reached directly" '[ $rc -eq 0 ]'
 
-echo "1..$n"
-exit $failed
+tap_end
