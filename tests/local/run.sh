@@ -2,37 +2,15 @@
 # Local conversations and events end to end (TAP): persistence directories generated here in
 # every supported format (gen.py), and events from the fake server (scenario.py).
 # usage: run.sh OHBROWSE FAKEHANDS SRCDIR
-set -u
-abs() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+TAP_NAME=local
+FAKE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+. "$(dirname "$0")/../tap.sh"
 OHB=$(abs "$1")
-FAKE=$(abs "$2")
 SRC=$(abs "$3")
-PY=/usr/bin/python3
 KEY=Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0
 BIG=${OHB_LOCAL_BIG:-100000}
+unset OPENHANDS_CONVERSATIONS_DIR OPENHANDS_PERSISTENCE_DIR
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/ohb-local.XXXXXX")
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap "exit 1" INT TERM
-export HOME="$tmp/home" OHBROWSE_NOW=2026-11-25T12:00:00Z TZ=UTC LC_ALL=C.UTF-8
-unset OPENHANDS_API_KEY OPENHANDS_URL OPENHANDS_CONVERSATIONS_DIR OPENHANDS_PERSISTENCE_DIR
-mkdir -p "$HOME"
-
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	[ -f "$tmp/err" ] && sed 's/^/# stderr: /' "$tmp/err" | head -20
-}
-check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 py() { # python over E (expected.json), J (parsed $tmp/out when JSON), O (raw $tmp/out)
 	$PY - "$@" 2>>"$tmp/err" <<PYEOF
 import json, sys
@@ -325,5 +303,4 @@ else
 	ok "# SKIP git is not installed"
 fi
 
-echo "1..$n"
-exit $failed
+tap_end
