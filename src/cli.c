@@ -90,6 +90,20 @@ cli_turn(struct http *h, struct export_job *job)
 }
 
 int
+cli_wait(struct api_client *c, struct api_op *op, const bool *done)
+{
+	struct http *h = api_client_http(c);
+
+	while (!*done && !interrupted)
+		cli_turn(h, NULL);
+	if (*done)
+		return EXIT_OK;
+	api_op_cancel(op);
+	fprintf(stderr, "ohbrowse: interrupted\n");
+	return EXIT_INTERRUPTED;
+}
+
+int
 cli_report(const struct api_error *e)
 {
 	fprintf(stderr, "ohbrowse: %s\n", e->message);
@@ -475,7 +489,6 @@ cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 	    struct api_conversation *out)
 {
 	struct conv_ctx x = {0};
-	struct http *h = api_client_http(c);
 	char full[64];
 
 	if (api_client_source(c) == API_SOURCE_CLOUD && is_id_prefix(id)) {
@@ -486,13 +499,8 @@ cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 	}
 	struct api_op *op = api_get_conversation(c, id, conv_got, &x);
 
-	while (!x.done && !interrupted)
-		cli_turn(h, NULL);
-	if (!x.done) {
-		api_op_cancel(op);
-		fprintf(stderr, "ohbrowse: interrupted\n");
+	if (cli_wait(c, op, &x.done) != EXIT_OK)
 		return EXIT_INTERRUPTED;
-	}
 	if (x.err.kind != API_OK)
 		return cli_report(&x.err);
 	/* Events need a running sandbox only for V0 (V1 events come from the app server in any
@@ -523,14 +531,10 @@ cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 		else
 			fprintf(stderr, "ohbrowse: waking conversation %s...\n", x.conv.id);
 		op = api_wake(c, &x.conv, wake_progress, conv_got, &w);
-		while (!w.done && !interrupted)
-			cli_turn(h, NULL);
+		int wrc = cli_wait(c, op, &w.done);
 		api_conversation_free(&x.conv);
-		if (!w.done) {
-			api_op_cancel(op);
-			fprintf(stderr, "ohbrowse: interrupted\n");
+		if (wrc != EXIT_OK)
 			return EXIT_INTERRUPTED;
-		}
 		if (w.err.kind != API_OK)
 			return cli_report(&w.err);
 		x.conv = w.conv;
@@ -662,15 +666,9 @@ cli_whoami(struct api_client *c, int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("whoami", "unexpected argument");
 	struct key_ctx x = {0};
-	struct http *h = api_client_http(c);
 	struct api_op *op = api_whoami(c, key_got, &x);
-	while (!x.done && !interrupted)
-		cli_turn(h, NULL);
-	if (!x.done) {
-		api_op_cancel(op);
-		fprintf(stderr, "ohbrowse: interrupted\n");
+	if (cli_wait(c, op, &x.done) != EXIT_OK)
 		return EXIT_INTERRUPTED;
-	}
 	if (x.err.kind != API_OK)
 		return cli_report(&x.err);
 	if (json) {

@@ -51,6 +51,9 @@ int cli_login(struct http *h, const struct api_client_config *cfg, int argc, cha
 /* One loop turn: pump the export (if any), wait for something to happen, run completions. */
 struct export_job;
 void cli_turn(struct http *h, struct export_job *job);
+/* Run the loop until *done; on a signal first the op is cancelled, "interrupted" said and
+ * EXIT_INTERRUPTED returned. */
+int cli_wait(struct api_client *c, struct api_op *op, const bool *done);
 /* Print the error as one sentence on stderr; returns its exit code. */
 int cli_report(const struct api_error *e);
 /* A usage error for a command; returns EXIT_USAGE. */

@@ -275,13 +275,8 @@ export_trajectory(struct api_client *c, const struct api_conversation *conv, con
 		return EXIT_NETWORK;
 	}
 	struct traj_ctx x = {0};
-	struct http *h = api_client_http(c);
 	struct api_op *op = api_fetch_trajectory(c, conv, fd, NULL, traj_done, &x);
-	while (!x.done && !cli_interrupted())
-		cli_turn(h, NULL);
-	if (!x.done) {
-		api_op_cancel(op);
-		fprintf(stderr, "ohbrowse: interrupted\n");
+	if (cli_wait(c, op, &x.done) != EXIT_OK) {
 		rc = EXIT_INTERRUPTED;
 	} else if (x.err.kind != API_OK) {
 		rc = cli_report(&x.err);
