@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "archive/names.h"
+#include "src/backup.h"
 #include "src/export.h"
 #include "src/handover.h"
 #include "src/keystore.h"
@@ -54,6 +55,7 @@ enum prompt_purpose {
 	PURPOSE_API_KEY,
 	PURPOSE_EVENT_SEARCH,
 	PURPOSE_WAKE_DOWNLOAD,
+	PURPOSE_BACKUP_ALL,
 	PURPOSE_SEARCH,
 	PURPOSE_TREE_FILTER,
 };
@@ -176,6 +178,12 @@ struct app {
 	int64_t wake_started_ms;
 	long wake_elapsed_ms;
 	char wake_status[64];
+
+	/* backup (B): marked conversations, and the job that takes them home */
+	char **bk_marks;
+	size_t n_bk_marks;
+	struct backup_job *backup;
+	size_t backup_reported;		/* items already said */
 
 	/* export */
 	struct export_job *export;
@@ -1632,6 +1640,144 @@ app_conv_is_open(const struct app *a, const struct api_conversation *c)
 	       strcmp(a->conv.id, c->id) == 0;
 }
 
+/* ---- backup from the browser: the same engine as `ohbrowse backup` */
+
+static bool
+app_bk_marked(const struct app *a, const char *id)
+{
+	for (size_t i = 0; id && i < a->n_bk_marks; i++)
+		if (strcmp(a->bk_marks[i], id) == 0)
+			return true;
+	return false;
+}
+
+static void
+app_bk_toggle(struct app *a, const char *id)
+{
+	for (size_t i = 0; i < a->n_bk_marks; i++) {
+		if (strcmp(a->bk_marks[i], id) == 0) {
+			free(a->bk_marks[i]);
+			a->bk_marks[i] = a->bk_marks[--a->n_bk_marks];
+			return;
+		}
+	}
+	a->bk_marks = xrealloc(a->bk_marks, (a->n_bk_marks + 1) * sizeof(*a->bk_marks));
+	a->bk_marks[a->n_bk_marks++] = xstrdup(id);
+}
+
+static void
+app_bk_clear(struct app *a)
+{
+	for (size_t i = 0; i < a->n_bk_marks; i++)
+		free(a->bk_marks[i]);
+	free(a->bk_marks);
+	a->bk_marks = NULL;
+	a->n_bk_marks = 0;
+}
+
+static void
+app_backup_notice(void *ud, const char *text)
+{
+	app_message(ud, ROLE_WARNING, "%s", text);
+}
+
+static void
+app_backup_start(struct app *a, const char *const *ids, size_t n)
+{
+	char *dir = backup_default_dir(a->opts->backup_dir);
+	struct backup_opts bo = {.dir = dir, .ids = ids, .n_ids = n, .since_s = -1, .reaping_within_days = -1,
+				 .notice = app_backup_notice, .ud = a};
+	struct api_error err;
+
+	a->backup = backup_start(a->client, &bo, &err);
+	if (!a->backup)
+		app_message(a, ROLE_ERROR, "Backup: %s", err.message);
+	else
+		app_message(a, ROLE_NORMAL, "Backing up %zu conversation%s into %s (browsing continues)", n,
+			    n == 1 ? "" : "s", dir);
+	free(dir);
+	a->backup_reported = 0;
+	a->dirty = true;
+}
+
+/* B: the marked conversations, or (after asking) every listed one. */
+static void
+app_backup_prompt(struct app *a)
+{
+	if (a->backup) {
+		app_message(a, ROLE_WARNING, "A backup is running; B again when it is done");
+		return;
+	}
+	if (a->n_bk_marks) {
+		app_backup_start(a, (const char *const *)a->bk_marks, a->n_bk_marks);
+		return;
+	}
+	if (a->convs.n_view == 0) {
+		app_message(a, ROLE_WARNING, "No conversations to back up");
+		return;
+	}
+	char *dir = backup_default_dir(a->opts->backup_dir);
+	char label[1200];
+	snprintf(label, sizeof(label), "Back up all %zu listed conversations into %s? y/n (Space marks some)",
+		 a->convs.n_view, dir);
+	free(dir);
+	prompt_confirm(&a->prompt, PURPOSE_BACKUP_ALL, label, NULL);
+}
+
+static void
+app_backup_all(struct app *a)
+{
+	size_t n = a->convs.n_view;
+	const char **ids = xcalloc(n ? n : 1, sizeof(*ids));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = conv_list_at(&a->convs, i)->id;
+	app_backup_start(a, ids, n);
+	free(ids);
+}
+
+/* Once a loop turn: say what finished; at the end the summary, and the marks are done. */
+static void
+app_backup_check(struct app *a)
+{
+	static const char *const words[] = {"pending", "backed up", "unchanged", "events only", "failed", "planned"};
+	struct backup_status st;
+
+	backup_status(a->backup, &st);
+	while (a->backup_reported < st.done) {
+		const struct backup_item *it = backup_item_at(a->backup, a->backup_reported++);
+		app_message(a, it->outcome == BACKUP_FAILED ? ROLE_ERROR : ROLE_NORMAL, "Backup %zu/%zu: \"%s\" %s%s%s",
+			    a->backup_reported, st.total, it->title, words[it->outcome], it->reason ? ": " : "",
+			    it->reason ? it->reason : "");
+	}
+	if (!backup_finished(a->backup))
+		return;
+	int rc = backup_exit_code(a->backup);
+	if (rc == 0)
+		app_message(a, ROLE_NORMAL, "Backup done: %zu conversation%s, the index is in the backup directory", st.total,
+			    st.total == 1 ? "" : "s");
+	else if (st.message)
+		app_message(a, ROLE_ERROR, "Backup stopped: %s", st.message);
+	else
+		app_message(a, ROLE_WARNING, "Backup done, but some conversations failed (M shows them)");
+	backup_free(a->backup);
+	a->backup = NULL;
+	app_bk_clear(a);
+	a->dirty = true;
+}
+
+/* Quitting with a backup running: stop it; a sandbox it woke is offered to be paused. */
+static void
+app_backup_stop(struct app *a)
+{
+	if (!a->backup)
+		return;
+	const struct api_conversation *w = backup_woken(a->backup);
+	if (w)
+		app_note_woken(a, w);
+	backup_free(a->backup);
+	a->backup = NULL;
+}
+
 static void
 conv_row(struct pane *p, size_t i, struct line *l, int width)
 {
@@ -1662,7 +1808,14 @@ conv_row(struct pane *p, size_t i, struct line *l, int width)
 		rw = rest * 28 / 100;
 		bw = rest - tw - rw - 2;
 	}
-	line_add_fit(l, app_status_role(a, c), app_status_word(c), 8, false);
+	if (app_bk_marked(a, c->id)) {
+		/* marked for B: the status column says so */
+		char st[32];
+		snprintf(st, sizeof(st), "+%s", app_status_word(c));
+		line_add_fit(l, ROLE_HEADER, st, 8, false);
+	} else {
+		line_add_fit(l, app_status_role(a, c), app_status_word(c), 8, false);
+	}
 	line_add(l, base, " ");
 	line_add(l, base, c->version == API_V1 ? "V1" : "V0");
 	line_add(l, base, " ");
@@ -1692,6 +1845,14 @@ conv_title(struct pane *p, struct line *l, int width)
 		line_addf(l, ROLE_HEADER, "  /%s", a->convs.filter);
 	if (a->convs.sort != CONV_SORT_UPDATED || a->convs.reverse)
 		line_addf(l, ROLE_HEADER, "  sort: %s%s", conv_sort_name(a->convs.sort), app_sort_arrow(a));
+	if (a->n_bk_marks)
+		line_addf(l, ROLE_HEADER, "  %zu marked (B backs them up)", a->n_bk_marks);
+	if (a->backup) {
+		struct backup_status st;
+		backup_status(a->backup, &st);
+		line_addf(l, ROLE_HEADER, "  backup %zu/%zu%s%s", st.done, st.total, st.stage && *st.stage ? ": " : "",
+			  st.stage ? st.stage : "");
+	}
 }
 
 static void
@@ -1759,6 +1920,18 @@ conv_on_action(struct pane *p, enum action act)
 		return PANE_H_HANDLED | PANE_H_REDRAW;
 	case ACTION_DOWNLOAD:
 		app_download_prompt(a, false);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_MARK:
+		if (c && c->id) {
+			app_bk_toggle(a, c->id);
+			pane_action(p, ACTION_MOVE_DOWN);
+		}
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_CLEAR_MARKS:
+		app_bk_clear(a);
+		return PANE_H_HANDLED | PANE_H_REDRAW;
+	case ACTION_BACKUP:
+		app_backup_prompt(a);
 		return PANE_H_HANDLED | PANE_H_REDRAW;
 	default:
 		return PANE_H_NONE;
@@ -3491,6 +3664,12 @@ app_prompt_result(struct app *a, enum prompt_result r)
 			a->wake_download_id = NULL;
 		}
 		return;
+	case PURPOSE_BACKUP_ALL:
+		if (r == PROMPT_ACCEPT || r == PROMPT_CANCEL)
+			prompt_close(&a->prompt);
+		if (r == PROMPT_ACCEPT)
+			app_backup_all(a);
+		return;
 	case PURPOSE_CANCEL_ALL:
 		if (r == PROMPT_ACCEPT && app_export_running(a))
 			export_cancel(a->export, "cancelled by the user");
@@ -3690,7 +3869,7 @@ app_idle(struct app *a)
 	if (a->list_op || a->walk_op || a->changes_op || a->preview_op || a->wake_op || a->n_dir_loads ||
 	    a->ev_loading || a->hand.pid || a->hand_op)
 		return false;
-	if (app_export_running(a) || a->pump_more)
+	if (app_export_running(a) || a->pump_more || a->backup)
 		return false;
 	return http_pending(a->http) == 0;
 }
@@ -3882,6 +4061,11 @@ app_loop(struct app *a)
 		} else {
 			a->pump_more = false;
 		}
+		if (a->backup) {
+			a->pump_more = backup_pump(a->backup, PUMP_BUDGET) || a->pump_more;
+			app_backup_check(a);
+			a->dirty = true;	/* its stage in the title; frames stay capped by FRAME_MS */
+		}
 		if (a->quit)
 			break;
 		int64_t now = clock_now_ms();
@@ -4057,6 +4241,8 @@ app_run(struct api_client *client, const struct app_options *opts)
 	}
 	app_events_drop(a);
 	app_cancel_files(a);
+	app_backup_stop(a);
+	app_bk_clear(a);
 	app_export_free(a);
 	app_export_forget(a);
 	for (size_t i = 0; i < a->n_queue; i++)

@@ -37,6 +37,7 @@ struct app_options {
 	bool demo;			/* --demo: the server is the built-in fake; says so */
 	const char *download_dir;	/* where archives go; NULL: the current directory */
 	bool keep_awake;		/* --keep-awake: never offer to pause a sandbox it woke */
+	const char *backup_dir;		/* B: where backups go (see backup_default_dir) */
 	struct app_woken *woken;	/* out: the V1 conversations the browser woke (or NULL) */
 	/* First run without a key: the client config main started with (no key).
 	 * When set and the list answers 401, the browser asks for the key (shown

@@ -707,6 +707,20 @@ backup_pump(struct backup_job *j, size_t budget)
 
 /* ------------------------------------------------------------ the job */
 
+char *
+backup_default_dir(const char *configured)
+{
+	const char *env = getenv("OHBROWSE_BACKUP_DIR");
+	const char *home = getenv("HOME");
+
+	if (env && *env)
+		return xstrdup(env);
+	if (configured && *configured)
+		return xstrdup(configured);
+	/* a place people find again, not a hidden one */
+	return xasprintf("%s/ohbrowse-backup", home && *home ? home : ".");
+}
+
 struct backup_job *
 backup_start(struct api_client *c, const struct backup_opts *o, struct api_error *err)
 {

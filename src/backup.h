@@ -80,6 +80,10 @@ struct backup_status {
 
 struct backup_job;
 
+/* The default backup directory: $OHBROWSE_BACKUP_DIR, else configured (the config file's
+ * "set backup-dir"), else ~/ohbrowse-backup. Caller frees. */
+char *backup_default_dir(const char *configured);
+
 struct backup_job *backup_start(struct api_client *c, const struct backup_opts *opts, struct api_error *err);
 /* Bounded local work; true while more is ready at once (the loop should not sleep). */
 bool backup_pump(struct backup_job *j, size_t budget);

@@ -21,21 +21,6 @@
 
 static const char *const outcome_words[] = {"pending", "backed up", "unchanged", "events only", "failed", "planned"};
 
-/* The default directory: $OHBROWSE_BACKUP_DIR, the config's "set backup-dir", else
- * ~/ohbrowse-backup (a place people find again, not a hidden one). */
-static char *
-default_dir(const char *configured)
-{
-	const char *env = getenv("OHBROWSE_BACKUP_DIR");
-	const char *home = getenv("HOME");
-
-	if (env && *env)
-		return xstrdup(env);
-	if (configured && *configured)
-		return xstrdup(configured);
-	return xasprintf("%s/ohbrowse-backup", home && *home ? home : ".");
-}
-
 static void
 say_notice(void *ud, const char *text)
 {
@@ -285,7 +270,7 @@ cli_backup(struct api_client *c, const char *configured_dir, int argc, char **ar
 	}
 	bo.ids = (const char *const *)(argv + optind);
 	bo.n_ids = (size_t)(argc - optind);
-	char *d = dir ? xstrdup(dir) : default_dir(configured_dir);
+	char *d = dir ? xstrdup(dir) : backup_default_dir(configured_dir);
 	bo.dir = d;
 	v.tty = isatty(2);
 	v.start_ms = clock_now_ms();

@@ -323,6 +323,7 @@ main(int argc, char **argv)
 				ao.server_label = cfg.server;
 				ao.demo = demo;
 				ao.ask_key = !key && !demo ? &cfg : NULL;
+				ao.backup_dir = st.backup_dir;
 				struct app_woken woken = {0};
 				ao.woken = &woken;
 				rc = app_run(c, &ao);

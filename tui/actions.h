@@ -46,7 +46,7 @@
 	_(EVENTS,           "events",           "events",   "Show the conversation's events (its trajectory).") \
 	_(EVENT_KINDS,      "event-kinds",      "events",   "Cycle the kinds of events shown: all, messages, actions, errors.") \
 	_(FOLLOW,           "follow",           "events",   "Follow the conversation: look for new events every few seconds.") \
-	_(MARK,             "mark",             "marks",    "Mark or unmark the file or whole directory.") \
+	_(MARK,             "mark",             "marks",    "Mark or unmark the file or whole directory (in the conversation list: the conversation, for backup).") \
 	_(MARK_ALL,         "mark-all",         "marks",    "Mark every file.") \
 	_(MARK_CHANGED,     "mark-changed",     "marks",    "Mark the changed files.") \
 	_(CLEAR_MARKS,      "clear-marks",      "marks",    "Remove all marks.") \
@@ -54,7 +54,8 @@
 	_(TOGGLE_DOWNLOADS, "toggle-downloads", "download", "Show or hide the downloads pane.") \
 	_(CANCEL_FILE,      "cancel-file",      "download", "Cancel the download under the cursor.") \
 	_(CANCEL_ALL,       "cancel-all",       "download", "Cancel the whole download.") \
-	_(RETRY_FAILED,     "retry-failed",     "download", "Retry the failed and cancelled files; after the job ended, into a new archive.")
+	_(RETRY_FAILED,     "retry-failed",     "download", "Retry the failed and cancelled files; after the job ended, into a new archive.") \
+	_(BACKUP,           "backup",           "download", "Back up the marked conversations (or, after asking, every listed one): one ZIP each in the backup directory, closest to deletion first.")
 
 enum action {
 #define ACTION_ENUM(id, name, group, help) ACTION_##id,

@@ -312,7 +312,8 @@ test_bindings_defaults(void **state)
 	assert_int_equal(bindings_lookup(&b, BIND_GENERIC, 'j'), ACTION_MOVE_DOWN);
 	assert_int_equal(bindings_lookup(&b, BIND_FILES, 'j'), ACTION_MOVE_DOWN);
 	assert_int_equal(bindings_lookup(&b, BIND_FILES, ' '), ACTION_MARK);
-	assert_int_equal(bindings_lookup(&b, BIND_CONVERSATIONS, ' '), ACTION_NONE);
+	assert_int_equal(bindings_lookup(&b, BIND_CONVERSATIONS, ' '), ACTION_MARK);	/* for B */
+	assert_int_equal(bindings_lookup(&b, BIND_CONVERSATIONS, 'B'), ACTION_BACKUP);
 	assert_int_equal(bindings_lookup(&b, BIND_CONVERSATIONS, '/'), ACTION_FILTER);
 	assert_int_equal(bindings_lookup(&b, BIND_DOWNLOADS, 'x'), ACTION_CANCEL_FILE);
 	assert_int_equal(bindings_lookup(&b, BIND_HELP, 'q'), ACTION_CLOSE);
