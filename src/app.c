@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "archive/names.h"
+#include "api/backup_index.h"
 #include "src/backup.h"
 #include "src/export.h"
 #include "src/handover.h"
@@ -184,6 +185,8 @@ struct app {
 	size_t n_bk_marks;
 	struct backup_job *backup;
 	size_t backup_reported;		/* items already said */
+	struct api_backup_index bk_index;	/* what the backup directory holds (rows, details) */
+	bool bk_index_loaded;
 
 	/* export */
 	struct export_job *export;
@@ -750,6 +753,33 @@ app_on_preview(void *ud, const char *text, size_t len, bool binary, bool truncat
 	a->panes[PANE_PREVIEW].top = 0;
 }
 
+/* The backup directory's index, read once (and again after each backup): a missing or
+ * unreadable one is an empty index here; `ohbrowse backup` reports what is wrong with it. */
+static const struct api_backup_entry *
+app_bk_entry(struct app *a, const char *id)
+{
+	if (!a->bk_index_loaded) {
+		char *dir = backup_default_dir(a->opts->backup_dir);
+		struct api_error err;
+		if (api_backup_index_load(dir, &a->bk_index, &err) != 0)
+			memset(&a->bk_index, 0, sizeof(a->bk_index));
+		free(dir);
+		a->bk_index_loaded = true;
+	}
+	const struct api_backup_entry *e = id ? api_backup_index_find(&a->bk_index, id) : NULL;
+	return e && e->archive ? e : NULL;
+}
+
+/* Backed up, and has it changed since? ('=' unchanged, '~' changed, 0 never) */
+static char
+app_bk_state(struct app *a, const struct api_conversation *c)
+{
+	const struct api_backup_entry *e = app_bk_entry(a, c->id);
+	if (!e)
+		return 0;
+	return e->updated_at && c->updated_at && strcmp(e->updated_at, c->updated_at) == 0 ? '=' : '~';
+}
+
 static void
 app_preview_conv(struct app *a, const struct api_conversation *c)
 {
@@ -790,6 +820,10 @@ app_preview_conv(struct app *a, const struct api_conversation *c)
 			      (long long)(reap_in / 86400), reap_in / 86400 == 1 ? "" : "s",
 			      reap_in < APP_REAP_WARN_S ? ", soon" : "");
 	}
+	const struct api_backup_entry *bk = app_bk_entry(a, c->id);
+	if (bk)
+		strbuf_printf(&sb, "Backup:     %s, %s%s\n", bk->taken_at ? bk->taken_at : "?", bk->archive,
+			      app_bk_state(a, c) == '~' ? " (changed since: B takes it again)" : "");
 	if (c->trigger)
 		strbuf_printf(&sb, "Trigger:    %s\n", c->trigger);
 	if (c->local && c->local_dir)
@@ -1762,6 +1796,10 @@ app_backup_check(struct app *a)
 	backup_free(a->backup);
 	a->backup = NULL;
 	app_bk_clear(a);
+	api_backup_index_free(&a->bk_index);
+	a->bk_index_loaded = false;	/* the rows read it again */
+	if (a->preview_source == PANE_CONV)
+		app_preview_follow(a);	/* the details say where it went */
 	a->dirty = true;
 }
 
@@ -1823,6 +1861,13 @@ conv_row(struct pane *p, size_t i, struct line *l, int width)
 	 * left open while the cursor moves on still says whose it is (item 4). */
 	if (app_conv_is_open(a, c) && tw > 4) {
 		line_add(l, ROLE_HEADER, tui_utf8() ? "\xe2\x96\xb8 " : "> ");
+		tw -= 2;
+	}
+	char bks = app_bk_state(a, c);
+	if (bks && tw > 4) {
+		/* in the backup directory: "=" as it is now, "~" changed since */
+		char m[3] = {bks, ' ', 0};
+		line_add(l, bks == '=' ? ROLE_MUTED : ROLE_WARNING, m);
 		tw -= 2;
 	}
 	line_add_fit(l, base, c->title && *c->title ? c->title : "(untitled)", tw, false);
@@ -4241,6 +4286,7 @@ app_run(struct api_client *client, const struct app_options *opts)
 	}
 	app_events_drop(a);
 	app_cancel_files(a);
+	api_backup_index_free(&a->bk_index);
 	app_backup_stop(a);
 	app_bk_clear(a);
 	app_export_free(a);
