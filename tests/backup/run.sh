@@ -127,4 +127,16 @@ rc=$?
 check "a full disk stops the run with a clear message, no .part, the index readable" \
 	'[ $rc -ne 0 ] && [ $rc -ne 6 ] && grep -q "the backup stopped" "$tmp/err" && [ -z "$(find "$tmp/bk3" -name "*.part")" ] && { [ ! -e "$tmp/bk3/index.json" ] || $PY -c "import json; json.load(open(\"$tmp/bk3/index.json\"))"; }'
 
+# ---- the 2025 generation: V0 and V1 conversations by id
+start_fake g25 "$(dirname "$SCEN")/../cli/scenarios/basic.json"
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_g25" backup aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa02 \
+	bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb03 -d "$tmp/bk25" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "2025 server: a running V0, a stopped V0 (woken through start) and a V1 conversation backed up by id" \
+	'[ $rc -eq 0 ] && grep -q "3 backed up" "$tmp/out" && $PY -c "
+import json, sys, zipfile
+I = {c[\"id\"]: c for c in json.load(open(\"$tmp/bk25/index.json\"))[\"conversations\"]}
+z = zipfile.ZipFile(\"$tmp/bk25/\" + I[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01\"][\"archive\"])
+sys.exit(0 if len(I) == 3 and \"README.md\" in z.namelist() else 1)"'
+
 tap_end
