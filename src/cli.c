@@ -705,6 +705,9 @@ struct files_ctx {
 	int pending;
 	struct api_file_list tree, changes;
 	struct api_error tree_err, changes_err;
+	/* the ops in flight; a completion clears its own, since a completed op is freed and
+	 * cancelling it on Ctrl-C afterwards would touch freed memory (issue 12) */
+	struct api_op *tree_op, *changes_op;
 };
 
 static void
@@ -713,6 +716,7 @@ files_tree(void *ud, struct api_file_list *files, const struct api_error *err)
 	struct files_ctx *x = ud;
 
 	x->pending--;
+	x->tree_op = NULL;
 	if (err)
 		x->tree_err = *err;
 	else {
@@ -727,6 +731,7 @@ files_changes(void *ud, struct api_file_list *files, const struct api_error *err
 	struct files_ctx *x = ud;
 
 	x->pending--;
+	x->changes_op = NULL;
 	if (err)
 		x->changes_err = *err;
 	else {
@@ -776,16 +781,15 @@ cli_files(struct api_client *c, int argc, char **argv)
 
 	struct files_ctx x = {0};
 	struct http *h = api_client_http(c);
-	struct api_op *ops[2] = {NULL, NULL};
 	x.pending = changed ? 1 : 2;
-	ops[0] = api_changes(c, &conv, files_changes, &x);
+	x.changes_op = api_changes(c, &conv, files_changes, &x);
 	if (!changed)
-		ops[1] = api_walk(c, &conv, files_tree, &x);
+		x.tree_op = api_walk(c, &conv, files_tree, &x);
 	while (x.pending > 0 && !interrupted)
 		cli_turn(h, NULL);
 	if (x.pending > 0) {
-		api_op_cancel(ops[0]);
-		api_op_cancel(ops[1]);
+		api_op_cancel(x.changes_op);	/* NULL once it completed */
+		api_op_cancel(x.tree_op);
 		fprintf(stderr, "ohbrowse: interrupted\n");
 		rc = EXIT_INTERRUPTED;
 		goto out;

@@ -149,6 +149,25 @@ import sys, zipfile
 z = zipfile.ZipFile(\"$tmp/bomb.zip\")
 sys.exit(0 if z.read(\"README.md\") == b\"# Parser\\n\\nFixed.\\n\" and z.getinfo(\"data/big.txt\").file_size == 3000000 else 1)"'
 
+# ---- Ctrl-C after one of two ops completed (issue 12: a freed op was cancelled; ASan in CI)
+$PY - "$tmp/latin.json" "$tmp/slowlist.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["faults"] = [{"server": "runtime", "route": "list-files", "latency_ms": 4000}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+start_fake slowlist "$tmp/slowlist.json"
+OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_slowlist" files aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01 >"$tmp/out" 2>"$tmp/err" &
+fpid=$!
+i=0
+while [ $i -lt 200 ] && ! grep -q '/git/changes' "$tmp/slowlist.log" 2>/dev/null; do i=$((i + 1)); sleep 0.05; done
+sleep 0.2
+kill -INT $fpid
+wait $fpid
+rc=$?
+check "Ctrl-C while the listing runs and the changes already answered: exit 130, 'interrupted', no crash" \
+	'[ $rc -eq 130 ] && grep -q "interrupted" "$tmp/err" && ! grep -q "Sanitizer" "$tmp/err"'
+
 # ---- slowloris (issue 13, item 7): a byte now and then is not a download
 $PY - "$SCEN" "$tmp/slow.json" <<'PY'
 import json, sys
