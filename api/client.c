@@ -1901,6 +1901,15 @@ v1_listing_parse(struct api_op *op)
 	return true;
 }
 
+/* Copies one parsed listing entry into the op's result, mode and link target included. */
+static void
+ws_list_add_listed(struct ws_state *s, const struct api_file *f)
+{
+	api_file_list_add(&s->list, f->path, f->type, f->size, f->mtime, API_CHANGE_NONE);
+	s->list.items[s->list.count - 1].mode = f->mode;
+	s->list.items[s->list.count - 1].link = f->link ? xstrdup(f->link) : NULL;
+}
+
 static void
 v1_listing_complete(struct api_op *op)
 {
@@ -1916,9 +1925,7 @@ v1_listing_complete(struct api_op *op)
 			if (plen != strlen(s->dir) || strncmp(f->path, s->dir, plen) != 0)
 				continue;
 		}
-		api_file_list_add(&s->list, f->path, f->type, f->size, f->mtime, API_CHANGE_NONE);
-		s->list.items[s->list.count - 1].mode = f->mode;
-		s->list.items[s->list.count - 1].link = f->link ? xstrdup(f->link) : NULL;
+		ws_list_add_listed(s, f);
 	}
 	ws_deliver_files(op);
 }
@@ -1966,9 +1973,7 @@ walk_git_listed(struct api_op *op)
 		struct api_file *f = &s->tree.items[i];
 		if (f->type != API_FILE)
 			continue;
-		api_file_list_add(&s->list, f->path, f->type, f->size, f->mtime, API_CHANGE_NONE);
-		s->list.items[s->list.count - 1].mode = f->mode;
-		s->list.items[s->list.count - 1].link = f->link ? xstrdup(f->link) : NULL;
+		ws_list_add_listed(s, f);
 	}
 	ws_deliver_files(op);
 }
