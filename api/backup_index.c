@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 #define INDEX_JSON "index.json"
 #define INDEX_MD "index.md"

@@ -19,7 +19,7 @@
 #include "api/json.h"
 #include "api/local.h"
 #include "api/udiff.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 #include "api/op.h"
 

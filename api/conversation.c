@@ -21,7 +21,7 @@
 
 #include "api/json.h"
 #include "api/local.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 struct conv_state {
 	char *id;

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 #define ERROR_BODY_MAX (64 * 1024)
 #define WINDOW_MS 1000	/* the servers count the requests of the last second */

@@ -23,7 +23,7 @@
 #include <jansson.h>
 
 #include "api/types.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Loading and shared helpers                                                                */

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "api/udiff.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 extern char **environ;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 void
 api_conversation_free(struct api_conversation *c)

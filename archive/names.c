@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <wctype.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 #define NAMES_REPLACEMENT "\xef\xbf\xbd" /* U+FFFD in UTF-8 */
 /* Extensions up to this many bytes (dot included) survive the shortening of a long component. */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 int
 spool_open(char *err, size_t errlen)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 #define SRCARC_BUF 65536
 /* How much of an unexpected body we quote in the error message. */

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 /* What libarchive buffers before calling our write callback; no padding after the last one. */
 #define ZIPOUT_BLOCK 65536

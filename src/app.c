@@ -22,7 +22,7 @@
 #include "src/model.h"
 #include "src/savepath.h"
 #include "src/signals.h"
-#include "src/util.h"
+#include "src/base/util.h"
 #include "tui/bindings.h"
 #include "tui/colors.h"
 #include "tui/help.h"

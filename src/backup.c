@@ -14,8 +14,8 @@
 #include "api/backup_index.h"
 #include "archive/names.h"
 #include "src/export.h"
-#include "src/sha256.h"
-#include "src/util.h"
+#include "src/base/sha256.h"
+#include "src/base/util.h"
 
 enum bk_stage {
 	BK_LISTING = 0,	/* the lister pages through every conversation */

@@ -19,7 +19,7 @@
 #include "src/export.h"
 #include "src/jsonw.h"
 #include "src/keystore.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 /* ------------------------------------------------------------ signals */
 

@@ -17,7 +17,7 @@
 #include "src/cli.h"
 #include "src/export.h"
 #include "src/jsonw.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 static const char *const outcome_words[] = {"pending", "backed up", "unchanged", "events only", "failed", "planned"};
 

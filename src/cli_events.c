@@ -21,7 +21,7 @@
 #include "src/cli.h"
 #include "src/jsonw.h"
 #include "src/transcript.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 /* ------------------------------------------------------------ reading every page */
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "ohbrowse_config.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 /* Candidates: $OHBROWSE_FAKEHANDS, the build tree next to us, the install's libexec dir. */
 static char *

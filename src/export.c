@@ -45,9 +45,9 @@
 #include "archive/zipout.h"
 #include "ohbrowse_config.h"
 #include "src/jsonw.h"
-#include "src/sha256.h"
+#include "src/base/sha256.h"
 #include "src/transcript.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 #define EX_META_NAME "conversation_metadata.json"
 #define EX_EVENTS_JSON "events.json"

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 const char *
 handover_pager(void)

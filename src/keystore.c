@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 static char *
 home_path(const char *rel)

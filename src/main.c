@@ -20,7 +20,7 @@
 #include "src/demo.h"
 #include "src/keystore.h"
 #include "src/settings.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 static void
 usage(FILE *f)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 /* ---- conversation list ---- */
 

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "archive/names.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 static bool
 savepath_is_dir(const char *p)

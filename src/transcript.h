@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #include "api/types.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 /* The JSON array: begin, one call per event, end. */
 struct transcript_json {

@@ -4,7 +4,8 @@
 #   curl, jansson   only in api/
 #   libarchive      only in archive/
 # and the lower layers never include the upper ones:
-#   api/, archive/  never include tui/ or src/ (except src/util.h and src/sha256.h)
+#   src/base/       includes nothing of ours outside src/base/ (libc only)
+#   api/, archive/  never include tui/ or src/ (except the base, src/base/)
 #   tui/            never includes api/ (it reads the model in src/model.h)
 set -u
 root=${1:-$(dirname "$0")/..}
@@ -29,8 +30,10 @@ check "curl and jansson only in api/" \
 	"src src tui archive | xargs -r grep -lE '#include *[<\"](curl/|jansson)' 2>/dev/null; true"
 check "libarchive only in archive/" \
 	"src src tui api | xargs -r grep -lE '#include *[<\"]archive(_entry)?\\.h' 2>/dev/null; true"
-check "api/ and archive/ do not include tui/ or src/ (but util)" \
-	"src api archive | xargs -r grep -nE '#include *\"(tui|src)/' 2>/dev/null | grep -vE '\"src/(util|sha256)\\.h\"'; true"
+check "src/base/ depends on nothing of ours and on no library" \
+	"src src/base | xargs -r grep -nE '#include *(\"(tui|api|archive|src)/|<(n?curses|curl/|jansson|archive))' 2>/dev/null | grep -vE '\"src/base/'; true"
+check "api/, archive/ and tui/ include nothing of src/ but the base" \
+	"src api archive tui | xargs -r grep -nE '#include *\"src/' 2>/dev/null | grep -vE '\"src/base/'; true"
 check "tui/ does not include api/ or archive/ (but plain types)" \
 	"src tui | xargs -r grep -nE '#include *\"(api|archive)/' 2>/dev/null | grep -v '\"api/types.h\"'; true"
 check "no source outside the known folders links a library directly" \

@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <wchar.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 /* Decode one character: *w gets the code point, return value the bytes used (>= 1).
  * An invalid sequence consumes one byte and yields '?'. */

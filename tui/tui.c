@@ -11,7 +11,7 @@
 #include <limits.h>
 #include <wchar.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 #include "tui/bindings.h"
 #include "tui/keys.h"
 #include "tui/text.h"

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "api/changes.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 static char *
 b64(const char *in, size_t n)

@@ -20,7 +20,7 @@
 
 #include "api/client.h"
 #include "api/http.h"
-#include "src/util.h"
+#include "src/base/util.h"
 #include "tests/fakehands/fakehands.h"
 
 #define KEY "Tk9tZXN0S2V5Rm9yT2hCcm93c2VUZXN0"

@@ -24,7 +24,7 @@
 #include "api/json.h"
 #include "api/types.h"
 #include "api/udiff.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 #define S(lit) (lit), (sizeof(lit) - 1)
 

@@ -15,7 +15,7 @@
 
 #include "api/client.h"
 #include "api/http.h"
-#include "src/util.h"
+#include "src/base/util.h"
 #include "tests/fakehands/fakehands.h"
 
 static const char scenario[] =

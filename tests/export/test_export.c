@@ -35,9 +35,9 @@
 #include "api/http.h"
 #include "src/export.h"
 #include "api/events.h"
-#include "src/sha256.h"
+#include "src/base/sha256.h"
 #include "src/transcript.h"
-#include "src/util.h"
+#include "src/base/util.h"
 #include "tests/fakehands/fakehands.h"
 #include "tests/fakehands/fh.h"
 

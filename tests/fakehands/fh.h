@@ -19,7 +19,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "src/util.h"
+#include "src/base/util.h"
 
 struct MHD_Daemon;
 struct MHD_Connection;

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "api/changes.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

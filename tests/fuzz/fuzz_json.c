@@ -16,7 +16,7 @@
 #include "api/events.h"
 #include "api/json.h"
 #include "api/types.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "src/sha256.h"
+#include "src/base/sha256.h"
 
 static int
 zipcheck_fail(const char *path, struct archive *a, const char *what)

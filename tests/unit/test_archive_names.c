@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "archive/names.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 static void
 check_sanitize(const char *raw, size_t len, const char *want)

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "archive/spool.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 static int
 count_entries(const char *dir)

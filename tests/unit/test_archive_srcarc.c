@@ -18,7 +18,7 @@
 #include "archive/names.h"
 #include "archive/spool.h"
 #include "archive/srcarc.h"
-#include "src/util.h"
+#include "src/base/util.h"
 
 #define BIG_LEN 300000
 

@@ -17,8 +17,8 @@
 #include <cmocka.h>
 
 #include "archive/zipout.h"
-#include "src/sha256.h"
-#include "src/util.h"
+#include "src/base/sha256.h"
+#include "src/base/util.h"
 
 #define BIG_SIZE (20 * 1024 * 1024)
 #define UTF8_NAME "conv/Δοκιμή ünïcode.txt"

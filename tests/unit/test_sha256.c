@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "src/sha256.h"
+#include "src/base/sha256.h"
 
 static void
 hex_of(const void *data, size_t len, char out[65])

@@ -1,5 +1,5 @@
 /*
- * src/sha256.h: a plain, streaming SHA-256 (FIPS 180-4), libc only.
+ * src/base/sha256.h: a plain, streaming SHA-256 (FIPS 180-4), libc only.
  *
  * Owns: struct sha256, the running state of one digest. Invariants: the state
  * is caller-allocated (no heap), init must run before update, and after final

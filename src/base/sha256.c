@@ -1,5 +1,5 @@
-/* src/sha256.c: SHA-256 as specified in FIPS 180-4, written for clarity over speed. */
-#include "src/sha256.h"
+/* src/base/sha256.c: SHA-256 as specified in FIPS 180-4, written for clarity over speed. */
+#include "src/base/sha256.h"
 
 #include <string.h>
 

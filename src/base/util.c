@@ -1,5 +1,5 @@
-/* src/util.c: see util.h. */
-#include "src/util.h"
+/* src/base/util.c: see util.h. */
+#include "src/base/util.h"
 
 #include <errno.h>
 #include <stdio.h>

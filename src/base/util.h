@@ -1,5 +1,5 @@
 /*
- * src/util.h: small helpers shared by every layer (libc only).
+ * src/base/util.h: small helpers shared by every layer (libc only).
  *
  * Owns: the allocation wrappers that die on out-of-memory, a growable byte
  * buffer (struct strbuf), the monotonic clock, and die(). Nothing here may
