@@ -23,50 +23,98 @@
 #include "tui/text.h"
 #include "tui/tui.h"
 
-#define PUMP_BUDGET (256 * 1024)
 #define FRAME_MS 100
 #define SCRIPT_TIMEOUT_MS 30000
 
+/* The views by pane id, from VIEW_LIST (view.h). */
+#define VIEW_ENTRY(id, ops) [id] = &ops,
+const struct view_ops *const app_views[PANE_COUNT] = { VIEW_LIST(VIEW_ENTRY) };
+#undef VIEW_ENTRY
+
+/* ---- what the loop asks of every view ---- */
+
+void
+app_views_quit(struct app *a, const char *why)
+{
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->quit)
+			app_views[i]->quit(a, why);
+}
+
+bool
+app_views_running(const struct app *a)
+{
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->running && app_views[i]->running(a))
+			return true;
+	return false;
+}
+
+static bool
+app_views_busy(const struct app *a)
+{
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->busy && app_views[i]->busy(a))
+			return true;
+	return false;
+}
+
+static enum view_anim
+app_views_animating(const struct app *a)
+{
+	enum view_anim an = VIEW_STILL;
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->animating && app_views[i]->animating(a) > an)
+			an = app_views[i]->animating(a);
+	return an;
+}
+
+/* The background jobs' turn. In reverse pane order, so that a download's
+ * message comes before a backup's said in the same turn (the backup's stays). */
+static bool
+app_views_pump(struct app *a)
+{
+	bool more = false;
+	for (int i = PANE_COUNT - 1; i >= 0; i--)
+		if (app_views[i]->pump && app_views[i]->pump(a))
+			more = true;
+	return more;
+}
+
+/* Each view places itself (tui/layout does the arithmetic by role); z gives the
+ * focused pane every row, and the focus never stays on a hidden pane. */
 static void
 app_layout(struct app *a)
 {
 	int rows, cols;
 	tui_size(&rows, &cols);
-	struct layout_req req;
-	memset(&req, 0, sizeof(req));
-	req.rows = rows;
-	req.cols = cols;
 	bool wide = cols >= LAYOUT_WIDE_COLS;
-	req.show_events = a->ev.events_open && (wide || a->focus != PANE_CONV);
-	req.show_files = a->fl.files_open && !req.show_events && (wide || a->focus != PANE_CONV);
-	req.show_conv = wide || (!req.show_files && !req.show_events);
-	req.show_preview = true;
-	req.show_downloads = app_downloads_shown(a);
-	req.downloads_rows = a->dl.export ? (int)(export_file_count(a->dl.export) + a->dl.n_queue) + 2 : 0;
-	layout_compute(&req, &a->layout);
-	if (a->zoom && !a->layout.too_small) {
-		/* z: the focused pane gets every row between the title and the hints. */
-		struct rect all = { a->layout.title.y + 1, 0, a->layout.status.y - a->layout.title.y - 1, cols };
-		struct rect none = { 0, 0, 0, 0 };
-		a->layout.conv = a->layout.files = a->layout.events = a->layout.preview = a->layout.downloads = none;
-		struct rect *mine[PANE_COUNT] = { &a->layout.conv, &a->layout.files, &a->layout.events,
-						  &a->layout.preview, &a->layout.downloads };
-		if (a->focus == PANE_DOWNLOADS && !app_downloads_shown(a))
-			a->zoom = false;
-		*mine[a->focus] = all;
+	struct layout_slot slots[PANE_COUNT];
+	memset(slots, 0, sizeof(slots));
+	for (int i = 0; i < PANE_COUNT; i++) {
+		slots[i].role = app_views[i]->role;
+		if (app_views[i]->place)
+			app_views[i]->place(a, wide, &slots[i]);
 	}
-	a->panes[PANE_CONV].r = a->layout.conv;
-	a->panes[PANE_FILES].r = a->layout.files;
-	a->panes[PANE_EVENTS].r = a->layout.events;
-	a->panes[PANE_PREVIEW].r = a->layout.preview;
-	a->panes[PANE_DOWNLOADS].r = a->layout.downloads;
-	/* Focus never stays on a hidden pane. */
+	layout_place(rows, cols, slots, PANE_COUNT, &a->layout);
+	if (a->zoom && !a->layout.too_small) {
+		struct rect all = { a->layout.title.y + 1, 0, a->layout.status.y - a->layout.title.y - 1, cols };
+		if (!slots[a->focus].shown)
+			a->zoom = false;	/* a hidden pane (the downloads) loses it from the next frame */
+		for (int i = 0; i < PANE_COUNT; i++)
+			memset(&slots[i].r, 0, sizeof(slots[i].r));
+		slots[a->focus].r = all;
+	}
+	for (int i = 0; i < PANE_COUNT; i++)
+		a->panes[i].r = slots[i].r;
+	/* The last visible of the panes the preview follows (events, files, the list). */
 	if (!a->layout.too_small && !pane_visible(&a->panes[a->focus])) {
-		if (pane_visible(&a->panes[PANE_EVENTS]))
-			a->focus = PANE_EVENTS;
-		else
-			a->focus = a->fl.files_open && pane_visible(&a->panes[PANE_FILES]) ? PANE_FILES
-											 : PANE_CONV;
+		a->focus = PANE_CONV;
+		for (int i = PANE_COUNT - 1; i >= 0; i--)
+			if (app_views[i]->previewed && pane_visible(&a->panes[i])) {
+				a->focus = (enum pane_id)i;
+				break;
+			}
 	}
 	for (int i = 0; i < PANE_COUNT; i++)
 		a->panes[i].focused = (int)a->focus == i;
@@ -92,47 +140,29 @@ app_render(struct app *a)
 		return;
 	}
 	struct line l;
-	/* Title bar */
-	line_reset(&l, tui_utf8());
-	line_add(&l, ROLE_TITLE, " ohbrowse");
-	if (app_source_local(a))
-		line_addf(&l, ROLE_TITLE, "  local: %s", api_client_local_dir(a->client));
-	else if (a->opts->server_label)
-		line_addf(&l, ROLE_TITLE, "  %s", a->opts->server_label);
-	if (a->opts->demo)
-		line_add(&l, ROLE_TITLE, "  [demo data]");
-	char counts[1024];
-	int lw = line_width(&l);
-	app_status_right(a, counts, sizeof(counts), cols - lw - 3);
-	int cw = text_width(counts) + 1;
-	if (counts[0] && lw + cw + 1 < cols) {
-		for (int i = lw; i < cols - cw; i++)
-			line_add(&l, ROLE_TITLE, " ");
-		line_add(&l, ROLE_TITLE, counts);
-	}
-	tui_draw_line(a->layout.title.y, 0, cols, &l, ROLE_TITLE, false, false);
+	app_draw_title(a, cols);
 	/* Panes */
 	for (int i = 0; i < PANE_COUNT; i++)
 		if (pane_visible(&a->panes[i]))
 			pane_draw(&a->panes[i]);
 	/* Status: key hints */
 	line_reset(&l, tui_utf8());
-	if (prompt_open(&a->prompt) && a->prompt.purpose == PURPOSE_DOWNLOAD_NAME)
-		line_add(&l, a->dl.download_target_bad ? ROLE_WARNING : ROLE_STATUS, a->dl.download_target);
+	const struct view_prompt *pe = prompt_open(&a->prompt) ? app_prompt_entry(a) : NULL;
+	if (pe && pe->hint_row)
+		pe->hint_row(a, &l);
 	else
 		app_status_hints(a, &l);
 	tui_draw_line(a->layout.status.y, 0, cols, &l, ROLE_STATUS, false, false);
 	/* Message row or prompt */
+	bool drawn = false;
 	if (prompt_open(&a->prompt)) {
 		prompt_draw(&a->prompt, &a->layout.message);
-	} else if (a->cv.wake_op) {
-		char msg[512];
-		snprintf(msg, sizeof(msg), "Waking \"%s\"... %ld s (%s)", a->cv.wake_title,
-			 (long)((clock_now_ms() - a->cv.wake_started_ms) / 1000), a->cv.wake_status);
-		tui_draw_text(a->layout.message.y, 0, cols, ROLE_WARNING, msg);
-	} else if (a->message[0]) {
-		app_draw_message(a, cols);
+		drawn = true;
 	}
+	for (int i = 0; i < PANE_COUNT && !drawn; i++)
+		drawn = app_views[i]->message_row && app_views[i]->message_row(a, cols);
+	if (!drawn && a->message[0])
+		app_draw_message(a, cols);
 	if (a->help.open)
 		help_draw(&a->help, rows, cols);
 	if (a->view.open)
@@ -248,8 +278,7 @@ app_signals(struct app *a)
 	}
 	if (set & ((1u << SIGTERM) | (1u << SIGHUP))) {
 		/* Orderly quit: the export removes its .part when cancelled. */
-		if (a->dl.export && !export_finished(a->dl.export))
-			export_cancel(a->dl.export, "terminated by a signal");
+		app_views_quit(a, "terminated by a signal");
 		a->quit = true;
 		a->exit_code = 128 + ((set & (1u << SIGTERM)) ? SIGTERM : SIGHUP);
 		return;
@@ -257,9 +286,8 @@ app_signals(struct app *a)
 	if ((set & (1u << SIGINT)) && a->hand.pid) {
 		/* Ctrl-C in the pager is the pager's (it reached us as the same process group). */
 	} else if (set & (1u << SIGINT)) {
-		if (!app_export_running(a) || a->sigint_asked) {
-			if (a->dl.export && !export_finished(a->dl.export))
-				export_cancel(a->dl.export, "interrupted");
+		if (!app_views_running(a) || a->sigint_asked) {
+			app_views_quit(a, "interrupted");
 			a->quit = true;
 			if (a->sigint_asked)
 				a->exit_code = 130;
@@ -277,10 +305,7 @@ app_signals(struct app *a)
 static bool
 app_idle(struct app *a)
 {
-	if (a->cv.list_op || a->fl.walk_op || a->fl.changes_op || a->pv.preview_op || a->cv.wake_op || a->fl.n_dir_loads ||
-	    a->ev.ev_loading || a->hand.pid || a->hand_op)
-		return false;
-	if (app_export_running(a) || a->pump_more || a->cv.backup)
+	if (app_views_busy(a) || a->hand.pid || a->hand_op || a->pump_more)
 		return false;
 	return http_pending(a->http) == 0;
 }
@@ -312,21 +337,10 @@ app_script_step(struct app *a)
 		case SCRIPT_WAIT:
 		case SCRIPT_WAIT_BYTES: {
 			bool ready;
-			if (it->kind == SCRIPT_WAIT) {
+			if (it->kind == SCRIPT_WAIT)
 				ready = app_idle(a);
-			} else {
-				struct export_totals t = { 0 };
-				if (a->dl.export)
-					export_totals(a->dl.export, &t);
-				ready = !a->dl.export || export_finished(a->dl.export) || t.bytes_done >= it->bytes;
-				/* Settled too: a file that has all its bytes must have left ACTIVE,
-				 * or the dump would race with its completion. */
-				for (size_t i = 0; ready && a->dl.export && i < export_file_count(a->dl.export); i++) {
-					const struct export_file *f = export_file_at(a->dl.export, i);
-					if (f->state == EXPORT_FILE_ACTIVE && f->size >= 0 && f->done >= f->size)
-						ready = false;
-				}
-			}
+			else
+				ready = app_download_reached(a, it->bytes);
 			if (ready && it->kind == SCRIPT_WAIT_BYTES && (a->pump_more || !a->script_settled)) {
 				/* Let the pump write what is spooled, and see the state hold for
 				 * one more turn, so the dump does not race with the ZIP writer. */
@@ -361,8 +375,7 @@ app_script_step(struct app *a)
 			return true;
 		case SCRIPT_QUIT:
 		case SCRIPT_EOF:
-			if (a->dl.export && !export_finished(a->dl.export))
-				export_cancel(a->dl.export, "quit");
+			app_views_quit(a, "quit");
 			a->quit = true;
 			return false;
 		}
@@ -392,8 +405,7 @@ app_read_keys(struct app *a, bool stdin_woke)
 		a->stdin_eof = true;
 	}
 	if (a->stdin_eof) {
-		if (a->dl.export && !export_finished(a->dl.export))
-			export_cancel(a->dl.export, "the terminal went away");
+		app_views_quit(a, "the terminal went away");
 		a->quit = true;
 	}
 }
@@ -411,25 +423,9 @@ app_timeout(struct app *a, bool script_ready)
 		t = 50; /* re-check :wait barriers often (they also watch a timeout) */
 	if (a->message[0] && a->message_until > now && a->message_until - now < t)
 		t = (long)(a->message_until - now);
-	if (a->cv.convs.state == MODEL_LOADING) {
-		int64_t due = a->cv.list_started_ms + LOADING_DELAY_MS - now;
-		if (due > 0 && due < t)
-			t = (long)due;
-	}
-	if (a->ev.events.state == MODEL_LOADING) {
-		int64_t due = a->ev.ev_started_ms + LOADING_DELAY_MS - now;
-		if (due > 0 && due < t)
-			t = (long)due;
-	}
-	if (a->ev.follow && a->ev.follow_due && !a->ev.ev_loading) {
-		int64_t due = a->ev.follow_due - now;
-		if (due < 0)
-			due = 0;
-		if (due < t)
-			t = (long)due;
-	}
-	if (a->cv.wake_op && t > 1000)
-		t = 1000;
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->timeout)
+			t = app_views[i]->timeout(a, now, t);
 	if (a->dirty) {
 		int64_t due = a->last_render_ms + FRAME_MS - now;
 		if (due < 0)
@@ -466,17 +462,7 @@ app_loop(struct app *a)
 		} else {
 			app_read_keys(a, stdin_woke);
 		}
-		if (a->dl.export) {
-			a->pump_more = export_pump(a->dl.export, PUMP_BUDGET);
-			app_export_check(a);
-		} else {
-			a->pump_more = false;
-		}
-		if (a->cv.backup) {
-			a->pump_more = backup_pump(a->cv.backup, PUMP_BUDGET) || a->pump_more;
-			app_backup_check(a);
-			a->dirty = true;	/* its stage in the title; frames stay capped by FRAME_MS */
-		}
+		a->pump_more = app_views_pump(a);
 		if (a->quit)
 			break;
 		int64_t now = clock_now_ms();
@@ -484,9 +470,12 @@ app_loop(struct app *a)
 			a->message[0] = '\0';
 			a->dirty = true;
 		}
-		app_events_poll(a, now);
-		if (a->cv.wake_op || ((a->cv.convs.state == MODEL_LOADING || a->ev.events.state == MODEL_LOADING) &&
-				   now - last_loading_render >= LOADING_DELAY_MS)) {
+		for (int i = 0; i < PANE_COUNT; i++)
+			if (app_views[i]->tick)
+				app_views[i]->tick(a, now);
+		/* Rows that change with time alone: Loading... (at LOADING_DELAY_MS), a wake's seconds. */
+		enum view_anim an = app_views_animating(a);
+		if (an == VIEW_TICKING || (an == VIEW_LOADING && now - last_loading_render >= LOADING_DELAY_MS)) {
 			a->dirty = true;
 			last_loading_render = now;
 		}
@@ -494,7 +483,7 @@ app_loop(struct app *a)
 		 * download runs); a key or a resize redraws at once. */
 		lent = a->hand.pid != 0;	/* a key may just have handed the terminal over */
 		if (!lent && a->dirty && (a->script || a->urgent || now - a->last_render_ms >= FRAME_MS ||
-					  !app_export_running(a)))
+					  !app_views_running(a)))
 			app_render(a);
 		unsigned n = 0;
 		if (!a->script && !a->stdin_eof && !lent) {
@@ -547,24 +536,20 @@ app_dump_actions(FILE *f)
 	help_dump_actions(f);
 }
 
-int
-app_run(struct api_client *client, const struct app_options *opts)
+/* The script or the terminal, the bindings, curses and the signals; false (and
+ * a is freed) when the browser cannot run. */
+static bool
+app_open(struct app *a, char *cfg_err, size_t cfg_err_size)
 {
-	struct app *a = xcalloc(1, sizeof(*a));
 	char err[512];
-	int rc = 0;
-	a->client = client;
-	a->http = api_client_http(client);
-	a->opts = opts;
-	setlocale(LC_ALL, "");
-
+	const struct app_options *opts = a->opts;
 	const char *script = opts->script ? opts->script : getenv("OHBROWSE_SCRIPT");
 	if (script && *script) {
 		a->script = script_open(script, err, sizeof(err));
 		if (!a->script) {
 			fprintf(stderr, "ohbrowse: script: %s\n", err);
 			free(a);
-			return 2;
+			return false;
 		}
 		a->dump_dir = getenv("OHBROWSE_DUMP_DIR");
 		if (!a->dump_dir || !*a->dump_dir)
@@ -573,14 +558,13 @@ app_run(struct api_client *client, const struct app_options *opts)
 		fprintf(stderr, "ohbrowse: the browser needs a terminal on stdin and stdout; "
 				"for scripts use 'ohbrowse list', 'ohbrowse files' or 'ohbrowse download'\n");
 		free(a);
-		return 2;
+		return false;
 	}
 
 	bindings_init(&a->bindings);
 	char *cfg = app_config_path(opts);
-	char cfg_err[600] = "";
 	if (cfg)
-		bindings_config_file(&a->bindings, cfg, cfg_err, sizeof(cfg_err));
+		bindings_config_file(&a->bindings, cfg, cfg_err, cfg_err_size);
 	free(cfg);
 
 	struct tui_opts to = {
@@ -588,61 +572,33 @@ app_run(struct api_client *client, const struct app_options *opts)
 		.use_color = colors_wanted((enum colors_mode)opts->color, getenv("NO_COLOR")),
 		.mouse = opts->mouse || a->bindings.mouse,
 	};
-	if (!tui_init(&to, err, sizeof(err))) {
+	bool ok = tui_init(&to, err, sizeof(err));
+	if (!ok) {
 		fprintf(stderr, "ohbrowse: %s\n", err);
+	} else {
+		if (!app_atexit_done) {
+			atexit(app_restore_terminal);
+			app_atexit_done = true;
+		}
+		die_set_hook(app_restore_terminal);
+		ok = signals_init(app_restore_terminal);
+		if (!ok) {
+			tui_end();
+			fprintf(stderr, "ohbrowse: cannot set up signal handling: %s\n", strerror(errno));
+		}
+	}
+	if (!ok) {
 		bindings_free(&a->bindings);
 		script_free(a->script);
 		free(a);
-		return 2;
 	}
-	if (!app_atexit_done) {
-		atexit(app_restore_terminal);
-		app_atexit_done = true;
-	}
-	die_set_hook(app_restore_terminal);
-	if (!signals_init(app_restore_terminal)) {
-		tui_end();
-		fprintf(stderr, "ohbrowse: cannot set up signal handling: %s\n", strerror(errno));
-		bindings_free(&a->bindings);
-		script_free(a->script);
-		free(a);
-		return 2;
-	}
+	return ok;
+}
 
-	const char *lat = getenv("OHBROWSE_LATENCY_LOG");
-	if (lat && *lat)
-		a->latency_log = fopen(lat, "w");	/* a measurement aid: a failure only loses figures */
-	conv_list_init(&a->cv.convs);
-	file_tree_init(&a->fl.tree);
-	event_list_init(&a->ev.events);
-	preview_init(&a->pv.preview);
-	pane_init(&a->panes[PANE_CONV], &conv_ops, a);
-	pane_init(&a->panes[PANE_FILES], &files_ops, a);
-	pane_init(&a->panes[PANE_EVENTS], &events_ops, a);
-	pane_init(&a->panes[PANE_PREVIEW], &preview_ops, a);
-	pane_init(&a->panes[PANE_DOWNLOADS], &dl_ops, a);
-	a->panes[PANE_PREVIEW].scroll_only = true;
-	help_build(&a->help, &a->bindings);
-	a->focus = PANE_CONV;
-	a->preview_source = PANE_CONV;
-	a->dirty = true;
-	if (cfg_err[0])
-		app_message(a, ROLE_ERROR, "%s", cfg_err);
-	/* No key but conversations on this machine: start with those rather than a
-	 * key prompt; L switches to the server, which then asks for the key. */
-	if (opts->ask_key && !app_source_local(a) && app_local_dir_exists(a)) {
-		api_client_set_source(a->client, API_SOURCE_LOCAL);
-		if (!cfg_err[0])
-			app_message(a, ROLE_NORMAL, "No API key: local conversations (L: the server's)");
-	}
-
-	app_list_start(a, NULL);
-	app_loop(a);
-	rc = a->exit_code;
-
-	/* Teardown: cancel everything first, so no completion sees freed state. */
-	api_op_cancel(a->cv.list_op);
-	api_op_cancel(a->cv.wake_op);
+/* Teardown: cancel everything first, so no completion sees freed state. */
+static void
+app_close(struct app *a)
+{
 	api_op_cancel(a->hand_op);
 	free(a->hand_name);
 	if (a->hand.pid) {
@@ -650,42 +606,16 @@ app_run(struct api_client *client, const struct app_options *opts)
 		kill(a->hand.pid, SIGTERM);
 		handover_poll(&a->hand);
 	}
-	app_events_drop(a);
-	app_cancel_files(a);
-	api_backup_index_free(&a->cv.bk_index);
-	app_backup_stop(a);
-	app_bk_clear(a);
-	app_export_free(a);
-	app_export_forget(a);
-	for (size_t i = 0; i < a->dl.n_queue; i++)
-		app_job_free(&a->dl.queue[i]);
-	free(a->dl.queue);
-	if (a->cv.lister)
-		api_lister_free(a->cv.lister);
-	if (a->cv.own_client)
-		api_client_free(a->cv.own_client);
-	app_key_forget(a);
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->stop)
+			app_views[i]->stop(a);
 	tui_end();
 	signals_end();
 	die_set_hook(NULL);
 
-	free(a->fl.dir_loads);
-	free(a->fl.marked_below);
-	free(a->pv.wr_line);
-	free(a->pv.wr_off);
-	free(a->pv.wr_len);
-	free(a->cv.server_filter);
-	app_keep_forget(a);
-	free(a->cv.filter_before);
-	free(a->ev.search_before);
-	free(a->cv.wake_id);
-	free(a->cv.wake_download_id);
-	if (a->fl.have_conv)
-		api_conversation_free(&a->fl.conv);
-	conv_list_free(&a->cv.convs);
-	file_tree_free(&a->fl.tree);
-	event_list_free(&a->ev.events);
-	preview_free(&a->pv.preview);
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->free)
+			app_views[i]->free(a);
 	help_free(&a->help);
 	textview_free(&a->view);
 	for (size_t i = 0; i < a->n_log; i++)
@@ -695,5 +625,41 @@ app_run(struct api_client *client, const struct app_options *opts)
 	if (a->latency_log)
 		fclose(a->latency_log);
 	free(a);
+}
+
+int
+app_run(struct api_client *client, const struct app_options *opts)
+{
+	struct app *a = xcalloc(1, sizeof(*a));
+	char cfg_err[600] = "";
+	a->client = client;
+	a->http = api_client_http(client);
+	a->opts = opts;
+	setlocale(LC_ALL, "");
+	if (!app_open(a, cfg_err, sizeof(cfg_err)))
+		return 2;
+
+	const char *lat = getenv("OHBROWSE_LATENCY_LOG");
+	if (lat && *lat)
+		a->latency_log = fopen(lat, "w");	/* a measurement aid: a failure only loses figures */
+	for (int i = 0; i < PANE_COUNT; i++) {
+		if (app_views[i]->init)
+			app_views[i]->init(a);
+		pane_init(&a->panes[i], app_views[i]->pane, a);
+		a->panes[i].scroll_only = app_views[i]->scroll_only;
+	}
+	help_build(&a->help, &a->bindings);
+	a->focus = PANE_CONV;
+	a->preview_source = PANE_CONV;
+	a->dirty = true;
+	if (cfg_err[0])
+		app_message(a, ROLE_ERROR, "%s", cfg_err);
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->start)
+			app_views[i]->start(a);
+
+	app_loop(a);
+	int rc = a->exit_code;
+	app_close(a);
 	return rc;
 }

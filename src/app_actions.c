@@ -88,7 +88,7 @@ void
 app_focus(struct app *a, enum pane_id id)
 {
 	a->focus = id;
-	if (id == PANE_CONV || id == PANE_FILES || id == PANE_EVENTS)
+	if (app_views[id]->previewed)
 		a->preview_source = id;
 	a->dirty = true;
 }
@@ -98,8 +98,6 @@ app_pane(struct app *a, enum pane_id id)
 {
 	return &a->panes[id];
 }
-
-/* ---- pane ops: conversations ---- */
 
 bool
 app_show_loading_row(struct app *a, enum model_state st, int64_t since)
@@ -112,42 +110,14 @@ app_show_loading_row(struct app *a, enum model_state st, int64_t since)
 void
 app_status_hints(struct app *a, struct line *l)
 {
-	static const struct {
-		enum action act;
-		const char *label;
-	} hints[PANE_COUNT][8] = {
-		[PANE_CONV] = { { ACTION_OPEN, "open" }, { ACTION_EVENTS, "events" },
-				{ ACTION_FILTER, "filter" }, { ACTION_SORT, "sort" },
-				{ ACTION_DOWNLOAD, "download" },
-				{ ACTION_HELP, "help" },
-				{ ACTION_QUIT, "quit" } },
-		[PANE_FILES] = { { ACTION_MARK, "mark" },
-				 { ACTION_MARK_CHANGED, "changed" }, { ACTION_DOWNLOAD, "download" },
-				 { ACTION_SEARCH, "search" }, { ACTION_CLOSE, "back" },
-				 { ACTION_HELP, "help" }, { ACTION_QUIT, "quit" } },
-		[PANE_EVENTS] = { { ACTION_OPEN, "full text" }, { ACTION_FILTER, "search" },
-				  { ACTION_EVENT_KINDS, "kinds" }, { ACTION_FOLLOW, "follow" },
-				  { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" } },
-		[PANE_PREVIEW] = { { ACTION_MOVE_DOWN, "scroll" }, { ACTION_BACK, "back" },
-				   { ACTION_SEARCH, "search" }, { ACTION_WRAP, "wrap" },
-				   { ACTION_PAGER, "pager" }, { ACTION_DOWNLOAD, "download" },
-				   { ACTION_HELP, "help" }, { ACTION_QUIT, "quit" } },
-		[PANE_DOWNLOADS] = { { ACTION_CANCEL_FILE, "cancel file" },
-				     { ACTION_CANCEL_ALL, "cancel all" },
-				     { ACTION_RETRY_FAILED, "retry" },
-				     { ACTION_TOGGLE_DOWNLOADS, "hide" }, { ACTION_HELP, "help" },
-				     { ACTION_QUIT, "quit" } },
-	};
 	enum bind_context ctx = a->panes[a->focus].ops->ctx;
-	for (int i = 0; i < 8; i++) {
-		if (hints[a->focus][i].act == ACTION_NONE)
-			break;
+	for (const struct view_hint *h = app_views[a->focus]->hints; h && h->act != ACTION_NONE; h++) {
 		char key[32];
-		help_first_key(&a->bindings, ctx, hints[a->focus][i].act, key, sizeof(key));
+		help_first_key(&a->bindings, ctx, h->act, key, sizeof(key));
 		if (!key[0])
 			continue;
 		line_add(l, ROLE_STATUS_KEY, key);
-		line_addf(l, ROLE_STATUS, " %s  ", hints[a->focus][i].label);
+		line_addf(l, ROLE_STATUS, " %s  ", h->label);
 	}
 }
 
@@ -156,7 +126,7 @@ app_status_hints(struct app *a, struct line *l)
  * is in the focused pane, the marks, what runs in the background, the sort and
  * the filter. Items are dropped, least useful first, until it fits in room.
  */
-void
+static void
 app_status_right(struct app *a, char *buf, size_t n, int room)
 {
 	enum { ST_POS, ST_MARKS, ST_BG, ST_SORT, ST_FILTER, ST_COUNT };
@@ -164,38 +134,10 @@ app_status_right(struct app *a, char *buf, size_t n, int room)
 	memset(item, 0, sizeof(item));
 	struct pane *p = &a->panes[a->focus];
 	size_t total = pane_count(p);
-	switch (a->focus) {
-	case PANE_CONV:
-		if (a->cv.convs.n_view)
-			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu%s", p->cursor + 1, a->cv.convs.n_view,
-				 a->cv.convs.more ? "+" : "");
-		else
-			snprintf(item[ST_POS], sizeof(item[0]), "0/0");
-		break;
-	case PANE_EVENTS:
-		if (a->ev.events.n_view)
-			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu%s", p->cursor + 1, a->ev.events.n_view,
-				 a->ev.events.more ? "+" : "");
-		break;
-	case PANE_FILES:
-		if (a->fl.tree.n_view && p->cursor < total)
-			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu", p->cursor + 1, total);
-		break;
-	case PANE_PREVIEW:
-		if (a->pv.preview.n_lines) {
-			size_t line = p->top;
-			if (a->pv.pv_wrap && a->pv.preview.state == MODEL_DONE && !a->pv.preview.binary) {
-				preview_wrap(a, p);	/* top counts wrapped rows: say the text's line */
-				line = p->top < a->pv.wr_n ? a->pv.wr_line[p->top] : a->pv.preview.n_lines - 1;
-			}
-			snprintf(item[ST_POS], sizeof(item[0]), "line %zu/%zu", line + 1, a->pv.preview.n_lines);
-		}
-		break;
-	default:
-		if (total)
-			snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu", p->cursor + 1, total);
-		break;
-	}
+	if (app_views[a->focus]->position)
+		app_views[a->focus]->position(a, item[ST_POS], sizeof(item[0]));
+	else if (total)
+		snprintf(item[ST_POS], sizeof(item[0]), "%zu/%zu", p->cursor + 1, total);
 	if (a->fl.files_open) {
 		struct file_selection sel;
 		file_tree_selection(&a->fl.tree, &sel);
@@ -248,6 +190,31 @@ app_status_right(struct app *a, char *buf, size_t n, int room)
 	}
 }
 
+/* The title bar: the program, where the conversations come from, and the status items. */
+void
+app_draw_title(struct app *a, int cols)
+{
+	struct line l;
+	line_reset(&l, tui_utf8());
+	line_add(&l, ROLE_TITLE, " ohbrowse");
+	if (app_source_local(a))
+		line_addf(&l, ROLE_TITLE, "  local: %s", api_client_local_dir(a->client));
+	else if (a->opts->server_label)
+		line_addf(&l, ROLE_TITLE, "  %s", a->opts->server_label);
+	if (a->opts->demo)
+		line_add(&l, ROLE_TITLE, "  [demo data]");
+	char counts[1024];
+	int lw = line_width(&l);
+	app_status_right(a, counts, sizeof(counts), cols - lw - 3);
+	int cw = text_width(counts) + 1;
+	if (counts[0] && lw + cw + 1 < cols) {
+		for (int i = lw; i < cols - cw; i++)
+			line_add(&l, ROLE_TITLE, " ");
+		line_add(&l, ROLE_TITLE, counts);
+	}
+	tui_draw_line(a->layout.title.y, 0, cols, &l, ROLE_TITLE, false, false);
+}
+
 void
 app_draw_message(struct app *a, int cols)
 {
@@ -268,52 +235,33 @@ app_draw_message(struct app *a, int cols)
 
 /* ---- actions and keys ---- */
 
+/* Tab and Shift-Tab: the next pane that takes the focus, in pane order. */
 static void
 app_cycle_focus(struct app *a, int dir)
 {
 	enum pane_id order[PANE_COUNT];
 	int n = 0;
-	bool wide = a->layout.wide;
-	order[n++] = PANE_CONV;
-	if (a->ev.events_open)
-		order[n++] = PANE_EVENTS;	/* in the files pane's place */
-	else if (a->fl.files_open)
-		order[n++] = PANE_FILES;
-	if (wide || !app_downloads_shown(a))
-		order[n++] = PANE_PREVIEW;
-	if (app_downloads_shown(a))
-		order[n++] = PANE_DOWNLOADS;
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (!app_views[i]->focusable || app_views[i]->focusable(a))
+			order[n++] = (enum pane_id)i;
 	int cur = 0;
 	for (int i = 0; i < n; i++)
 		if (order[i] == a->focus)
 			cur = i;
 	cur = (cur + dir + n) % n;
 	app_focus(a, order[cur]);
-	if (order[cur] == PANE_CONV || order[cur] == PANE_FILES || order[cur] == PANE_EVENTS)
+	if (app_views[order[cur]]->previewed)
 		app_preview_follow(a);
 }
 
 /* Find in pane p; the files pane searches the whole tree (collapsed directories too)
  * and expands the way to the match. */
+/* Find in pane p: the view's own search when it has one, else the rows' text. */
 bool
 app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped)
 {
-	if (p != &a->panes[PANE_FILES])
-		return pane_find(p, dir, skip, wrapped);
-	size_t status = files_status_rows(a);
-	size_t from = p->cursor >= status && p->cursor - status < a->fl.tree.n_view
-			      ? a->fl.tree.view[p->cursor - status] : 0;
-	size_t hit = file_tree_search(&a->fl.tree, from, dir, skip, p->find, wrapped);
-	if (hit == (size_t)-1)
-		return false;
-	file_tree_reveal(&a->fl.tree, hit);
-	size_t v = file_tree_view_index(&a->fl.tree, hit);
-	if (v != (size_t)-1)
-		pane_set_cursor(p, v + files_status_rows(a));
-	/* Expanding the way may leave the cursor's row number unchanged on another node. */
-	if (a->preview_source == PANE_FILES && hit != from)
-		app_preview_follow(a);
-	return true;
+	const struct view_ops *v = app_views[p - a->panes];
+	return v->find ? v->find(a, p, dir, skip, wrapped) : pane_find(p, dir, skip, wrapped);
 }
 
 #define APP_COPY_MAX (100 * 1000)	/* terminals refuse much larger OSC 52 payloads */
@@ -443,63 +391,9 @@ app_hand_poll(struct app *a)
 static void
 app_copy(struct app *a)
 {
-	const char *text = NULL, *what = NULL;
-	struct api_event *e = NULL;
-	switch (a->focus) {
-	case PANE_CONV: {
-		struct api_conversation *c = app_current_conv(a);
-		if (c && c->id) {
-			text = c->id;
-			what = "the conversation id";
-		}
-		break;
-	}
-	case PANE_FILES: {
-		struct file_node *n = app_current_node(a, NULL);
-		if (n && n->path && *n->path) {
-			text = n->path;
-			what = "the path";
-		}
-		break;
-	}
-	case PANE_EVENTS:
-		e = app_current_event(a);
-		break;
-	case PANE_PREVIEW:
-		if (a->preview_source == PANE_EVENTS && a->ev.events_open)
-			e = app_current_event(a);
-		else if (a->pv.preview.path && a->preview_source == PANE_FILES) {
-			text = a->pv.preview.path;
-			what = "the path";
-		} else if (a->pv.preview.text) {
-			text = a->pv.preview.text;
-			what = "the text";
-		}
-		break;
-	case PANE_DOWNLOADS: {
-		struct pane *p = &a->panes[PANE_DOWNLOADS];
-		const struct export_file *f = p->cursor > 0 ? export_file_at(a->dl.export, p->cursor - 1) : NULL;
-		struct export_totals t;
-		export_totals(a->dl.export, &t);
-		if (f && f->error) {
-			text = f->error;
-			what = "the reason";
-		} else if (f) {
-			text = f->path;
-			what = "the path";
-		} else if (t.archive_path) {
-			text = t.archive_path;
-			what = "the archive's path";
-		}
-		break;
-	}
-	default:
-		break;
-	}
-	if (e) {
-		text = e->text && *e->text ? e->text : e->summary;
-		what = "the event's text";
-	}
+	const char *what = NULL;
+	const struct view_ops *v = app_views[a->focus];
+	const char *text = v->copy ? v->copy(a, &what) : NULL;
 	if (!text || !*text) {
 		app_message(a, ROLE_MUTED, "Nothing to copy here");
 		return;
@@ -539,8 +433,6 @@ static void
 app_search_step(struct app *a, int dir, bool skip)
 {
 	struct pane *p = &a->panes[a->focus];
-	if (a->focus == PANE_EVENTS && a->ev.events.search)
-		snprintf(p->find, sizeof(p->find), "%s", a->ev.events.search);
 	if (!p->find[0]) {
 		char key[32];
 		help_first_key(&a->bindings, p->ops->ctx, ACTION_SEARCH, key, sizeof(key));
@@ -555,7 +447,8 @@ app_search_step(struct app *a, int dir, bool skip)
 		app_message(a, ROLE_WARNING, "No match for \"%s\"", p->find);
 		return;
 	}
-	if (p == &a->panes[PANE_FILES]) {
+	if (app_views[a->focus]->find) {
+		/* its own search: no count of the drawn rows that match */
 		app_message(a, ROLE_NORMAL, "\"%s\"%s (n next, N previous)", p->find,
 			    wrapped ? (dir > 0 ? ": from the top" : ": from the bottom") : "");
 		return;
@@ -569,7 +462,7 @@ app_search_step(struct app *a, int dir, bool skip)
 void
 app_request_quit(struct app *a)
 {
-	if (app_export_running(a)) {
+	if (app_views_running(a)) {
 		prompt_confirm(&a->prompt, PURPOSE_QUIT,
 			       "A download is running: quit and cancel it? (y/n)", NULL);
 		a->dirty = true;
@@ -588,6 +481,8 @@ app_request_quit(struct app *a)
 void
 app_action(struct app *a, enum action act)
 {
+	if (app_views[a->focus]->pre_action)
+		app_views[a->focus]->pre_action(a, act);
 	switch (act) {
 	case ACTION_QUIT:
 		app_request_quit(a);
@@ -630,100 +525,23 @@ app_action(struct app *a, enum action act)
 	case ACTION_PREV_PANE:
 		app_cycle_focus(a, -1);
 		return;
-	case ACTION_EVENTS: {
-		struct api_conversation *c = a->focus == PANE_CONV ? app_current_conv(a)
-					     : a->focus == PANE_FILES && a->fl.have_conv ? &a->fl.conv
-										      : NULL;
-		if (a->focus == PANE_EVENTS)
-			app_events_close(a);
-		else if (c)
-			app_events_open(a, c, a->focus);
-		else
-			app_message(a, ROLE_MUTED, "No conversation here");
-		a->dirty = true;
-		return;
-	}
-	case ACTION_SOURCE:
-		app_toggle_source(a);
-		return;
 	case ACTION_CLOSE:
-		if (a->focus == PANE_EVENTS && a->ev.events.search) {
-			/* Esc clears the search first, as in the list (issue 14, item 6): the
-			 * pages read, the position and the kinds shown stay. */
-			struct pane *p = &a->panes[PANE_EVENTS];
-			size_t row = p->cursor < a->ev.events.n_view ? a->ev.events.view[p->cursor] : 0;
-			event_list_set_search(&a->ev.events, NULL);
-			a->panes[PANE_EVENTS].find[0] = '\0';
-			pane_set_cursor(p, event_list_view_index(&a->ev.events, row));
-			pane_clamp(p);
-			app_message(a, ROLE_NORMAL, "Search cleared (Esc again goes back)");
-		} else if (a->focus == PANE_FILES && a->fl.tree.filter) {
-			file_tree_set_filter(&a->fl.tree, NULL);
-			pane_clamp(&a->panes[PANE_FILES]);
-			app_preview_follow(a);
-			app_message(a, ROLE_NORMAL, "Filter cleared (Esc again goes back)");
-		} else if (a->focus == PANE_EVENTS) {
-			app_events_close(a);
-		} else if (a->focus == PANE_PREVIEW && a->ev.events_open &&
-			   a->preview_source == PANE_EVENTS) {
-			app_focus(a, PANE_EVENTS);	/* back from an event's full text */
-		} else if (a->focus != PANE_CONV) {
-			app_focus(a, PANE_CONV);
-			app_preview_follow(a);
-		} else if (a->cv.convs.filter) {
-			conv_list_set_filter(&a->cv.convs, NULL);
-			if (a->cv.server_filter)
-				app_list_start(a, NULL);
-			pane_clamp(&a->panes[PANE_CONV]);
-			app_preview_follow(a);
+		/* Esc: the pane's own first (a search, a filter), else back to the list. */
+		if (!app_views[a->focus]->close || !app_views[a->focus]->close(a)) {
+			if (a->focus != PANE_CONV) {
+				app_focus(a, PANE_CONV);
+				app_preview_follow(a);
+			}
 		}
 		a->dirty = true;
-		return;
-	case ACTION_TOGGLE_DOWNLOADS:
-		if (!a->dl.export) {
-			app_message(a, ROLE_NORMAL, "No download yet");
-			return;
-		}
-		a->dl.export_visible = !a->dl.export_visible;
-		if (a->dl.export_visible)
-			app_focus(a, PANE_DOWNLOADS);
-		a->dirty = true;
-		return;
-	case ACTION_CANCEL_ALL:
-		if (!app_export_running(a)) {
-			app_message(a, ROLE_NORMAL, "No download is running");
-			return;
-		}
-		prompt_confirm(&a->prompt, PURPOSE_CANCEL_ALL, "Cancel the whole download? (y/n)", NULL);
-		a->dirty = true;
-		return;
-	case ACTION_RETRY_FAILED:
-		if (!a->dl.export) {
-			app_message(a, ROLE_NORMAL, "No download yet");
-			return;
-		}
-		if (!app_export_running(a)) {
-			app_retry_finished(a);
-			return;
-		}
-		export_retry_failed(a->dl.export);
-		app_message(a, ROLE_NORMAL, "Retrying failed files");
 		return;
 	default:
 		break;
 	}
-	if (a->focus == PANE_CONV && act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
-		app_keep_forget(a);	/* the user chose another place */
-	if (a->focus == PANE_EVENTS && act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
-		a->ev.ev_to_end = false;
-	if (a->focus == PANE_EVENTS && act == ACTION_LAST && a->ev.events.more &&
-	    a->ev.events.state != MODEL_FAILED) {
-		/* G means the conversation's end, not the last page read (issue 14, item 13). */
-		a->ev.ev_to_end = true;
-		app_message(a, ROLE_NORMAL, "Reading every event to reach the end...");
-		if (a->ev.events.state == MODEL_IDLE)
-			app_events_more(a);
-	}
+	/* An action a view owns wherever the focus is (v, L, D, X, R). */
+	for (int i = 0; i < PANE_COUNT; i++)
+		if (app_views[i]->global_action && app_views[i]->global_action(a, act))
+			return;
 	unsigned r = pane_action(&a->panes[a->focus], act);
 	if (!(r & PANE_H_HANDLED))
 		app_message(a, ROLE_MUTED, "%s does nothing in the %s pane", bindings_action_name(act),

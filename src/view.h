@@ -40,6 +40,7 @@ struct app_job {
 
 #define PREVIEW_MAX (64 * 1024)
 #define LOADING_DELAY_MS 300
+#define VIEW_PUMP_BUDGET (256 * 1024)	/* bytes a background job writes per loop turn */
 #define APP_LOG_MAX 50		/* messages kept for the messages view */
 
 enum prompt_purpose {
@@ -57,12 +58,22 @@ enum prompt_purpose {
 	PURPOSE_TREE_FILTER,
 };
 
+/*
+ * The views, in pane order: VIEW_LIST(X) expands X(id, ops) once per view.
+ * A new pane is one line here, its src/view_NAME.c (which defines the ops)
+ * and its line in src/meson.build; see docs/hacking.md, "Add a pane".
+ */
+#define VIEW_LIST(X)                          \
+	X(PANE_CONV, view_convs)              \
+	X(PANE_FILES, view_files)             \
+	X(PANE_EVENTS, view_events)           \
+	X(PANE_PREVIEW, view_preview)         \
+	X(PANE_DOWNLOADS, view_downloads)
+
 enum pane_id {
-	PANE_CONV = 0,
-	PANE_FILES,
-	PANE_EVENTS,
-	PANE_PREVIEW,
-	PANE_DOWNLOADS,
+#define VIEW_ID(id, ops) id,
+	VIEW_LIST(VIEW_ID)
+#undef VIEW_ID
 	PANE_COUNT,
 };
 
@@ -232,6 +243,7 @@ struct app {
 
 
 /* src/app_actions.c */
+void app_draw_title(struct app *a, int cols);
 void app_message(struct app *a, enum role role, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void app_size_words(char *buf, size_t n, int64_t bytes, bool unknown);
 void app_show_text(struct app *a, const char *title, enum role role, const char *fmt, ...)
@@ -240,7 +252,6 @@ void app_focus(struct app *a, enum pane_id id);
 struct pane *app_pane(struct app *a, enum pane_id id);
 bool app_show_loading_row(struct app *a, enum model_state st, int64_t since);
 void app_status_hints(struct app *a, struct line *l);
-void app_status_right(struct app *a, char *buf, size_t n, int room);
 void app_draw_message(struct app *a, int cols);
 bool app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped);
 void app_hand_poll(struct app *a);
@@ -248,62 +259,133 @@ void app_request_quit(struct app *a);
 void app_action(struct app *a, enum action act);
 
 /* src/view_events.c */
+const char *app_event_copy(struct app *a, const char **what);
 struct api_event *app_current_event(struct app *a);
 void app_preview_event(struct app *a, bool whole);
-void app_events_more(struct app *a);
 void app_events_drop(struct app *a);
-void app_events_open(struct app *a, const struct api_conversation *c, enum pane_id from);
-void app_events_close(struct app *a);
-void app_events_poll(struct app *a, int64_t now);
 
 /* src/view_files.c */
 void app_cancel_files(struct app *a);
 void app_load_files(struct app *a);
 void app_open_conv(struct app *a, const struct api_conversation *c);
 struct file_node *app_current_node(struct app *a, size_t *index);
-size_t files_status_rows(struct app *a);
 
 /* src/view_downloads.c */
+bool app_download_reached(struct app *a, int64_t bytes);
 bool app_export_running(const struct app *a);
-void app_export_free(struct app *a);
 void app_download_prompt(struct app *a, bool use_marks);
 void app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks);
-void app_download_target(struct app *a);
-void app_name_prompt(struct app *a, const char *text);
-void app_export_forget(struct app *a);
-bool app_download_start(struct app *a, bool use_marks);
-void app_job_free(struct app_job *j);
-void app_retry_finished(struct app *a);
-void app_export_check(struct app *a);
 bool app_downloads_shown(const struct app *a);
 
 /* src/view_convs.c */
+char *app_selected_id(struct app *a);
+bool app_select_id(struct app *a, const char *id);
 const char *app_status_word(const struct api_conversation *c);
 bool app_conv_deleted(const struct api_conversation *c);
 struct api_conversation *app_current_conv(struct app *a);
-void app_keep_forget(struct app *a);
-void app_key_forget(struct app *a);
-void app_key_try(struct app *a, const char *key);
-void app_list_start(struct app *a, const char *server_filter);
 void app_preview_conv(struct app *a, const struct api_conversation *c);
-bool app_local_dir_exists(struct app *a);
 bool app_source_local(struct app *a);
-void app_toggle_source(struct app *a);
-void app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err);
 void app_wake(struct app *a, const struct api_conversation *c);
-void app_bk_clear(struct app *a);
-void app_backup_all(struct app *a);
-void app_backup_check(struct app *a);
-void app_backup_stop(struct app *a);
 const char *app_sort_arrow(const struct app *a);
+
+/* src/view_convs_jobs.c */
+void convs_prompt_wake_download(struct app *a, enum prompt_result r);
+const struct api_backup_entry *app_bk_entry(struct app *a, const char *id);
+char app_bk_state(struct app *a, const struct api_conversation *c);
+bool app_bk_marked(const struct app *a, const char *id);
+void app_bk_toggle(struct app *a, const char *id);
+void app_bk_clear(struct app *a);
+void app_backup_prompt(struct app *a);
+void app_backup_stop(struct app *a);
+void convs_prompt_backup_all(struct app *a, enum prompt_result r);
+bool convs_pump(struct app *a);
 
 /* src/view_preview.c */
 void app_preview_follow(struct app *a);
-void preview_wrap(struct app *a, struct pane *p);
 
 /* src/view_prompts.c */
+const struct view_prompt *app_prompt_entry(const struct app *a);
 void app_prompt_result(struct app *a, enum prompt_result r);
 
-extern const struct pane_ops conv_ops, files_ops, events_ops, preview_ops, dl_ops;
+
+struct app;
+
+/* Rows that change with time alone, for the loop to redraw. */
+enum view_anim {
+	VIEW_STILL = 0,
+	VIEW_LOADING,		/* a Loading row, shown LOADING_DELAY_MS after the request */
+	VIEW_TICKING,		/* a clock (the wake's seconds): every turn */
+};
+
+/* A key hint on the hint row: the action's first key, then its label. */
+struct view_hint {
+	enum action act;
+	const char *label;
+};
+
+/* A prompt a view answers: what a key at the prompt of this purpose does. */
+struct view_prompt {
+	int purpose;			/* enum prompt_purpose; 0 ends a table */
+	void (*on_result)(struct app *a, enum prompt_result r);
+	/* May be NULL: draws the hint row while this prompt is open. */
+	void (*hint_row)(struct app *a, struct line *l);
+};
+
+/*
+ * A view: its pane ops (rows, title, its own actions) and what the loop asks
+ * of it. Every hook but pane may be NULL. The loop calls the hooks of all
+ * views in pane order (the pumps in reverse: see app_loop).
+ */
+struct view_ops {
+	const struct pane_ops *pane;
+	enum layout_role role;		/* where tui/layout places it */
+	bool previewed;			/* the preview follows its cursor */
+	bool scroll_only;		/* no visible cursor: movement scrolls */
+	const struct view_hint *hints;	/* the hint row while it has the focus; ACTION_NONE ends */
+	const struct view_prompt *prompts;
+	void (*init)(struct app *a);
+	/* Once, after every view is set up and the config has been read. */
+	void (*start)(struct app *a);
+	/* Quitting: stop what must not outlive the program (an export's .part). */
+	void (*quit)(struct app *a, const char *why);
+	/* Teardown, before the terminal is given back: cancel its operations. */
+	void (*stop)(struct app *a);
+	void (*free)(struct app *a);
+	/* Each frame: shown or not, and how big it would like to be. */
+	void (*place)(const struct app *a, bool wide, struct layout_slot *slot);
+	bool (*focusable)(const struct app *a);	/* Tab stops here */
+	/* A job runs that quitting would cancel (q and Ctrl-C ask first); frames
+	 * are capped at FRAME_MS meanwhile, as its progress redraws each turn. */
+	bool (*running)(const struct app *a);
+	bool (*busy)(const struct app *a);	/* work in flight (the script's :wait) */
+	enum view_anim (*animating)(const struct app *a);	/* rows that change with time alone */
+	/* Once a turn: background work; true when there is more to do at once. */
+	bool (*pump)(struct app *a);
+	void (*tick)(struct app *a, int64_t now);	/* timers */
+	long (*timeout)(const struct app *a, int64_t now, long t);	/* at most t ms of sleep */
+	/* May draw the message row instead of the message (a wake's seconds). */
+	bool (*message_row)(struct app *a, int cols);
+	/* An action meant for this view wherever the focus is (v, L, X, R, D...). */
+	bool (*global_action)(struct app *a, enum action act);
+	/* The focused pane's action, before the pane runs it (moves included). */
+	void (*pre_action)(struct app *a, enum action act);
+	/* Esc in this pane; false: the default (back to the conversations). */
+	bool (*close)(struct app *a);
+	/* y: what to copy from this pane (*what says what it is); NULL: nothing. */
+	const char *(*copy)(struct app *a, const char **what);
+	/* The title bar's position item; NULL: "cursor/rows". */
+	void (*position)(struct app *a, char *buf, size_t n);
+	/* The / search and n / N; NULL: pane_find over the drawn rows. */
+	bool (*find)(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped);
+};
+
+#define VIEW_DECL(id, ops) extern const struct view_ops ops;
+VIEW_LIST(VIEW_DECL)
+#undef VIEW_DECL
+
+/* The views by pane id, and what the loop asks of all of them (src/app.c). */
+extern const struct view_ops *const app_views[PANE_COUNT];
+void app_views_quit(struct app *a, const char *why);
+bool app_views_running(const struct app *a);
 
 #endif

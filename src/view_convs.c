@@ -16,6 +16,7 @@
 #include "tui/text.h"
 #include "tui/tui.h"
 
+static void app_list_start(struct app *a, const char *server_filter);
 static void app_list_more(struct app *a);
 
 const char *
@@ -55,7 +56,7 @@ app_current_conv(struct app *a)
 
 /* The selected conversation's id (a copy), so it can be selected again after the
  * view changed under it; NULL when nothing is selected. */
-static char *
+char *
 app_selected_id(struct app *a)
 {
 	struct api_conversation *c = app_current_conv(a);
@@ -63,7 +64,7 @@ app_selected_id(struct app *a)
 }
 
 /* Put the cursor on the conversation with this id; false when it is not in the view. */
-static bool
+bool
 app_select_id(struct app *a, const char *id)
 {
 	if (!id)
@@ -78,7 +79,7 @@ app_select_id(struct app *a, const char *id)
 	return false;
 }
 
-void
+static void
 app_keep_forget(struct app *a)
 {
 	free(a->cv.keep_id);
@@ -88,7 +89,7 @@ app_keep_forget(struct app *a)
 
 /* ---- first run: ask for the API key ---- */
 
-void
+static void
 app_key_forget(struct app *a)
 {
 	if (a->cv.key_checking) {
@@ -131,7 +132,7 @@ app_key_store(struct app *a)
 }
 
 /* Enter on the key prompt: build a client with the key and list again. */
-void
+static void
 app_key_try(struct app *a, const char *key)
 {
 	struct api_client_config cfg = *a->opts->ask_key;
@@ -224,7 +225,7 @@ app_list_more(struct app *a)
 	a->dirty = true;
 }
 
-void
+static void
 app_list_start(struct app *a, const char *server_filter)
 {
 	api_op_cancel(a->cv.list_op);
@@ -257,33 +258,6 @@ app_list_retry(struct app *a)
 		a->cv.keep_id = id;
 		a->cv.keep_count = count;
 	}
-}
-
-/* The backup directory's index, read once (and again after each backup): a missing or
- * unreadable one is an empty index here; `ohbrowse backup` reports what is wrong with it. */
-static const struct api_backup_entry *
-app_bk_entry(struct app *a, const char *id)
-{
-	if (!a->cv.bk_index_loaded) {
-		char *dir = backup_default_dir(a->opts->backup_dir);
-		struct api_error err;
-		if (api_backup_index_load(dir, &a->cv.bk_index, &err) != 0)
-			memset(&a->cv.bk_index, 0, sizeof(a->cv.bk_index));
-		free(dir);
-		a->cv.bk_index_loaded = true;
-	}
-	const struct api_backup_entry *e = id ? api_backup_index_find(&a->cv.bk_index, id) : NULL;
-	return e && e->archive ? e : NULL;
-}
-
-/* Backed up, and has it changed since? ('=' unchanged, '~' changed, 0 never) */
-static char
-app_bk_state(struct app *a, const struct api_conversation *c)
-{
-	const struct api_backup_entry *e = app_bk_entry(a, c->id);
-	if (!e)
-		return 0;
-	return e->updated_at && c->updated_at && strcmp(e->updated_at, c->updated_at) == 0 ? '=' : '~';
 }
 
 void
@@ -350,7 +324,7 @@ app_preview_conv(struct app *a, const struct api_conversation *c)
 
 /* ---- local or server conversations ---- */
 
-bool
+static bool
 app_local_dir_exists(struct app *a)
 {
 	const char *dir = api_client_local_dir(a->client);
@@ -365,7 +339,7 @@ app_source_local(struct app *a)
 }
 
 /* L: list the other source; whatever was open belonged to the old list. */
-void
+static void
 app_toggle_source(struct app *a)
 {
 	bool local = app_source_local(a);
@@ -388,93 +362,6 @@ app_toggle_source(struct app *a)
 }
 
 /* ---- wake ---- */
-
-static void
-app_on_wake_progress(void *ud, long elapsed_ms, const char *status)
-{
-	struct app *a = ud;
-	a->cv.wake_elapsed_ms = elapsed_ms;
-	snprintf(a->cv.wake_status, sizeof(a->cv.wake_status), "%s", status ? status : "");
-	a->dirty = true;
-}
-
-/* What the browser woke: main offers to pause it again on the way out (app_options.woken). */
-static void
-app_note_woken(struct app *a, const struct api_conversation *conv)
-{
-	struct app_woken *w = a->opts->woken;
-	if (!w || conv->version != API_V1 || a->opts->keep_awake)
-		return;
-	for (size_t i = 0; i < w->count; i++)
-		if (strcmp(w->items[i].id, conv->id) == 0)
-			return;
-	w->items = xrealloc(w->items, (w->count + 1) * sizeof(*w->items));
-	api_conversation_copy(&w->items[w->count++], conv);
-}
-
-void
-app_on_wake(void *ud, struct api_conversation *conv, const struct api_error *err)
-{
-	struct app *a = ud;
-	a->cv.wake_op = NULL;
-	a->dirty = true;
-	char *id = a->cv.wake_id;
-	a->cv.wake_id = NULL;
-	if (err && err->kind != API_OK) {
-		app_message(a, ROLE_ERROR, "Wake failed: %s", err->message);
-		free(id);
-		return;
-	}
-	if (conv) {
-		char *sel = app_selected_id(a);
-		conv_list_update(&a->cv.convs, conv);	/* its new status may sort it elsewhere */
-		app_select_id(a, sel);
-		free(sel);
-		app_message(a, ROLE_NORMAL, "Woke \"%s\"", conv->title ? conv->title : "");
-		app_note_woken(a, conv);
-		bool files_of_it = a->fl.have_conv && id && a->fl.conv.id && strcmp(a->fl.conv.id, id) == 0;
-		if (files_of_it) {
-			api_conversation_free(&a->fl.conv);
-			api_conversation_copy(&a->fl.conv, conv);
-			app_load_files(a);
-			app_preview_follow(a);
-		} else if (a->preview_source == PANE_CONV) {
-			app_preview_follow(a);
-		}
-		if (a->cv.wake_download_id && id && strcmp(a->cv.wake_download_id, id) == 0 &&
-		    !prompt_open(&a->prompt))
-			app_download_ask(a, files_of_it ? &a->fl.conv : conv, false);
-	}
-	free(a->cv.wake_download_id);
-	a->cv.wake_download_id = NULL;
-	free(id);
-}
-
-void
-app_wake(struct app *a, const struct api_conversation *c)
-{
-	if (!c)
-		return;
-	if (a->cv.wake_op) {
-		app_message(a, ROLE_WARNING, "Already waking a conversation");
-		return;
-	}
-	if (api_conversation_is_running(c)) {
-		app_message(a, ROLE_NORMAL, "\"%s\" is already running", c->title ? c->title : "");
-		return;
-	}
-	if (app_conv_deleted(c)) {
-		app_message(a, ROLE_WARNING, "The sandbox was deleted: its files are gone; v shows its events");
-		return;
-	}
-	a->cv.wake_id = xstrdup(c->id);
-	snprintf(a->cv.wake_title, sizeof(a->cv.wake_title), "%s", c->title && *c->title ? c->title : c->id);
-	a->cv.wake_started_ms = clock_now_ms();
-	a->cv.wake_elapsed_ms = 0;
-	snprintf(a->cv.wake_status, sizeof(a->cv.wake_status), "%s", "requested");
-	a->cv.wake_op = api_wake(a->client, c, app_on_wake_progress, app_on_wake, a);
-	app_message(a, ROLE_NORMAL, "Waking \"%s\"...", c->title ? c->title : "");
-}
 
 static size_t
 conv_count(struct pane *p)
@@ -524,146 +411,6 @@ app_conv_is_open(const struct app *a, const struct api_conversation *c)
 }
 
 /* ---- backup from the browser: the same engine as `ohbrowse backup` */
-
-static bool
-app_bk_marked(const struct app *a, const char *id)
-{
-	for (size_t i = 0; id && i < a->cv.n_bk_marks; i++)
-		if (strcmp(a->cv.bk_marks[i], id) == 0)
-			return true;
-	return false;
-}
-
-static void
-app_bk_toggle(struct app *a, const char *id)
-{
-	for (size_t i = 0; i < a->cv.n_bk_marks; i++) {
-		if (strcmp(a->cv.bk_marks[i], id) == 0) {
-			free(a->cv.bk_marks[i]);
-			a->cv.bk_marks[i] = a->cv.bk_marks[--a->cv.n_bk_marks];
-			return;
-		}
-	}
-	a->cv.bk_marks = xrealloc(a->cv.bk_marks, (a->cv.n_bk_marks + 1) * sizeof(*a->cv.bk_marks));
-	a->cv.bk_marks[a->cv.n_bk_marks++] = xstrdup(id);
-}
-
-void
-app_bk_clear(struct app *a)
-{
-	for (size_t i = 0; i < a->cv.n_bk_marks; i++)
-		free(a->cv.bk_marks[i]);
-	free(a->cv.bk_marks);
-	a->cv.bk_marks = NULL;
-	a->cv.n_bk_marks = 0;
-}
-
-static void
-app_backup_notice(void *ud, const char *text)
-{
-	app_message(ud, ROLE_WARNING, "%s", text);
-}
-
-static void
-app_backup_start(struct app *a, const char *const *ids, size_t n)
-{
-	char *dir = backup_default_dir(a->opts->backup_dir);
-	struct backup_opts bo = {.dir = dir, .ids = ids, .n_ids = n, .since_s = -1, .reaping_within_days = -1,
-				 .notice = app_backup_notice, .ud = a};
-	struct api_error err;
-
-	a->cv.backup = backup_start(a->client, &bo, &err);
-	if (!a->cv.backup)
-		app_message(a, ROLE_ERROR, "Backup: %s", err.message);
-	else
-		app_message(a, ROLE_NORMAL, "Backing up %zu conversation%s into %s (browsing continues)", n,
-			    n == 1 ? "" : "s", dir);
-	free(dir);
-	a->cv.backup_reported = 0;
-	a->dirty = true;
-}
-
-/* B: the marked conversations, or (after asking) every listed one. */
-static void
-app_backup_prompt(struct app *a)
-{
-	if (a->cv.backup) {
-		app_message(a, ROLE_WARNING, "A backup is running; B again when it is done");
-		return;
-	}
-	if (a->cv.n_bk_marks) {
-		app_backup_start(a, (const char *const *)a->cv.bk_marks, a->cv.n_bk_marks);
-		return;
-	}
-	if (a->cv.convs.n_view == 0) {
-		app_message(a, ROLE_WARNING, "No conversations to back up");
-		return;
-	}
-	char *dir = backup_default_dir(a->opts->backup_dir);
-	char label[1200];
-	snprintf(label, sizeof(label), "Back up all %zu listed conversations into %s? y/n (Space marks some)",
-		 a->cv.convs.n_view, dir);
-	free(dir);
-	prompt_confirm(&a->prompt, PURPOSE_BACKUP_ALL, label, NULL);
-}
-
-void
-app_backup_all(struct app *a)
-{
-	size_t n = a->cv.convs.n_view;
-	const char **ids = xcalloc(n ? n : 1, sizeof(*ids));
-	for (size_t i = 0; i < n; i++)
-		ids[i] = conv_list_at(&a->cv.convs, i)->id;
-	app_backup_start(a, ids, n);
-	free(ids);
-}
-
-/* Once a loop turn: say what finished; at the end the summary, and the marks are done. */
-void
-app_backup_check(struct app *a)
-{
-	static const char *const words[] = {"pending", "backed up", "unchanged", "events only", "failed", "planned"};
-	struct backup_status st;
-
-	backup_status(a->cv.backup, &st);
-	while (a->cv.backup_reported < st.done) {
-		const struct backup_item *it = backup_item_at(a->cv.backup, a->cv.backup_reported++);
-		app_message(a, it->outcome == BACKUP_FAILED ? ROLE_ERROR : ROLE_NORMAL, "Backup %zu/%zu: \"%s\" %s%s%s",
-			    a->cv.backup_reported, st.total, it->title, words[it->outcome], it->reason ? ": " : "",
-			    it->reason ? it->reason : "");
-	}
-	if (!backup_finished(a->cv.backup))
-		return;
-	int rc = backup_exit_code(a->cv.backup);
-	if (rc == 0)
-		app_message(a, ROLE_NORMAL, "Backup done: %zu conversation%s, the index is in the backup directory", st.total,
-			    st.total == 1 ? "" : "s");
-	else if (st.message)
-		app_message(a, ROLE_ERROR, "Backup stopped: %s", st.message);
-	else
-		app_message(a, ROLE_WARNING, "Backup done, but some conversations failed (M shows them)");
-	backup_free(a->cv.backup);
-	a->cv.backup = NULL;
-	app_bk_clear(a);
-	api_backup_index_free(&a->cv.bk_index);
-	a->cv.bk_index_loaded = false;	/* the rows read it again */
-	if (a->preview_source == PANE_CONV)
-		app_preview_follow(a);	/* the details say where it went */
-	a->dirty = true;
-}
-
-/* Quitting with a backup running: stop it; a sandbox it woke is offered to be paused. */
-void
-app_backup_stop(struct app *a)
-{
-	if (!a->cv.backup)
-		return;
-	const struct api_conversation *w = backup_woken(a->cv.backup);
-	if (w)
-		app_note_woken(a, w);
-	backup_free(a->cv.backup);
-	a->cv.backup = NULL;
-}
 
 static void
 conv_row(struct pane *p, size_t i, struct line *l, int width)
@@ -832,7 +579,7 @@ conv_on_action(struct pane *p, enum action act)
 	}
 }
 
-const struct pane_ops conv_ops = {
+static const struct pane_ops conv_ops = {
 	.name = "conversations",
 	.ctx = BIND_CONVERSATIONS,
 	.count = conv_count,
@@ -855,3 +602,239 @@ app_sort_arrow(const struct app *a)
 		return down ? "\xe2\x86\x93" : "\xe2\x86\x91";
 	return down ? "v" : "^";
 }
+
+/* ---- prompts ---- */
+
+static void
+prompt_filter(struct app *a, enum prompt_result r)
+{
+	if (r == PROMPT_CHANGED) {
+		conv_list_set_filter(&a->cv.convs, a->prompt.text);
+		a->panes[PANE_CONV].cursor = a->panes[PANE_CONV].top = 0;
+	} else if (r == PROMPT_CANCEL) {
+		conv_list_set_filter(&a->cv.convs, a->cv.filter_before);
+		prompt_close(&a->prompt);
+	} else if (r == PROMPT_ACCEPT) {
+		char *f = xstrdup(a->prompt.text);
+		prompt_close(&a->prompt);
+		conv_list_set_filter(&a->cv.convs, f);
+		/* Ask the server too when not everything is loaded (or the server
+		 * filter changes), so matches beyond the loaded pages show up. */
+		bool same = (!*f && !a->cv.server_filter) ||
+			    (a->cv.server_filter && strcmp(a->cv.server_filter, f) == 0);
+		if (!same && (a->cv.convs.more || a->cv.server_filter)) {
+			app_list_start(a, f);
+			conv_list_set_filter(&a->cv.convs, f);
+		}
+		free(f);
+	}
+	pane_clamp(&a->panes[PANE_CONV]);
+	if (r != PROMPT_CONTINUE)
+		app_preview_follow(a);
+}
+
+static void
+prompt_api_key(struct app *a, enum prompt_result r)
+{
+	if (r == PROMPT_ACCEPT) {
+		if (!a->prompt.text[0]) {
+			app_message(a, ROLE_WARNING, "Type the key, or Esc to go without");
+			return;
+		}
+		char *key = xstrdup(a->prompt.text);
+		prompt_close(&a->prompt);
+		app_key_try(a, key);
+		memset(key, 0, strlen(key));
+		free(key);
+	} else if (r == PROMPT_CANCEL) {
+		prompt_close(&a->prompt);
+		app_message(a, ROLE_WARNING, "No API key: r retries, 'ohbrowse login' stores one");
+	}
+}
+
+/* ---- the view ---- */
+
+static void
+convs_init(struct app *a)
+{
+	conv_list_init(&a->cv.convs);
+}
+
+/* No key but conversations on this machine: start with those rather than a
+ * key prompt; L switches to the server, which then asks for the key. */
+static void
+convs_start(struct app *a)
+{
+	if (a->opts->ask_key && !app_source_local(a) && app_local_dir_exists(a)) {
+		api_client_set_source(a->client, API_SOURCE_LOCAL);
+		if (!a->message[0])	/* a config error said first stays */
+			app_message(a, ROLE_NORMAL, "No API key: local conversations (L: the server's)");
+	}
+	app_list_start(a, NULL);
+}
+
+static void
+convs_stop(struct app *a)
+{
+	api_op_cancel(a->cv.list_op);
+	api_op_cancel(a->cv.wake_op);
+	api_backup_index_free(&a->cv.bk_index);
+	app_backup_stop(a);
+	app_bk_clear(a);
+	if (a->cv.lister)
+		api_lister_free(a->cv.lister);
+}
+
+/* After every view stopped: nothing uses a typed key's client any more. */
+static void
+convs_free(struct app *a)
+{
+	if (a->cv.own_client)
+		api_client_free(a->cv.own_client);
+	app_key_forget(a);
+	free(a->cv.server_filter);
+	app_keep_forget(a);
+	free(a->cv.filter_before);
+	free(a->cv.wake_id);
+	free(a->cv.wake_download_id);
+	conv_list_free(&a->cv.convs);
+}
+
+/* Its share is less while the events pane, whose rows are long one-line summaries, is shown. */
+static void
+convs_place(const struct app *a, bool wide, struct layout_slot *s)
+{
+	s->shown = true;	/* on narrow screens a list shown in its place wins */
+	s->share = a->ev.events_open ? 30 : 40;
+}
+
+static bool
+convs_focusable(const struct app *a)
+{
+	return true;
+}
+
+static bool
+convs_busy(const struct app *a)
+{
+	return a->cv.list_op || a->cv.wake_op || a->cv.backup;
+}
+
+static enum view_anim
+convs_animating(const struct app *a)
+{
+	if (a->cv.wake_op)
+		return VIEW_TICKING;	/* the seconds of the wake */
+	return a->cv.convs.state == MODEL_LOADING ? VIEW_LOADING : VIEW_STILL;
+}
+
+static long
+convs_timeout(const struct app *a, int64_t now, long t)
+{
+	if (a->cv.convs.state == MODEL_LOADING) {
+		int64_t due = a->cv.list_started_ms + LOADING_DELAY_MS - now;
+		if (due > 0 && due < t)
+			t = (long)due;
+	}
+	if (a->cv.wake_op && t > 1000)
+		t = 1000;
+	return t;
+}
+
+static bool
+convs_message_row(struct app *a, int cols)
+{
+	if (!a->cv.wake_op)
+		return false;
+	char msg[512];
+	snprintf(msg, sizeof(msg), "Waking \"%s\"... %ld s (%s)", a->cv.wake_title,
+		 (long)((clock_now_ms() - a->cv.wake_started_ms) / 1000), a->cv.wake_status);
+	tui_draw_text(a->layout.message.y, 0, cols, ROLE_WARNING, msg);
+	return true;
+}
+
+static bool
+convs_global_action(struct app *a, enum action act)
+{
+	if (act != ACTION_SOURCE)
+		return false;
+	app_toggle_source(a);
+	return true;
+}
+
+static void
+convs_pre_action(struct app *a, enum action act)
+{
+	if (act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
+		app_keep_forget(a);	/* the user chose another place */
+}
+
+/* Esc in the list clears its filter (and the server's). */
+static bool
+convs_close(struct app *a)
+{
+	if (a->cv.convs.filter) {
+		conv_list_set_filter(&a->cv.convs, NULL);
+		if (a->cv.server_filter)
+			app_list_start(a, NULL);
+		pane_clamp(&a->panes[PANE_CONV]);
+		app_preview_follow(a);
+	}
+	return true;
+}
+
+static const char *
+convs_copy(struct app *a, const char **what)
+{
+	struct api_conversation *c = app_current_conv(a);
+	*what = "the conversation id";
+	return c ? c->id : NULL;
+}
+
+static void
+convs_position(struct app *a, char *buf, size_t n)
+{
+	struct pane *p = &a->panes[PANE_CONV];
+	if (a->cv.convs.n_view)
+		snprintf(buf, n, "%zu/%zu%s", p->cursor + 1, a->cv.convs.n_view, a->cv.convs.more ? "+" : "");
+	else
+		snprintf(buf, n, "0/0");
+}
+
+static const struct view_hint convs_hints[] = {
+	{ ACTION_OPEN, "open" }, { ACTION_EVENTS, "events" }, { ACTION_FILTER, "filter" },
+	{ ACTION_SORT, "sort" }, { ACTION_DOWNLOAD, "download" }, { ACTION_HELP, "help" },
+	{ ACTION_QUIT, "quit" }, { ACTION_NONE, NULL },
+};
+
+static const struct view_prompt convs_prompts[] = {
+	{ PURPOSE_FILTER, prompt_filter, NULL },
+	{ PURPOSE_API_KEY, prompt_api_key, NULL },
+	{ PURPOSE_WAKE_DOWNLOAD, convs_prompt_wake_download, NULL },
+	{ PURPOSE_BACKUP_ALL, convs_prompt_backup_all, NULL },
+	{ 0, NULL, NULL },
+};
+
+const struct view_ops view_convs = {
+	.pane = &conv_ops,
+	.role = LAYOUT_NAV,
+	.previewed = true,
+	.hints = convs_hints,
+	.prompts = convs_prompts,
+	.init = convs_init,
+	.start = convs_start,
+	.stop = convs_stop,
+	.free = convs_free,
+	.place = convs_place,
+	.focusable = convs_focusable,
+	.busy = convs_busy,
+	.animating = convs_animating,
+	.pump = convs_pump,
+	.timeout = convs_timeout,
+	.message_row = convs_message_row,
+	.global_action = convs_global_action,
+	.pre_action = convs_pre_action,
+	.close = convs_close,
+	.copy = convs_copy,
+	.position = convs_position,
+};

@@ -24,7 +24,7 @@ app_export_running(const struct app *a)
 
 /* ---- export ---- */
 
-void
+static void
 app_export_free(struct app *a)
 {
 	if (a->dl.export)
@@ -121,7 +121,7 @@ app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks
 }
 
 /* The name prompt's target line: what Enter would do with the text typed so far. */
-void
+static void
 app_download_target(struct app *a)
 {
 	char err[1024];
@@ -133,7 +133,7 @@ app_download_target(struct app *a)
 	free(path);
 }
 
-void
+static void
 app_name_prompt(struct app *a, const char *text)
 {
 	prompt_input(&a->prompt, PURPOSE_DOWNLOAD_NAME, "Save as (a name, a directory, ~ works):", text, false);
@@ -141,7 +141,7 @@ app_name_prompt(struct app *a, const char *text)
 }
 
 /* Forget what the last job was started with. */
-void
+static void
 app_export_forget(struct app *a)
 {
 	for (size_t i = 0; i < a->dl.n_export_paths; i++)
@@ -198,7 +198,7 @@ app_export_begin(struct app *a, const struct api_conversation *conv, const char 
 	return true;
 }
 
-bool
+static bool
 app_download_start(struct app *a, bool use_marks)
 {
 	const char **paths = NULL;
@@ -234,7 +234,7 @@ app_download_start(struct app *a, bool use_marks)
 	return ok;
 }
 
-void
+static void
 app_job_free(struct app_job *j)
 {
 	for (size_t i = 0; i < j->n_paths; i++)
@@ -280,7 +280,7 @@ app_queue_next(struct app *a)
  * touched), and a job that failed or was cancelled as a whole runs again as it
  * was started, under a new name.
  */
-void
+static void
 app_retry_finished(struct app *a)
 {
 	struct export_totals t;
@@ -332,7 +332,7 @@ app_retry_finished(struct app *a)
 	free(path);
 }
 
-void
+static void
 app_export_check(struct app *a)
 {
 	if (!a->dl.export)
@@ -551,7 +551,7 @@ dl_on_action(struct pane *p, enum action act)
 	return PANE_H_NONE;
 }
 
-const struct pane_ops dl_ops = {
+static const struct pane_ops dl_ops = {
 	.name = "downloads",
 	.ctx = BIND_DOWNLOADS,
 	.count = dl_count,
@@ -567,3 +567,221 @@ app_downloads_shown(const struct app *a)
 {
 	return a->dl.export && a->dl.export_visible;
 }
+
+/* ---- prompts ---- */
+
+static void
+prompt_cancel_all(struct app *a, enum prompt_result r)
+{
+	if (r == PROMPT_ACCEPT && app_export_running(a))
+		export_cancel(a->dl.export, "cancelled by the user");
+	if (r == PROMPT_ACCEPT || r == PROMPT_CANCEL)
+		prompt_close(&a->prompt);
+}
+
+static void
+prompt_download(struct app *a, enum prompt_result r)
+{
+	if (r == PROMPT_ACCEPT) {
+		prompt_close(&a->prompt);
+		app_download_start(a, a->dl.download_marks);
+	} else if (r == PROMPT_CANCEL) {
+		prompt_close(&a->prompt);
+		app_message(a, ROLE_NORMAL, "Download not started");
+	} else if (r == PROMPT_EXTRA) {
+		app_name_prompt(a, a->dl.download_name);
+	}
+}
+
+static void
+prompt_download_name(struct app *a, enum prompt_result r)
+{
+	if (r == PROMPT_CHANGED) {
+		app_download_target(a);
+	} else if (r == PROMPT_ACCEPT) {
+		/* An error keeps the prompt and its text: fix the name, not retype it. */
+		char err[1024];
+		char *path = savepath_resolve(a->prompt.text, a->opts->download_dir, a->dl.download_base,
+					      err, sizeof(err));
+		if (!path) {
+			app_message(a, ROLE_ERROR, "%s", err);
+			app_download_target(a);
+			return;
+		}
+		char typed[sizeof(a->prompt.text)];
+		snprintf(typed, sizeof(typed), "%s", a->prompt.text);
+		snprintf(a->dl.download_name, sizeof(a->dl.download_name), "%s", path);
+		free(path);
+		prompt_close(&a->prompt);
+		if (!app_download_start(a, a->dl.download_marks))
+			app_name_prompt(a, typed);
+	} else if (r == PROMPT_CANCEL) {
+		prompt_close(&a->prompt);
+		app_message(a, ROLE_NORMAL, "Download not started");
+	}
+}
+
+/* The name prompt's hint row says where Enter would save, or why it cannot. */
+static void
+prompt_download_name_hint(struct app *a, struct line *l)
+{
+	line_add(l, a->dl.download_target_bad ? ROLE_WARNING : ROLE_STATUS, a->dl.download_target);
+}
+
+/* ---- the view ---- */
+
+/* The script's :wait-bytes: the job has written that much, or ended, and settled. */
+bool
+app_download_reached(struct app *a, int64_t bytes)
+{
+	struct export_totals t = { 0 };
+	if (a->dl.export)
+		export_totals(a->dl.export, &t);
+	bool ready = !a->dl.export || export_finished(a->dl.export) || t.bytes_done >= bytes;
+	/* Settled too: a file that has all its bytes must have left ACTIVE,
+	 * or the dump would race with its completion. */
+	for (size_t i = 0; ready && a->dl.export && i < export_file_count(a->dl.export); i++) {
+		const struct export_file *f = export_file_at(a->dl.export, i);
+		if (f->state == EXPORT_FILE_ACTIVE && f->size >= 0 && f->done >= f->size)
+			ready = false;
+	}
+	return ready;
+}
+
+/* Quitting: the export removes its .part when cancelled. */
+static void
+downloads_quit(struct app *a, const char *why)
+{
+	if (a->dl.export && !export_finished(a->dl.export))
+		export_cancel(a->dl.export, why);
+}
+
+static void
+downloads_stop(struct app *a)
+{
+	app_export_free(a);
+	app_export_forget(a);
+	for (size_t i = 0; i < a->dl.n_queue; i++)
+		app_job_free(&a->dl.queue[i]);
+	free(a->dl.queue);
+	a->dl.queue = NULL;
+	a->dl.n_queue = 0;
+}
+
+static void
+downloads_place(const struct app *a, bool wide, struct layout_slot *s)
+{
+	s->shown = app_downloads_shown(a);
+	s->rows = a->dl.export ? (int)(export_file_count(a->dl.export) + a->dl.n_queue) + 2 : 0;
+}
+
+static bool
+downloads_focusable(const struct app *a)
+{
+	return app_downloads_shown(a);
+}
+
+static bool
+downloads_running(const struct app *a)
+{
+	return app_export_running(a);
+}
+
+static bool
+downloads_pump(struct app *a)
+{
+	if (!a->dl.export)
+		return false;
+	bool more = export_pump(a->dl.export, VIEW_PUMP_BUDGET);
+	app_export_check(a);
+	return more;
+}
+
+/* D (show or hide), X (cancel all) and R (retry) work from every pane. */
+static bool
+downloads_global_action(struct app *a, enum action act)
+{
+	switch (act) {
+	case ACTION_TOGGLE_DOWNLOADS:
+		if (!a->dl.export) {
+			app_message(a, ROLE_NORMAL, "No download yet");
+			return true;
+		}
+		a->dl.export_visible = !a->dl.export_visible;
+		if (a->dl.export_visible)
+			app_focus(a, PANE_DOWNLOADS);
+		a->dirty = true;
+		return true;
+	case ACTION_CANCEL_ALL:
+		if (!app_export_running(a)) {
+			app_message(a, ROLE_NORMAL, "No download is running");
+			return true;
+		}
+		prompt_confirm(&a->prompt, PURPOSE_CANCEL_ALL, "Cancel the whole download? (y/n)", NULL);
+		a->dirty = true;
+		return true;
+	case ACTION_RETRY_FAILED:
+		if (!a->dl.export) {
+			app_message(a, ROLE_NORMAL, "No download yet");
+			return true;
+		}
+		if (!app_export_running(a)) {
+			app_retry_finished(a);
+			return true;
+		}
+		export_retry_failed(a->dl.export);
+		app_message(a, ROLE_NORMAL, "Retrying failed files");
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The failed file's reason, the file's path, or the archive's path. */
+static const char *
+downloads_copy(struct app *a, const char **what)
+{
+	struct pane *p = &a->panes[PANE_DOWNLOADS];
+	const struct export_file *f = p->cursor > 0 ? export_file_at(a->dl.export, p->cursor - 1) : NULL;
+	struct export_totals t;
+	export_totals(a->dl.export, &t);
+	if (f && f->error) {
+		*what = "the reason";
+		return f->error;
+	}
+	if (f) {
+		*what = "the path";
+		return f->path;
+	}
+	*what = "the archive's path";
+	return t.archive_path;
+}
+
+static const struct view_hint downloads_hints[] = {
+	{ ACTION_CANCEL_FILE, "cancel file" }, { ACTION_CANCEL_ALL, "cancel all" },
+	{ ACTION_RETRY_FAILED, "retry" }, { ACTION_TOGGLE_DOWNLOADS, "hide" }, { ACTION_HELP, "help" },
+	{ ACTION_QUIT, "quit" }, { ACTION_NONE, NULL },
+};
+
+static const struct view_prompt downloads_prompts[] = {
+	{ PURPOSE_DOWNLOAD, prompt_download, NULL },
+	{ PURPOSE_DOWNLOAD_NAME, prompt_download_name, prompt_download_name_hint },
+	{ PURPOSE_CANCEL_ALL, prompt_cancel_all, NULL },
+	{ 0, NULL, NULL },
+};
+
+const struct view_ops view_downloads = {
+	.pane = &dl_ops,
+	.role = LAYOUT_BOTTOM,
+	.hints = downloads_hints,
+	.prompts = downloads_prompts,
+	.quit = downloads_quit,
+	.stop = downloads_stop,
+	.place = downloads_place,
+	.focusable = downloads_focusable,
+	.running = downloads_running,
+	.busy = downloads_running,
+	.pump = downloads_pump,
+	.global_action = downloads_global_action,
+	.copy = downloads_copy,
+};

@@ -10,6 +10,8 @@
 #include "src/base/util.h"
 #include "tui/tui.h"
 
+static void app_events_more(struct app *a);
+
 #define FOLLOW_MS 3000		/* follow mode: how often to look for new events */
 
 /* ---- events ---- */
@@ -111,7 +113,7 @@ app_on_events(void *ud, struct api_event *rows, size_t n, bool more, const struc
 }
 
 /* Ask the pager for its next page, unless one is in flight or none is left. */
-void
+static void
 app_events_more(struct app *a)
 {
 	if (!a->ev.pager || a->ev.ev_loading || !api_events_more(a->ev.pager))
@@ -167,7 +169,7 @@ app_events_drop(struct app *a)
 	a->dirty = true;
 }
 
-void
+static void
 app_events_open(struct app *a, const struct api_conversation *c, enum pane_id from)
 {
 	app_events_drop(a);
@@ -185,7 +187,7 @@ app_events_open(struct app *a, const struct api_conversation *c, enum pane_id fr
 }
 
 /* Esc, q or h in the event pane: back to the pane v was pressed in. */
-void
+static void
 app_events_close(struct app *a)
 {
 	enum pane_id back = a->ev.events_from == PANE_FILES && a->fl.files_open ? PANE_FILES : PANE_CONV;
@@ -215,7 +217,7 @@ app_events_toggle_follow(struct app *a)
 }
 
 /* The loop's follow timer: look for events that arrived since the last page. */
-void
+static void
 app_events_poll(struct app *a, int64_t now)
 {
 	if (!a->ev.events_open || !a->ev.follow || !a->ev.follow_due || now < a->ev.follow_due || a->ev.ev_loading)
@@ -378,7 +380,7 @@ events_on_action(struct pane *p, enum action act)
 	}
 }
 
-const struct pane_ops events_ops = {
+static const struct pane_ops events_ops = {
 	.name = "events",
 	.ctx = BIND_EVENTS,
 	.count = events_count,
@@ -387,4 +389,203 @@ const struct pane_ops events_ops = {
 	.on_cursor = events_on_cursor,
 	.on_near_end = events_on_near_end,
 	.on_action = events_on_action,
+};
+
+/* ---- prompts ---- */
+
+static void
+prompt_event_search(struct app *a, enum prompt_result r)
+{
+	struct pane *p = &a->panes[PANE_EVENTS];
+	if (r == PROMPT_CHANGED) {
+		event_list_set_search(&a->ev.events, a->prompt.text);
+		p->cursor = p->top = 0;
+	} else if (r == PROMPT_CANCEL) {
+		event_list_set_search(&a->ev.events, a->ev.search_before);
+		prompt_close(&a->prompt);
+	} else if (r == PROMPT_ACCEPT) {
+		prompt_close(&a->prompt);
+	}
+	/* The rows shown all match; the highlight says where. */
+	snprintf(p->find, sizeof(p->find), "%s", a->ev.events.search ? a->ev.events.search : "");
+	pane_clamp(p);
+	if (r != PROMPT_CONTINUE) {
+		app_preview_follow(a);
+		pane_check_near_end(p);
+	}
+}
+
+/* ---- the view ---- */
+
+static void
+events_init(struct app *a)
+{
+	event_list_init(&a->ev.events);
+}
+
+static void
+events_stop(struct app *a)
+{
+	app_events_drop(a);
+}
+
+static void
+events_free(struct app *a)
+{
+	free(a->ev.search_before);
+	event_list_free(&a->ev.events);
+}
+
+/* It takes the files pane's place while shown; narrow screens show it when it has the focus. */
+static void
+events_place(const struct app *a, bool wide, struct layout_slot *s)
+{
+	s->shown = a->ev.events_open && (wide || a->focus != PANE_CONV);
+	s->share = 40;
+}
+
+static bool
+events_focusable(const struct app *a)
+{
+	return a->ev.events_open;
+}
+
+static bool
+events_busy(const struct app *a)
+{
+	return a->ev.ev_loading;
+}
+
+static enum view_anim
+events_animating(const struct app *a)
+{
+	return a->ev.events.state == MODEL_LOADING ? VIEW_LOADING : VIEW_STILL;
+}
+
+static void
+events_tick(struct app *a, int64_t now)
+{
+	app_events_poll(a, now);
+}
+
+static long
+events_timeout(const struct app *a, int64_t now, long t)
+{
+	if (a->ev.events.state == MODEL_LOADING) {
+		int64_t due = a->ev.ev_started_ms + LOADING_DELAY_MS - now;
+		if (due > 0 && due < t)
+			t = (long)due;
+	}
+	if (a->ev.follow && a->ev.follow_due && !a->ev.ev_loading) {
+		int64_t due = a->ev.follow_due - now;
+		if (due < 0)
+			due = 0;
+		if (due < t)
+			t = (long)due;
+	}
+	return t;
+}
+
+/* v: the events of the selected conversation (or of the open files'), or back. */
+static bool
+events_global_action(struct app *a, enum action act)
+{
+	if (act != ACTION_EVENTS)
+		return false;
+	struct api_conversation *c = a->focus == PANE_CONV ? app_current_conv(a)
+				     : a->focus == PANE_FILES && a->fl.have_conv ? &a->fl.conv
+									      : NULL;
+	if (a->focus == PANE_EVENTS)
+		app_events_close(a);
+	else if (c)
+		app_events_open(a, c, a->focus);
+	else
+		app_message(a, ROLE_MUTED, "No conversation here");
+	a->dirty = true;
+	return true;
+}
+
+static void
+events_pre_action(struct app *a, enum action act)
+{
+	if (act >= ACTION_MOVE_DOWN && act <= ACTION_LAST)
+		a->ev.ev_to_end = false;
+	if (act == ACTION_LAST && a->ev.events.more && a->ev.events.state != MODEL_FAILED) {
+		/* G means the conversation's end, not the last page read (issue 14, item 13). */
+		a->ev.ev_to_end = true;
+		app_message(a, ROLE_NORMAL, "Reading every event to reach the end...");
+		if (a->ev.events.state == MODEL_IDLE)
+			app_events_more(a);
+	}
+	/* n / N look for the search's text (the rows shown all match it). */
+	if ((act == ACTION_SEARCH_NEXT || act == ACTION_SEARCH_PREV) && a->ev.events.search)
+		snprintf(a->panes[PANE_EVENTS].find, sizeof(a->panes[PANE_EVENTS].find), "%s", a->ev.events.search);
+}
+
+/* Esc clears the search first, as in the list (issue 14, item 6): the pages
+ * read, the position and the kinds shown stay. Then it goes back. */
+static bool
+events_close(struct app *a)
+{
+	if (!a->ev.events.search) {
+		app_events_close(a);
+		return true;
+	}
+	struct pane *p = &a->panes[PANE_EVENTS];
+	size_t row = p->cursor < a->ev.events.n_view ? a->ev.events.view[p->cursor] : 0;
+	event_list_set_search(&a->ev.events, NULL);
+	p->find[0] = '\0';
+	pane_set_cursor(p, event_list_view_index(&a->ev.events, row));
+	pane_clamp(p);
+	app_message(a, ROLE_NORMAL, "Search cleared (Esc again goes back)");
+	return true;
+}
+
+const char *
+app_event_copy(struct app *a, const char **what)
+{
+	struct api_event *e = app_current_event(a);
+	*what = "the event's text";
+	return e ? (e->text && *e->text ? e->text : e->summary) : NULL;
+}
+
+static void
+events_position(struct app *a, char *buf, size_t n)
+{
+	struct pane *p = &a->panes[PANE_EVENTS];
+	if (a->ev.events.n_view)
+		snprintf(buf, n, "%zu/%zu%s", p->cursor + 1, a->ev.events.n_view, a->ev.events.more ? "+" : "");
+}
+
+static const struct view_hint events_hints[] = {
+	{ ACTION_OPEN, "full text" }, { ACTION_FILTER, "search" }, { ACTION_EVENT_KINDS, "kinds" },
+	{ ACTION_FOLLOW, "follow" }, { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" },
+	{ ACTION_NONE, NULL },
+};
+
+static const struct view_prompt events_prompts[] = {
+	{ PURPOSE_EVENT_SEARCH, prompt_event_search, NULL },
+	{ 0, NULL, NULL },
+};
+
+const struct view_ops view_events = {
+	.pane = &events_ops,
+	.role = LAYOUT_LIST,
+	.previewed = true,
+	.hints = events_hints,
+	.prompts = events_prompts,
+	.init = events_init,
+	.stop = events_stop,
+	.free = events_free,
+	.place = events_place,
+	.focusable = events_focusable,
+	.busy = events_busy,
+	.animating = events_animating,
+	.tick = events_tick,
+	.timeout = events_timeout,
+	.global_action = events_global_action,
+	.pre_action = events_pre_action,
+	.close = events_close,
+	.copy = app_event_copy,
+	.position = events_position,
 };

@@ -189,7 +189,7 @@ app_waking_files(const struct app *a)
 	return a->cv.wake_op && a->cv.wake_id && a->fl.have_conv && a->fl.conv.id && strcmp(a->cv.wake_id, a->fl.conv.id) == 0;
 }
 
-size_t
+static size_t
 files_status_rows(struct app *a)
 {
 	if (a->fl.tree.state == MODEL_FAILED || app_waking_files(a))
@@ -430,7 +430,7 @@ files_on_action(struct pane *p, enum action act)
 	}
 }
 
-const struct pane_ops files_ops = {
+static const struct pane_ops files_ops = {
 	.name = "files",
 	.ctx = BIND_FILES,
 	.count = files_count,
@@ -438,4 +438,149 @@ const struct pane_ops files_ops = {
 	.title = files_title,
 	.on_cursor = files_on_cursor,
 	.on_action = files_on_action,
+};
+
+/* ---- prompts ---- */
+
+static void
+prompt_tree_filter(struct app *a, enum prompt_result r)
+{
+	struct pane *p = &a->panes[PANE_FILES];
+	if (r == PROMPT_CHANGED) {
+		file_tree_set_filter(&a->fl.tree, a->prompt.text);
+		pane_set_cursor(p, 0);
+	} else if (r == PROMPT_CANCEL) {
+		file_tree_set_filter(&a->fl.tree, a->find_before);
+		prompt_close(&a->prompt);
+	} else if (r == PROMPT_ACCEPT) {
+		prompt_close(&a->prompt);
+		if (a->fl.tree.filter && a->fl.tree.n_view == 0)
+			app_message(a, ROLE_WARNING, "No listed path contains \"%s\" (Esc clears)", a->fl.tree.filter);
+	}
+	pane_clamp(p);
+	if (r != PROMPT_CONTINUE && a->preview_source == PANE_FILES)
+		app_preview_follow(a);
+}
+
+/* ---- the view ---- */
+
+static void
+files_init(struct app *a)
+{
+	file_tree_init(&a->fl.tree);
+}
+
+static void
+files_stop(struct app *a)
+{
+	app_cancel_files(a);
+}
+
+static void
+files_free(struct app *a)
+{
+	free(a->fl.dir_loads);
+	free(a->fl.marked_below);
+	if (a->fl.have_conv)
+		api_conversation_free(&a->fl.conv);
+	file_tree_free(&a->fl.tree);
+}
+
+/* The events pane takes its place while shown; narrow screens show it when it has the focus. */
+static void
+files_place(const struct app *a, bool wide, struct layout_slot *s)
+{
+	s->shown = a->fl.files_open && !a->ev.events_open && (wide || a->focus != PANE_CONV);
+	s->share = 30;
+}
+
+static bool
+files_focusable(const struct app *a)
+{
+	return a->fl.files_open && !a->ev.events_open;
+}
+
+static bool
+files_busy(const struct app *a)
+{
+	return a->fl.walk_op || a->fl.changes_op || a->fl.n_dir_loads;
+}
+
+/* Esc clears the tree filter first. */
+static bool
+files_close(struct app *a)
+{
+	if (!a->fl.tree.filter)
+		return false;
+	file_tree_set_filter(&a->fl.tree, NULL);
+	pane_clamp(&a->panes[PANE_FILES]);
+	app_preview_follow(a);
+	app_message(a, ROLE_NORMAL, "Filter cleared (Esc again goes back)");
+	return true;
+}
+
+static const char *
+files_copy(struct app *a, const char **what)
+{
+	struct file_node *n = app_current_node(a, NULL);
+	*what = "the path";
+	return n ? n->path : NULL;
+}
+
+static void
+files_position(struct app *a, char *buf, size_t n)
+{
+	struct pane *p = &a->panes[PANE_FILES];
+	size_t total = pane_count(p);
+	if (a->fl.tree.n_view && p->cursor < total)
+		snprintf(buf, n, "%zu/%zu", p->cursor + 1, total);
+}
+
+/* The search covers the whole tree (collapsed directories too) and expands the way to the match. */
+static bool
+files_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped)
+{
+	size_t status = files_status_rows(a);
+	size_t from = p->cursor >= status && p->cursor - status < a->fl.tree.n_view
+			      ? a->fl.tree.view[p->cursor - status] : 0;
+	size_t hit = file_tree_search(&a->fl.tree, from, dir, skip, p->find, wrapped);
+	if (hit == (size_t)-1)
+		return false;
+	file_tree_reveal(&a->fl.tree, hit);
+	size_t v = file_tree_view_index(&a->fl.tree, hit);
+	if (v != (size_t)-1)
+		pane_set_cursor(p, v + files_status_rows(a));
+	/* Expanding the way may leave the cursor's row number unchanged on another node. */
+	if (a->preview_source == PANE_FILES && hit != from)
+		app_preview_follow(a);
+	return true;
+}
+
+static const struct view_hint files_hints[] = {
+	{ ACTION_MARK, "mark" }, { ACTION_MARK_CHANGED, "changed" }, { ACTION_DOWNLOAD, "download" },
+	{ ACTION_SEARCH, "search" }, { ACTION_CLOSE, "back" }, { ACTION_HELP, "help" },
+	{ ACTION_QUIT, "quit" }, { ACTION_NONE, NULL },
+};
+
+static const struct view_prompt files_prompts[] = {
+	{ PURPOSE_TREE_FILTER, prompt_tree_filter, NULL },
+	{ 0, NULL, NULL },
+};
+
+const struct view_ops view_files = {
+	.pane = &files_ops,
+	.role = LAYOUT_LIST,
+	.previewed = true,
+	.hints = files_hints,
+	.prompts = files_prompts,
+	.init = files_init,
+	.stop = files_stop,
+	.free = files_free,
+	.place = files_place,
+	.focusable = files_focusable,
+	.busy = files_busy,
+	.close = files_close,
+	.copy = files_copy,
+	.position = files_position,
+	.find = files_find,
 };

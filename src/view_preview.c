@@ -143,7 +143,7 @@ preview_wrap_add(void *ud, const char *start, size_t len)
 }
 
 /* The wrapped rows for the preview pane's current width (cached). */
-void
+static void
 preview_wrap(struct app *a, struct pane *p)
 {
 	int width = p->r.w - (p->r.x > 0 ? 1 : 0) - preview_gutter(a);
@@ -302,11 +302,114 @@ preview_on_action(struct pane *p, enum action act)
 	}
 }
 
-const struct pane_ops preview_ops = {
+static const struct pane_ops preview_ops = {
 	.name = "preview",
 	.ctx = BIND_PREVIEW,
 	.count = preview_count,
 	.row = preview_row,
 	.title = preview_title,
 	.on_action = preview_on_action,
+};
+
+/* ---- the view ---- */
+
+static void
+preview_view_init(struct app *a)
+{
+	preview_init(&a->pv.preview);
+}
+
+static void
+preview_stop(struct app *a)
+{
+	api_op_cancel(a->pv.preview_op);
+	a->pv.preview_op = NULL;
+}
+
+static void
+preview_view_free(struct app *a)
+{
+	free(a->pv.wr_line);
+	free(a->pv.wr_off);
+	free(a->pv.wr_len);
+	preview_free(&a->pv.preview);
+}
+
+static void
+preview_place(const struct app *a, bool wide, struct layout_slot *s)
+{
+	s->shown = true;	/* narrow screens leave it out for the downloads or when short */
+	s->share = 30;
+}
+
+/* Narrow screens with the downloads shown have no room for it. */
+static bool
+preview_focusable(const struct app *a)
+{
+	return a->layout.wide || !app_downloads_shown(a);
+}
+
+static bool
+preview_busy(const struct app *a)
+{
+	return a->pv.preview_op != NULL;
+}
+
+/* Esc after Enter on an event: back to the events. */
+static bool
+preview_close(struct app *a)
+{
+	if (!a->ev.events_open || a->preview_source != PANE_EVENTS)
+		return false;
+	app_focus(a, PANE_EVENTS);
+	return true;
+}
+
+static const char *
+preview_copy(struct app *a, const char **what)
+{
+	if (a->preview_source == PANE_EVENTS && a->ev.events_open)
+		return app_event_copy(a, what);
+	if (a->pv.preview.path && a->preview_source == PANE_FILES) {
+		*what = "the path";
+		return a->pv.preview.path;
+	}
+	*what = "the text";
+	return a->pv.preview.text;
+}
+
+static void
+preview_position(struct app *a, char *buf, size_t n)
+{
+	struct pane *p = &a->panes[PANE_PREVIEW];
+	if (!a->pv.preview.n_lines)
+		return;
+	size_t line = p->top;
+	if (a->pv.pv_wrap && a->pv.preview.state == MODEL_DONE && !a->pv.preview.binary) {
+		preview_wrap(a, p);	/* top counts wrapped rows: say the text's line */
+		line = p->top < a->pv.wr_n ? a->pv.wr_line[p->top] : a->pv.preview.n_lines - 1;
+	}
+	snprintf(buf, n, "line %zu/%zu", line + 1, a->pv.preview.n_lines);
+}
+
+static const struct view_hint preview_hints[] = {
+	{ ACTION_MOVE_DOWN, "scroll" }, { ACTION_BACK, "back" }, { ACTION_SEARCH, "search" },
+	{ ACTION_WRAP, "wrap" }, { ACTION_PAGER, "pager" }, { ACTION_DOWNLOAD, "download" },
+	{ ACTION_HELP, "help" }, { ACTION_QUIT, "quit" }, { ACTION_NONE, NULL },
+};
+
+const struct view_ops view_preview = {
+	.pane = &preview_ops,
+	.role = LAYOUT_PREVIEW,
+	.scroll_only = true,
+	.hints = preview_hints,
+	.init = preview_view_init,
+	.stop = preview_stop,
+	.free = preview_view_free,
+	.place = preview_place,
+	.focusable = preview_focusable,
+	.busy = preview_busy,
+	.close = preview_close,
+	.copy = preview_copy,
+	.position = preview_position,
 };

@@ -1,4 +1,4 @@
-/* tui/layout.c: pane rectangles from the terminal size (see layout.h). */
+/* tui/layout.c: pane rectangles from the terminal size and the slots' roles (see layout.h). */
 #include "tui/layout.h"
 
 #include <string.h>
@@ -18,11 +18,58 @@ rect_empty(const struct rect *r)
 	return r->h <= 0 || r->w <= 0;
 }
 
+/* Wide: the columns shown, in role order (NAV, LIST, PREVIEW), by share; the last takes the rest. */
+static void
+layout_columns(struct layout_slot *slots, size_t n, int top, int body, int cols)
+{
+	static const enum layout_role order[] = { LAYOUT_NAV, LAYOUT_LIST, LAYOUT_PREVIEW };
+	struct layout_slot *col[16];
+	size_t k = 0;
+	int total = 0;
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
+		for (size_t i = 0; i < n && k < sizeof(col) / sizeof(col[0]); i++)
+			if (slots[i].shown && slots[i].role == order[o]) {
+				col[k++] = &slots[i];
+				total += slots[i].share;
+			}
+	int x = 0;
+	for (size_t i = 0; i < k; i++) {
+		int w = i + 1 == k ? cols - x : total > 0 ? cols * col[i]->share / total : 0;
+		col[i]->r = rect_make(top, x, body, w);
+		x += w;
+	}
+}
+
+/* Narrow: one list (a LIST slot shown, else the NAV one), the preview below it when there is room. */
+static void
+layout_stack(struct layout_slot *slots, size_t n, int top, int body, int cols, bool bottom)
+{
+	struct layout_slot *list = NULL, *prev = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!slots[i].shown)
+			continue;
+		if (slots[i].role == LAYOUT_LIST && (!list || list->role != LAYOUT_LIST))
+			list = &slots[i];
+		else if (slots[i].role == LAYOUT_NAV && !list)
+			list = &slots[i];
+		else if (slots[i].role == LAYOUT_PREVIEW && !prev)
+			prev = &slots[i];
+	}
+	if (prev && (bottom || body < 12))
+		prev = NULL;
+	int list_h = prev ? body - body * 2 / 5 : body;
+	if (list)
+		list->r = rect_make(top, 0, list_h, cols);
+	if (prev)
+		prev->r = rect_make(top + list_h, 0, body - list_h, cols);
+}
+
 void
-layout_compute(const struct layout_req *req, struct layout *out)
+layout_place(int rows, int cols, struct layout_slot *slots, size_t n, struct layout *out)
 {
 	memset(out, 0, sizeof(*out));
-	int rows = req->rows, cols = req->cols;
+	for (size_t i = 0; i < n; i++)
+		memset(&slots[i].r, 0, sizeof(slots[i].r));
 	if (rows < LAYOUT_MIN_ROWS || cols < LAYOUT_MIN_COLS) {
 		out->too_small = true;
 		return;
@@ -34,64 +81,23 @@ layout_compute(const struct layout_req *req, struct layout *out)
 	int body = rows - 3;
 	out->wide = cols >= LAYOUT_WIDE_COLS;
 
-	/* The downloads pane takes the bottom part: what it asks for, at most 40%. */
-	int dl = 0;
-	if (req->show_downloads) {
-		dl = req->downloads_rows < 3 ? 3 : req->downloads_rows;
+	/* A bottom slot takes the bottom part: what it asks for, at most 40%. */
+	bool bottom = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!slots[i].shown || slots[i].role != LAYOUT_BOTTOM)
+			continue;
+		int h = slots[i].rows < 3 ? 3 : slots[i].rows;
 		int cap = body * 2 / 5;
 		if (cap < 3)
 			cap = 3;
-		if (dl > cap)
-			dl = cap;
-		out->downloads = rect_make(top + body - dl, 0, dl, cols);
-		body -= dl;
+		if (h > cap)
+			h = cap;
+		slots[i].r = rect_make(top + body - h, 0, h, cols);
+		body -= h;
+		bottom = true;
 	}
-
-	if (out->wide) {
-		bool conv = req->show_conv || !req->show_files;
-		bool events = req->show_events;
-		bool files = req->show_files || events;
-		bool prev = req->show_preview;
-		/* Shares: conversations 40, files 30, preview 30 (of what is shown); the
-		 * events pane gets more, its rows being long one-line summaries. */
-		int share_c = conv ? (events ? 30 : 40) : 0, share_f = files ? (events ? 40 : 30) : 0;
-		int share_p = prev ? 30 : 0;
-		int total = share_c + share_f + share_p;
-		int x = 0;
-		int wc = conv ? cols * share_c / total : 0;
-		int wf = files ? cols * share_f / total : 0;
-		int wp = prev ? cols - wc - wf : 0;
-		if (!prev) {
-			if (files)
-				wf = cols - wc;
-			else
-				wc = cols;
-		}
-		if (conv) {
-			out->conv = rect_make(top, x, body, wc);
-			x += wc;
-		}
-		if (files) {
-			if (events)
-				out->events = rect_make(top, x, body, wf);
-			else
-				out->files = rect_make(top, x, body, wf);
-			x += wf;
-		}
-		if (prev)
-			out->preview = rect_make(top, x, body, wp);
-		return;
-	}
-
-	/* Narrow: one list pane, the preview below it when there is room and no downloads. */
-	bool prev = req->show_preview && !req->show_downloads && body >= 12;
-	int list_h = prev ? body - body * 2 / 5 : body;
-	if (req->show_events && !req->show_conv)
-		out->events = rect_make(top, 0, list_h, cols);
-	else if (req->show_files && !req->show_conv)
-		out->files = rect_make(top, 0, list_h, cols);
+	if (out->wide)
+		layout_columns(slots, n, top, body, cols);
 	else
-		out->conv = rect_make(top, 0, list_h, cols);
-	if (prev)
-		out->preview = rect_make(top + list_h, 0, body - list_h, cols);
+		layout_stack(slots, n, top, body, cols, bottom);
 }

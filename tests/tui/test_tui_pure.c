@@ -23,77 +23,97 @@
 
 /* ---- layout ---- */
 
+/* The browser's panes as slots (its shares: conversations 40, files 30, preview 30). */
+enum { T_CONV, T_FILES, T_PREVIEW, T_DOWNLOADS, T_COUNT };
+
+static void
+t_slots(struct layout_slot *s, bool conv, bool files, bool preview, bool downloads, int dl_rows)
+{
+	memset(s, 0, T_COUNT * sizeof(*s));
+	s[T_CONV] = (struct layout_slot){ .role = LAYOUT_NAV, .shown = conv, .share = 40 };
+	s[T_FILES] = (struct layout_slot){ .role = LAYOUT_LIST, .shown = files, .share = 30 };
+	s[T_PREVIEW] = (struct layout_slot){ .role = LAYOUT_PREVIEW, .shown = preview, .share = 30 };
+	s[T_DOWNLOADS] = (struct layout_slot){ .role = LAYOUT_BOTTOM, .shown = downloads, .rows = dl_rows };
+}
+
 static void
 test_layout_too_small(void **state)
 {
-	struct layout_req req = { .rows = 9, .cols = 80, .show_conv = true };
+	struct layout_slot s[T_COUNT];
 	struct layout l;
-	layout_compute(&req, &l);
+	t_slots(s, true, false, false, false, 0);
+	layout_place(9, 80, s, T_COUNT, &l);
 	assert_true(l.too_small);
-	req.rows = 24;
-	req.cols = 39;
-	layout_compute(&req, &l);
+	assert_true(rect_empty(&s[T_CONV].r));
+	layout_place(24, 39, s, T_COUNT, &l);
 	assert_true(l.too_small);
-	req.cols = 40;
-	req.rows = 10;
-	layout_compute(&req, &l);
+	layout_place(10, 40, s, T_COUNT, &l);
 	assert_false(l.too_small);
 }
 
 static void
 test_layout_narrow(void **state)
 {
-	struct layout_req req = { .rows = 24, .cols = 80, .show_conv = true, .show_preview = true };
+	struct layout_slot s[T_COUNT];
 	struct layout l;
-	layout_compute(&req, &l);
+	t_slots(s, true, false, true, false, 0);
+	layout_place(24, 80, s, T_COUNT, &l);
 	assert_false(l.wide);
 	assert_int_equal(l.title.y, 0);
 	assert_int_equal(l.status.y, 22);
 	assert_int_equal(l.message.y, 23);
-	assert_int_equal(l.conv.y, 1);
-	assert_int_equal(l.conv.w, 80);
+	assert_int_equal(s[T_CONV].r.y, 1);
+	assert_int_equal(s[T_CONV].r.w, 80);
 	/* The panes fill rows 1..21 exactly. */
-	assert_int_equal(l.conv.h + l.preview.h, 21);
-	assert_int_equal(l.preview.y, l.conv.y + l.conv.h);
-	assert_true(rect_empty(&l.files));
+	assert_int_equal(s[T_CONV].r.h + s[T_PREVIEW].r.h, 21);
+	assert_int_equal(s[T_PREVIEW].r.y, s[T_CONV].r.y + s[T_CONV].r.h);
+	assert_true(rect_empty(&s[T_FILES].r));
 	/* Files replace the conversations in narrow mode. */
-	req.show_conv = false;
-	req.show_files = true;
-	layout_compute(&req, &l);
-	assert_true(rect_empty(&l.conv));
-	assert_int_equal(l.files.w, 80);
+	t_slots(s, false, true, true, false, 0);
+	layout_place(24, 80, s, T_COUNT, &l);
+	assert_true(rect_empty(&s[T_CONV].r));
+	assert_int_equal(s[T_FILES].r.w, 80);
+	/* A list slot wins over the nav slot when both are shown. */
+	t_slots(s, true, true, true, false, 0);
+	layout_place(24, 80, s, T_COUNT, &l);
+	assert_true(rect_empty(&s[T_CONV].r));
+	assert_int_equal(s[T_FILES].r.w, 80);
 	/* Downloads push the preview out. */
-	req.show_downloads = true;
-	req.downloads_rows = 6;
-	layout_compute(&req, &l);
-	assert_true(rect_empty(&l.preview));
-	assert_int_equal(l.downloads.h, 6);
-	assert_int_equal(l.downloads.y + l.downloads.h, 22);
-	assert_int_equal(l.files.h + l.downloads.h, 21);
+	t_slots(s, false, true, true, true, 6);
+	layout_place(24, 80, s, T_COUNT, &l);
+	assert_true(rect_empty(&s[T_PREVIEW].r));
+	assert_int_equal(s[T_DOWNLOADS].r.h, 6);
+	assert_int_equal(s[T_DOWNLOADS].r.y + s[T_DOWNLOADS].r.h, 22);
+	assert_int_equal(s[T_FILES].r.h + s[T_DOWNLOADS].r.h, 21);
 }
 
 static void
 test_layout_wide(void **state)
 {
-	struct layout_req req = { .rows = 40, .cols = 150, .show_conv = true, .show_files = true,
-				  .show_preview = true, .show_downloads = true, .downloads_rows = 100 };
+	struct layout_slot s[T_COUNT];
 	struct layout l;
-	layout_compute(&req, &l);
+	t_slots(s, true, true, true, true, 100);
+	layout_place(40, 150, s, T_COUNT, &l);
 	assert_true(l.wide);
-	assert_int_equal(l.conv.x, 0);
-	assert_int_equal(l.files.x, l.conv.w);
-	assert_int_equal(l.preview.x, l.conv.w + l.files.w);
-	assert_int_equal(l.conv.w + l.files.w + l.preview.w, 150);
+	assert_int_equal(s[T_CONV].r.x, 0);
+	assert_int_equal(s[T_CONV].r.w, 60);
+	assert_int_equal(s[T_FILES].r.x, s[T_CONV].r.w);
+	assert_int_equal(s[T_PREVIEW].r.x, s[T_CONV].r.w + s[T_FILES].r.w);
+	assert_int_equal(s[T_CONV].r.w + s[T_FILES].r.w + s[T_PREVIEW].r.w, 150);
 	/* Downloads capped at 40% of the body. */
-	assert_int_equal(l.downloads.h, 37 * 2 / 5);
-	assert_int_equal(l.conv.h + l.downloads.h, 37);
+	assert_int_equal(s[T_DOWNLOADS].r.h, 37 * 2 / 5);
+	assert_int_equal(s[T_CONV].r.h + s[T_DOWNLOADS].r.h, 37);
 	/* No files: conversations and preview share the width. */
-	req.show_files = false;
-	req.show_downloads = false;
-	layout_compute(&req, &l);
-	assert_true(rect_empty(&l.files));
-	assert_int_equal(l.conv.w + l.preview.w, 150);
-	assert_int_equal(l.conv.h, 37);
+	t_slots(s, true, false, true, false, 0);
+	layout_place(40, 150, s, T_COUNT, &l);
+	assert_true(rect_empty(&s[T_FILES].r));
+	assert_int_equal(s[T_CONV].r.w + s[T_PREVIEW].r.w, 150);
+	assert_int_equal(s[T_CONV].r.h, 37);
+	/* No preview: the last column shown takes the rest. */
+	t_slots(s, true, true, false, false, 0);
+	layout_place(40, 150, s, T_COUNT, &l);
+	assert_int_equal(s[T_CONV].r.w, 150 * 40 / 70);
+	assert_int_equal(s[T_CONV].r.w + s[T_FILES].r.w, 150);
 }
 
 /* ---- progress ---- */
