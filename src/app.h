@@ -1,11 +1,12 @@
 /*
- * src/app.h: the full-screen browser -- the controller and the one event loop.
+ * src/app.h: the full-screen browser -- its entry point.
  *
- * Owns: the application state (conversation list, file tree, preview, the
- * export job, prompts, focus), routing of actions to the model, the API and
- * the export, and the loop: http_perform -> signals -> keys -> export_pump ->
- * render (one doupdate) -> http_wait on the sockets, stdin and the signal
- * self-pipe. Nothing here includes curses; drawing goes through tui/.
+ * app_run() sets up, runs the one event loop (http_perform -> signals -> keys
+ * -> the views' pumps -> render (one doupdate) -> http_wait on the sockets,
+ * stdin and the signal self-pipe) and tears down; src/app.c does that, each
+ * view (src/view_*.c) owns its state, model glue and pane ops, and
+ * src/view.h is what they share. Nothing here includes curses; drawing goes
+ * through tui/.
  */
 #ifndef OHBROWSE_SRC_APP_H
 #define OHBROWSE_SRC_APP_H
