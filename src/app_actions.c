@@ -5,6 +5,7 @@
  */
 #include "src/view.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

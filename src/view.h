@@ -28,15 +28,9 @@
 #include "tui/prompt.h"
 #include "tui/textview.h"
 
-struct dir_load;
-/* A download waiting for the one running to end (issue 14: several downloads). */
-struct app_job {
-	struct api_conversation conv;
-	char **paths;		/* NULL: the whole workspace */
-	size_t n_paths;
-	char output[1024];
-	char base[256];
-};
+struct app;
+struct app_job;		/* src/view_downloads.c */
+struct dir_load;		/* src/view_files.c */
 
 #define PREVIEW_MAX (64 * 1024)
 #define LOADING_DELAY_MS 300
@@ -77,8 +71,78 @@ enum pane_id {
 	PANE_COUNT,
 };
 
+/* Rows that change with time alone, for the loop to redraw. */
+enum view_anim {
+	VIEW_STILL = 0,
+	VIEW_LOADING,		/* a Loading row, shown LOADING_DELAY_MS after the request */
+	VIEW_TICKING,		/* a clock (the wake's seconds): every turn */
+};
+
+/* A key hint on the hint row: the action's first key, then its label. */
+struct view_hint {
+	enum action act;
+	const char *label;
+};
+
+/* A prompt a view answers: what a key at the prompt of this purpose does. */
+struct view_prompt {
+	int purpose;			/* enum prompt_purpose; 0 ends a table */
+	void (*on_result)(struct app *a, enum prompt_result r);
+	/* May be NULL: draws the hint row while this prompt is open. */
+	void (*hint_row)(struct app *a, struct line *l);
+};
+
+/*
+ * A view: its pane ops (rows, title, its own actions) and what the loop asks
+ * of it. Every hook but pane may be NULL. The loop calls the hooks of all
+ * views in pane order (the pumps in reverse: see app_views_pump).
+ */
+struct view_ops {
+	const struct pane_ops *pane;
+	enum layout_role role;		/* where tui/layout places it */
+	bool previewed;			/* the preview follows its cursor */
+	bool scroll_only;		/* no visible cursor: movement scrolls */
+	const struct view_hint *hints;	/* the hint row while it has the focus; ACTION_NONE ends */
+	const struct view_prompt *prompts;
+	void (*init)(struct app *a);
+	/* Once, after every view is set up and the config has been read. */
+	void (*start)(struct app *a);
+	/* Quitting: stop what must not outlive the program (an export's .part). */
+	void (*quit)(struct app *a, const char *why);
+	/* Teardown, before the terminal is given back: cancel its operations. */
+	void (*stop)(struct app *a);
+	void (*free)(struct app *a);
+	/* Each frame: shown or not, and how big it would like to be. */
+	void (*place)(const struct app *a, bool wide, struct layout_slot *slot);
+	bool (*focusable)(const struct app *a);	/* Tab stops here */
+	/* A job runs that quitting would cancel (q and Ctrl-C ask first); frames
+	 * are capped at FRAME_MS meanwhile, as its progress redraws each turn. */
+	bool (*running)(const struct app *a);
+	bool (*busy)(const struct app *a);	/* work in flight (the script's :wait) */
+	enum view_anim (*animating)(const struct app *a);	/* rows that change with time alone */
+	/* Once a turn: background work; true when there is more to do at once. */
+	bool (*pump)(struct app *a);
+	void (*tick)(struct app *a, int64_t now);	/* timers */
+	long (*timeout)(const struct app *a, int64_t now, long t);	/* at most t ms of sleep */
+	/* May draw the message row instead of the message (a wake's seconds). */
+	bool (*message_row)(struct app *a, int cols);
+	/* An action meant for this view wherever the focus is (v, L, X, R, D...). */
+	bool (*global_action)(struct app *a, enum action act);
+	/* The focused pane's action, before the pane runs it (moves included). */
+	void (*pre_action)(struct app *a, enum action act);
+	/* Esc in this pane; false: the default (back to the conversations). */
+	bool (*close)(struct app *a);
+	/* y: what to copy from this pane (*what says what it is); NULL: nothing. */
+	const char *(*copy)(struct app *a, const char **what);
+	/* The title bar's position item; NULL: "cursor/rows". */
+	void (*position)(struct app *a, char *buf, size_t n);
+	/* The / search and n / N; NULL: pane_find over the drawn rows. */
+	bool (*find)(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped);
+};
+
 /* The conversation list, its server lister, the wake, the first-run key and
- * the backup (B) of marked conversations: src/view_convs.c owns these. */
+ * the backup (B) of marked conversations: src/view_convs.c and
+ * src/view_convs_jobs.c own these. */
 struct view_convs_state {
 	struct conv_list convs;
 	struct api_lister *lister;
@@ -241,6 +305,16 @@ struct app {
 	struct layout layout;
 };
 
+/* ---- what one file calls in another ---- */
+
+#define VIEW_DECL(id, ops) extern const struct view_ops ops;
+VIEW_LIST(VIEW_DECL)
+#undef VIEW_DECL
+
+/* The views by pane id, and what the loop asks of all of them (src/app.c). */
+extern const struct view_ops *const app_views[PANE_COUNT];
+void app_views_quit(struct app *a, const char *why);
+bool app_views_running(const struct app *a);
 
 /* src/app_actions.c */
 void app_draw_title(struct app *a, int cols);
@@ -258,24 +332,9 @@ void app_hand_poll(struct app *a);
 void app_request_quit(struct app *a);
 void app_action(struct app *a, enum action act);
 
-/* src/view_events.c */
-const char *app_event_copy(struct app *a, const char **what);
-struct api_event *app_current_event(struct app *a);
-void app_preview_event(struct app *a, bool whole);
-void app_events_drop(struct app *a);
-
-/* src/view_files.c */
-void app_cancel_files(struct app *a);
-void app_load_files(struct app *a);
-void app_open_conv(struct app *a, const struct api_conversation *c);
-struct file_node *app_current_node(struct app *a, size_t *index);
-
-/* src/view_downloads.c */
-bool app_download_reached(struct app *a, int64_t bytes);
-bool app_export_running(const struct app *a);
-void app_download_prompt(struct app *a, bool use_marks);
-void app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks);
-bool app_downloads_shown(const struct app *a);
+/* src/view_prompts.c */
+const struct view_prompt *app_prompt_entry(const struct app *a);
+void app_prompt_result(struct app *a, enum prompt_result r);
 
 /* src/view_convs.c */
 char *app_selected_id(struct app *a);
@@ -300,92 +359,26 @@ void app_backup_stop(struct app *a);
 void convs_prompt_backup_all(struct app *a, enum prompt_result r);
 bool convs_pump(struct app *a);
 
+/* src/view_files.c */
+void app_cancel_files(struct app *a);
+void app_load_files(struct app *a);
+void app_open_conv(struct app *a, const struct api_conversation *c);
+struct file_node *app_current_node(struct app *a, size_t *index);
+
+/* src/view_events.c */
+const char *app_event_copy(struct app *a, const char **what);
+struct api_event *app_current_event(struct app *a);
+void app_preview_event(struct app *a, bool whole);
+void app_events_drop(struct app *a);
+
 /* src/view_preview.c */
 void app_preview_follow(struct app *a);
 
-/* src/view_prompts.c */
-const struct view_prompt *app_prompt_entry(const struct app *a);
-void app_prompt_result(struct app *a, enum prompt_result r);
-
-
-struct app;
-
-/* Rows that change with time alone, for the loop to redraw. */
-enum view_anim {
-	VIEW_STILL = 0,
-	VIEW_LOADING,		/* a Loading row, shown LOADING_DELAY_MS after the request */
-	VIEW_TICKING,		/* a clock (the wake's seconds): every turn */
-};
-
-/* A key hint on the hint row: the action's first key, then its label. */
-struct view_hint {
-	enum action act;
-	const char *label;
-};
-
-/* A prompt a view answers: what a key at the prompt of this purpose does. */
-struct view_prompt {
-	int purpose;			/* enum prompt_purpose; 0 ends a table */
-	void (*on_result)(struct app *a, enum prompt_result r);
-	/* May be NULL: draws the hint row while this prompt is open. */
-	void (*hint_row)(struct app *a, struct line *l);
-};
-
-/*
- * A view: its pane ops (rows, title, its own actions) and what the loop asks
- * of it. Every hook but pane may be NULL. The loop calls the hooks of all
- * views in pane order (the pumps in reverse: see app_loop).
- */
-struct view_ops {
-	const struct pane_ops *pane;
-	enum layout_role role;		/* where tui/layout places it */
-	bool previewed;			/* the preview follows its cursor */
-	bool scroll_only;		/* no visible cursor: movement scrolls */
-	const struct view_hint *hints;	/* the hint row while it has the focus; ACTION_NONE ends */
-	const struct view_prompt *prompts;
-	void (*init)(struct app *a);
-	/* Once, after every view is set up and the config has been read. */
-	void (*start)(struct app *a);
-	/* Quitting: stop what must not outlive the program (an export's .part). */
-	void (*quit)(struct app *a, const char *why);
-	/* Teardown, before the terminal is given back: cancel its operations. */
-	void (*stop)(struct app *a);
-	void (*free)(struct app *a);
-	/* Each frame: shown or not, and how big it would like to be. */
-	void (*place)(const struct app *a, bool wide, struct layout_slot *slot);
-	bool (*focusable)(const struct app *a);	/* Tab stops here */
-	/* A job runs that quitting would cancel (q and Ctrl-C ask first); frames
-	 * are capped at FRAME_MS meanwhile, as its progress redraws each turn. */
-	bool (*running)(const struct app *a);
-	bool (*busy)(const struct app *a);	/* work in flight (the script's :wait) */
-	enum view_anim (*animating)(const struct app *a);	/* rows that change with time alone */
-	/* Once a turn: background work; true when there is more to do at once. */
-	bool (*pump)(struct app *a);
-	void (*tick)(struct app *a, int64_t now);	/* timers */
-	long (*timeout)(const struct app *a, int64_t now, long t);	/* at most t ms of sleep */
-	/* May draw the message row instead of the message (a wake's seconds). */
-	bool (*message_row)(struct app *a, int cols);
-	/* An action meant for this view wherever the focus is (v, L, X, R, D...). */
-	bool (*global_action)(struct app *a, enum action act);
-	/* The focused pane's action, before the pane runs it (moves included). */
-	void (*pre_action)(struct app *a, enum action act);
-	/* Esc in this pane; false: the default (back to the conversations). */
-	bool (*close)(struct app *a);
-	/* y: what to copy from this pane (*what says what it is); NULL: nothing. */
-	const char *(*copy)(struct app *a, const char **what);
-	/* The title bar's position item; NULL: "cursor/rows". */
-	void (*position)(struct app *a, char *buf, size_t n);
-	/* The / search and n / N; NULL: pane_find over the drawn rows. */
-	bool (*find)(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped);
-};
-
-#define VIEW_DECL(id, ops) extern const struct view_ops ops;
-VIEW_LIST(VIEW_DECL)
-#undef VIEW_DECL
-
-/* The views by pane id, and what the loop asks of all of them (src/app.c). */
-extern const struct view_ops *const app_views[PANE_COUNT];
-void app_views_quit(struct app *a, const char *why);
-bool app_views_running(const struct app *a);
+/* src/view_downloads.c */
+bool app_download_reached(struct app *a, int64_t bytes);
+bool app_export_running(const struct app *a);
+void app_download_prompt(struct app *a, bool use_marks);
+void app_download_ask(struct app *a, const struct api_conversation *c, bool use_marks);
+bool app_downloads_shown(const struct app *a);
 
 #endif

@@ -361,7 +361,7 @@ app_toggle_source(struct app *a)
 		app_message(a, ROLE_NORMAL, "Local conversations (L: the server's)");
 }
 
-/* ---- wake ---- */
+/* ---- pane ops: conversations ---- */
 
 static size_t
 conv_count(struct pane *p)
@@ -409,8 +409,6 @@ app_conv_is_open(const struct app *a, const struct api_conversation *c)
 	return a->fl.files_open && !a->ev.events_open && a->fl.have_conv && a->fl.conv.id &&
 	       strcmp(a->fl.conv.id, c->id) == 0;
 }
-
-/* ---- backup from the browser: the same engine as `ohbrowse backup` */
 
 static void
 conv_row(struct pane *p, size_t i, struct line *l, int width)

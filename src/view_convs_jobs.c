@@ -12,6 +12,8 @@
 #include "src/backup.h"
 #include "src/base/util.h"
 
+/* ---- w: wake ---- */
+
 static void
 app_on_wake_progress(void *ud, long elapsed_ms, const char *status)
 {
@@ -126,6 +128,8 @@ convs_prompt_wake_download(struct app *a, enum prompt_result r)
 		a->cv.wake_download_id = NULL;
 	}
 }
+
+/* ---- B: backup, with the engine of `ohbrowse backup` ---- */
 
 /* The backup directory's index, read once (and again after each backup): a missing or
  * unreadable one is an empty index here; `ohbrowse backup` reports what is wrong with it. */

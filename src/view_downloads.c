@@ -16,6 +16,15 @@
 #include "tui/text.h"
 #include "tui/tui.h"
 
+/* A download waiting for the one running to end (issue 14: several downloads). */
+struct app_job {
+	struct api_conversation conv;
+	char **paths;		/* NULL: the whole workspace */
+	size_t n_paths;
+	char output[1024];
+	char base[256];
+};
+
 bool
 app_export_running(const struct app *a)
 {
@@ -559,8 +568,6 @@ static const struct pane_ops dl_ops = {
 	.title = dl_title,
 	.on_action = dl_on_action,
 };
-
-/* ---- layout and rendering ---- */
 
 bool
 app_downloads_shown(const struct app *a)
