@@ -269,7 +269,7 @@ app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped)
 #define APP_HAND_MAX (16 * 1024 * 1024)	/* o / e read a file whole up to this size */
 
 /* Give the terminal to the pager or the editor on a copy of text; the loop collects it. */
-static void
+void
 app_hand_run(struct app *a, const char *name, const char *text, size_t len)
 {
 	char err[512];
@@ -301,11 +301,21 @@ app_on_hand_fetch(void *ud, const char *text, size_t len, bool binary, bool trun
 	app_hand_run(a, a->hand_name, text, len);
 }
 
+/* Read a file whole first (up to APP_HAND_MAX), then hand it over (a file the preview cut). */
+void
+app_hand_fetch(struct app *a, const struct api_conversation *conv, const char *path)
+{
+	free(a->hand_name);
+	a->hand_name = xstrdup(path);
+	app_message(a, ROLE_NORMAL, "Reading %s for %s...", path, a->hand_editor ? "the editor" : "the pager");
+	a->hand_op = api_preview(a->client, conv, path, APP_HAND_MAX, app_on_hand_fetch, a);
+}
+
 /*
- * o and e (issue 14, reading text): the file, the diff, the event's text or the
- * details in $PAGER or, as a read-only copy, in $EDITOR. A file the preview cut
- * is read whole first (up to 16 MiB). The terminal is handed over and taken back
- * when the program ends; transfers keep running meanwhile.
+ * o and e (issue 14, reading text): what the focused view holds -- the file,
+ * the diff, the event's text or the details -- in $PAGER or, as a read-only
+ * copy, in $EDITOR. The terminal is handed over and taken back when the
+ * program ends; transfers keep running meanwhile.
  */
 static void
 app_hand(struct app *a, bool editor)
@@ -313,51 +323,9 @@ app_hand(struct app *a, bool editor)
 	if (a->hand.pid || a->hand_op)
 		return;
 	a->hand_editor = editor;
-	struct api_event *e = NULL;
-	if (a->focus == PANE_EVENTS || (a->focus == PANE_PREVIEW && a->preview_source == PANE_EVENTS && a->ev.events_open))
-		e = app_current_event(a);
-	if (e) {
-		struct strbuf sb = { 0 };
-		strbuf_printf(&sb, "%s%s%s  %s\n\n", api_event_kind_name(e->kind), e->type ? " " : "",
-			      e->type ? e->type : "", e->timestamp ? e->timestamp : "");
-		strbuf_puts(&sb, e->text && *e->text ? e->text : e->summary);
-		strbuf_puts(&sb, "\n");
-		char name[64];
-		snprintf(name, sizeof(name), "event-%zu.txt", a->ev.events.view[a->panes[PANE_EVENTS].cursor] + 1);
-		app_hand_run(a, name, sb.buf, sb.len);
-		strbuf_free(&sb);
-		return;
-	}
-	struct file_node *n = a->focus == PANE_FILES || (a->focus == PANE_PREVIEW && a->preview_source == PANE_FILES)
-				      ? app_current_node(a, NULL) : NULL;
-	if (n && n->type == API_FILE) {
-		struct preview *pv = &a->pv.preview;
-		bool have = pv->state == MODEL_DONE && pv->path && strcmp(pv->path, n->path) == 0 && pv->text;
-		if (have && pv->binary) {
-			app_message(a, ROLE_WARNING, "%s is a binary file: d downloads it", n->path);
-			return;
-		}
-		if (have && (!pv->truncated || pv->is_diff)) {
-			char name[600];
-			snprintf(name, sizeof(name), "%s%s", n->name, pv->is_diff ? ".diff" : "");
-			app_hand_run(a, name, pv->text, pv->len);
-			return;
-		}
-		free(a->hand_name);
-		a->hand_name = xstrdup(n->path);
-		app_message(a, ROLE_NORMAL, "Reading %s for %s...", n->path, editor ? "the editor" : "the pager");
-		a->hand_op = api_preview(a->client, &a->fl.conv, n->path, APP_HAND_MAX, app_on_hand_fetch, a);
-		return;
-	}
-	if (a->focus == PANE_PREVIEW && a->pv.preview.state == MODEL_DONE && a->pv.preview.n_lines) {
-		struct strbuf sb = { 0 };
-		for (size_t i = 0; i < a->pv.preview.n_lines; i++)
-			strbuf_printf(&sb, "%s\n", a->pv.preview.lines[i]);
-		app_hand_run(a, "details.txt", sb.buf, sb.len);
-		strbuf_free(&sb);
-		return;
-	}
-	app_message(a, ROLE_MUTED, "Nothing to open here (a file, an event or the preview)");
+	const struct view_ops *v = app_views[a->focus];
+	if (!v->hand || !v->hand(a))
+		app_message(a, ROLE_MUTED, "Nothing to open here (a file, an event or the preview)");
 }
 
 /* The loop's part: once the pager or the editor ended, take the terminal back. */

@@ -31,6 +31,7 @@
 struct app;
 struct app_job;		/* src/view_downloads.c */
 struct dir_load;		/* src/view_files.c */
+bool app_file_hand(struct app *a);
 
 #define PREVIEW_MAX (64 * 1024)
 #define LOADING_DELAY_MS 300
@@ -136,6 +137,9 @@ struct view_ops {
 	const char *(*copy)(struct app *a, const char **what);
 	/* The title bar's position item; NULL: "cursor/rows". */
 	void (*position)(struct app *a, char *buf, size_t n);
+	/* o / e: hand what it shows to the pager or the editor (app_hand_run or
+	 * app_hand_fetch); false: nothing to open here. */
+	bool (*hand)(struct app *a);
 	/* The / search and n / N; NULL: pane_find over the drawn rows. */
 	bool (*find)(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped);
 };
@@ -329,6 +333,8 @@ void app_status_hints(struct app *a, struct line *l);
 void app_draw_message(struct app *a, int cols);
 bool app_find(struct app *a, struct pane *p, int dir, bool skip, bool *wrapped);
 void app_hand_poll(struct app *a);
+void app_hand_run(struct app *a, const char *name, const char *text, size_t len);
+void app_hand_fetch(struct app *a, const struct api_conversation *conv, const char *path);
 void app_request_quit(struct app *a);
 void app_action(struct app *a, enum action act);
 
@@ -360,12 +366,14 @@ void convs_prompt_backup_all(struct app *a, enum prompt_result r);
 bool convs_pump(struct app *a);
 
 /* src/view_files.c */
+bool app_file_hand(struct app *a);
 void app_cancel_files(struct app *a);
 void app_load_files(struct app *a);
 void app_open_conv(struct app *a, const struct api_conversation *c);
 struct file_node *app_current_node(struct app *a, size_t *index);
 
 /* src/view_events.c */
+bool app_event_hand(struct app *a);
 const char *app_event_copy(struct app *a, const char **what);
 struct api_event *app_current_event(struct app *a);
 void app_preview_event(struct app *a, bool whole);

@@ -549,6 +549,25 @@ app_event_copy(struct app *a, const char **what)
 	return e ? (e->text && *e->text ? e->text : e->summary) : NULL;
 }
 
+/* o / e: the event's kind, time and whole text. */
+bool
+app_event_hand(struct app *a)
+{
+	struct api_event *e = app_current_event(a);
+	if (!e)
+		return false;
+	struct strbuf sb = { 0 };
+	strbuf_printf(&sb, "%s%s%s  %s\n\n", api_event_kind_name(e->kind), e->type ? " " : "",
+		      e->type ? e->type : "", e->timestamp ? e->timestamp : "");
+	strbuf_puts(&sb, e->text && *e->text ? e->text : e->summary);
+	strbuf_puts(&sb, "\n");
+	char name[64];
+	snprintf(name, sizeof(name), "event-%zu.txt", a->ev.events.view[a->panes[PANE_EVENTS].cursor] + 1);
+	app_hand_run(a, name, sb.buf, sb.len);
+	strbuf_free(&sb);
+	return true;
+}
+
 static void
 events_position(struct app *a, char *buf, size_t n)
 {
@@ -587,5 +606,6 @@ const struct view_ops view_events = {
 	.pre_action = events_pre_action,
 	.close = events_close,
 	.copy = app_event_copy,
+	.hand = app_event_hand,
 	.position = events_position,
 };

@@ -527,6 +527,29 @@ files_copy(struct app *a, const char **what)
 	return n ? n->path : NULL;
 }
 
+/* o / e: the file, or its diff, as the preview has it; a file the preview cut is read whole first. */
+bool
+app_file_hand(struct app *a)
+{
+	struct file_node *n = app_current_node(a, NULL);
+	if (!n || n->type != API_FILE)
+		return false;
+	struct preview *pv = &a->pv.preview;
+	bool have = pv->state == MODEL_DONE && pv->path && strcmp(pv->path, n->path) == 0 && pv->text;
+	if (have && pv->binary) {
+		app_message(a, ROLE_WARNING, "%s is a binary file: d downloads it", n->path);
+		return true;
+	}
+	if (have && (!pv->truncated || pv->is_diff)) {
+		char name[600];
+		snprintf(name, sizeof(name), "%s%s", n->name, pv->is_diff ? ".diff" : "");
+		app_hand_run(a, name, pv->text, pv->len);
+		return true;
+	}
+	app_hand_fetch(a, &a->fl.conv, n->path);
+	return true;
+}
+
 static void
 files_position(struct app *a, char *buf, size_t n)
 {
@@ -581,6 +604,7 @@ const struct view_ops view_files = {
 	.busy = files_busy,
 	.close = files_close,
 	.copy = files_copy,
+	.hand = app_file_hand,
 	.position = files_position,
 	.find = files_find,
 };

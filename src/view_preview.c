@@ -378,6 +378,24 @@ preview_copy(struct app *a, const char **what)
 	return a->pv.preview.text;
 }
 
+/* o / e: the event or the file it shows, else its lines (the details). */
+static bool
+preview_hand(struct app *a)
+{
+	if (a->preview_source == PANE_EVENTS && a->ev.events_open && app_event_hand(a))
+		return true;
+	if (a->preview_source == PANE_FILES && app_file_hand(a))
+		return true;
+	if (a->pv.preview.state != MODEL_DONE || !a->pv.preview.n_lines)
+		return false;
+	struct strbuf sb = { 0 };
+	for (size_t i = 0; i < a->pv.preview.n_lines; i++)
+		strbuf_printf(&sb, "%s\n", a->pv.preview.lines[i]);
+	app_hand_run(a, "details.txt", sb.buf, sb.len);
+	strbuf_free(&sb);
+	return true;
+}
+
 static void
 preview_position(struct app *a, char *buf, size_t n)
 {
@@ -411,5 +429,6 @@ const struct view_ops view_preview = {
 	.busy = preview_busy,
 	.close = preview_close,
 	.copy = preview_copy,
+	.hand = preview_hand,
 	.position = preview_position,
 };
