@@ -585,6 +585,20 @@ http_cancel(struct http_req *r)
 	r->state = REQ_DONE;
 }
 
+void
+http_abandon(struct http_req *r)
+{
+	if (!r)
+		return;
+	http_cancel(r);
+	/* orphaned: run_completions frees a done request without a completion */
+	r->o.done = NULL;
+	r->o.progress = NULL;
+	r->o.sink_write = NULL;
+	r->o.sink_reset = NULL;
+	r->o.ud = NULL;
+}
+
 static size_t
 on_header(char *buf, size_t size, size_t n, void *ud)
 {

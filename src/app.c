@@ -464,7 +464,7 @@ app_key_try(struct app *a, const char *key)
 	}
 	/* Nothing may keep using the old client: the list, and an event pager. */
 	app_events_drop(a);
-	api_op_cancel(a->list_op);
+	api_op_cancel(&a->list_op);
 	a->list_op = NULL;
 	if (a->lister)
 		api_lister_free(a->lister);
@@ -544,7 +544,7 @@ app_list_more(struct app *a)
 static void
 app_list_start(struct app *a, const char *server_filter)
 {
-	api_op_cancel(a->list_op);
+	api_op_cancel(&a->list_op);
 	a->list_op = NULL;
 	if (a->lister)
 		api_lister_free(a->lister);
@@ -588,12 +588,12 @@ app_dir_load_free(struct dir_load *d)
 static void
 app_cancel_files(struct app *a)
 {
-	api_op_cancel(a->walk_op);
-	api_op_cancel(a->changes_op);
-	api_op_cancel(a->preview_op);
+	api_op_cancel(&a->walk_op);
+	api_op_cancel(&a->changes_op);
+	api_op_cancel(&a->preview_op);
 	a->walk_op = a->changes_op = a->preview_op = NULL;
 	for (size_t i = 0; i < a->n_dir_loads; i++) {
-		api_op_cancel(a->dir_loads[i]->op);
+		api_op_cancel(&a->dir_loads[i]->op);
 		app_dir_load_free(a->dir_loads[i]);
 	}
 	a->n_dir_loads = 0;
@@ -878,7 +878,7 @@ static void app_preview_event(struct app *a, bool whole);
 static void
 app_preview_follow(struct app *a)
 {
-	api_op_cancel(a->preview_op);
+	api_op_cancel(&a->preview_op);
 	a->preview_op = NULL;
 	a->panes[PANE_PREVIEW].top = 0;
 	a->dirty = true;
@@ -4275,9 +4275,9 @@ app_run(struct api_client *client, const struct app_options *opts)
 	rc = a->exit_code;
 
 	/* Teardown: cancel everything first, so no completion sees freed state. */
-	api_op_cancel(a->list_op);
-	api_op_cancel(a->wake_op);
-	api_op_cancel(a->hand_op);
+	api_op_cancel(&a->list_op);
+	api_op_cancel(&a->wake_op);
+	api_op_cancel(&a->hand_op);
 	free(a->hand_name);
 	if (a->hand.pid) {
 		/* Quitting (a signal) while the pager runs: it must not outlive us on the terminal. */

@@ -814,7 +814,7 @@ backup_cancel(struct backup_job *j)
 		api_lister_free(j->lister);	/* cancels its page in flight (j->op) */
 		j->lister = NULL;
 	} else {
-		api_op_cancel(j->op);
+		api_op_cancel(&j->op);
 	}
 	j->op = NULL;
 	if (j->ex) {

@@ -342,7 +342,7 @@ static void
 ex_file_stop(struct export_job *j, struct ex_file *f)
 {
 	if (f->op) {
-		api_op_cancel(f->op);
+		api_op_cancel(&f->op);
 		f->op = NULL;
 		j->active--;
 	}
@@ -368,13 +368,13 @@ ex_abort(struct export_job *j, enum export_phase phase, const char *msg)
 {
 	if (ex_done_phase(j))
 		return;
-	api_op_cancel(j->list_op);
+	api_op_cancel(&j->list_op);
 	j->list_op = NULL;
-	api_op_cancel(j->git_op);
+	api_op_cancel(&j->git_op);
 	j->git_op = NULL;
-	api_op_cancel(j->arc_op);
+	api_op_cancel(&j->arc_op);
 	j->arc_op = NULL;
-	api_op_cancel(j->bin_op);
+	api_op_cancel(&j->bin_op);
 	j->bin_op = NULL;
 	for (size_t i = 0; i < j->n_files; i++) {
 		struct ex_file *f = j->files[i];
@@ -2258,7 +2258,7 @@ export_free(struct export_job *j)
 	for (size_t i = 0; i < j->n_files; i++) {
 		struct ex_file *f = j->files[i];
 
-		api_op_cancel(f->op);
+		api_op_cancel(&f->op);
 		ex_close_fd(&f->fd);
 		free(f->pub.path);
 		free(f->pub.entry);
@@ -2276,9 +2276,9 @@ export_free(struct export_job *j)
 	for (size_t i = 0; i < j->n_sel; i++)
 		free(j->sel[i]);
 	free(j->sel);
-	api_op_cancel(j->list_op);
-	api_op_cancel(j->arc_op);
-	api_op_cancel(j->bin_op);
+	api_op_cancel(&j->list_op);
+	api_op_cancel(&j->arc_op);
+	api_op_cancel(&j->bin_op);
 	srcarc_close(j->rp);
 	srcarc_close(j->bin_src);
 	ex_close_fd(&j->arc_fd);

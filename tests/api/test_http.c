@@ -313,7 +313,7 @@ test_op_cancel_never_calls_back(void **state)
 	struct api_op *op = api_lister_next(l, never_called, NULL);
 	http_perform(e.h);	/* the op's timer fires and its requests start */
 	assert_true(http_pending(e.h) > 0);
-	api_op_cancel(op);
+	api_op_cancel(&op);
 	int64_t until = clock_now_ms() + 600;
 	while (clock_now_ms() < until) {
 		http_perform(e.h);
