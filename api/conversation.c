@@ -82,6 +82,20 @@ conv_not_found(struct api_op *op)
 	conv_deliver_error(op, &e);
 }
 
+/* POST {} to the app server, once (resume, start and pause are not to be sent twice). */
+void
+conv_post(struct api_op *op, const char *url, op_call_fn done)
+{
+	struct http_opts o;
+
+	app_opts(op->c, &o, url);
+	o.method = "POST";
+	o.body = "{}";
+	o.body_len = 2;
+	o.idempotent = false;
+	op_submit(op, &o, done, NULL, NULL);
+}
+
 /* A removed or never-mounted route: the SPA page (HTML 200), 404 or 405 (§1.12). */
 static bool
 route_absent(const struct http_result *res, const struct api_error *e)
@@ -337,16 +351,10 @@ static void
 pause_start(struct api_op *op)
 {
 	struct conv_state *s = op->state;
-	struct http_opts o;
 	char *sid = http_escape(s->sandbox_id);
 	char *url = xasprintf("%s/api/v1/sandboxes/%s/pause", op->c->server, sid);
 
-	app_opts(op->c, &o, url);
-	o.method = "POST";
-	o.body = "{}";
-	o.body_len = 2;
-	o.idempotent = false;
-	op_submit(op, &o, pause_done, NULL, NULL);
+	conv_post(op, url, pause_done);
 	free(url);
 	free(sid);
 }

@@ -36,6 +36,8 @@ struct conv_state {
 struct api_op *conv_op(struct api_client *c, const char *id);
 /* Deliver e to whichever completion the op has, and finish it (the op's fail). */
 void conv_deliver_error(struct api_op *op, const struct api_error *e);
+/* POST {} to url on the app server, not retried but on 429; done gets the answer. */
+void conv_post(struct api_op *op, const char *url, op_call_fn done);
 /* The id is not one (from the loop: an op_later step). */
 void conv_bad_id(struct api_op *op);
 /* Look s->id up, V1 first; s->found gets the conversation, errors go to the op's callback. */

@@ -178,14 +178,7 @@ wake_started(struct api_op *op, const struct http_result *res, void *arg)
 static void
 wake_post(struct api_op *op, const char *url)
 {
-	struct http_opts o;
-
-	app_opts(op->c, &o, url);
-	o.method = "POST";
-	o.body = "{}";
-	o.body_len = 2;
-	o.idempotent = false;
-	op_submit(op, &o, wake_started, NULL, NULL);
+	conv_post(op, url, wake_started);
 }
 
 /* The conversation as it is now: resume its sandbox, unless it is up already or gone. */

@@ -29,7 +29,7 @@ static const struct ws_route {
 	[WS_LIST_DIR] = {v0_walk_start, v1_walk_start, local_ws_run},
 	[WS_WALK] = {v0_walk_start, v1_walk_start, local_ws_run},
 	/* only V1 listings prune .git; V0 and local workspaces have nothing to add */
-	[WS_WALK_GIT] = {ws_deliver_files, v1_walk_git_start, ws_deliver_files},
+	[WS_WALK_GIT] = {ws_deliver_files, v1_walk_start, ws_deliver_files},
 	[WS_CHANGES] = {v0_changes_start, v1_changes_start, local_ws_run},
 	[WS_PREVIEW] = {v0_preview_start, v1_fetch_start, local_ws_run},
 	[WS_DIFF] = {v0_diff_start, v1_diff_start, local_ws_run},

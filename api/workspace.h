@@ -101,8 +101,7 @@ void v0_diff_start(struct api_op *op);
 void v0_archive_start(struct api_op *op);
 
 /* ---- V1 (api/ws_v1.c) */
-void v1_walk_start(struct api_op *op);		/* WS_WALK, WS_LIST_DIR */
-void v1_walk_git_start(struct api_op *op);
+void v1_walk_start(struct api_op *op);		/* WS_WALK, WS_LIST_DIR, WS_WALK_GIT */
 void v1_changes_start(struct api_op *op);
 void v1_fetch_start(struct api_op *op);		/* WS_PREVIEW, WS_FETCH */
 void v1_diff_start(struct api_op *op);

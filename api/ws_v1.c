@@ -339,6 +339,7 @@ ws_list_add_listed(struct ws_state *s, const struct api_file *f)
 	s->list.items[s->list.count - 1].link = f->link ? xstrdup(f->link) : NULL;
 }
 
+/* The listing is in: the op's result is the part of it its kind asked for. */
 static void
 v1_listing_complete(struct api_op *op)
 {
@@ -354,43 +355,23 @@ v1_listing_complete(struct api_op *op)
 			if (plen != strlen(s->dir) || strncmp(f->path, s->dir, plen) != 0)
 				continue;
 		}
-		ws_list_add_listed(s, f);
-	}
-	ws_deliver_files(op);
-}
-
-void
-v1_walk_start(struct api_op *op)
-{
-	char *cmd = api_listing_command(ws_root(op));
-
-	v1_bash_start(op, cmd, v1_listing_complete);
-	free(cmd);
-}
-
-static void
-walk_git_listed(struct api_op *op)
-{
-	struct ws_state *s = op->state;
-
-	if (!v1_listing_parse(op))
-		return;
-	/* every entry lies inside a .git: files and links only (their directories come with
-	 * them; an empty one inside .git is of no use to a repository) */
-	for (size_t i = 0; i < s->tree.count; i++) {
-		struct api_file *f = &s->tree.items[i];
-		if (f->type != API_FILE)
+		/* every entry of the .git listing lies inside a .git: files and links only (their
+		 * directories come with them; an empty one inside .git is of no use to a repository) */
+		if (s->kind == WS_WALK_GIT && f->type != API_FILE)
 			continue;
 		ws_list_add_listed(s, f);
 	}
 	ws_deliver_files(op);
 }
 
+/* WS_WALK, WS_LIST_DIR (filtered from the whole listing) and WS_WALK_GIT (the .git listing). */
 void
-v1_walk_git_start(struct api_op *op)
+v1_walk_start(struct api_op *op)
 {
-	char *cmd = changes_git_listing_command(ws_root(op));
-	v1_bash_start(op, cmd, walk_git_listed);
+	struct ws_state *s = op->state;
+	char *cmd = s->kind == WS_WALK_GIT ? changes_git_listing_command(ws_root(op)) : api_listing_command(ws_root(op));
+
+	v1_bash_start(op, cmd, v1_listing_complete);
 	free(cmd);
 }
 

@@ -537,7 +537,7 @@ app_list_more(struct app *a)
 		return;
 	a->convs.state = MODEL_LOADING;
 	a->list_started_ms = clock_now_ms();
-	a->list_op = api_lister_next(a->lister, app_on_page, a);
+	api_op_hold(&a->list_op, api_lister_next(a->lister, app_on_page, a));
 	a->dirty = true;
 }
 
@@ -680,7 +680,7 @@ app_load_dir(struct app *a, const char *dir)
 	size_t node = file_tree_find(&a->tree, dir);
 	if (node != (size_t)-1)
 		a->tree.nodes[node].loading = true;
-	d->op = api_list_dir(a->client, &a->conv, dir, app_on_dir, d);
+	api_op_hold(&d->op, api_list_dir(a->client, &a->conv, dir, app_on_dir, d));
 }
 
 static void
@@ -705,10 +705,10 @@ app_load_files(struct app *a)
 	}
 	a->tree.state = MODEL_LOADING;
 	if (a->conv.version == API_V1)
-		a->walk_op = api_walk(a->client, &a->conv, app_on_walk, a);
+		api_op_hold(&a->walk_op, api_walk(a->client, &a->conv, app_on_walk, a));
 	else
 		app_load_dir(a, "");
-	a->changes_op = api_changes(a->client, &a->conv, app_on_changes, a);
+	api_op_hold(&a->changes_op, api_changes(a->client, &a->conv, app_on_changes, a));
 }
 
 static void
@@ -915,9 +915,9 @@ app_preview_follow(struct app *a)
 		    n->change == API_CHANGE_DELETED;
 	preview_begin(&a->preview, n->path, n->size, diff);
 	if (diff)
-		a->preview_op = api_diff(a->client, &a->conv, n->path, app_on_preview, a);
+		api_op_hold(&a->preview_op, api_diff(a->client, &a->conv, n->path, app_on_preview, a));
 	else
-		a->preview_op = api_preview(a->client, &a->conv, n->path, PREVIEW_MAX, app_on_preview, a);
+		api_op_hold(&a->preview_op, api_preview(a->client, &a->conv, n->path, PREVIEW_MAX, app_on_preview, a));
 }
 
 /* ---- events ---- */
@@ -1257,7 +1257,7 @@ app_wake(struct app *a, const struct api_conversation *c)
 	a->wake_started_ms = clock_now_ms();
 	a->wake_elapsed_ms = 0;
 	snprintf(a->wake_status, sizeof(a->wake_status), "%s", "requested");
-	a->wake_op = api_wake(a->client, c, app_on_wake_progress, app_on_wake, a);
+	api_op_hold(&a->wake_op, api_wake(a->client, c, app_on_wake_progress, app_on_wake, a));
 	app_message(a, ROLE_NORMAL, "Waking \"%s\"...", c->title ? c->title : "");
 }
 
@@ -3238,7 +3238,7 @@ app_hand(struct app *a, bool editor)
 		free(a->hand_name);
 		a->hand_name = xstrdup(n->path);
 		app_message(a, ROLE_NORMAL, "Reading %s for %s...", n->path, editor ? "the editor" : "the pager");
-		a->hand_op = api_preview(a->client, &a->conv, n->path, APP_HAND_MAX, app_on_hand_fetch, a);
+		api_op_hold(&a->hand_op, api_preview(a->client, &a->conv, n->path, APP_HAND_MAX, app_on_hand_fetch, a));
 		return;
 	}
 	if (a->focus == PANE_PREVIEW && a->preview.state == MODEL_DONE && a->preview.n_lines) {

@@ -782,9 +782,9 @@ cli_files(struct api_client *c, int argc, char **argv)
 	struct files_ctx x = {0};
 	struct http *h = api_client_http(c);
 	x.pending = changed ? 1 : 2;
-	x.changes_op = api_changes(c, &conv, files_changes, &x);
+	api_op_hold(&x.changes_op, api_changes(c, &conv, files_changes, &x));
 	if (!changed)
-		x.tree_op = api_walk(c, &conv, files_tree, &x);
+		api_op_hold(&x.tree_op, api_walk(c, &conv, files_tree, &x));
 	while (x.pending > 0 && !interrupted)
 		cli_turn(h, NULL);
 	if (x.pending > 0) {
