@@ -25,7 +25,7 @@ struct api_lister {
 	char *v0_token, *v1_token;
 	struct id_set seen;
 	size_t requests;
-	struct api_op *op;	/* the next() in flight */
+	struct api_op *op;	/* the next() in flight (held: NULL when none) */
 	/* V0-only tokens (json_page_token_v0_only) while the V1 search serves the V1 rows;
 	 * switched off for servers that have no V1 search or reject such a token. */
 	bool v0_only;
@@ -37,8 +37,7 @@ struct api_lister {
 };
 
 struct lister_batch {
-	struct api_lister *l;	/* NULL once the lister was freed under a cancelled op */
-	struct api_op *op;
+	struct api_lister *l;	/* outlives every handler: api_lister_free cancels the op */
 	api_page_fn done;
 	void *ud;
 	int waiting;
@@ -97,12 +96,8 @@ api_lister_free(struct api_lister *l)
 {
 	if (!l)
 		return;
-	if (l->op) {
-		/* the op may outlive us until its requests complete: detach it first */
-		struct lister_batch *b = l->op->state;
-		b->l = NULL;
-		api_op_cancel(&l->op);
-	}
+	/* the op may outlive us until its requests complete, but no handler of it runs again */
+	api_op_cancel(&l->op);
 	free(l->title);
 	free(l->v0_token);
 	free(l->v1_token);
@@ -130,8 +125,6 @@ batch_free(void *p)
 {
 	struct lister_batch *b = p;
 
-	if (b->l && b->l->op == b->op)
-		b->l->op = NULL;
 	json_conv_page_free(&b->v0);
 	json_conv_page_free(&b->v1);
 	free(b);
@@ -397,16 +390,14 @@ api_lister_next(struct api_lister *l, api_page_fn done, void *ud)
 	struct lister_batch *b = xcalloc(1, sizeof(*b));
 	struct api_op *op;
 
-	if (l->op && !l->op->cancelled)
-		die("internal error: api_lister_next while a page is in flight");
+	/* l->op is the op's home: NULL once the page was delivered or cancelled (by anyone) */
 	if (l->op)
-		((struct lister_batch *)l->op->state)->l = NULL;	/* a cancelled page: forget it */
+		die("internal error: api_lister_next while a page is in flight");
 	b->l = l;
 	b->done = done;
 	b->ud = ud;
 	op = op_new(l->c, b, batch_free, NULL);
-	b->op = op;
-	l->op = op;
+	op_home(&l->op, op);
 	op_later(op, 0, lister_start);	/* results always arrive from the loop, never inside next() */
 	return op;
 }

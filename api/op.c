@@ -41,7 +41,9 @@ op_release_handle(struct api_op *op)
 {
 	if (op->handle && *op->handle == op)
 		*op->handle = NULL;
-	op->handle = NULL;
+	if (op->home && *op->home == op)
+		*op->home = NULL;
+	op->handle = op->home = NULL;
 }
 
 static void
@@ -134,6 +136,13 @@ api_op_hold(struct api_op **handle, struct api_op *op)
 	else
 		*handle = NULL;	/* over already: nothing to hold */
 	return op;
+}
+
+void
+op_home(struct api_op **home, struct api_op *op)
+{
+	*home = op;
+	op->home = home;
 }
 
 void

@@ -61,6 +61,7 @@ struct api_op {
 	void (*free_state)(void *state);
 	op_fail_fn fail;	/* NULL: the op handles every error itself (op_ok is not used) */
 	struct api_op **handle;	/* the owner's pointer to this op (api_op_hold), cleared at the end */
+	struct api_op **home;	/* the same, of the api/ object that made it (a lister's page) */
 	int running;		/* handlers of this op on the stack: never freed under them */
 	struct api_op *prev, *next;
 	/* A V1 runtime op re-reads the conversation when the agent-server refuses its session
@@ -101,6 +102,9 @@ struct api_op *op_new(struct api_client *c, void *state, void (*free_state)(void
 void op_finish(struct api_op *op);
 /* api_client_free: end every op without a completion, leaving its requests to the engine. */
 void op_abandon_all(struct api_client *c);
+/* Like api_op_hold, for the api/ object that runs the op (a lister, a pager): its own
+ * pointer, cleared at the same moments, next to the caller's. */
+void op_home(struct api_op **home, struct api_op *op);
 /* Deliver e through op->fail (which finishes the op). */
 void op_fail(struct api_op *op, const struct api_error *e);
 /*

@@ -21,7 +21,7 @@ struct api_events {
 	struct api_conversation conv;
 	bool keep_raw;
 	bool done;			/* every page delivered */
-	struct api_op *op;		/* the next() in flight */
+	struct api_op *op;		/* the next() in flight (held: NULL when none) */
 	/* local */
 	struct local_events *le;
 	bool le_opened;
@@ -345,7 +345,7 @@ api_events_next(struct api_events *p, api_events_fn done, void *ud)
 	b->done = done;
 	b->ud = ud;
 	op = op_new(p->c, b, free, ev_fail);
-	p->op = op;
+	op_home(&p->op, op);	/* NULL again once delivered or cancelled */
 	op_later(op, 0, ev_fetch);
 	return op;
 }
