@@ -333,15 +333,16 @@ test_op_cancel_never_calls_back(void **state)
 }
 
 /* Handles that cannot dangle: a held handle is NULL when the completion runs (so the
- * completion may hold a new op in it), cancelling clears the caller's pointer, and
- * cancelling an op from inside its own completion is harmless (ASan checks the last). */
+ * completion may free what holds it, or hold a new op in it), cancelling clears the
+ * caller's pointer, and cancelling an op from inside its own completion is harmless (ASan
+ * checks the last two: the holder below is freed by the completion). */
 struct holder {
 	struct api_lister *l;
 	struct api_op *op;	/* held */
 	struct api_op *raw;	/* the same op, not held: cancelled from inside its completion */
-	int pages;
-	int held_during;	/* the handle was still set inside the completion */
-	bool again;
+	int *pages;
+	int *held_during;	/* the handle was still set inside the completion */
+	bool again, free_me;
 };
 
 static void
@@ -349,13 +350,15 @@ holder_page(void *ud, struct api_conversation *rows, size_t n, bool more, const 
 {
 	struct holder *x = ud;
 
-	x->pages++;
-	x->held_during += x->op != NULL;
+	*x->pages += 1;
+	*x->held_during += x->op != NULL;
 	api_op_cancel(&x->raw);	/* the op that is calling us: over already, nothing happens */
 	if (x->again) {
 		x->again = false;
 		api_op_hold(&x->op, api_lister_next(x->l, holder_page, x));
 	}
+	if (x->free_me)
+		free(x);	/* the op must not touch the handle after this */
 }
 
 static void
@@ -365,40 +368,46 @@ test_op_handles(void **state)
 	const char *scen = "{\"app\": {\"auth\": \"none\"}, \"conversations\": [],"
 			   " \"generate\": {\"count\": 30, \"version\": \"V0\"}}";
 	struct api_error err = {0};
-	struct holder x = {0};
+	int pages = 0, held_during = 0;
 
 	assert_int_equal(env_start(&e, scen), 0);
 	struct api_client_config cfg = {.server = e.app, .auth = API_AUTH_NONE};
 	struct api_client *c = api_client_new(e.h, &cfg, &err);
 	assert_non_null(c);
 	struct api_lister_opts lo = {.limit = 10};
-	x.l = api_lister_new(c, &lo);
-	x.again = true;
-	x.raw = api_op_hold(&x.op, api_lister_next(x.l, holder_page, &x));
-	assert_non_null(x.op);
+	struct api_lister *l = api_lister_new(c, &lo);
+
+	/* the completion frees the struct that holds the handle */
+	struct holder *hp = xcalloc(1, sizeof(*hp));
+	*hp = (struct holder){.l = l, .pages = &pages, .held_during = &held_during, .free_me = true};
+	hp->raw = api_op_hold(&hp->op, api_lister_next(l, holder_page, hp));
+	assert_non_null(hp->raw);
+	run_until(e.h, &pages, 1);
+	assert_int_equal(pages, 1);
+	assert_int_equal(held_during, 0);
+
+	/* the completion holds the next page in the same handle; both end with it NULL */
+	struct holder x = {.l = l, .pages = &pages, .held_during = &held_during, .again = true};
+	x.raw = api_op_hold(&x.op, api_lister_next(l, holder_page, &x));
 	assert_ptr_equal(x.op, x.raw);
-	run_until(e.h, &x.pages, 1);
-	assert_int_equal(x.pages, 1);
-	assert_int_equal(x.held_during, 0);
-	assert_null(x.raw);
-	assert_non_null(x.op);	/* the second page, held from inside the first's completion */
-	run_until(e.h, &x.pages, 2);
-	assert_int_equal(x.pages, 2);
+	run_until(e.h, &pages, 3);
+	assert_int_equal(pages, 3);
+	assert_int_equal(held_during, 0);
 	assert_null(x.op);	/* delivered: the handle names no freed op */
 	api_op_cancel(&x.op);	/* a NULL handle: nothing happens */
 
 	/* cancelled: the caller's pointer is cleared and the lister may page again */
-	struct api_op *op = api_lister_next(x.l, never_called, NULL);
+	struct api_op *op = api_lister_next(l, never_called, NULL);
 	struct api_op *copy = op;
 	api_op_cancel(&op);
 	assert_null(op);
 	assert_non_null(copy);
 	http_perform(e.h);
-	api_op_hold(&x.op, api_lister_next(x.l, holder_page, &x));
-	run_until(e.h, &x.pages, 3);
-	assert_int_equal(x.pages, 3);
+	api_op_hold(&x.op, api_lister_next(l, holder_page, &x));
+	run_until(e.h, &pages, 4);
+	assert_int_equal(pages, 4);
 	assert_null(x.op);
-	api_lister_free(x.l);
+	api_lister_free(l);
 	api_client_free(c);
 	env_stop(&e);
 }
@@ -410,10 +419,10 @@ static void
 test_client_free_runs_nothing(void **state)
 {
 	struct env e;
-	/* the answers take 300 ms: the op's requests are in flight when the client goes */
+	/* every answer takes 300 ms: the ops' requests are in flight when the client goes */
 	const char *scen = "{\"app\": {\"auth\": \"none\"}, \"conversations\": [],"
 			   " \"generate\": {\"count\": 30, \"version\": \"V0\"},"
-			   " \"faults\": [{\"server\": \"app\", \"route\": \"*\", \"nth\": 1, \"count\": 2,"
+			   " \"faults\": [{\"server\": \"app\", \"route\": \"*\", \"nth\": 1, \"count\": 10,"
 			   " \"latency_ms\": 300}]}";
 	struct api_error err = {0};
 	struct count other = {0};
