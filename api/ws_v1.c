@@ -33,6 +33,17 @@ v1_route_url(const struct ws_state *s, const char *route, const char *abs)
 	return url;
 }
 
+/* The URL of route for the workspace-relative path rel, in this server's form. */
+static char *
+v1_path_url(struct api_op *op, const char *route, const char *rel)
+{
+	char *abs = abs_path(ws_root(op), rel);
+	char *url = v1_route_url(op->state, route, abs);
+
+	free(abs);
+	return url;
+}
+
 /* A V1 answer saying the route does not exist: switch to the old form and resubmit. */
 static bool
 v1_retry_old_route(struct api_op *op, const struct http_result *res, void (*resubmit)(struct api_op *))
@@ -447,14 +458,12 @@ static void
 changes_v1_repo_submit(struct api_op *op, size_t i)
 {
 	struct ws_state *s = op->state;
-	char *abs = abs_path(ws_root(op), s->repos.dirs[i]);
-	char *url = v1_route_url(s, "/api/git/changes", abs);
+	char *url = v1_path_url(op, "/api/git/changes", s->repos.dirs[i]);
 	struct http_opts o;
 
 	rt_opts(&s->rt, &o, url);
 	op_submit(op, &o, changes_v1_repo_done, (void *)(uintptr_t)i, NULL);
 	free(url);
-	free(abs);
 }
 
 static void
@@ -571,8 +580,7 @@ v1_fetch_start(struct api_op *op)
 {
 	struct ws_state *s = op->state;
 	struct http_opts o;
-	char *abs = abs_path(ws_root(op), s->path);
-	char *url = v1_route_url(s, "/api/file/download", abs);
+	char *url = v1_path_url(op, "/api/file/download", s->path);
 
 	rt_opts(&s->rt, &o, url);
 	o.download = s->kind == WS_FETCH;
@@ -584,7 +592,6 @@ v1_fetch_start(struct api_op *op)
 	/* The progress callback gets the op state; the completion gets the call. */
 	op_submit_ud(op, &o, v1_fetch_done, s);
 	free(url);
-	free(abs);
 }
 
 static void
@@ -679,13 +686,11 @@ v1_diff_start(struct api_op *op)
 {
 	struct ws_state *s = op->state;
 	struct http_opts o;
-	char *abs = abs_path(ws_root(op), s->path);
-	char *url = v1_route_url(s, "/api/git/diff", abs);
+	char *url = v1_path_url(op, "/api/git/diff", s->path);
 
 	rt_opts(&s->rt, &o, url);
 	op_submit(op, &o, v1_diff_done, NULL, NULL);
 	free(url);
-	free(abs);
 }
 
 /* ---- the whole workspace: /api/file/archive */
