@@ -7,6 +7,8 @@
  * exactly once from http_perform() -- unless api_op_cancel() was called
  * first, after which it never calls back (the caller moved on; results are
  * dropped here, so callers need no stale-result checks for cancelled ops).
+ * Freeing the client ends every op without calling back, and never runs the
+ * engine (so no other subsystem's completion runs from inside it).
  *
  * Keys (security contract, asserted by tests against the fake server's log):
  *  - the account key goes only to the app server (--server), as
@@ -81,8 +83,19 @@ void api_client_set_source(struct api_client *c, enum api_source source);
 enum api_source api_client_source(const struct api_client *c);
 const char *api_client_local_dir(const struct api_client *c);
 
-/* Cancel: no completion will run; the op is freed. NULL is accepted. */
-void api_op_cancel(struct api_op *op);
+/*
+ * Handles that cannot dangle. An op is freed once it delivered its result, so a pointer to
+ * it kept by the caller must not outlive that:
+ *  - api_op_hold(&owner->op, api_walk(...)) stores the op in the owner's handle, and the op
+ *    clears that handle itself just before its completion runs (and when cancelled), so the
+ *    handle is NULL exactly when no op of it is live;
+ *  - api_op_cancel(&owner->op) cancels the op the handle names (none: nothing happens) and
+ *    clears the handle: no completion will run. Cancelling an op from inside its own
+ *    completion is harmless.
+ * A handle holds one op: holding a new op in it lets the previous one go on unheld.
+ */
+struct api_op *api_op_hold(struct api_op **handle, struct api_op *op);	/* returns op */
+void api_op_cancel(struct api_op **opp);
 
 /* ---- conversations ---- */
 

@@ -1,18 +1,16 @@
 /*
- * api/conversation.c: one conversation on the app server -- find it, wake it, pause it,
- * export its trajectory -- and what the account key says about itself.
+ * api/conversation.c: one conversation on the app server -- find it, pause it, export its
+ * trajectory -- and what the account key says about itself (waking it: api/wake.c).
  *
  * Owns: the lookup order (V1 batch get first, the sandbox record where the conversation
  * record lacks the agent URL, V0 GET /api/conversations/{id} only where the server still
- * has V0), the wake-up of a V1 sandbox (resume, poll until RUNNING with an agent URL, then
- * until the agent-server is /ready) and of a V0 runtime (start), the re-pause, the
- * server's own export ZIP, and GET /api/keys/current.
+ * has V0), the re-pause, the server's own export ZIP, and GET /api/keys/current.
  *
  * Nothing here is cached across calls except what the server is (no V0, no V1): URLs and
  * session keys are read fresh on every lookup, because Cloud rotates the key on every
  * resume (openhands-api-2026.md §1.5).
  */
-#include "api/op.h"
+#include "api/conversation.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,27 +21,6 @@
 #include "api/local.h"
 #include "src/base/util.h"
 
-struct conv_state {
-	char *id;
-	char *sandbox_id;
-	enum api_version version;
-	api_conv_fn done;
-	api_wake_progress_fn progress;
-	void (*found)(struct api_op *op, struct api_conversation *cv);	/* lookup result */
-	void *ud;
-	struct api_conversation cv;	/* wake: the conversation found by the last poll */
-	char last_status[32];
-	long delay_ms;			/* wake: the next poll's delay (backoff) */
-	bool ready_wait;		/* wake: polling the agent-server's /ready */
-	bool skip_workdir;		/* wake polls: ask the working_dir only once it is ready */
-	/* pause and whoami */
-	api_status_fn status_done;
-	api_key_info_fn key_done;
-	/* trajectory */
-	int fd;
-	api_xfer_progress_fn xfer_progress;
-	api_xfer_fn xfer_done;
-};
 
 static void
 conv_state_free(void *p)
@@ -56,22 +33,23 @@ conv_state_free(void *p)
 	free(s);
 }
 
-static struct api_op *
+struct api_op *
 conv_op(struct api_client *c, const char *id)
 {
 	struct conv_state *s = xcalloc(1, sizeof(*s));
 
 	s->id = xstrdup(id ? id : "");
 	s->fd = -1;
-	return op_new(c, s, conv_state_free);
+	return op_new(c, s, conv_state_free, conv_deliver_error);
 }
 
 /* Errors found before any request still arrive from the loop, like every result. */
-static void
+void
 conv_deliver_error(struct api_op *op, const struct api_error *e)
 {
 	struct conv_state *s = op->state;
 
+	op_finish(op);
 	if (s->done)
 		s->done(s->ud, NULL, e);
 	else if (s->status_done)
@@ -80,10 +58,9 @@ conv_deliver_error(struct api_op *op, const struct api_error *e)
 		s->key_done(s->ud, NULL, e);
 	else if (s->xfer_done)
 		s->xfer_done(s->ud, NULL, e);
-	op_finish(op);
 }
 
-static void
+void
 conv_bad_id(struct api_op *op)
 {
 	struct conv_state *s = op->state;
@@ -105,6 +82,20 @@ conv_not_found(struct api_op *op)
 	conv_deliver_error(op, &e);
 }
 
+/* POST {} to the app server, once (resume, start and pause are not to be sent twice). */
+void
+conv_post(struct api_op *op, const char *url, op_call_fn done)
+{
+	struct http_opts o;
+
+	app_opts(op->c, &o, url);
+	o.method = "POST";
+	o.body = "{}";
+	o.body_len = 2;
+	o.idempotent = false;
+	op_submit(op, &o, done, NULL, NULL);
+}
+
 /* A removed or never-mounted route: the SPA page (HTML 200), 404 or 405 (§1.12). */
 static bool
 route_absent(const struct http_result *res, const struct api_error *e)
@@ -113,8 +104,6 @@ route_absent(const struct http_result *res, const struct api_error *e)
 }
 
 /* ---- lookup: V1 first */
-
-static void lookup_v0(struct api_op *op);
 
 static void
 lookup_v0_done(struct api_op *op, const struct http_result *res, void *arg)
@@ -139,7 +128,7 @@ lookup_v0_done(struct api_op *op, const struct http_result *res, void *arg)
 	api_conversation_free(&cv);
 }
 
-static void
+void
 lookup_v0(struct api_op *op)
 {
 	struct conv_state *s = op->state;
@@ -178,7 +167,7 @@ workdir_done(struct api_op *op, const struct http_result *res, void *arg)
 }
 
 /* A conversation found: with its agent-server's working_dir when it runs, then s->found. */
-static void
+void
 lookup_have(struct api_op *op, struct api_conversation *cv)
 {
 	struct conv_state *s = op->state;
@@ -282,7 +271,7 @@ lookup_v1_done(struct api_op *op, const struct http_result *res, void *arg)
 }
 
 /* Look s->id up on the server; s->found gets the conversation, errors go to the op's callback. */
-static void
+void
 lookup_start(struct api_op *op)
 {
 	struct conv_state *s = op->state;
@@ -300,13 +289,13 @@ lookup_start(struct api_op *op)
 	free(id);
 }
 
-static void
+void
 get_conv_found(struct api_op *op, struct api_conversation *cv)
 {
 	struct conv_state *s = op->state;
 
-	s->done(s->ud, cv, NULL);
 	op_finish(op);
+	s->done(s->ud, cv, NULL);
 }
 
 /* A local source: search the persistence directory (then the server, for both sources). */
@@ -318,15 +307,14 @@ get_conv_local(struct api_op *op)
 	struct api_error e = {0};
 
 	if (local_find(op->c->local_dir, s->id, &cv, &e) == 0) {
+		op_finish(op);
 		s->done(s->ud, &cv, NULL);
 		api_conversation_free(&cv);
 	} else if (op->c->source == API_SOURCE_BOTH && id_is_safe(s->id) && e.kind == API_ERR_NOT_FOUND) {
 		lookup_start(op);
-		return;
 	} else {
-		s->done(s->ud, NULL, &e);
+		conv_deliver_error(op, &e);
 	}
-	op_finish(op);
 }
 
 struct api_op *
@@ -345,256 +333,6 @@ api_get_conversation(struct api_client *c, const char *id, api_conv_fn done, voi
 	return op;
 }
 
-/* ---- wake */
-
-static void wake_poll(struct api_op *op);
-
-static void
-wake_fail(struct api_op *op, enum api_error_kind kind, const char *fmt, const char *arg)
-{
-	struct api_error e;
-
-	api_error_set(&e, kind, 0, fmt, arg);
-	conv_deliver_error(op, &e);
-}
-
-/* MISSING: reaped about 14 days after it paused, files and all (§1.3, §3.2). */
-static void
-wake_deleted(struct api_op *op, long status)
-{
-	struct conv_state *s = op->state;
-	struct api_error e;
-
-	api_error_set(&e, API_ERR_NOT_FOUND, status,
-		      "the sandbox was deleted: its files are gone; its events remain (ohbrowse events %s)", s->id);
-	conv_deliver_error(op, &e);
-}
-
-static void
-wake_again(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-	long elapsed = (long)(clock_now_ms() - op->started_ms);
-
-	if (elapsed > op->c->wake_timeout_ms) {
-		struct api_error e;
-		api_error_set(&e, API_ERR_NETWORK, 0,
-			      "the conversation did not start within %ld s (last status %s); check it in "
-			      "the OpenHands web app, then retry",
-			      op->c->wake_timeout_ms / 1000, s->last_status);
-		conv_deliver_error(op, &e);
-		return;
-	}
-	/* 1 s, 1.5 s, 2.25 s ... up to 5 s: the docs poll every 2-5 s (§3.5) */
-	op_later(op, s->delay_ms, wake_poll);
-	s->delay_ms = s->delay_ms * 3 / 2 > 5000 ? 5000 : s->delay_ms * 3 / 2;
-}
-
-static void
-wake_note(struct api_op *op, const char *status)
-{
-	struct conv_state *s = op->state;
-
-	snprintf(s->last_status, sizeof(s->last_status), "%s", status);
-	if (s->progress)
-		s->progress(s->ud, (long)(clock_now_ms() - op->started_ms), s->last_status);
-}
-
-static void
-wake_ready_done(struct api_op *op, const struct http_result *res, void *arg)
-{
-	struct conv_state *s = op->state;
-
-	if (res->status == 200) {
-		struct api_conversation cv = s->cv;
-		memset(&s->cv, 0, sizeof(s->cv));
-		s->skip_workdir = false;
-		s->found = get_conv_found;	/* with its working_dir, then done */
-		lookup_have(op, &cv);
-		api_conversation_free(&cv);
-		return;
-	}
-	/* 503 "initializing", or the ingress not routing yet: keep waiting */
-	wake_note(op, "INITIALIZING");
-	wake_again(op);
-}
-
-static void
-wake_found(struct api_op *op, struct api_conversation *cv)
-{
-	struct conv_state *s = op->state;
-	const char *st = cv->status ? cv->status : "?";
-
-	wake_note(op, st);
-	if (api_conversation_is_running(cv)) {
-		if (cv->version == API_V0) {
-			s->done(s->ud, cv, NULL);
-			op_finish(op);
-			return;
-		}
-		/* RUNNING with an agent URL: the agent-server still has to say it is ready (§2.1) */
-		struct http_opts o;
-		char *base = v1_base(cv);
-		char *url = xasprintf("%s/ready", base);
-		api_conversation_free(&s->cv);
-		api_conversation_copy(&s->cv, cv);
-		s->ready_wait = true;
-		base_opts(&o, url, NULL, op->c->agent_limit);
-		o.max_attempts = 1;	/* the poll itself is the retry */
-		op_submit(op, &o, wake_ready_done, NULL, NULL);
-		free(url);
-		free(base);
-		return;
-	}
-	if (!strcmp(st, "MISSING") || !strcmp(st, "ARCHIVED")) {
-		wake_deleted(op, 0);
-		return;
-	}
-	if (!strcmp(st, "ERROR")) {
-		wake_fail(op, API_ERR_SERVER,
-			  "the conversation's sandbox went to %s instead of starting; open it in the OpenHands "
-			  "web app to see why", st);
-		return;
-	}
-	wake_again(op);
-}
-
-static void
-wake_poll(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-
-	s->found = wake_found;
-	s->skip_workdir = true;
-	if (s->version == API_V1)
-		lookup_start(op);
-	else
-		lookup_v0(op);
-}
-
-static void
-wake_started(struct api_op *op, const struct http_result *res, void *arg)
-{
-	struct conv_state *s = op->state;
-	struct api_error e;
-
-	if (!classify(res, op->c->server, true, s->version == API_V1 ? "the sandbox resume" : "the wake-up", &e)) {
-		if (s->version == API_V1 && res->status == 404) {
-			/* resume answers 404 for a sandbox the runtime no longer has (§1.5) */
-			wake_deleted(op, 404);
-			return;
-		}
-		conv_deliver_error(op, &e);
-		return;
-	}
-	if (s->version == API_V0) {
-		bool ok = true;
-		char *msg = NULL;
-		if (json_decode_start(res->body, res->body_len, &ok, &msg, &e) != 0 || !ok) {
-			if (ok)
-				;	/* e is set by the decoder */
-			else
-				api_error_set(&e, API_ERR_SERVER, res->status,
-					      "the server could not start the conversation%s%s", msg ? ": " : "",
-					      msg ? msg : "");
-			free(msg);
-			conv_deliver_error(op, &e);
-			return;
-		}
-		free(msg);
-	}
-	/* resume returns before the sandbox is up (§1.5): poll */
-	s->delay_ms = 1000;
-	op_later(op, 500, wake_poll);
-}
-
-static void
-wake_post(struct api_op *op, const char *url)
-{
-	struct http_opts o;
-
-	app_opts(op->c, &o, url);
-	o.method = "POST";
-	o.body = "{}";
-	o.body_len = 2;
-	o.idempotent = false;
-	op_submit(op, &o, wake_started, NULL, NULL);
-}
-
-/* The conversation as it is now: resume its sandbox, unless it is up already or gone. */
-static void
-wake_current(struct api_op *op, struct api_conversation *cv)
-{
-	struct conv_state *s = op->state;
-	const char *st = cv->status ? cv->status : "";
-
-	if (cv->version != API_V1 || !cv->sandbox_id || !id_is_safe(cv->sandbox_id)) {
-		wake_fail(op, API_ERR_NOT_FOUND, "the server does not know the sandbox of conversation %s", s->id);
-		return;
-	}
-	if (!strcmp(st, "MISSING") || !strcmp(st, "ARCHIVED")) {
-		wake_deleted(op, 0);
-		return;
-	}
-	free(s->sandbox_id);
-	s->sandbox_id = xstrdup(cv->sandbox_id);
-	if (!strcmp(st, "RUNNING") || !strcmp(st, "STARTING")) {
-		s->delay_ms = 1000;
-		wake_found(op, cv);
-		return;
-	}
-	char *sid = http_escape(s->sandbox_id);
-	char *url = xasprintf("%s/api/v1/sandboxes/%s/resume", op->c->server, sid);
-	wake_post(op, url);
-	free(url);
-	free(sid);
-}
-
-static void
-wake_begin(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-
-	if (s->version == API_V1) {
-		/* read the status first: a deleted sandbox is said so, a running one is not resumed */
-		s->found = wake_current;
-		lookup_start(op);
-	} else {
-		char *url = xasprintf("%s/api/conversations/%s/start", op->c->server, s->id);
-		wake_post(op, url);
-		free(url);
-	}
-}
-
-/* A local conversation has nothing to wake: its files are here or nowhere. */
-static void
-wake_local(struct api_op *op)
-{
-	struct conv_state *s = op->state;
-
-	wake_fail(op, API_ERR_UNSUPPORTED,
-		  "the local conversation %s has no workspace on this machine (its working_dir is missing), "
-		  "so there are no files to read", s->id);
-}
-
-struct api_op *
-api_wake(struct api_client *c, const struct api_conversation *conv, api_wake_progress_fn progress,
-	 api_conv_fn done, void *ud)
-{
-	struct api_op *op = conv_op(c, conv->id);
-	struct conv_state *s = op->state;
-
-	s->version = conv->version;
-	s->done = done;
-	s->progress = progress;
-	s->ud = ud;
-	if (conv->local)
-		op_later(op, 0, wake_local);
-	else
-		op_later(op, 0, id_is_safe(conv->id) ? wake_begin : conv_bad_id);
-	return op;
-}
-
 /* ---- pause */
 
 static void
@@ -603,27 +341,20 @@ pause_done(struct api_op *op, const struct http_result *res, void *arg)
 	struct conv_state *s = op->state;
 	struct api_error e;
 
-	if (classify(res, op->c->server, true, "the sandbox pause", &e))
-		s->status_done(s->ud, NULL);
-	else
-		s->status_done(s->ud, &e);
+	if (!op_ok(op, res, "the sandbox pause", &e))
+		return;
 	op_finish(op);
+	s->status_done(s->ud, NULL);
 }
 
 static void
 pause_start(struct api_op *op)
 {
 	struct conv_state *s = op->state;
-	struct http_opts o;
 	char *sid = http_escape(s->sandbox_id);
 	char *url = xasprintf("%s/api/v1/sandboxes/%s/pause", op->c->server, sid);
 
-	app_opts(op->c, &o, url);
-	o.method = "POST";
-	o.body = "{}";
-	o.body_len = 2;
-	o.idempotent = false;
-	op_submit(op, &o, pause_done, NULL, NULL);
+	conv_post(op, url, pause_done);
 	free(url);
 	free(sid);
 }
@@ -667,19 +398,19 @@ whoami_done(struct api_op *op, const struct http_result *res, void *arg)
 				      "%s says this request was not authenticated by an API key (HTTP 400), so it "
 				      "cannot describe one; pass an API key (OPENHANDS_API_KEY or ohbrowse login)",
 				      op->c->server);
-		s->key_done(s->ud, NULL, &e);
+		conv_deliver_error(op, &e);
 	} else if (json_decode_key_info(res->body, res->body_len, &k, &e) != 0) {
 		if (e.kind == API_ERR_UNSUPPORTED)
 			api_error_set(&e, API_ERR_UNSUPPORTED, 0,
 				      "%s has no /api/keys/current (an older or self-hosted server): the key "
 				      "works if 'ohbrowse list' does",
 				      op->c->server);
-		s->key_done(s->ud, NULL, &e);
+		conv_deliver_error(op, &e);
 	} else {
+		op_finish(op);
 		s->key_done(s->ud, &k, NULL);
 		api_key_info_free(&k);
 	}
-	op_finish(op);
 }
 
 static void
@@ -736,8 +467,7 @@ trajectory_done(struct api_op *op, const struct http_result *res, void *arg)
 			api_error_set(&e, API_ERR_UNSUPPORTED, res->status,
 				      "this server has no conversation export (an older server); use "
 				      "'ohbrowse export ID --format json' instead");
-		s->xfer_done(s->ud, NULL, &e);
-		op_finish(op);
+		conv_deliver_error(op, &e);
 		return;
 	}
 	unsigned char magic[4] = {0};
@@ -746,14 +476,13 @@ trajectory_done(struct api_op *op, const struct http_result *res, void *arg)
 			      "%s answered the export with something that is not a ZIP (type %s): this server "
 			      "has no conversation export; use 'ohbrowse export ID --format json'",
 			      op->c->server, res->content_type[0] ? res->content_type : "unknown");
-		s->xfer_done(s->ud, NULL, &e);
-		op_finish(op);
+		conv_deliver_error(op, &e);
 		return;
 	}
 	r.bytes = res->bytes;
 	r.content_type = "application/zip";
-	s->xfer_done(s->ud, &r, NULL);
 	op_finish(op);
+	s->xfer_done(s->ud, &r, NULL);
 }
 
 static void

@@ -45,6 +45,7 @@ struct host {
 	int64_t *minute;	/* completion times within the last minute (per_minute budget) */
 	size_t n_minute;
 	size_t cap_minute;
+	unsigned blocked_pass;	/* start_ready found no slot here in this pass */
 	struct host *next;
 };
 
@@ -76,6 +77,7 @@ struct http_req {
 	int64_t floor_ms;	/* the speed floor's window: since when ... */
 	curl_off_t floor_bytes;	/* ... and from how many bytes */
 	struct http_req *prev, *next;
+	struct http_req *done_next;	/* the queue of done requests, in the order they ended */
 };
 
 struct timer {
@@ -90,6 +92,11 @@ struct http {
 	CURLM *multi;
 	struct http_config cfg;
 	struct http_req *head, *tail;
+	/* Done requests waiting for their completion, oldest first: running completions costs
+	 * the same whatever else is queued (no walk of the whole list per completion). */
+	struct http_req *done_head, *done_tail;
+	size_t n_reqs;		/* in head..tail */
+	unsigned pass;		/* start_ready's passes, for host.blocked_pass */
 	struct host *hosts;
 	struct timer *timers;
 	unsigned next_timer_id;
@@ -188,6 +195,22 @@ req_unlink(struct http_req *r)
 	else
 		h->tail = r->prev;
 	r->prev = r->next = NULL;
+	h->n_reqs--;
+}
+
+/* The request ended (answered, failed, cancelled): its completion is due. */
+static void
+req_mark_done(struct http_req *r)
+{
+	struct http *h = r->h;
+
+	r->state = REQ_DONE;
+	r->done_next = NULL;
+	if (h->done_tail)
+		h->done_tail->done_next = r;
+	else
+		h->done_head = r;
+	h->done_tail = r;
 }
 
 static void host_note_done(struct host *o, int64_t now);
@@ -571,6 +594,7 @@ http_submit(struct http *h, const struct http_opts *opts)
 	else
 		h->head = r;
 	h->tail = r;
+	h->n_reqs++;
 	return r;
 }
 
@@ -582,7 +606,21 @@ http_cancel(struct http_req *r)
 	req_detach_easy(r);
 	r->cancelled = true;
 	r->res.cancelled = true;
-	r->state = REQ_DONE;
+	req_mark_done(r);
+}
+
+void
+http_abandon(struct http_req *r)
+{
+	if (!r)
+		return;
+	http_cancel(r);
+	/* orphaned: run_completions frees a done request without a completion */
+	r->o.done = NULL;
+	r->o.progress = NULL;
+	r->o.sink_write = NULL;
+	r->o.sink_reset = NULL;
+	r->o.ud = NULL;
 }
 
 static size_t
@@ -936,7 +974,7 @@ req_finished(struct http_req *r, CURLcode code, int64_t now)
 		r->res.error_body = xstrndup(r->mem.buf, r->mem.len);
 		r->res.error_body_len = r->mem.len;
 	}
-	r->state = REQ_DONE;
+	req_mark_done(r);
 }
 
 static void
@@ -964,19 +1002,23 @@ timers_run(struct http *h, int64_t now)
 static void
 start_ready(struct http *h, int64_t now)
 {
+	/* A host with no slot now gets none later in the same pass (starting only uses slots
+	 * up), so its other queued requests are passed over without asking its limiter. */
+	if (++h->pass == 0)
+		h->pass = 1;
 	for (struct http_req *r = h->head; r; r = r->next) {
 		if (r->state == REQ_WAITING && r->not_before_ms <= now)
 			r->state = REQ_QUEUED;
-		if (r->state != REQ_QUEUED)
+		if (r->state != REQ_QUEUED || r->host->blocked_pass == h->pass)
 			continue;
-		if (r->host->active >= r->host->limit.max_conns)
+		if (r->host->active >= r->host->limit.max_conns || host_next_slot(r->host, now) > now) {
+			r->host->blocked_pass = h->pass;
 			continue;
-		if (host_next_slot(r->host, now) > now)
-			continue;
+		}
 		if (!req_start(r, now)) {
 			snprintf(r->res.error, sizeof(r->res.error), "cannot start a transfer");
 			r->res.curl_code = CURLE_FAILED_INIT;
-			r->state = REQ_DONE;
+			req_mark_done(r);
 		}
 	}
 }
@@ -1007,11 +1049,13 @@ static bool
 run_completions(struct http *h)
 {
 	bool any = false;
+	struct http_req *r;
 
-	for (struct http_req *r = h->head, *next; r; r = next) {
-		next = r->next;
-		if (r->state != REQ_DONE)
-			continue;
+	/* completions may cancel or add requests: those join the queue's end and run here too */
+	while ((r = h->done_head)) {
+		h->done_head = r->done_next;
+		if (!h->done_head)
+			h->done_tail = NULL;
 		any = true;
 		req_unlink(r);
 		if (!r->res.body) {
@@ -1023,7 +1067,6 @@ run_completions(struct http *h)
 		if (r->res.body == r->mem.buf)
 			r->res.body = NULL;
 		req_free(r);
-		next = h->head;	/* completions may cancel or add requests: start over */
 	}
 	return any;
 }
@@ -1061,6 +1104,8 @@ http_next_timeout_ms(struct http *h)
 	int64_t now = clock_now_ms();
 	int64_t best = -1;
 
+	if (h->done_head)
+		return 0;	/* completions are due */
 	for (struct http_req *r = h->head; r; r = r->next) {
 		int64_t t = -1;
 
@@ -1120,11 +1165,7 @@ http_wakeup(struct http *h)
 size_t
 http_pending(struct http *h)
 {
-	size_t n = 0;
-
-	for (struct http_req *r = h->head; r; r = r->next)
-		n++;
-	return n;
+	return h->n_reqs;
 }
 
 uint64_t

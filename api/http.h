@@ -12,7 +12,8 @@
  *    http_perform() when its host limiter allows.
  *  - Completions run from http_perform(), never from inside a curl callback,
  *    exactly once per submitted request (also after http_cancel(), with
- *    result->cancelled set), and the engine frees the request afterwards.
+ *    result->cancelled set), and the engine frees the request afterwards --
+ *    except after http_abandon(): then never, and the engine frees it alone.
  *  - Idempotent requests are retried on 429 (Retry-After honoured, else
  *    backoff), 5xx, connection resets and timeouts, with exponential backoff
  *    and jitter, up to opts->max_attempts. A retried download truncates its
@@ -118,6 +119,9 @@ void http_free(struct http *h);	/* cancels everything without calling completion
 struct http_req *http_submit(struct http *h, const struct http_opts *opts);
 /* Cancel: the completion runs on the next http_perform() with res->cancelled. */
 void http_cancel(struct http_req *req);
+/* Cancel and let go: the engine owns the request from now on, never calls its completion,
+ * progress or sink again, and frees it itself (for owners that go away: api_client_free). */
+void http_abandon(struct http_req *req);
 
 /* Drive transfers, start queued work, run due timers, run completions. */
 void http_perform(struct http *h);

@@ -1,9 +1,10 @@
 /*
  * api/op.h: the op machinery and request helpers api/'s endpoint files share (internal to api/).
  *
- * Owns nothing itself: it declares what api/client.c defines -- struct api_client, the op
- * that owns in-flight requests and one timer, error classification and the common request
- * options -- so that endpoint groups can live in files of their own (api/conversation.c).
+ * Owns nothing itself: it declares struct api_client and the helpers of api/client.c (error
+ * classification, the common request options, keys and URLs, the id set), and the op of
+ * api/op.c -- which owns in-flight requests, one timer, the runtime it talks to and the
+ * handle its owner holds -- so that each endpoint group lives in a file of its own.
  */
 #ifndef OHBROWSE_API_OP_H
 #define OHBROWSE_API_OP_H
@@ -36,8 +37,17 @@ struct api_client {
 };
 
 struct op_call;
-struct rt;
 typedef void (*op_call_fn)(struct api_op *op, const struct http_result *res, void *arg);
+/* Deliver an error to the op's caller through its completion, and finish the op. */
+typedef void (*op_fail_fn)(struct api_op *op, const struct api_error *e);
+
+/* Everything a runtime request needs, kept alive for the op's lifetime (api/op.c). */
+struct rt {
+	struct api_conversation conv;
+	char *base;		/* V0: {url}; V1: agent-server base */
+	char *hdr[3];		/* NULL-terminated */
+	struct http_limit limit;
+};
 
 struct api_op {
 	struct api_client *c;
@@ -49,10 +59,14 @@ struct api_op {
 	int64_t started_ms;
 	void *state;
 	void (*free_state)(void *state);
+	op_fail_fn fail;	/* NULL: the op handles every error itself (op_ok is not used) */
+	struct api_op **handle;	/* the owner's pointer to this op (api_op_hold), cleared at the end */
+	struct api_op **home;	/* the same, of the api/ object that made it (a lister's page) */
+	int running;		/* handlers of this op on the stack: never freed under them */
 	struct api_op *prev, *next;
 	/* A V1 runtime op re-reads the conversation when the agent-server refuses its session
 	 * key (401) or its URL is gone (the ingress's 404 page): Cloud mints a new key on every
-	 * resume (openhands-api-2026.md §1.5, §3.6). rt is the op's runtime (api/client.c);
+	 * resume (openhands-api-2026.md §1.5, §3.6). rt is the op's runtime (api/op.c);
 	 * while the lookup runs, the refused request waits in refresh_k. */
 	struct rt *rt;
 	struct api_op *refresh;
@@ -78,16 +92,44 @@ struct op_call {
 };
 
 
-struct api_op *op_new(struct api_client *c, void *state, void (*free_state)(void *));
-/* The op delivered its result: stop what is still running; freed once idle. */
+/* fail: how errors reach the caller (for op_ok and op_fail); NULL when the op does it itself. */
+struct api_op *op_new(struct api_client *c, void *state, void (*free_state)(void *), op_fail_fn fail);
+/*
+ * The op is about to deliver its result: stop what is still running and clear the owner's
+ * handle; freed once idle. Called before the completion runs, so the completion may free
+ * whatever holds the handle, or start a new op into it.
+ */
 void op_finish(struct api_op *op);
+/* api_client_free: end every op without a completion, leaving its requests to the engine. */
+void op_abandon_all(struct api_client *c);
+/* Like api_op_hold, for the api/ object that runs the op (a lister, a pager): its own
+ * pointer, cleared at the same moments, next to the caller's. */
+void op_home(struct api_op **home, struct api_op *op);
+/* Deliver e through op->fail (which finishes the op). */
+void op_fail(struct api_op *op, const struct api_error *e);
+/*
+ * The prologue of a completion: classify res (against the op's runtime when it has one,
+ * else the app server, as what) and, when it is no usable answer, deliver the error through
+ * op->fail. True for a usable answer. decode_rc is the caller's decoder result (0 = it
+ * decoded), checked the same way: op_ok(op, res, what, &e) && op_decoded(op, rc, &e).
+ */
+bool op_ok(struct api_op *op, const struct http_result *res, const char *what, struct api_error *e);
+bool op_decoded(struct api_op *op, int decode_rc, const struct api_error *e);
 /* Submit one request of an op; progress and sink callbacks (if set in o) receive inner. */
 void op_submit_ud(struct api_op *op, struct http_opts *o, op_call_fn fn, void *inner);
 void op_submit(struct api_op *op, struct http_opts *o, op_call_fn fn, void *arg, void (*free_arg)(void *));
 /* Run fn(op) after delay_ms from the loop (also used to deliver results asynchronously). */
 void op_later(struct api_op *op, long delay_ms, void (*fn)(struct api_op *op));
 
+/* The runtime of conv (it must be running): its base URL, key header and limit. */
+bool rt_init(struct api_client *c, struct rt *rt, const struct api_conversation *conv, struct api_error *err);
+void rt_clear(struct rt *rt);
+/* A request to the runtime, under the runtime's own limit (even below the app's origin). */
+void rt_opts(struct rt *rt, struct http_opts *o, const char *url);
+
 char *strip_slash(const char *s);
+/* Free a string that held a key: wiped first. */
+void wipe_free(char *s);
 bool key_allowed(const struct api_client *c, const char *url);
 const char *what_host(const char *url, char *buf, size_t n);
 /* An HTTP result as an api_error; true for a usable 2xx answer. app: the account key's server. */
@@ -95,6 +137,8 @@ bool classify(const struct http_result *res, const char *url, bool app, const ch
 	      struct api_error *err);
 void base_opts(struct http_opts *o, const char *url, char *const *headers, struct http_limit limit);
 void app_opts(struct api_client *c, struct http_opts *o, const char *url);
+/* The base of a V0 conversation's runtime routes: {url} (made absolute). */
+char *v0_base(struct api_client *c, const struct api_conversation *conv);
 /* The agent-server base of a V1 conversation: conversation_url minus /api/conversations/<id>. */
 char *v1_base(const struct api_conversation *conv);
 bool id_is_safe(const char *id);
@@ -102,5 +146,16 @@ bool id_is_safe(const char *id);
  * false with err when no key may go there. */
 bool runtime_headers(struct api_client *c, const struct api_conversation *conv, const char *base, char **hdr,
 		     struct api_error *err);
+
+/* FastAPI answers an unknown route with 404 {"detail":"Not Found"} (or 405). */
+bool route_missing(const struct http_result *res);
+
+/* A set of strings (ids seen), open addressing. */
+struct id_set {
+	char **keys;
+	size_t cap, count;
+};
+bool id_set_add(struct id_set *s, const char *key);	/* false: already there */
+void id_set_free(struct id_set *s);
 
 #endif

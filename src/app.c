@@ -599,7 +599,7 @@ app_open(struct app *a, char *cfg_err, size_t cfg_err_size)
 static void
 app_close(struct app *a)
 {
-	api_op_cancel(a->hand_op);
+	api_op_cancel(&a->hand_op);
 	free(a->hand_name);
 	if (a->hand.pid) {
 		/* Quitting (a signal) while the pager runs: it must not outlive us on the terminal. */

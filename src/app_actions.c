@@ -308,7 +308,7 @@ app_hand_fetch(struct app *a, const struct api_conversation *conv, const char *p
 	free(a->hand_name);
 	a->hand_name = xstrdup(path);
 	app_message(a, ROLE_NORMAL, "Reading %s for %s...", path, a->hand_editor ? "the editor" : "the pager");
-	a->hand_op = api_preview(a->client, conv, path, APP_HAND_MAX, app_on_hand_fetch, a);
+	api_op_hold(&a->hand_op, api_preview(a->client, conv, path, APP_HAND_MAX, app_on_hand_fetch, a));
 }
 
 /*

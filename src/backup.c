@@ -222,7 +222,7 @@ bk_on_page(void *ud, struct api_conversation *rows, size_t n, bool more, const s
 		bk_add(j, c);
 	}
 	if (more && j->phase == BACKUP_LISTING) {
-		j->op = api_lister_next(j->lister, bk_on_page, j);
+		api_op_hold(&j->op, api_lister_next(j->lister, bk_on_page, j));
 		return;
 	}
 	/* the lister stays until backup_free: it must not be freed inside its own callback */
@@ -359,7 +359,7 @@ bk_item_done(struct backup_job *j, enum backup_outcome o, const char *reason)
 	}
 	if (j->woken && j->have_conv) {
 		bk_stage(j, BK_PAUSE, "pausing");
-		j->op = api_pause(j->c, &j->conv, bk_on_pause, j);
+		api_op_hold(&j->op, api_pause(j->c, &j->conv, bk_on_pause, j));
 		return;
 	}
 	j->cur++;
@@ -451,7 +451,7 @@ bk_on_walk(void *ud, struct api_file_list *files, const struct api_error *err)
 		api_conversation_free(&j->conv);
 		j->have_conv = false;
 		bk_stage(j, BK_LOOKUP, "looking up");
-		j->op = api_get_conversation(j->c, it->id, bk_on_lookup, j);
+		api_op_hold(&j->op, api_get_conversation(j->c, it->id, bk_on_lookup, j));
 		return;
 	}
 	if (err) {
@@ -530,7 +530,7 @@ bk_have_conv(struct backup_job *j)
 	}
 	if (api_conversation_is_running(c)) {
 		bk_stage(j, BK_WALK, "listing");
-		j->op = api_walk(j->c, c, bk_on_walk, j);
+		api_op_hold(&j->op, api_walk(j->c, c, bk_on_walk, j));
 		return;
 	}
 	/* not running: a sleeping workspace cannot have changed since it was taken, so an
@@ -551,7 +551,7 @@ bk_have_conv(struct backup_job *j)
 	}
 	if (wakeable) {
 		bk_stage(j, BK_WAKE, "waking");
-		j->op = api_wake(j->c, c, bk_on_wake_progress, bk_on_wake, j);
+		api_op_hold(&j->op, api_wake(j->c, c, bk_on_wake_progress, bk_on_wake, j));
 		return;
 	}
 	bk_export_start(j, true);
@@ -603,7 +603,7 @@ bk_next(struct backup_job *j)
 	}
 	j->from_listing = false;
 	bk_stage(j, BK_LOOKUP, "looking up");
-	j->op = api_get_conversation(j->c, it->id, bk_on_lookup, j);
+	api_op_hold(&j->op, api_get_conversation(j->c, it->id, bk_on_lookup, j));
 }
 
 /* ------------------------------------------------------------ local work */
@@ -765,7 +765,7 @@ backup_start(struct api_client *c, const struct backup_opts *o, struct api_error
 	j->lister = api_lister_new(c, &lo);
 	j->phase = BACKUP_LISTING;
 	bk_stage(j, BK_LISTING, "listing conversations");
-	j->op = api_lister_next(j->lister, bk_on_page, j);
+	api_op_hold(&j->op, api_lister_next(j->lister, bk_on_page, j));
 	return j;
 }
 
@@ -814,7 +814,7 @@ backup_cancel(struct backup_job *j)
 		api_lister_free(j->lister);	/* cancels its page in flight (j->op) */
 		j->lister = NULL;
 	} else {
-		api_op_cancel(j->op);
+		api_op_cancel(&j->op);
 	}
 	j->op = NULL;
 	if (j->ex) {

@@ -98,7 +98,7 @@ cli_wait(struct api_client *c, struct api_op *op, const bool *done)
 		cli_turn(h, NULL);
 	if (*done)
 		return EXIT_OK;
-	api_op_cancel(op);
+	api_op_cancel(&op);
 	fprintf(stderr, "ohbrowse: interrupted\n");
 	return EXIT_INTERRUPTED;
 }
@@ -462,7 +462,7 @@ expand_prefix(struct api_client *c, const char *prefix, char *full, size_t n)
 		while (!x.done && !interrupted)
 			cli_turn(h, NULL);
 		if (!x.done) {
-			api_op_cancel(op);
+			api_op_cancel(&op);
 			api_lister_free(l);
 			fprintf(stderr, "ohbrowse: interrupted\n");
 			return EXIT_INTERRUPTED;
@@ -575,7 +575,7 @@ cli_pause_now(struct api_client *c, const struct api_conversation *conv)
 	while (!x.done && clock_now_ms() < until)
 		cli_turn(h, NULL);
 	if (!x.done)
-		api_op_cancel(op);
+		api_op_cancel(&op);
 	if (x.done && x.err.kind == API_OK)
 		fprintf(stderr, "ohbrowse: paused the sandbox of \"%s\" again (--keep-awake leaves it running)\n",
 			conv->title ? conv->title : conv->id);
@@ -782,14 +782,14 @@ cli_files(struct api_client *c, int argc, char **argv)
 	struct files_ctx x = {0};
 	struct http *h = api_client_http(c);
 	x.pending = changed ? 1 : 2;
-	x.changes_op = api_changes(c, &conv, files_changes, &x);
+	api_op_hold(&x.changes_op, api_changes(c, &conv, files_changes, &x));
 	if (!changed)
-		x.tree_op = api_walk(c, &conv, files_tree, &x);
+		api_op_hold(&x.tree_op, api_walk(c, &conv, files_tree, &x));
 	while (x.pending > 0 && !interrupted)
 		cli_turn(h, NULL);
 	if (x.pending > 0) {
-		api_op_cancel(x.changes_op);	/* NULL once it completed */
-		api_op_cancel(x.tree_op);
+		api_op_cancel(&x.changes_op);	/* NULL once it completed */
+		api_op_cancel(&x.tree_op);
 		fprintf(stderr, "ohbrowse: interrupted\n");
 		rc = EXIT_INTERRUPTED;
 		goto out;

@@ -342,7 +342,7 @@ static void
 ex_file_stop(struct export_job *j, struct ex_file *f)
 {
 	if (f->op) {
-		api_op_cancel(f->op);
+		api_op_cancel(&f->op);
 		f->op = NULL;
 		j->active--;
 	}
@@ -368,13 +368,13 @@ ex_abort(struct export_job *j, enum export_phase phase, const char *msg)
 {
 	if (ex_done_phase(j))
 		return;
-	api_op_cancel(j->list_op);
+	api_op_cancel(&j->list_op);
 	j->list_op = NULL;
-	api_op_cancel(j->git_op);
+	api_op_cancel(&j->git_op);
 	j->git_op = NULL;
-	api_op_cancel(j->arc_op);
+	api_op_cancel(&j->arc_op);
 	j->arc_op = NULL;
-	api_op_cancel(j->bin_op);
+	api_op_cancel(&j->bin_op);
 	j->bin_op = NULL;
 	for (size_t i = 0; i < j->n_files; i++) {
 		struct ex_file *f = j->files[i];
@@ -511,7 +511,7 @@ ex_bin_wait(struct export_job *j, struct ex_file *f)
 	j->bin_state = BIN_FETCHING;
 	j->bin_done = 0;
 	j->bin_total = -1;
-	j->bin_op = api_fetch_archive(j->c, &j->conv, j->bin_fd, ex_bin_progress, ex_bin_done, j);
+	api_op_hold(&j->bin_op, api_fetch_archive(j->c, &j->conv, j->bin_fd, ex_bin_progress, ex_bin_done, j));
 }
 
 static void
@@ -554,7 +554,7 @@ ex_start_fetch(struct export_job *j, struct ex_file *f)
 	f->pub.started_ms = clock_now_ms();
 	f->pub.done = 0;
 	j->active++;
-	f->op = api_fetch_file(j->c, &j->conv, f->pub.path, f->fd, ex_fetch_progress, ex_fetch_done, f);
+	api_op_hold(&f->op, api_fetch_file(j->c, &j->conv, f->pub.path, f->fd, ex_fetch_progress, ex_fetch_done, f));
 }
 
 /* Start queued files in path order, inside the window after the write head. */
@@ -759,7 +759,7 @@ ex_start_walk(struct export_job *j)
 		 * the walk lists the repositories' files too, beside the listing (credentials are
 		 * left out by ex_add_file, as from every source) */
 		j->git_walked = true;
-		j->git_op = api_walk_git(j->c, &j->conv, ex_git_walk_done, j);
+		api_op_hold(&j->git_op, api_walk_git(j->c, &j->conv, ex_git_walk_done, j));
 	}
 	if (j->have_prelist) {
 		/* the listing taken before the archive: no second one */
@@ -771,9 +771,9 @@ ex_start_walk(struct export_job *j)
 		return;
 	}
 	if (j->mode == EXPORT_CHANGED)
-		j->list_op = api_changes(j->c, &j->conv, ex_walk_done, j);
+		api_op_hold(&j->list_op, api_changes(j->c, &j->conv, ex_walk_done, j));
 	else
-		j->list_op = api_walk(j->c, &j->conv, ex_walk_done, j);
+		api_op_hold(&j->list_op, api_walk(j->c, &j->conv, ex_walk_done, j));
 }
 
 /* ------------------------------------------------------------ server archive (repack) */
@@ -1982,7 +1982,7 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 	if (j->prefer_archive && j->conv.version == API_V1 && !j->conv.local) {
 		/* list first: the size decides between the archive and the walk, and the same
 		 * listing then completes the archive (outside the repository, links, empty dirs) */
-		j->list_op = api_walk(c, &j->conv, ex_prelist_done, j);
+		api_op_hold(&j->list_op, api_walk(c, &j->conv, ex_prelist_done, j));
 		return j;
 	}
 	if (j->prefer_archive && ex_start_archive(j))
@@ -2048,7 +2048,7 @@ ex_start_archive(struct export_job *j)
 			j->st_on = j->conv.version == API_V0 && !j->conv.local;
 			j->st_need = 30;
 			j->arc_started_ms = clock_now_ms();
-			j->arc_op = api_fetch_archive(j->c, &j->conv, j->arc_fd, ex_arc_progress, ex_arc_done, j);
+			api_op_hold(&j->arc_op, api_fetch_archive(j->c, &j->conv, j->arc_fd, ex_arc_progress, ex_arc_done, j));
 			return true;
 		}
 	}
@@ -2258,7 +2258,7 @@ export_free(struct export_job *j)
 	for (size_t i = 0; i < j->n_files; i++) {
 		struct ex_file *f = j->files[i];
 
-		api_op_cancel(f->op);
+		api_op_cancel(&f->op);
 		ex_close_fd(&f->fd);
 		free(f->pub.path);
 		free(f->pub.entry);
@@ -2276,9 +2276,9 @@ export_free(struct export_job *j)
 	for (size_t i = 0; i < j->n_sel; i++)
 		free(j->sel[i]);
 	free(j->sel);
-	api_op_cancel(j->list_op);
-	api_op_cancel(j->arc_op);
-	api_op_cancel(j->bin_op);
+	api_op_cancel(&j->list_op);
+	api_op_cancel(&j->arc_op);
+	api_op_cancel(&j->bin_op);
 	srcarc_close(j->rp);
 	srcarc_close(j->bin_src);
 	ex_close_fd(&j->arc_fd);

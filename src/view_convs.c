@@ -148,7 +148,7 @@ app_key_try(struct app *a, const char *key)
 	}
 	/* Nothing may keep using the old client: the list, and an event pager. */
 	app_events_drop(a);
-	api_op_cancel(a->cv.list_op);
+	api_op_cancel(&a->cv.list_op);
 	a->cv.list_op = NULL;
 	if (a->cv.lister)
 		api_lister_free(a->cv.lister);
@@ -221,14 +221,14 @@ app_list_more(struct app *a)
 		return;
 	a->cv.convs.state = MODEL_LOADING;
 	a->cv.list_started_ms = clock_now_ms();
-	a->cv.list_op = api_lister_next(a->cv.lister, app_on_page, a);
+	api_op_hold(&a->cv.list_op, api_lister_next(a->cv.lister, app_on_page, a));
 	a->dirty = true;
 }
 
 static void
 app_list_start(struct app *a, const char *server_filter)
 {
-	api_op_cancel(a->cv.list_op);
+	api_op_cancel(&a->cv.list_op);
 	a->cv.list_op = NULL;
 	if (a->cv.lister)
 		api_lister_free(a->cv.lister);
@@ -674,8 +674,8 @@ convs_start(struct app *a)
 static void
 convs_stop(struct app *a)
 {
-	api_op_cancel(a->cv.list_op);
-	api_op_cancel(a->cv.wake_op);
+	api_op_cancel(&a->cv.list_op);
+	api_op_cancel(&a->cv.wake_op);
 	api_backup_index_free(&a->cv.bk_index);
 	app_backup_stop(a);
 	app_bk_clear(a);

@@ -97,7 +97,7 @@ app_wake(struct app *a, const struct api_conversation *c)
 	a->cv.wake_started_ms = clock_now_ms();
 	a->cv.wake_elapsed_ms = 0;
 	snprintf(a->cv.wake_status, sizeof(a->cv.wake_status), "%s", "requested");
-	a->cv.wake_op = api_wake(a->client, c, app_on_wake_progress, app_on_wake, a);
+	api_op_hold(&a->cv.wake_op, api_wake(a->client, c, app_on_wake_progress, app_on_wake, a));
 	app_message(a, ROLE_NORMAL, "Waking \"%s\"...", c->title ? c->title : "");
 }
 

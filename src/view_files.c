@@ -31,12 +31,12 @@ app_dir_load_free(struct dir_load *d)
 void
 app_cancel_files(struct app *a)
 {
-	api_op_cancel(a->fl.walk_op);
-	api_op_cancel(a->fl.changes_op);
-	api_op_cancel(a->pv.preview_op);
+	api_op_cancel(&a->fl.walk_op);
+	api_op_cancel(&a->fl.changes_op);
+	api_op_cancel(&a->pv.preview_op);
 	a->fl.walk_op = a->fl.changes_op = a->pv.preview_op = NULL;
 	for (size_t i = 0; i < a->fl.n_dir_loads; i++) {
-		api_op_cancel(a->fl.dir_loads[i]->op);
+		api_op_cancel(&a->fl.dir_loads[i]->op);
 		app_dir_load_free(a->fl.dir_loads[i]);
 	}
 	a->fl.n_dir_loads = 0;
@@ -123,7 +123,7 @@ app_load_dir(struct app *a, const char *dir)
 	size_t node = file_tree_find(&a->fl.tree, dir);
 	if (node != (size_t)-1)
 		a->fl.tree.nodes[node].loading = true;
-	d->op = api_list_dir(a->client, &a->fl.conv, dir, app_on_dir, d);
+	api_op_hold(&d->op, api_list_dir(a->client, &a->fl.conv, dir, app_on_dir, d));
 }
 
 void
@@ -148,10 +148,10 @@ app_load_files(struct app *a)
 	}
 	a->fl.tree.state = MODEL_LOADING;
 	if (a->fl.conv.version == API_V1)
-		a->fl.walk_op = api_walk(a->client, &a->fl.conv, app_on_walk, a);
+		api_op_hold(&a->fl.walk_op, api_walk(a->client, &a->fl.conv, app_on_walk, a));
 	else
 		app_load_dir(a, "");
-	a->fl.changes_op = api_changes(a->client, &a->fl.conv, app_on_changes, a);
+	api_op_hold(&a->fl.changes_op, api_changes(a->client, &a->fl.conv, app_on_changes, a));
 }
 
 void

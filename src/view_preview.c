@@ -63,7 +63,7 @@ app_preview_dir(struct app *a, const struct file_node *n)
 void
 app_preview_follow(struct app *a)
 {
-	api_op_cancel(a->pv.preview_op);
+	api_op_cancel(&a->pv.preview_op);
 	a->pv.preview_op = NULL;
 	a->panes[PANE_PREVIEW].top = 0;
 	a->dirty = true;
@@ -100,9 +100,9 @@ app_preview_follow(struct app *a)
 		    n->change == API_CHANGE_DELETED;
 	preview_begin(&a->pv.preview, n->path, n->size, diff);
 	if (diff)
-		a->pv.preview_op = api_diff(a->client, &a->fl.conv, n->path, app_on_preview, a);
+		api_op_hold(&a->pv.preview_op, api_diff(a->client, &a->fl.conv, n->path, app_on_preview, a));
 	else
-		a->pv.preview_op = api_preview(a->client, &a->fl.conv, n->path, PREVIEW_MAX, app_on_preview, a);
+		api_op_hold(&a->pv.preview_op, api_preview(a->client, &a->fl.conv, n->path, PREVIEW_MAX, app_on_preview, a));
 }
 
 /* ---- pane ops: preview ---- */
@@ -322,7 +322,7 @@ preview_view_init(struct app *a)
 static void
 preview_stop(struct app *a)
 {
-	api_op_cancel(a->pv.preview_op);
+	api_op_cancel(&a->pv.preview_op);
 	a->pv.preview_op = NULL;
 }
 

@@ -3,7 +3,8 @@
  * OpenHands server: the per-host rate limit keeps the real limiter from ever answering 429,
  * Retry-After is honoured (checked from the server's own request log, as a lower bound on
  * the gap, never as an upper bound on speed), cancelled requests complete exactly once,
- * and a cancelled api_op never calls back.
+ * a cancelled api_op never calls back, handles held with api_op_hold never dangle, and
+ * freeing the client runs no completion at all.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -313,7 +314,7 @@ test_op_cancel_never_calls_back(void **state)
 	struct api_op *op = api_lister_next(l, never_called, NULL);
 	http_perform(e.h);	/* the op's timer fires and its requests start */
 	assert_true(http_pending(e.h) > 0);
-	api_op_cancel(op);
+	api_op_cancel(&op);
 	int64_t until = clock_now_ms() + 600;
 	while (clock_now_ms() < until) {
 		http_perform(e.h);
@@ -328,6 +329,136 @@ test_op_cancel_never_calls_back(void **state)
 	assert_int_equal(pages, 1);
 	api_lister_free(l);
 	api_client_free(c);
+	env_stop(&e);
+}
+
+/* Handles that cannot dangle: a held handle is NULL when the completion runs (so the
+ * completion may free what holds it, or hold a new op in it), cancelling clears the
+ * caller's pointer, and cancelling an op from inside its own completion is harmless (ASan
+ * checks the last two: the holder below is freed by the completion). */
+struct holder {
+	struct api_lister *l;
+	struct api_op *op;	/* held */
+	struct api_op *raw;	/* the same op, not held: cancelled from inside its completion */
+	int *pages;
+	int *held_during;	/* the handle was still set inside the completion */
+	bool again, free_me;
+};
+
+static void
+holder_page(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
+{
+	struct holder *x = ud;
+
+	*x->pages += 1;
+	*x->held_during += x->op != NULL;
+	api_op_cancel(&x->raw);	/* the op that is calling us: over already, nothing happens */
+	if (x->again) {
+		x->again = false;
+		api_op_hold(&x->op, api_lister_next(x->l, holder_page, x));
+	}
+	if (x->free_me)
+		free(x);	/* the op must not touch the handle after this */
+}
+
+static void
+test_op_handles(void **state)
+{
+	struct env e;
+	const char *scen = "{\"app\": {\"auth\": \"none\"}, \"conversations\": [],"
+			   " \"generate\": {\"count\": 30, \"version\": \"V0\"}}";
+	struct api_error err = {0};
+	int pages = 0, held_during = 0;
+
+	assert_int_equal(env_start(&e, scen), 0);
+	struct api_client_config cfg = {.server = e.app, .auth = API_AUTH_NONE};
+	struct api_client *c = api_client_new(e.h, &cfg, &err);
+	assert_non_null(c);
+	struct api_lister_opts lo = {.limit = 10};
+	struct api_lister *l = api_lister_new(c, &lo);
+
+	/* the completion frees the struct that holds the handle */
+	struct holder *hp = xcalloc(1, sizeof(*hp));
+	*hp = (struct holder){.l = l, .pages = &pages, .held_during = &held_during, .free_me = true};
+	hp->raw = api_op_hold(&hp->op, api_lister_next(l, holder_page, hp));
+	assert_non_null(hp->raw);
+	run_until(e.h, &pages, 1);
+	assert_int_equal(pages, 1);
+	assert_int_equal(held_during, 0);
+
+	/* the completion holds the next page in the same handle; both end with it NULL */
+	struct holder x = {.l = l, .pages = &pages, .held_during = &held_during, .again = true};
+	x.raw = api_op_hold(&x.op, api_lister_next(l, holder_page, &x));
+	assert_ptr_equal(x.op, x.raw);
+	run_until(e.h, &pages, 3);
+	assert_int_equal(pages, 3);
+	assert_int_equal(held_during, 0);
+	assert_null(x.op);	/* delivered: the handle names no freed op */
+	api_op_cancel(&x.op);	/* a NULL handle: nothing happens */
+
+	/* cancelled: the caller's pointer is cleared and the lister may page again */
+	struct api_op *op = api_lister_next(l, never_called, NULL);
+	struct api_op *copy = op;
+	api_op_cancel(&op);
+	assert_null(op);
+	assert_non_null(copy);
+	http_perform(e.h);
+	api_op_hold(&x.op, api_lister_next(l, holder_page, &x));
+	run_until(e.h, &pages, 4);
+	assert_int_equal(pages, 4);
+	assert_null(x.op);
+	api_lister_free(l);
+	api_client_free(c);
+	env_stop(&e);
+}
+
+/* Freeing the client with ops in flight runs no completion -- neither its own ops' nor
+ * another subsystem's request that is due on the same engine -- and the engine later
+ * finishes the abandoned requests by itself, calling nothing. */
+static void
+test_client_free_runs_nothing(void **state)
+{
+	struct env e;
+	/* every answer takes 300 ms: the ops' requests are in flight when the client goes */
+	const char *scen = "{\"app\": {\"auth\": \"none\"}, \"conversations\": [],"
+			   " \"generate\": {\"count\": 30, \"version\": \"V0\"},"
+			   " \"faults\": [{\"server\": \"app\", \"route\": \"*\", \"nth\": 1, \"count\": 10,"
+			   " \"latency_ms\": 300}]}";
+	struct api_error err = {0};
+	struct count other = {0};
+	char url[128];
+
+	assert_int_equal(env_start(&e, scen), 0);
+	struct api_client_config cfg = {.server = e.app, .auth = API_AUTH_NONE};
+	struct api_client *c = api_client_new(e.h, &cfg, &err);
+	assert_non_null(c);
+	struct api_lister *l = api_lister_new(c, NULL);
+	struct api_op *op = NULL;
+	api_op_hold(&op, api_lister_next(l, never_called, NULL));
+	http_perform(e.h);	/* the op's timer fires and its requests start */
+	size_t ours = http_pending(e.h);
+	assert_true(ours > 0);
+	api_lister_free(l);	/* cancels the page: its requests still run in the engine */
+	assert_null(op);
+	l = api_lister_new(c, NULL);
+	api_op_hold(&op, api_lister_next(l, never_called, NULL));
+	http_perform(e.h);
+	/* another subsystem's request, cancelled: its completion is due on the next perform */
+	snprintf(url, sizeof(url), "%s/api/options/models", e.app);
+	struct http_opts g = {.url = url, .idempotent = true, .limit = {10, 6}, .done = count_done, .ud = &other};
+	http_cancel(http_submit(e.h, &g));
+	api_client_free(c);
+	assert_int_equal(other.done, 0);	/* not from inside api_client_free */
+	assert_null(op);			/* the op is gone, and so is its handle */
+	http_perform(e.h);
+	assert_int_equal(other.done, 1);
+	int64_t until = clock_now_ms() + 2000;
+	while (http_pending(e.h) > 0 && clock_now_ms() < until) {
+		http_perform(e.h);
+		http_wait(e.h, NULL, 0, 20);
+	}
+	assert_int_equal(http_pending(e.h), 0);	/* the abandoned requests are freed, silently */
+	api_lister_free(l);	/* its page went with the client: nothing left to cancel */
 	env_stop(&e);
 }
 
@@ -500,6 +631,8 @@ main(void)
 		cmocka_unit_test(test_retry_after_honoured),
 		cmocka_unit_test(test_no_retry_and_cancel),
 		cmocka_unit_test(test_op_cancel_never_calls_back),
+		cmocka_unit_test(test_op_handles),
+		cmocka_unit_test(test_client_free_runs_nothing),
 		cmocka_unit_test(test_no_key_over_plain_http),
 		cmocka_unit_test(test_events_resume),
 	};
