@@ -4234,7 +4234,7 @@ app_run(struct api_client *client, const struct app_options *opts)
 		app_atexit_done = true;
 	}
 	die_set_hook(app_restore_terminal);
-	if (!signals_init(app_restore_terminal)) {
+	if (!signals_init(tui_emergency_restore)) {
 		tui_end();
 		fprintf(stderr, "ohbrowse: cannot set up signal handling: %s\n", strerror(errno));
 		bindings_free(&a->bindings);

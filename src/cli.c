@@ -19,53 +19,8 @@
 #include "src/export.h"
 #include "src/jsonw.h"
 #include "src/keystore.h"
+#include "src/signals.h"
 #include "src/base/util.h"
-
-/* ------------------------------------------------------------ signals */
-
-static volatile sig_atomic_t interrupted;
-static int sig_pipe[2] = {-1, -1};
-
-static void
-on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char b = (unsigned char)sig;
-
-	interrupted = sig;
-	if (sig_pipe[1] >= 0 && write(sig_pipe[1], &b, 1) < 0) {
-		/* the flag is enough */
-	}
-	errno = saved;
-}
-
-void
-cli_install_signals(void)
-{
-	struct sigaction sa;
-
-	if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		sig_pipe[0] = sig_pipe[1] = -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-bool
-cli_interrupted(void)
-{
-	return interrupted != 0;
-}
-
-int
-cli_signal_fd(void)
-{
-	return sig_pipe[0];
-}
 
 /* One loop turn: pump the export, sleep until something happens (unless the pump has more
  * ready), then run completions. Waiting first means a completion that ends the caller's loop
@@ -77,14 +32,11 @@ cli_turn(struct http *h, struct export_job *job)
 
 	if (job && export_finished(job))
 		return;	/* the pump closed the archive: nothing left to wait for */
-	if (!busy && !interrupted) {
-		struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
+	if (!busy && !signals_interrupted()) {
+		struct http_waitfd w = {signals_fd(), POLLIN, 0};
 		http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, -1);
-		if (w.revents) {
-			unsigned char b[16];
-			while (read(w.fd, b, sizeof(b)) > 0)
-				;
-		}
+		if (w.revents)
+			(void)signals_take();	/* the flag says what happened */
 	}
 	http_perform(h);
 }
@@ -94,7 +46,7 @@ cli_wait(struct api_client *c, struct api_op *op, const bool *done)
 {
 	struct http *h = api_client_http(c);
 
-	while (!*done && !interrupted)
+	while (!*done && !signals_interrupted())
 		cli_turn(h, NULL);
 	if (*done)
 		return EXIT_OK;
@@ -298,7 +250,7 @@ cli_list(struct api_client *c, int argc, char **argv)
 	struct list_ctx x = {0};
 	struct http *h = api_client_http(c);
 
-	while (!interrupted && x.err.kind == API_OK && (x.busy || api_lister_more(l)) &&
+	while (!signals_interrupted() && x.err.kind == API_OK && (x.busy || api_lister_more(l)) &&
 	       (limit < 0 || (long)x.n < limit)) {
 		if (!x.busy) {
 			x.busy = true;
@@ -308,7 +260,7 @@ cli_list(struct api_client *c, int argc, char **argv)
 	}
 	api_lister_free(l);
 	int rc = EXIT_OK;
-	if (interrupted) {
+	if (signals_interrupted()) {
 		fprintf(stderr, "ohbrowse: interrupted\n");
 		rc = EXIT_INTERRUPTED;
 	} else if (x.err.kind != API_OK) {
@@ -459,7 +411,7 @@ expand_prefix(struct api_client *c, const char *prefix, char *full, size_t n)
 	do {
 		x.done = false;
 		struct api_op *op = api_lister_next(l, prefix_page, &x);
-		while (!x.done && !interrupted)
+		while (!x.done && !signals_interrupted())
 			cli_turn(h, NULL);
 		if (!x.done) {
 			api_op_cancel(op);
@@ -608,7 +560,10 @@ cli_offer_pause(struct api_client *c, const struct api_conversation *convs, size
 		char line[16] = "";
 		fprintf(stderr, "ohbrowse woke %zu sandbox%s; pause %s again? [Y/n] ", n, n == 1 ? "" : "es",
 			n == 1 ? "it" : "them");
-		if (!fgets(line, sizeof(line), stdin) || line[0] == 'n' || line[0] == 'N') {
+		signals_interrupt_reads(true);
+		bool no = !fgets(line, sizeof(line), stdin) || line[0] == 'n' || line[0] == 'N';
+		signals_interrupt_reads(false);
+		if (no) {
 			fprintf(stderr, "ohbrowse: left running; they pause by themselves when idle\n");
 			return;
 		}
@@ -785,7 +740,7 @@ cli_files(struct api_client *c, int argc, char **argv)
 	x.changes_op = api_changes(c, &conv, files_changes, &x);
 	if (!changed)
 		x.tree_op = api_walk(c, &conv, files_tree, &x);
-	while (x.pending > 0 && !interrupted)
+	while (x.pending > 0 && !signals_interrupted())
 		cli_turn(h, NULL);
 	if (x.pending > 0) {
 		api_op_cancel(x.changes_op);	/* NULL once it completed */
@@ -1060,7 +1015,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 	struct http *h = api_client_http(c);
 	int64_t last = 0;
 	while (!export_finished(j)) {
-		if (interrupted) {
+		if (signals_interrupted()) {
 			export_cancel(j, "interrupted");
 			break;
 		}
@@ -1154,7 +1109,9 @@ read_secret(const char *prompt)
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(0, TCSAFLUSH, &quiet);
 	}
+	signals_interrupt_reads(true);	/* Ctrl-C ends the prompt, as it always did */
 	char *r = fgets(buf, sizeof(buf), stdin);
+	signals_interrupt_reads(false);
 	if (tty) {
 		tcsetattr(0, TCSAFLUSH, &old);
 		fputc('\n', stderr);
@@ -1202,7 +1159,7 @@ cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **
 	struct api_lister *l = api_lister_new(c, &lo);
 	struct login_ctx x = {0};
 	api_lister_next(l, login_page, &x);
-	while (!x.done && !interrupted)
+	while (!x.done && !signals_interrupted())
 		cli_turn(h, NULL);
 	api_lister_free(l);
 	api_client_free(c);

@@ -64,9 +64,4 @@ int cli_usage(const char *cmd, const char *msg);
 int cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 		struct api_conversation *out);
 
-/* SIGINT/SIGTERM/SIGHUP while a command runs: set by main's handler. */
-void cli_install_signals(void);
-bool cli_interrupted(void);
-int cli_signal_fd(void);
-
 #endif

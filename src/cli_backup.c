@@ -17,6 +17,7 @@
 #include "src/cli.h"
 #include "src/export.h"
 #include "src/jsonw.h"
+#include "src/signals.h"
 #include "src/base/util.h"
 
 static const char *const outcome_words[] = {"pending", "backed up", "unchanged", "events only", "failed", "planned"};
@@ -285,14 +286,16 @@ cli_backup(struct api_client *c, const char *configured_dir, int argc, char **ar
 		fprintf(stderr, "ohbrowse: %s %s\n", bo.dry_run ? "planning a backup into" : "backing up into", d);
 	struct http *h = api_client_http(c);
 	while (!backup_finished(j)) {
-		if (cli_interrupted()) {
+		if (signals_interrupted()) {
 			backup_cancel(j);
 			break;
 		}
 		bool busy = backup_pump(j, 1u << 20);
 		if (!busy) {
-			struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
+			struct http_waitfd w = {signals_fd(), POLLIN, 0};
 			http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, v.tty ? 100 : -1);
+			if (w.revents)
+				(void)signals_take();	/* a SIGWINCH would keep the pipe readable */
 		}
 		http_perform(h);
 		show(j, &v, false);
