@@ -133,8 +133,25 @@ check "the ZIP reads back and holds text, binary and the 3 MB file" \
 ohb download $V0
 check "download again never overwrites: -2 suffix (server archive this time)" '[ $rc -eq 0 ] && [ -f fix-the-parser-2.zip ]'
 "$ZIPCHECK" fix-the-parser-2.zip >"$tmp/z2" 2>>"$tmp/err"
-check "zip-directory re-packed equals the file-by-file archive byte for byte" \
+check "zip-directory re-packed equals the file-by-file archive byte for byte (nothing here is hidden from list-files)" \
 	'[ -s "$tmp/z2" ] && [ "$(grep -v conversation_metadata "$tmp/z1" | sort)" = "$(grep -v conversation_metadata "$tmp/z2" | sort)" ]'
+# The same comparison on a workspace with what list-files cannot see: .git, a .gitignore
+# (build/, *.log) and node_modules. zip-directory has it all; the walk has the rest, and
+# every file both have is the same bytes. .git/config (a credential) is in neither.
+start_fake ignored "$SCEN/ignored.json"
+"$OHB" --server "$APP_ignored" download dddddddddddddddddddddddddddddd01 --no-server-archive -o ig-walk.zip >"$tmp/out" 2>"$tmp/err"
+rc1=$?
+"$OHB" --server "$APP_ignored" download dddddddddddddddddddddddddddddd01 -o ig-arc.zip >"$tmp/out" 2>>"$tmp/err"
+rc2=$?
+"$ZIPCHECK" ig-walk.zip 2>>"$tmp/err" | grep -v " conversation_metadata.json$" | sort >"$tmp/zw"
+"$ZIPCHECK" ig-arc.zip 2>>"$tmp/err" | grep -v " conversation_metadata.json$" | sort >"$tmp/za"
+check "the walk and zip-directory of a workspace with .git, .gitignore and node_modules both succeed" \
+	'[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -s "$tmp/zw" ] && [ -s "$tmp/za" ]'
+check "every file of the walk is in the zip-directory re-pack, byte for byte (.gitignore, node_modules too)" \
+	'[ -z "$(comm -23 "$tmp/zw" "$tmp/za")" ] && grep -q " \.gitignore$" "$tmp/zw" && grep -q " node_modules/left-pad/index.js$" "$tmp/zw"'
+check "zip-directory has exactly what list-files hides on top: .git and the .gitignore'd build/ and *.log" \
+	'[ "$(comm -13 "$tmp/zw" "$tmp/za" | awk "{print \$3}" | LC_ALL=C sort | tr "\n" " ")" = ".git/HEAD .git/refs/heads/main build/out.o debug.log " ]'
+check "the .git/config credential is in neither" '! grep -q "\.git/config" "$tmp/zw" "$tmp/za"'
 ohb download $V0 --zip-compat --no-server-archive -o compat.zip
 check "--zip-compat writes a ZIP without Zip64 that reads back (version needed 2.0)" \
 	'[ $rc -eq 0 ] && "$ZIPCHECK" compat.zip >/dev/null 2>>"$tmp/err" && [ "$(od -An -tu2 -j4 -N2 compat.zip | tr -d " ")" = 20 ]'
