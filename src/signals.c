@@ -41,11 +41,12 @@ signals_on_loop(int signo)
 static void
 signals_on_fatal(int signo)
 {
+	static const char restored[] = "ohbrowse: fatal signal; terminal restored\n";
+	static const char plain[] = "ohbrowse: fatal signal\n";	/* a command: no terminal state */
 	void (*hook)(void) = sig_emergency;
 	if (hook)
 		hook();
-	static const char note[] = "ohbrowse: fatal signal; terminal restored\n";
-	if (write(STDERR_FILENO, note, sizeof(note) - 1) < 0) {
+	if (write(STDERR_FILENO, hook ? restored : plain, hook ? sizeof(restored) - 1 : sizeof(plain) - 1) < 0) {
 		/* nothing more we can do */
 	}
 	for (size_t i = 0; i < N_OF(sig_fatal); i++)
