@@ -1,8 +1,9 @@
 /*
  * src/cli_login.c: `ohbrowse login` (see cli.h).
  *
- * Owns: reading the key from the terminal without echo, checking it against
- * the server with one listing request, and handing it to the key store.
+ * Owns: reading the key from the terminal without echo (and the terminal's
+ * restore if a fatal signal comes meanwhile), checking it against the server
+ * with one listing request, and handing it to the key store.
  */
 #include "src/cli.h"
 
@@ -33,28 +34,44 @@ login_page(void *ud, struct api_conversation *rows, size_t n, bool more, const s
 		x->err = *err;
 }
 
+/* The terminal as the prompt found it, for the fatal-signal path too: a crash while echo
+ * is off must not leave the user's shell typing blind. */
+static struct termios login_termios;
+
+/* The emergency hook while the prompt runs (signals.h): async-signal-safe, tcsetattr only. */
+static void
+login_emergency(void)
+{
+	tcsetattr(0, TCSANOW, &login_termios);
+}
+
 static char *
 read_secret(const char *prompt)
 {
-	struct termios old, quiet;
+	struct termios quiet;
 	bool tty = isatty(0);
+	bool quieted = tty && tcgetattr(0, &login_termios) == 0;
 	char buf[512];
 
-	if (tty) {
+	if (quieted) {
+		quiet = login_termios;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		(void)signals_init(login_emergency);	/* nests inside main's */
+		tcsetattr(0, TCSAFLUSH, &quiet);
+	}
+	if (tty) {	/* after the echo is off: what is typed once the prompt shows stays hidden */
 		fputs(prompt, stderr);
 		fflush(stderr);
-		tcgetattr(0, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(0, TCSAFLUSH, &quiet);
 	}
 	signals_interrupt_reads(true);	/* Ctrl-C ends the prompt, as it always did */
 	char *r = fgets(buf, sizeof(buf), stdin);
 	signals_interrupt_reads(false);
-	if (tty) {
-		tcsetattr(0, TCSAFLUSH, &old);
-		fputc('\n', stderr);
+	if (quieted) {
+		tcsetattr(0, TCSAFLUSH, &login_termios);
+		signals_end();
 	}
+	if (tty)
+		fputc('\n', stderr);
 	if (!r)
 		return NULL;
 	buf[strcspn(buf, "\r\n")] = '\0';
