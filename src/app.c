@@ -581,7 +581,7 @@ app_open(struct app *a, char *cfg_err, size_t cfg_err_size)
 			app_atexit_done = true;
 		}
 		die_set_hook(app_restore_terminal);
-		ok = signals_init(app_restore_terminal);
+		ok = signals_init(tui_emergency_restore);
 		if (!ok) {
 			tui_end();
 			fprintf(stderr, "ohbrowse: cannot set up signal handling: %s\n", strerror(errno));

@@ -1,4 +1,9 @@
-/* src/cli.c: the command-line twin (see cli.h). */
+/*
+ * src/cli.c: the command-line twin (see cli.h): the loop every command runs
+ * (cli_turn, cli_wait), the table and JSON formatting, and the list, whoami,
+ * files and download commands. A command's sandbox is cli_wake.c's, login is
+ * cli_login.c, events and export cli_events.c, backup cli_backup.c.
+ */
 #include "src/cli.h"
 
 #include <ctype.h>
@@ -7,65 +12,17 @@
 #include <getopt.h>
 #include <math.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "src/export.h"
 #include "src/jsonw.h"
-#include "src/keystore.h"
+#include "src/signals.h"
 #include "src/base/util.h"
-
-/* ------------------------------------------------------------ signals */
-
-static volatile sig_atomic_t interrupted;
-static int sig_pipe[2] = {-1, -1};
-
-static void
-on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char b = (unsigned char)sig;
-
-	interrupted = sig;
-	if (sig_pipe[1] >= 0 && write(sig_pipe[1], &b, 1) < 0) {
-		/* the flag is enough */
-	}
-	errno = saved;
-}
-
-void
-cli_install_signals(void)
-{
-	struct sigaction sa;
-
-	if (sig_pipe[0] < 0 && pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-		sig_pipe[0] = sig_pipe[1] = -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-bool
-cli_interrupted(void)
-{
-	return interrupted != 0;
-}
-
-int
-cli_signal_fd(void)
-{
-	return sig_pipe[0];
-}
 
 /* One loop turn: pump the export, sleep until something happens (unless the pump has more
  * ready), then run completions. Waiting first means a completion that ends the caller's loop
@@ -77,14 +34,11 @@ cli_turn(struct http *h, struct export_job *job)
 
 	if (job && export_finished(job))
 		return;	/* the pump closed the archive: nothing left to wait for */
-	if (!busy && !interrupted) {
-		struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
+	if (!busy && !signals_interrupted()) {
+		struct http_waitfd w = {signals_fd(), POLLIN, 0};
 		http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, -1);
-		if (w.revents) {
-			unsigned char b[16];
-			while (read(w.fd, b, sizeof(b)) > 0)
-				;
-		}
+		if (w.revents)
+			(void)signals_take();	/* the flag says what happened */
 	}
 	http_perform(h);
 }
@@ -94,7 +48,7 @@ cli_wait(struct api_client *c, struct api_op *op, const bool *done)
 {
 	struct http *h = api_client_http(c);
 
-	while (!*done && !interrupted)
+	while (!*done && !signals_interrupted())
 		cli_turn(h, NULL);
 	if (*done)
 		return EXIT_OK;
@@ -298,7 +252,7 @@ cli_list(struct api_client *c, int argc, char **argv)
 	struct list_ctx x = {0};
 	struct http *h = api_client_http(c);
 
-	while (!interrupted && x.err.kind == API_OK && (x.busy || api_lister_more(l)) &&
+	while (!signals_interrupted() && x.err.kind == API_OK && (x.busy || api_lister_more(l)) &&
 	       (limit < 0 || (long)x.n < limit)) {
 		if (!x.busy) {
 			x.busy = true;
@@ -308,7 +262,7 @@ cli_list(struct api_client *c, int argc, char **argv)
 	}
 	api_lister_free(l);
 	int rc = EXIT_OK;
-	if (interrupted) {
+	if (signals_interrupted()) {
 		fprintf(stderr, "ohbrowse: interrupted\n");
 		rc = EXIT_INTERRUPTED;
 	} else if (x.err.kind != API_OK) {
@@ -362,259 +316,6 @@ cli_list(struct api_client *c, int argc, char **argv)
 		rc = EXIT_NETWORK;
 	}
 	return rc;
-}
-
-/* ------------------------------------------------------------ resolve + wake */
-
-/* The V1 conversation a command woke (cli_release_woken pauses it again). */
-static struct api_conversation woken;
-static bool woken_set, keep_awake;
-
-struct conv_ctx {
-	bool done;
-	struct api_conversation conv;
-	struct api_error err;
-	long last_report;
-	bool verbose_wake;
-};
-
-static void
-conv_got(void *ud, struct api_conversation *conv, const struct api_error *err)
-{
-	struct conv_ctx *x = ud;
-
-	x->done = true;
-	if (err)
-		x->err = *err;
-	else
-		api_conversation_copy(&x->conv, conv);
-}
-
-static void
-wake_progress(void *ud, long elapsed_ms, const char *status)
-{
-	struct conv_ctx *x = ud;
-
-	if (elapsed_ms / 5000 != x->last_report / 5000 || x->last_report == 0)
-		fprintf(stderr, "ohbrowse: waiting for the sandbox to start (%s, %ld s)...\n", status,
-			elapsed_ms / 1000);
-	x->last_report = elapsed_ms ? elapsed_ms : 1;
-}
-
-/* ---- id prefixes (issue 14): "a3f9c2" for the one conversation whose id starts so */
-
-struct prefix_ctx {
-	const char *prefix;
-	char found[2][64];	/* the first two matches */
-	size_t matches;
-	bool done, more;
-	struct api_error err;
-};
-
-static void
-prefix_page(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
-{
-	struct prefix_ctx *x = ud;
-
-	x->done = true;
-	x->more = more;
-	if (err && err->kind != API_OK) {
-		x->err = *err;
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!rows[i].id || strncasecmp(rows[i].id, x->prefix, strlen(x->prefix)) != 0)
-			continue;
-		if (x->matches < 2)
-			snprintf(x->found[x->matches], sizeof(x->found[0]), "%s", rows[i].id);
-		x->matches++;
-	}
-}
-
-/* 6 to 31 hex digits: a prefix to look up; a whole id (or anything else) goes as it is. */
-static bool
-is_id_prefix(const char *id)
-{
-	size_t n = strlen(id);
-
-	if (n < 6 || n >= 32)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)id[i]))
-			return false;
-	return true;
-}
-
-/* Read the list until the prefix names one conversation. 0 with full set, else an exit code
- * (2 when it names several or none: it was the user's word, like a malformed id). Local
- * conversations are found by prefix in local_find() already. */
-static int
-expand_prefix(struct api_client *c, const char *prefix, char *full, size_t n)
-{
-	struct prefix_ctx x = {.prefix = prefix};
-	struct api_lister_opts lo = {0};
-	struct api_lister *l = api_lister_new(c, &lo);
-	struct http *h = api_client_http(c);
-
-	do {
-		x.done = false;
-		struct api_op *op = api_lister_next(l, prefix_page, &x);
-		while (!x.done && !interrupted)
-			cli_turn(h, NULL);
-		if (!x.done) {
-			api_op_cancel(&op);
-			api_lister_free(l);
-			fprintf(stderr, "ohbrowse: interrupted\n");
-			return EXIT_INTERRUPTED;
-		}
-	} while (x.err.kind == API_OK && x.more && x.matches < 2);
-	api_lister_free(l);
-	if (x.err.kind != API_OK)
-		return cli_report(&x.err);
-	if (x.matches == 1) {
-		snprintf(full, n, "%s", x.found[0]);
-		return 0;
-	}
-	if (x.matches == 0)
-		fprintf(stderr, "ohbrowse: no conversation id starts with %s ('ohbrowse list' shows them)\n",
-			prefix);
-	else
-		fprintf(stderr, "ohbrowse: %s is the start of more than one id (%s, %s%s): type more of it\n",
-			prefix, x.found[0], x.found[1], x.matches > 2 ? ", ..." : "");
-	return EXIT_USAGE;
-}
-
-int
-cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
-	    struct api_conversation *out)
-{
-	struct conv_ctx x = {0};
-	char full[64];
-
-	if (api_client_source(c) == API_SOURCE_CLOUD && is_id_prefix(id)) {
-		int rc = expand_prefix(c, id, full, sizeof(full));
-		if (rc != 0)
-			return rc;
-		id = full;
-	}
-	struct api_op *op = api_get_conversation(c, id, conv_got, &x);
-
-	if (cli_wait(c, op, &x.done) != EXIT_OK)
-		return EXIT_INTERRUPTED;
-	if (x.err.kind != API_OK)
-		return cli_report(&x.err);
-	/* Events need a running sandbox only for V0 (V1 events come from the app server in any
-	 * state, local ones from disk); files always do. */
-	bool need = !api_conversation_is_running(&x.conv) &&
-		    (!for_events || (wake && !x.conv.local && x.conv.version == API_V0));
-	bool deleted = !x.conv.local && x.conv.version == API_V1 && x.conv.status &&
-		       strcmp(x.conv.status, "MISSING") == 0;
-	if (need && deleted) {
-		fprintf(stderr, "ohbrowse: the sandbox was deleted: its files are gone; its events remain "
-			"(ohbrowse events %s)\n", x.conv.id);
-		api_conversation_free(&x.conv);
-		return EXIT_NOT_FOUND;
-	}
-	if (need) {
-		if (!wake) {
-			fprintf(stderr,
-				"ohbrowse: the conversation \"%s\" is not running (status %s), so its files "
-				"cannot be read; add --wake to start its sandbox first\n",
-				x.conv.title, x.conv.status ? x.conv.status : "unknown");
-			api_conversation_free(&x.conv);
-			return EXIT_NETWORK;
-		}
-		struct conv_ctx w = {0};
-		if (x.conv.version == API_V1)
-			fprintf(stderr, "ohbrowse: waking conversation %s (resuming a sandbox can pause your "
-				"oldest running ones: Cloud keeps at most 10 running)...\n", x.conv.id);
-		else
-			fprintf(stderr, "ohbrowse: waking conversation %s...\n", x.conv.id);
-		op = api_wake(c, &x.conv, wake_progress, conv_got, &w);
-		int wrc = cli_wait(c, op, &w.done);
-		api_conversation_free(&x.conv);
-		if (wrc != EXIT_OK)
-			return EXIT_INTERRUPTED;
-		if (w.err.kind != API_OK)
-			return cli_report(&w.err);
-		x.conv = w.conv;
-		if (x.conv.version == API_V1 && !woken_set) {
-			api_conversation_copy(&woken, &x.conv);	/* paused again after the command */
-			woken_set = true;
-		}
-	}
-	*out = x.conv;
-	return EXIT_OK;
-}
-
-void
-cli_set_keep_awake(bool keep)
-{
-	keep_awake = keep;
-}
-
-static void
-pause_done(void *ud, const struct api_error *err)
-{
-	struct conv_ctx *x = ud;
-
-	x->done = true;
-	if (err)
-		x->err = *err;
-}
-
-/* Pause one sandbox, waiting at most 15 s (the first Ctrl-C may be why we are here). */
-void
-cli_pause_now(struct api_client *c, const struct api_conversation *conv)
-{
-	struct conv_ctx x = {0};
-	struct http *h = api_client_http(c);
-	struct api_op *op = api_pause(c, conv, pause_done, &x);
-	int64_t until = clock_now_ms() + 15000;
-
-	while (!x.done && clock_now_ms() < until)
-		cli_turn(h, NULL);
-	if (!x.done)
-		api_op_cancel(&op);
-	if (x.done && x.err.kind == API_OK)
-		fprintf(stderr, "ohbrowse: paused the sandbox of \"%s\" again (--keep-awake leaves it running)\n",
-			conv->title ? conv->title : conv->id);
-	else
-		fprintf(stderr, "ohbrowse: could not pause the sandbox again (%s); it pauses by itself "
-			"when idle\n", x.done ? x.err.message : "no answer");
-}
-
-/* What ohbrowse woke, it puts back to sleep (unless --keep-awake): a running sandbox costs
- * the user and counts against the 10 Cloud keeps running (2026 §3.4). */
-void
-cli_release_woken(struct api_client *c)
-{
-	if (!woken_set)
-		return;
-	woken_set = false;
-	if (keep_awake)
-		fprintf(stderr, "ohbrowse: the sandbox of %s stays running (--keep-awake)\n", woken.id);
-	else
-		cli_pause_now(c, &woken);
-	api_conversation_free(&woken);
-}
-
-void
-cli_offer_pause(struct api_client *c, const struct api_conversation *convs, size_t n)
-{
-	if (n == 0 || keep_awake)
-		return;
-	if (isatty(0) && isatty(2)) {
-		char line[16] = "";
-		fprintf(stderr, "ohbrowse woke %zu sandbox%s; pause %s again? [Y/n] ", n, n == 1 ? "" : "es",
-			n == 1 ? "it" : "them");
-		if (!fgets(line, sizeof(line), stdin) || line[0] == 'n' || line[0] == 'N') {
-			fprintf(stderr, "ohbrowse: left running; they pause by themselves when idle\n");
-			return;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		cli_pause_now(c, &convs[i]);
 }
 
 /* ------------------------------------------------------------ whoami */
@@ -785,7 +486,7 @@ cli_files(struct api_client *c, int argc, char **argv)
 	api_op_hold(&x.changes_op, api_changes(c, &conv, files_changes, &x));
 	if (!changed)
 		api_op_hold(&x.tree_op, api_walk(c, &conv, files_tree, &x));
-	while (x.pending > 0 && !interrupted)
+	while (x.pending > 0 && !signals_interrupted())
 		cli_turn(h, NULL);
 	if (x.pending > 0) {
 		api_op_cancel(&x.changes_op);	/* NULL once it completed */
@@ -977,6 +678,43 @@ show_progress(struct export_job *j, enum progress_mode mode, int64_t *last_ms, b
 		lines_drawn = 0;
 }
 
+/* A finished archive: its path on stdout, what it holds and what it lacks on stderr;
+ * EXIT_PARTIAL when something was skipped. */
+static int
+download_report_done(struct export_job *j, const struct export_totals *t)
+{
+	char sz[32];
+	fmt_size(sz, sizeof(sz), t->archive_size);
+	if (strcmp(t->archive_path, "-") != 0)	/* standard output holds the ZIP itself */
+		printf("%s\n", t->archive_path);
+	fprintf(stderr, "ohbrowse: wrote %s (%s, %zu files",
+		strcmp(t->archive_path, "-") ? t->archive_path : "the archive to standard output", sz, t->files_written);
+	if (t->files_failed)
+		fprintf(stderr, ", %zu skipped", t->files_failed);
+	size_t left_out = 0;
+	for (size_t i = 0; i < export_file_count(j); i++)
+		left_out += export_file_at(j, i)->state == EXPORT_FILE_EXCLUDED;
+	if (left_out)	/* on purpose, so not "incomplete": the metadata says why */
+		fprintf(stderr, ", %zu left out on purpose", left_out);
+	fprintf(stderr, ")\n");
+	for (size_t i = 0; i < export_file_count(j); i++) {
+		const struct export_file *f = export_file_at(j, i);
+		if (f->state == EXPORT_FILE_FAILED || f->state == EXPORT_FILE_CANCELLED)
+			fprintf(stderr, "ohbrowse: skipped %s: %s\n", f->path,
+				f->error ? f->error : "cancelled");
+	}
+	if (export_events_error(j))
+		fprintf(stderr, "ohbrowse: skipped events.json and conversation.md: %s\n",
+			export_events_error(j));
+	if (export_incomplete(j))
+		fprintf(stderr, "ohbrowse: warning: %s\n", export_incomplete(j));
+	int rc = export_partial(j) ? EXIT_PARTIAL : EXIT_OK;
+	if (rc == EXIT_PARTIAL)
+		fprintf(stderr, "ohbrowse: the archive is incomplete; conversation_metadata.json "
+			"inside it lists what was skipped and why\n");
+	return rc;
+}
+
 int
 cli_download(struct api_client *c, int argc, char **argv)
 {
@@ -1060,7 +798,7 @@ cli_download(struct api_client *c, int argc, char **argv)
 	struct http *h = api_client_http(c);
 	int64_t last = 0;
 	while (!export_finished(j)) {
-		if (interrupted) {
+		if (signals_interrupted()) {
 			export_cancel(j, "interrupted");
 			break;
 		}
@@ -1073,37 +811,9 @@ cli_download(struct api_client *c, int argc, char **argv)
 
 	struct export_totals t;
 	export_totals(j, &t);
-	char sz[32];
 	switch (t.phase) {
 	case EXPORT_DONE:
-		fmt_size(sz, sizeof(sz), t.archive_size);
-		if (strcmp(t.archive_path, "-") != 0)	/* standard output holds the ZIP itself */
-			printf("%s\n", t.archive_path);
-		fprintf(stderr, "ohbrowse: wrote %s (%s, %zu files",
-			strcmp(t.archive_path, "-") ? t.archive_path : "the archive to standard output", sz, t.files_written);
-		if (t.files_failed)
-			fprintf(stderr, ", %zu skipped", t.files_failed);
-		size_t left_out = 0;
-		for (size_t i = 0; i < export_file_count(j); i++)
-			left_out += export_file_at(j, i)->state == EXPORT_FILE_EXCLUDED;
-		if (left_out)	/* on purpose, so not "incomplete": the metadata says why */
-			fprintf(stderr, ", %zu left out on purpose", left_out);
-		fprintf(stderr, ")\n");
-		for (size_t i = 0; i < export_file_count(j); i++) {
-			const struct export_file *f = export_file_at(j, i);
-			if (f->state == EXPORT_FILE_FAILED || f->state == EXPORT_FILE_CANCELLED)
-				fprintf(stderr, "ohbrowse: skipped %s: %s\n", f->path,
-					f->error ? f->error : "cancelled");
-		}
-		if (export_events_error(j))
-			fprintf(stderr, "ohbrowse: skipped events.json and conversation.md: %s\n",
-				export_events_error(j));
-		if (export_incomplete(j))
-			fprintf(stderr, "ohbrowse: warning: %s\n", export_incomplete(j));
-		rc = export_partial(j) ? EXIT_PARTIAL : EXIT_OK;
-		if (rc == EXIT_PARTIAL)
-			fprintf(stderr, "ohbrowse: the archive is incomplete; conversation_metadata.json "
-				"inside it lists what was skipped and why\n");
+		rc = download_report_done(j, &t);
 		break;
 	case EXPORT_CANCELLED:
 		fprintf(stderr, "ohbrowse: download cancelled%s%s; no archive was written\n",
@@ -1119,112 +829,5 @@ cli_download(struct api_client *c, int argc, char **argv)
 	api_conversation_free(&conv);
 	if (fflush(stdout) != 0 && rc == EXIT_OK)
 		rc = EXIT_NETWORK;
-	return rc;
-}
-
-/* ------------------------------------------------------------ login */
-
-struct login_ctx {
-	bool done;
-	struct api_error err;
-};
-
-static void
-login_page(void *ud, struct api_conversation *rows, size_t n, bool more, const struct api_error *err)
-{
-	struct login_ctx *x = ud;
-
-	x->done = true;
-	if (err)
-		x->err = *err;
-}
-
-static char *
-read_secret(const char *prompt)
-{
-	struct termios old, quiet;
-	bool tty = isatty(0);
-	char buf[512];
-
-	if (tty) {
-		fputs(prompt, stderr);
-		fflush(stderr);
-		tcgetattr(0, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(0, TCSAFLUSH, &quiet);
-	}
-	char *r = fgets(buf, sizeof(buf), stdin);
-	if (tty) {
-		tcsetattr(0, TCSAFLUSH, &old);
-		fputc('\n', stderr);
-	}
-	if (!r)
-		return NULL;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *s = buf;
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-		n--;
-	char *key = n ? xstrndup(s, n) : NULL;
-	memset(buf, 0, sizeof(buf));
-	return key;
-}
-
-int
-cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **argv)
-{
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: ohbrowse login   (reads the API key from the terminal, without echo)\n");
-		return EXIT_OK;
-	}
-	if (argc > 1)
-		return cli_usage("login", "login takes no arguments; it asks for the key");
-	fprintf(stderr, "Create an API key at %s/settings/api-keys, then paste it here.\n", cfg->server);
-	char *key = read_secret("API key: ");
-	if (!key) {
-		fprintf(stderr, "ohbrowse: no key given; nothing was stored\n");
-		return EXIT_USAGE;
-	}
-	struct api_client_config c2 = *cfg;
-	struct api_error err = {0};
-	c2.api_key = key;
-	if (c2.auth == API_AUTH_NONE)
-		c2.auth = API_AUTH_BEARER;
-	struct api_client *c = api_client_new(h, &c2, &err);
-	if (!c) {
-		free(key);
-		return cli_report(&err);
-	}
-	struct api_lister_opts lo = {.limit = 1};
-	struct api_lister *l = api_lister_new(c, &lo);
-	struct login_ctx x = {0};
-	api_lister_next(l, login_page, &x);
-	while (!x.done && !interrupted)
-		cli_turn(h, NULL);
-	api_lister_free(l);
-	api_client_free(c);
-	int rc;
-	if (!x.done) {
-		rc = EXIT_INTERRUPTED;
-	} else if (x.err.kind != API_OK) {
-		rc = cli_report(&x.err);
-		fprintf(stderr, "ohbrowse: the key was not stored\n");
-	} else {
-		char *path = NULL;
-		char msg[512];
-		if (keystore_store(key, cfg->server, &path, msg, sizeof(msg)) != 0) {
-			fprintf(stderr, "ohbrowse: %s\n", msg);
-			rc = EXIT_NETWORK;
-		} else {
-			fprintf(stderr, "ohbrowse: the key works; stored in %s (mode 0600)\n", path);
-			free(path);
-			rc = EXIT_OK;
-		}
-	}
-	memset(key, 0, strlen(key));
-	free(key);
 	return rc;
 }

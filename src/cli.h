@@ -34,6 +34,7 @@ int cli_export(struct api_client *c, int argc, char **argv);
 /* src/cli_backup.c: every conversation into DIR, one archive each (src/backup.h);
  * configured_dir: the config file's "set backup-dir", or NULL. */
 int cli_backup(struct api_client *c, const char *configured_dir, int argc, char **argv);
+/* src/cli_wake.c: a command's conversation and its sandbox. */
 /* Pause one V1 sandbox now, waiting at most 15 s; says what happened on stderr. */
 void cli_pause_now(struct api_client *c, const struct api_conversation *conv);
 /* whoami: GET /api/keys/current, as a table or --json. */
@@ -44,10 +45,10 @@ void cli_release_woken(struct api_client *c);
 /* After the browser: ask (on a terminal; elsewhere just do it) whether to pause the
  * sandboxes it woke, and pause them. */
 void cli_offer_pause(struct api_client *c, const struct api_conversation *convs, size_t n);
-/* login validates against the server given in cfg (the client is built inside). */
+/* src/cli_login.c: login validates against the server given in cfg (the client is built inside). */
 int cli_login(struct http *h, const struct api_client_config *cfg, int argc, char **argv);
 
-/* Shared by the commands (cli.c, cli_events.c). */
+/* Shared by the commands (cli*.c). */
 /* One loop turn: pump the export (if any), wait for something to happen, run completions. */
 struct export_job;
 void cli_turn(struct http *h, struct export_job *job);
@@ -58,15 +59,10 @@ int cli_wait(struct api_client *c, struct api_op *op, const bool *done);
 int cli_report(const struct api_error *e);
 /* A usage error for a command; returns EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *msg);
-/* Fetch a conversation by id. Its files need a running sandbox: with wake it is started,
+/* (cli_wake.c) Fetch a conversation by id. Its files need a running sandbox: with wake it is started,
  * else that is an error. for_events: only a V0 conversation needs its runtime, and only
  * when wake was asked. 0 with *out filled (caller frees), else the exit code. */
 int cli_resolve(struct api_client *c, const char *id, bool wake, bool for_events,
 		struct api_conversation *out);
-
-/* SIGINT/SIGTERM/SIGHUP while a command runs: set by main's handler. */
-void cli_install_signals(void);
-bool cli_interrupted(void);
-int cli_signal_fd(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include "src/cli.h"
 #include "src/export.h"
 #include "src/jsonw.h"
+#include "src/signals.h"
 #include "src/base/util.h"
 
 static const char *const outcome_words[] = {"pending", "backed up", "unchanged", "events only", "failed", "planned"};
@@ -195,6 +196,29 @@ summary(struct backup_job *j, struct bk_view *v, bool dry_run)
 	       counts[BACKUP_PENDING] ? ", the rest not reached" : "", b);
 }
 
+/* Pump the backup until it finishes or a signal cancels it; the view once per turn. */
+static void
+backup_run(struct api_client *c, struct backup_job *j, struct bk_view *v)
+{
+	struct http *h = api_client_http(c);
+	while (!backup_finished(j)) {
+		if (signals_interrupted()) {
+			backup_cancel(j);
+			break;
+		}
+		bool busy = backup_pump(j, 1u << 20);
+		if (!busy) {
+			struct http_waitfd w = {signals_fd(), POLLIN, 0};
+			http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, v->tty ? 100 : -1);
+			if (w.revents)
+				(void)signals_take();	/* a SIGWINCH would keep the pipe readable */
+		}
+		http_perform(h);
+		show(j, v, false);
+	}
+	show(j, v, true);
+}
+
 int
 cli_backup(struct api_client *c, const char *configured_dir, int argc, char **argv)
 {
@@ -283,21 +307,7 @@ cli_backup(struct api_client *c, const char *configured_dir, int argc, char **ar
 	}
 	if (v.mode != BKP_JSON && v.mode != BKP_NONE)
 		fprintf(stderr, "ohbrowse: %s %s\n", bo.dry_run ? "planning a backup into" : "backing up into", d);
-	struct http *h = api_client_http(c);
-	while (!backup_finished(j)) {
-		if (cli_interrupted()) {
-			backup_cancel(j);
-			break;
-		}
-		bool busy = backup_pump(j, 1u << 20);
-		if (!busy) {
-			struct http_waitfd w = {cli_signal_fd(), POLLIN, 0};
-			http_wait(h, w.fd >= 0 ? &w : NULL, w.fd >= 0 ? 1 : 0, v.tty ? 100 : -1);
-		}
-		http_perform(h);
-		show(j, &v, false);
-	}
-	show(j, &v, true);
+	backup_run(c, j, &v);
 	if (v.tty && v.mode != BKP_JSON && v.mode != BKP_NONE)
 		fputs("\r\033[K", stderr);
 	const struct api_conversation *woken = backup_woken(j);

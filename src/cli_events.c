@@ -20,6 +20,7 @@
 #include "api/client.h"
 #include "src/cli.h"
 #include "src/jsonw.h"
+#include "src/signals.h"
 #include "src/transcript.h"
 #include "src/base/util.h"
 
@@ -55,7 +56,7 @@ ev_read_all(struct api_client *c, const struct api_conversation *conv, bool keep
 	struct api_events *p = api_events_new(c, conv, keep_raw);
 	struct http *h = api_client_http(c);
 
-	while (!cli_interrupted() && x->err.kind == API_OK && (x->busy || api_events_more(p))) {
+	while (!signals_interrupted() && x->err.kind == API_OK && (x->busy || api_events_more(p))) {
 		if (!x->busy) {
 			x->busy = true;
 			api_events_next(p, ev_page, x);
@@ -64,7 +65,7 @@ ev_read_all(struct api_client *c, const struct api_conversation *conv, bool keep
 			cli_turn(h, NULL);
 	}
 	api_events_free(p);
-	if (cli_interrupted()) {
+	if (signals_interrupted()) {
 		fprintf(stderr, "ohbrowse: interrupted\n");
 		return EXIT_INTERRUPTED;
 	}

@@ -20,6 +20,7 @@
 #include "src/demo.h"
 #include "src/keystore.h"
 #include "src/settings.h"
+#include "src/signals.h"
 #include "src/base/util.h"
 
 static void
@@ -305,7 +306,9 @@ main(int argc, char **argv)
 		cfg.source = API_SOURCE_LOCAL;
 
 	http_global_init();
-	cli_install_signals();
+	/* for the whole run; the browser nests its own. A failed pipe leaves the
+	 * handlers out: the browser then refuses to start, a command just runs. */
+	(void)signals_init(NULL);
 	struct http *h = http_new(&hc);
 	int rc;
 	if (cmd && strcmp(cmd, "login") == 0) {
@@ -364,5 +367,6 @@ main(int argc, char **argv)
 		close(hc.log_fd);
 	(void)key_source;
 	settings_free(&st);
+	signals_end();	/* the handlers we found go back before exit */
 	return rc;
 }

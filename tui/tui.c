@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <term.h>
+#include <termios.h>
 #include <unistd.h>
 #include <limits.h>
 #include <wchar.h>
@@ -28,6 +31,17 @@ static struct {
 	int mouse_y, mouse_x, mouse_button;
 	bool mouse_valid;
 } tui;
+
+/* The emergency restore's state, all computed by tui_init so that the fatal-signal
+ * path only has to write(2), dup2(2) and tcsetattr(3) (all async-signal-safe). */
+static struct {
+	volatile sig_atomic_t armed;
+	bool have_termios;
+	struct termios termios;	/* the terminal as we found it */
+	char reset[256];	/* mouse off, keypad off, cursor on, attributes off, leave alt screen */
+	size_t reset_len;
+	int saved_err, err_fd;	/* the real stderr; the capture file (-1: none) */
+} emerg = { .saved_err = -1, .err_fd = -1 };
 
 bool
 tui_active(void)
@@ -76,6 +90,68 @@ tui_replay_stderr(void)
 			break;
 	fclose(tui.err_tmp);
 	tui.err_tmp = NULL;
+}
+
+/* Append a terminfo string capability to the reset string, without its $<..> padding
+ * (a delay: nothing to wait for on the way out). Absent or cancelled: nothing. */
+static void
+tui_emergency_cap(const char *name)
+{
+	const char *v = tigetstr(name);
+	if (!v || v == (const char *)-1)
+		return;
+	for (; *v && emerg.reset_len < sizeof(emerg.reset) - 1; v++) {
+		if (v[0] == '$' && v[1] == '<' && strchr(v, '>')) {
+			v = strchr(v, '>');
+			continue;
+		}
+		emerg.reset[emerg.reset_len++] = *v;
+	}
+}
+
+/* Called at the end of tui_init: everything the fatal-signal path will need, so that it
+ * never has to ask curses (whose heap may be what broke). */
+static void
+tui_emergency_prepare(bool mouse)
+{
+	emerg.reset_len = 0;
+	if (!tui.headless) {
+		if (mouse) {
+			static const char off[] = "\033[?1006l\033[?1002l\033[?1000l";
+			memcpy(emerg.reset, off, sizeof(off) - 1);
+			emerg.reset_len = sizeof(off) - 1;
+		}
+		tui_emergency_cap("rmkx");
+		tui_emergency_cap("cnorm");
+		tui_emergency_cap("sgr0");
+		tui_emergency_cap("rmcup");
+	}
+	emerg.saved_err = tui.saved_err;
+	emerg.err_fd = tui.err_tmp ? fileno(tui.err_tmp) : -1;
+	emerg.armed = 1;
+}
+
+void
+tui_emergency_restore(void)
+{
+	if (!emerg.armed)
+		return;
+	emerg.armed = 0;
+	if (emerg.reset_len && write(STDOUT_FILENO, emerg.reset, emerg.reset_len) < 0) {
+		/* the terminal is gone: nothing to restore */
+	}
+	if (emerg.have_termios)
+		tcsetattr(STDOUT_FILENO, TCSADRAIN, &emerg.termios);
+	if (emerg.saved_err < 0 || dup2(emerg.saved_err, STDERR_FILENO) < 0)
+		return;
+	/* What was said while curses ran, so the crash report has its context. */
+	char buf[1024];
+	ssize_t n;
+	if (emerg.err_fd < 0 || lseek(emerg.err_fd, 0, SEEK_SET) != 0)
+		return;
+	while ((n = read(emerg.err_fd, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+			break;
 }
 
 /* Is there a terminfo entry for term? Looked up as ncurses does ($TERMINFO, ~/.terminfo,
@@ -150,6 +226,8 @@ tui_init(const struct tui_opts *o, char *err, size_t errlen)
 				 term);
 			return false;
 		}
+		/* the shell's mode, for the emergency restore (curses keeps its own copy) */
+		emerg.have_termios = tcgetattr(STDOUT_FILENO, &emerg.termios) == 0;
 		tui.screen = newterm(NULL, stdout, stdin);
 	}
 	if (!tui.screen) {
@@ -175,6 +253,7 @@ tui_init(const struct tui_opts *o, char *err, size_t errlen)
 	if (o->mouse)
 		mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 	colors_init(o->use_color);
+	tui_emergency_prepare(o->mouse);
 	return true;
 }
 
@@ -184,6 +263,7 @@ tui_end(void)
 	if (!tui.active)
 		return;
 	tui.active = false;
+	emerg.armed = 0;
 	curs_set(1);
 	endwin();
 	if (tui.screen) {

@@ -7,9 +7,9 @@
  * doupdate() per frame. The header needs no curses: callers describe text as
  * struct line and roles; only tui/ turns them into cells.
  *
- * tui_end() is idempotent and safe to call from atexit, die() and the fatal
- * signal path. Never call anything here from a curl callback or an ordinary
- * signal handler.
+ * tui_end() is idempotent and safe to call from atexit and die(); the fatal
+ * signal path calls only tui_emergency_restore(). Never call anything else
+ * here from a curl callback or a signal handler.
  */
 #ifndef OHBROWSE_TUI_TUI_H
 #define OHBROWSE_TUI_TUI_H
@@ -30,6 +30,12 @@ struct tui_opts {
 /* Returns false with a message in err (the terminal is left untouched). */
 bool tui_init(const struct tui_opts *o, char *err, size_t errlen);
 void tui_end(void);
+/* The fatal-signal restore (signals_init's hook): async-signal-safe, it only
+ * write(2)s reset strings tui_init took from terminfo (mouse and keypad off,
+ * cursor on, attributes off, alternate screen left), tcsetattr()s the termios
+ * found at init, points stderr back at the real one and copies what was
+ * captured there. No curses, no stdio, no heap. Once; tui_end disarms it. */
+void tui_emergency_restore(void);
 bool tui_active(void);
 bool tui_utf8(void);
 

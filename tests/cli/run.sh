@@ -133,8 +133,25 @@ check "the ZIP reads back and holds text, binary and the 3 MB file" \
 ohb download $V0
 check "download again never overwrites: -2 suffix (server archive this time)" '[ $rc -eq 0 ] && [ -f fix-the-parser-2.zip ]'
 "$ZIPCHECK" fix-the-parser-2.zip >"$tmp/z2" 2>>"$tmp/err"
-check "zip-directory re-packed equals the file-by-file archive byte for byte" \
+check "zip-directory re-packed equals the file-by-file archive byte for byte (nothing here is hidden from list-files)" \
 	'[ -s "$tmp/z2" ] && [ "$(grep -v conversation_metadata "$tmp/z1" | sort)" = "$(grep -v conversation_metadata "$tmp/z2" | sort)" ]'
+# The same comparison on a workspace with what list-files cannot see: .git, a .gitignore
+# (build/, *.log) and node_modules. zip-directory has it all; the walk has the rest, and
+# every file both have is the same bytes. .git/config (a credential) is in neither.
+start_fake ignored "$SCEN/ignored.json"
+"$OHB" --server "$APP_ignored" download dddddddddddddddddddddddddddddd01 --no-server-archive -o ig-walk.zip >"$tmp/out" 2>"$tmp/err"
+rc1=$?
+"$OHB" --server "$APP_ignored" download dddddddddddddddddddddddddddddd01 -o ig-arc.zip >"$tmp/out" 2>>"$tmp/err"
+rc2=$?
+"$ZIPCHECK" ig-walk.zip 2>>"$tmp/err" | grep -v " conversation_metadata.json$" | sort >"$tmp/zw"
+"$ZIPCHECK" ig-arc.zip 2>>"$tmp/err" | grep -v " conversation_metadata.json$" | sort >"$tmp/za"
+check "the walk and zip-directory of a workspace with .git, .gitignore and node_modules both succeed" \
+	'[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -s "$tmp/zw" ] && [ -s "$tmp/za" ]'
+check "every file of the walk is in the zip-directory re-pack, byte for byte (.gitignore, node_modules too)" \
+	'[ -z "$(comm -23 "$tmp/zw" "$tmp/za")" ] && grep -q " \.gitignore$" "$tmp/zw" && grep -q " node_modules/left-pad/index.js$" "$tmp/zw"'
+check "zip-directory has exactly what list-files hides on top: .git and the .gitignore'd build/ and *.log" \
+	'[ "$(comm -13 "$tmp/zw" "$tmp/za" | awk "{print \$3}" | LC_ALL=C sort | tr "\n" " ")" = ".git/HEAD .git/refs/heads/main build/out.o debug.log " ]'
+check "the .git/config credential is in neither" '! grep -q "\.git/config" "$tmp/zw" "$tmp/za"'
 ohb download $V0 --zip-compat --no-server-archive -o compat.zip
 check "--zip-compat writes a ZIP without Zip64 that reads back (version needed 2.0)" \
 	'[ $rc -eq 0 ] && "$ZIPCHECK" compat.zip >/dev/null 2>>"$tmp/err" && [ "$(od -An -tu2 -j4 -N2 compat.zip | tr -d " ")" = 20 ]'
@@ -191,14 +208,39 @@ EOF'
 OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_faults" list --json >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "list survives a 503 and a 429 with Retry-After (retried, complete)" '[ $rc -eq 0 ] && json "len(J) == 151"'
-check "the 429 was retried after its Retry-After, not hammered" \
-	'[ $($PY -c "import json; print(sum(1 for r in map(json.loads, open(\"$tmp/faults.log\")) if r[\"path\"] == \"/api/conversations\"))") -ge 4 ]'
+# The gap itself: from the 429 (Retry-After: 1) to the next request of the list, at least
+# the second it asked for (less 50 ms for the log's own rounding), and not a minute either.
+check "the 429 was retried after its Retry-After (gap >= 0.95 s), not hammered" \
+	'$PY - "$tmp/faults.log" >>"$tmp/err" 2>&1 <<EOF
+import json, sys
+rows = [r for r in map(json.loads, open(sys.argv[1])) if r["path"] == "/api/conversations"]
+i = next(i for i, r in enumerate(rows) if r["status"] == 429)
+gap = rows[i + 1]["t_ms"] - rows[i]["t_ms"]
+print("429 retried after %d ms" % gap)
+sys.exit(0 if 950 <= gap <= 30000 else 1)
+EOF'
 mkdir -p "$tmp/dl2" && cd "$tmp/dl2" || exit 1
 OPENHANDS_API_KEY=$KEY "$OHB" --server "$APP_faults" download cccccccccccccccccccccccccccccc01 --no-server-archive -o f.zip >"$tmp/out" 2>"$tmp/err"
 rc=$?
 "$ZIPCHECK" f.zip >"$tmp/z8" 2>>"$tmp/err"
 check "a connection reset mid-body is retried: the archive is complete" \
 	'[ $rc -eq 0 ] && grep -q " 2 a.txt$" "$tmp/z8" && grep -q " 2 b.txt$" "$tmp/z8"'
+cd "$tmp" || exit 1
+
+# ---- SIGINT (src/signals.c, shared with the browser): a download held mid-body stops
+# at once with 130, says so, and leaves neither the archive nor its .part behind.
+start_fake hold "$SCEN/hold.json"
+mkdir -p "$tmp/int" && cd "$tmp/int" || exit 1
+"$OHB" --server "$APP_hold" download c0000000000000000000000000000001 -o held.zip >"$tmp/out" 2>"$tmp/err" &
+ob=$!
+i=0
+while [ $i -lt 100 ] && ! ls ./*.part >/dev/null 2>&1; do sleep 0.1; i=$((i + 1)); done
+check "a held download is running: its .part exists" 'ls ./*.part >/dev/null 2>&1'
+kill -INT $ob
+wait $ob
+rc=$?
+check "SIGINT stops the command: exit 130, 'interrupted' on stderr" '[ $rc -eq 130 ] && grep -q interrupted "$tmp/err"'
+check "SIGINT leaves no archive and no .part" '! ls ./*.part ./held.zip >/dev/null 2>&1'
 cd "$tmp" || exit 1
 
 tap_end

@@ -175,3 +175,24 @@ start_download() {
 	if ls "$tmp/work"/*.part >/dev/null 2>&1; then ok "download running: a .part file exists"
 	else not_ok "download running: a .part file exists" "$(ls -la "$tmp/work")"; fi
 }
+
+# fatal_case SIG NUMBER: kill the browser (mouse on, mid-list) with a fatal signal. The
+# emergency restore (async-signal-safe: write(2) and tcsetattr only) must leave the
+# alternate screen, the mouse and raw mode, and the process must still die by SIG
+# (the shell sees 128+signo), with the note on the real stderr.
+fatal_case() {
+	# Under ASan, leave SEGV to the default action so the death is the signal itself.
+	[ -n "${ASAN_OPTIONS:-}" ] && ASAN_OPTIONS="$ASAN_OPTIONS:handle_segv=0:handle_abort=0"
+	fh_start "$here/list.json"
+	tmux_start --server "$url" --mouse
+	wait_screen ' 1/' || bail "the list never showed"
+	mouse=$(tm display-message -p '#{mouse_any_flag}')
+	if [ "$mouse" = 1 ]; then ok "the browser asked for the mouse"
+	else not_ok "the browser asked for the mouse" "mouse_any_flag=$mouse"; fi
+	kill -"$1" "$ob_pid"
+	check_exit $((128 + $2))
+	mouse=$(tm display-message -p '#{mouse_any_flag}')
+	if [ "$mouse" = 0 ]; then ok "mouse reporting off after the crash"
+	else not_ok "mouse reporting off after the crash" "mouse_any_flag=$mouse"; fi
+	check "the note is on the real stderr" grep -q 'fatal signal; terminal restored' "$tmp/stderr"
+}

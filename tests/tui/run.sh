@@ -4,6 +4,8 @@
 #   starts fakehands with tests/tui/cases/CASE.json, runs OHBROWSE --server URL with
 #   OHBROWSE_SCRIPT=tests/tui/cases/CASE.script in a pinned environment, then diffs every
 #   dump against tests/tui/expected/CASE/*.screen. UPDATE_GOLDEN=1 rewrites the expected files.
+#   Every :dump also carries "# expect: ERE" lines (before it, in the script): what the step
+#   is meant to show, grepped in the dump, so a golden cannot drift away from its case.
 set -u
 abspath() { (cd "$(dirname "$1")" && echo "$(pwd)/$(basename "$1")"); }
 ohbrowse=$(abspath "$1")
@@ -76,6 +78,28 @@ if [ -f "$expected/home.list" ]; then
 		sed 's/127\.0\.0\.1_[0-9][0-9]*/127.0.0.1_PORT/g' >"$tmp/dumps/home.list"
 fi
 fail=0
+# Intent: every :dump in the script is preceded by at least one "# expect: ERE" (and
+# may have "# expect-not: ERE") saying what that step is meant to show; each is grepped
+# (grep -E) in the dump. A golden can be rewritten with UPDATE_GOLDEN=1; what the case
+# is for cannot, so these are checked first, in both modes.
+tab=$(printf '\t')
+awk '
+/^# expect: / { n++; k[n] = "expect"; r[n] = substr($0, 11); next }
+/^# expect-not: / { n++; k[n] = "not"; r[n] = substr($0, 15); next }
+/^:dump / { if (n == 0) print $2 "\tnone\t"; for (i = 1; i <= n; i++) print $2 "\t" k[i] "\t" r[i]; n = 0 }
+' "$script" >"$tmp/intent"
+while IFS="$tab" read -r name kind re; do
+	f=$tmp/dumps/$name.screen
+	case $kind in
+	none) echo "intent: dump $name asserts nothing: put '# expect: ERE' before its :dump"; fail=1 ;;
+	expect) grep -Eq -- "$re" "$f" 2>/dev/null || { echo "intent: dump $name does not show /$re/"; fail=1; } ;;
+	not) if grep -Eq -- "$re" "$f" 2>/dev/null; then echo "intent: dump $name shows /$re/, which it must not"; fail=1; fi ;;
+	esac
+done <"$tmp/intent"
+if [ "${UPDATE_GOLDEN:-}" = 1 ] && [ $fail -ne 0 ]; then
+	echo "--- not updating $expected: the dumps do not show what the script says they are for"
+	exit 1
+fi
 if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
 	mkdir -p "$expected"
 	rm -f "$expected"/*.screen "$expected"/files.list
