@@ -1334,6 +1334,7 @@ struct ws_state {
 	size_t max_bytes;
 	int fd;
 	void (*local_start)(struct api_op *op);	/* a local conversation: which op this is */
+	struct local_job *local;	/* ... and its job, stepped by the engine */
 	/* V0 walk */
 	int dirs_pending;
 	bool walk_failed;
@@ -1373,6 +1374,7 @@ ws_state_free(void *p)
 {
 	struct ws_state *s = p;
 
+	local_job_free(s->local);	/* stops it: a running git is killed */
 	rt_clear(&s->rt);
 	api_file_list_free(&s->list);
 	free(s->path);
@@ -1418,6 +1420,7 @@ ws_fail(struct api_op *op, const struct api_error *e)
 }
 
 static void local_ws_run(struct api_op *op);
+static void local_ws_deliver(struct api_op *op);
 
 /*
  * V1 agent-servers moved routes from /api/X/<abs path> to /api/X?path=<abs path> (v1.20
@@ -2715,13 +2718,70 @@ api_fetch_archive(struct api_client *c, const struct api_conversation *conv, int
 	return op;
 }
 
-/* ---- local conversations: the workspace ops on disk */
+/* ---- local conversations: the workspace ops on disk, in steps (api/local.h) */
+
+/* The job is done (from a step of the engine): deliver from the op's own timer, like
+ * every other result, so the op's lifetime rules hold whatever the callback does. */
+static void
+local_ws_done(void *ud, struct local_job *job)
+{
+	(void)job;
+	op_later(ud, 0, local_ws_deliver);
+}
+
+static void
+local_ws_progress(void *ud, int64_t done, int64_t total)
+{
+	struct api_op *op = ud;
+	struct ws_state *s = op->state;
+
+	if (s->progress && !op->cancelled)
+		s->progress(s->ud, done, total);
+}
+
+static void
+local_ws_deliver(struct api_op *op)
+{
+	struct ws_state *s = op->state;
+	const struct api_error *e = local_job_error(s->local);
+	size_t len = 0;
+	bool cut = false;
+
+	if (e) {
+		ws_fail(op, e);
+	} else if (s->local_start == walk_start || s->local_start == changes_submit) {
+		/* sorted by path already (the walk sorts in steps; a second sort of 200,000 rows
+		 * would be one long stall) */
+		struct api_file_list *l = local_job_files(s->local);
+		s->list = *l;
+		*l = (struct api_file_list){0};
+		s->files_done(s->ud, &s->list, NULL);
+		op_finish(op);
+	} else if (s->local_start == diff_submit) {
+		const char *text = local_job_text(s->local, &len, NULL);
+		s->text_done(s->ud, text, strlen(text), false, false, NULL);
+		op_finish(op);
+	} else if (s->text_done) {
+		const char *text = local_job_text(s->local, &len, &cut);
+		bool bin = looks_binary(text, len, cut);
+		s->text_done(s->ud, bin ? NULL : text, bin ? 0 : len, bin, cut, NULL);
+		op_finish(op);
+	} else {
+		struct api_xfer_result r = {.bytes = local_job_bytes(s->local),
+					    .content_type = "application/octet-stream"};
+		if (s->progress)
+			s->progress(s->ud, r.bytes, r.bytes);
+		s->xfer_done(s->ud, &r, NULL);
+		op_finish(op);
+	}
+}
 
 static void
 local_ws_run(struct api_op *op)
 {
 	struct ws_state *s = op->state;
 	const char *root = s->rt.conv.local_workspace;
+	struct http *h = op->c->h;
 	struct api_error e = {0};
 
 	if (!root) {
@@ -2729,57 +2789,21 @@ local_ws_run(struct api_op *op)
 			      "the local conversation \"%s\" has no workspace on this machine (its "
 			      "working_dir does not exist here)", s->rt.conv.title ? s->rt.conv.title : s->rt.conv.id);
 		ws_fail(op, &e);
-		return;
-	}
-	if (s->local_start == walk_start) {
-		if (local_walk(root, s->children_only ? s->dir : "", s->children_only, op->c->walk_max_depth,
-			       op->c->walk_max_files, &s->list, &e) != 0) {
-			ws_fail(op, &e);
-			return;
-		}
-		ws_deliver_files(op);
-	} else if (s->local_start == changes_submit) {
-		if (local_changes(root, &s->list, &e) != 0) {
-			ws_fail(op, &e);
-			return;
-		}
-		ws_deliver_files(op);
 	} else if (s->local_start == archive_submit) {
 		/* the export then reads the files one by one, which is just as fast on disk */
 		api_error_set(&e, API_ERR_UNSUPPORTED, 0, "a local workspace has no server archive");
 		ws_fail(op, &e);
+	} else if (s->local_start == walk_start) {
+		s->local = local_walk_start(h, root, s->children_only ? s->dir : "", s->children_only,
+					    op->c->walk_max_depth, op->c->walk_max_files, local_ws_done, op);
+	} else if (s->local_start == changes_submit) {
+		s->local = local_changes_start(h, root, local_ws_done, op);
 	} else if (s->local_start == diff_submit) {
-		char *text = NULL;
-		if (local_diff(root, s->path, &text, &e) != 0) {
-			ws_fail(op, &e);
-			return;
-		}
-		s->text_done(s->ud, text, strlen(text), false, false, NULL);
-		free(text);
-		op_finish(op);
+		s->local = local_diff_start(h, root, s->path, local_ws_done, op);
 	} else if (s->text_done) {
-		char *text = NULL;
-		size_t len = 0;
-		bool cut = false;
-		if (local_read_head(root, s->path, s->max_bytes, &text, &len, &cut, &e) != 0) {
-			ws_fail(op, &e);
-			return;
-		}
-		bool bin = looks_binary(text, len, cut);
-		s->text_done(s->ud, bin ? NULL : text, bin ? 0 : len, bin, cut, NULL);
-		free(text);
-		op_finish(op);
+		s->local = local_head_start(h, root, s->path, s->max_bytes, local_ws_done, op);
 	} else {
-		struct api_xfer_result r = {0};
-		if (local_copy_file(root, s->path, s->fd, &r.bytes, &e) != 0) {
-			ws_fail(op, &e);
-			return;
-		}
-		if (s->progress)
-			s->progress(s->ud, r.bytes, r.bytes);
-		r.content_type = "application/octet-stream";
-		s->xfer_done(s->ud, &r, NULL);
-		op_finish(op);
+		s->local = local_copy_start(h, root, s->path, s->fd, local_ws_progress, local_ws_done, op);
 	}
 }
 
