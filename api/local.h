@@ -73,7 +73,7 @@ void local_events_free(struct local_events *le);
  * Each op is a job the engine steps from http_perform() (struct http_work, api/http.h): a
  * file is read or copied a slice at a time, a walk reads a bounded number of entries per
  * step and sorts in bounded merges, git runs with its output on a non-blocking pipe whose
- * fd joins http_wait(). One step takes about LOCAL_STEP_US (4 ms), so keys and frames keep
+ * fd joins http_wait(). One step takes about LOCAL_STEP_US (2 ms), so keys and frames keep
  * coming while a 5 GB file is copied or 200,000 files are listed. done runs exactly once,
  * always from a step (never from the start call), unless the job is freed first; the job
  * stays valid inside done and the caller frees it (also from inside done).

@@ -17,8 +17,8 @@
 #include "src/base/util.h"
 
 /* How long one step of one job may take. Keys and frames come between steps, so this plus
- * a frame is the latency a local op adds (docs/performance.md: key-to-frame <= 50 ms). */
-#define LOCAL_STEP_US 4000
+ * a frame is the latency a local op adds (bench/local_latency.sh: key-to-frame <= 50 ms). */
+#define LOCAL_STEP_US 2000
 /* And by work, so that a fast machine still takes steps (and the tests can count them):
  * bytes a copy moves, entries a walk reads in one step. */
 #define LOCAL_STEP_BYTES (8u << 20)

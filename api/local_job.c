@@ -5,7 +5,7 @@
  * Why steps and not a worker thread: every byte of a local op is then handled on the loop's
  * thread, so nothing needs a lock, cancelling is freeing (no thread to stop inside a read),
  * and the program's one blocking call stays http_wait(). A step is bounded by time
- * (LOCAL_STEP_US) and by a 256 KiB read, so the one thing it cannot bound is a single read
+ * (LOCAL_STEP_US) and by a 128 KiB read, so the one thing it cannot bound is a single read
  * or write that the kernel makes slow (a disk that spins up, dirty-page throttling).
  */
 #include "api/local_int.h"
@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define LOCAL_SLICE (256u << 10)	/* bytes per read: a few hundred µs from the page cache */
+#define LOCAL_SLICE (128u << 10)	/* bytes per read: tens of µs from the page cache */
 
 /* ------------------------------------------------------------ the job */
 

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define WALK_BLOCK 2048		/* entries per qsort'ed block: well under a millisecond */
-#define WALK_CLOCK_EVERY 64	/* entries (or merged rows / 16) between looks at the clock */
+#define WALK_CLOCK_EVERY 16	/* entries (or merged rows / 16) between looks at the clock */
 
 struct ign_rule {
 	char *base;		/* directory of the .gitignore, relative ("" = root) */
