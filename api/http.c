@@ -1128,14 +1128,27 @@ http_wait(struct http *h, struct http_waitfd *extra, unsigned n_extra, long time
 				(short)(extra[i].events & POLLOUT ? CURL_WAIT_POLLOUT : 0);
 		fds[i].revents = 0;
 	}
-	/* work beyond 8 fds is stepped when busy only; api/ never has that many pipes open */
-	for (struct http_work *w = h->work; w && n_work < ARRAY_SIZE(polled); w = w->next) {
+	bool unpolled = false;	/* more work fds than polled[]: those are looked at every 10 ms */
+	for (struct http_work *w = h->work; w; w = w->next) {
 		if (w->fd < 0)
 			continue;
+		if (n_work == ARRAY_SIZE(polled)) {
+			unpolled = true;
+			continue;
+		}
 		fds[n_extra + n_work] = (struct curl_waitfd){.fd = w->fd, .events = CURL_WAIT_POLLIN};
 		polled[n_work++] = w;
 	}
+	if (unpolled && timeout_ms > 10)
+		timeout_ms = 10;
 	curl_multi_poll(h->multi, fds, n_extra + n_work, (int)timeout_ms, &numfds);
+	for (struct http_work *w = h->work; unpolled && w; w = w->next) {
+		bool was_polled = false;
+		for (unsigned i = 0; i < n_work && !was_polled; i++)
+			was_polled = polled[i] == w;
+		if (w->fd >= 0 && !was_polled)
+			w->readable = true;	/* its step reads until EAGAIN: harmless when idle */
+	}
 	if (n_work) {
 		/* curl reports POLLIN only, and a pipe whose writer has gone is POLLHUP alone on
 		 * Linux: ask the kernel again, without waiting, so the end is seen too */

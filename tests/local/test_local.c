@@ -393,6 +393,43 @@ test_git_through_pipe(void **state)
 	free(bin);
 }
 
+/* More gits at once than http_wait() polls pipes for (8): the rest are looked at every 10 ms,
+ * and every one ends with the right answer. */
+static void
+test_many_gits(void **state)
+{
+	(void)state;
+	if (!have_git()) {
+		skip();
+		return;
+	}
+	enum { N = 11 };
+	char *root = path_in("repo");	/* made by test_git_through_pipe */
+	struct http *h = http_new(NULL);
+	struct run r[N];
+	int done = 0, turns = 0;
+
+	for (int i = 0; i < N; i++) {
+		r[i] = (struct run){.h = h};
+		r[i].job = local_changes_start(h, root, run_done, &r[i]);
+	}
+	while (done < N && turns++ < 100000) {
+		http_wait(h, NULL, 0, 1000);
+		http_perform(h);
+		done = 0;
+		for (int i = 0; i < N; i++)
+			done += r[i].done;
+	}
+	for (int i = 0; i < N; i++) {
+		assert_true(r[i].done);
+		assert_null(local_job_error(r[i].job));
+		assert_int_equal(local_job_files(r[i].job)->count, 2);
+		local_job_free(r[i].job);
+	}
+	http_free(h);
+	free(root);
+}
+
 int
 main(void)
 {
@@ -401,6 +438,7 @@ main(void)
 		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_walk_in_steps),
 		cmocka_unit_test(test_git_through_pipe),
+		cmocka_unit_test(test_many_gits),
 	};
 
 	http_global_init();
