@@ -103,6 +103,8 @@ struct http {
 	uint64_t sent;
 	unsigned rng;
 	bool in_perform;
+	struct http_work *work;		/* registered work (http_work_add) */
+	struct http_work *work_next;	/* the next one work_run() steps; removal moves it */
 	char *noproxy;		/* $NO_PROXY (or $no_proxy) plus the loopback names */
 	const char *cacert, *capath;
 };
@@ -1071,12 +1073,28 @@ run_completions(struct http *h)
 	return any;
 }
 
+/* One step of each registered work that has something to do: once per http_perform(), so
+ * that keys and frames come between slices however much work is queued. */
+static void
+work_run(struct http *h)
+{
+	for (struct http_work *w = h->work; w; w = h->work_next) {
+		h->work_next = w->next;
+		if (!w->busy && !w->readable)
+			continue;
+		w->readable = false;
+		w->step(w);
+	}
+	h->work_next = NULL;
+}
+
 void
 http_perform(struct http *h)
 {
 	if (h->in_perform)
 		return;	/* a completion called us: the outer call finishes the work */
 	h->in_perform = true;
+	work_run(h);
 	/*
 	 * Rounds until nothing moves: completions and timers may submit work, which is
 	 * started in the next round. Every round ends with info_read after perform, so a
@@ -1106,6 +1124,9 @@ http_next_timeout_ms(struct http *h)
 
 	if (h->done_head)
 		return 0;	/* completions are due */
+	for (struct http_work *w = h->work; w; w = w->next)
+		if (w->busy || w->readable)
+			return 0;
 	for (struct http_req *r = h->head; r; r = r->next) {
 		int64_t t = -1;
 
@@ -1134,7 +1155,9 @@ http_next_timeout_ms(struct http *h)
 void
 http_wait(struct http *h, struct http_waitfd *extra, unsigned n_extra, long timeout_ms)
 {
-	struct curl_waitfd fds[8];
+	struct curl_waitfd fds[16];	/* the caller's (at most 8), then the work's */
+	struct http_work *polled[8];
+	unsigned n_work = 0;
 	int numfds = 0;
 	long next = http_next_timeout_ms(h);
 
@@ -1142,15 +1165,46 @@ http_wait(struct http *h, struct http_waitfd *extra, unsigned n_extra, long time
 		timeout_ms = next;
 	if (timeout_ms < 0 || timeout_ms > 60000)
 		timeout_ms = 60000;
-	if (n_extra > ARRAY_SIZE(fds))
-		n_extra = ARRAY_SIZE(fds);
+	if (n_extra > ARRAY_SIZE(fds) - ARRAY_SIZE(polled))
+		n_extra = ARRAY_SIZE(fds) - ARRAY_SIZE(polled);
 	for (unsigned i = 0; i < n_extra; i++) {
 		fds[i].fd = extra[i].fd;
 		fds[i].events = (short)(extra[i].events & POLLIN ? CURL_WAIT_POLLIN : 0) |
 				(short)(extra[i].events & POLLOUT ? CURL_WAIT_POLLOUT : 0);
 		fds[i].revents = 0;
 	}
-	curl_multi_poll(h->multi, fds, n_extra, (int)timeout_ms, &numfds);
+	bool unpolled = false;	/* more work fds than polled[]: those are looked at every 10 ms */
+	for (struct http_work *w = h->work; w; w = w->next) {
+		if (w->fd < 0)
+			continue;
+		if (n_work == ARRAY_SIZE(polled)) {
+			unpolled = true;
+			continue;
+		}
+		fds[n_extra + n_work] = (struct curl_waitfd){.fd = w->fd, .events = CURL_WAIT_POLLIN};
+		polled[n_work++] = w;
+	}
+	if (unpolled && timeout_ms > 10)
+		timeout_ms = 10;
+	curl_multi_poll(h->multi, fds, n_extra + n_work, (int)timeout_ms, &numfds);
+	for (struct http_work *w = h->work; unpolled && w; w = w->next) {
+		bool was_polled = false;
+		for (unsigned i = 0; i < n_work && !was_polled; i++)
+			was_polled = polled[i] == w;
+		if (w->fd >= 0 && !was_polled)
+			w->readable = true;	/* its step reads until EAGAIN: harmless when idle */
+	}
+	if (n_work) {
+		/* curl reports POLLIN only, and a pipe whose writer has gone is POLLHUP alone on
+		 * Linux: ask the kernel again, without waiting, so the end is seen too */
+		struct pollfd pfd[ARRAY_SIZE(polled)];
+		for (unsigned i = 0; i < n_work; i++)
+			pfd[i] = (struct pollfd){.fd = polled[i]->fd, .events = POLLIN};
+		if (poll(pfd, n_work, 0) > 0)
+			for (unsigned i = 0; i < n_work; i++)
+				if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+					polled[i]->readable = true;
+	}
 	for (unsigned i = 0; i < n_extra; i++)
 		extra[i].revents = (short)((fds[i].revents & CURL_WAIT_POLLIN ? POLLIN : 0) |
 					   (fds[i].revents & CURL_WAIT_POLLOUT ? POLLOUT : 0));
@@ -1188,6 +1242,28 @@ http_timer_add(struct http *h, long delay_ms, http_timer_fn fn, void *ud)
 	t->next = h->timers;
 	h->timers = t;
 	return t->id;
+}
+
+void
+http_work_add(struct http *h, struct http_work *w)
+{
+	w->readable = false;
+	w->next = h->work;
+	h->work = w;
+}
+
+void
+http_work_remove(struct http *h, struct http_work *w)
+{
+	for (struct http_work **pp = &h->work; *pp; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			if (h->work_next == w)
+				h->work_next = w->next;	/* removed while work_run() stepped another */
+			w->next = NULL;
+			return;
+		}
+	}
 }
 
 void

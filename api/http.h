@@ -5,7 +5,8 @@
  * (requests per second and concurrent connections), retry and Retry-After
  * timers, and a small timer list the rest of the program may use. It is the
  * program's only blocking point: http_wait() is curl_multi_poll() with the
- * caller's extra fds (terminal, signal self-pipe).
+ * caller's extra fds (terminal, signal self-pipe) and the fds of registered
+ * work (below).
  *
  * Contract:
  *  - http_submit() never blocks; the request is queued and started by
@@ -145,6 +146,26 @@ uint64_t http_requests_sent(struct http *h);
 typedef void (*http_timer_fn)(void *ud);
 unsigned http_timer_add(struct http *h, long delay_ms, http_timer_fn fn, void *ud);
 void http_timer_cancel(struct http *h, unsigned id);
+
+/*
+ * Work the loop drives besides transfers (api/local_*.c: a file copied in slices, a walk in
+ * steps, git's output read through a non-blocking pipe), so that it never blocks the loop.
+ * The caller owns the struct and may change fd and busy at any time, also from step:
+ *  - fd >= 0 joins http_wait()'s poll (POLLIN);
+ *  - busy means "more is ready now": http_wait() does not sleep while it is set;
+ *  - step runs from http_perform(), at most once per call, when busy or when fd was found
+ *    readable. It must do a bounded slice of work; it may remove itself or other work.
+ */
+struct http_work {
+	int fd;
+	bool busy;
+	void (*step)(struct http_work *w);
+	/* the engine's */
+	bool readable;
+	struct http_work *next;
+};
+void http_work_add(struct http *h, struct http_work *w);
+void http_work_remove(struct http *h, struct http_work *w);
 
 /* Per-host overrides set from the command line or config (host key "scheme://host:port"). */
 /* Limits are kept per URL prefix: a request counts against the longest registered prefix

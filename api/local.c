@@ -1,41 +1,36 @@
 /*
- * api/local.c: OpenHands persistence directories and local workspaces (see local.h).
+ * api/local.c: OpenHands persistence directories: scanning for conversations, loading
+ * one, finding one by id, its event files (see local.h); and the small file helpers the
+ * workspace files share (local_int.h).
  *
- * All reads go through open(O_RDONLY); this module has no code path that creates,
- * renames or writes a file, which is how "never write under the persistence
- * directory" is kept. git is the only program run, with optional locks off.
+ * All reads go through open(O_RDONLY); the api/local*.c files have no code path that
+ * creates, renames or writes a file under the persistence directory, which is how "never
+ * write under the persistence directory" is kept. git (api/local_git.c) is the only
+ * program run, with optional locks off.
  */
-#include "api/local.h"
+#include "api/local_int.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <jansson.h>
-#include <limits.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "api/udiff.h"
 #include "src/base/util.h"
-
-extern char **environ;
 
 /* Files bigger than this are not conversation state: refuse to slurp them whole. */
 #define LOCAL_STATE_MAX (64u << 20)
 
 /* ------------------------------------------------------------ file helpers */
 
-/* Read a whole file (at most max bytes). NULL with errno set on failure. */
-static char *
-slurp(const char *path, size_t max, size_t *len)
+char *
+local_slurp(const char *path, size_t max, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	struct strbuf sb = {0};
@@ -79,8 +74,8 @@ slurp(const char *path, size_t max, size_t *len)
 	return strbuf_detach(&sb);
 }
 
-static bool
-is_dir(const char *path)
+bool
+local_is_dir(const char *path)
 {
 	struct stat st;
 
@@ -99,7 +94,7 @@ static json_t *
 load_json_file(const char *path)
 {
 	size_t len;
-	char *s = slurp(path, LOCAL_STATE_MAX, &len);
+	char *s = local_slurp(path, LOCAL_STATE_MAX, &len);
 	json_t *j = s ? json_loadb(s, len, 0, NULL) : NULL;
 
 	free(s);
@@ -149,12 +144,44 @@ undash(const char *s)
 	return xstrdup(out);
 }
 
-static const char *
-base_name(const char *p)
+const char *
+local_base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
 
 	return s && s[1] ? s + 1 : p;
+}
+
+bool
+local_rel_ok(const char *rel)
+{
+	if (!rel || rel[0] == '/')
+		return false;
+	for (const char *p = rel; *p;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+int
+local_file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct api_file *)a)->path, ((const struct api_file *)b)->path);
+}
+
+int64_t
+local_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* ------------------------------------------------------------ default dir */
@@ -322,7 +349,7 @@ read_one(struct local_events *le, size_t i, bool keep_raw, struct api_event *e)
 {
 	char *path = xasprintf("%s/%s", le->dir, le->names[i].name);
 	size_t len;
-	char *s = slurp(path, SIZE_MAX / 2, &len);
+	char *s = local_slurp(path, SIZE_MAX / 2, &len);
 
 	if (!s) {
 		char *why = xasprintf("cannot read %s: %s", le->names[i].name, strerror(errno));
@@ -452,7 +479,7 @@ local_conversation_load(const char *conv_dir, struct api_conversation *out)
 	c.local = true;
 	c.local_dir = xstrdup(conv_dir);
 	c.created_s = c.updated_s = -1;
-	const char *dname = base_name(conv_dir);
+	const char *dname = local_base_name(conv_dir);
 	if (fmt == LOCAL_SDK) {
 		p = xasprintf("%s/base_state.json", conv_dir);
 		json_t *bs = load_json_file(p);
@@ -472,7 +499,7 @@ local_conversation_load(const char *conv_dir, struct api_conversation *out)
 				c.status = upper(st);
 			}
 			const char *wd = jstr(json_object_get(bs, "workspace"), "working_dir");
-			if (wd && *wd && is_dir(wd))
+			if (wd && *wd && local_is_dir(wd))
 				c.local_workspace = xstrdup(wd);
 			const char *id = jstr(bs, "id");
 			if (!is_hex32(dname) && id)
@@ -605,7 +632,7 @@ local_scan_open(const char *dir, struct api_error *err)
 	while (n > 1 && dir[n - 1] == '/')
 		n--;
 	char *root = xstrndup(dir, n);
-	if (!is_dir(root)) {
+	if (!local_is_dir(root)) {
 		api_error_set(err, API_ERR_NOT_FOUND, 0,
 			      "no local conversations: %s is not a directory (pass --local DIR, or set "
 			      "OPENHANDS_CONVERSATIONS_DIR)", root);
@@ -620,7 +647,7 @@ local_scan_open(const char *dir, struct api_error *err)
 		char *p = xasprintf("%s/sessions", root);
 		scan_children(s, p);
 		free(p);
-		if (strcmp(base_name(root), "conversations") == 0) {
+		if (strcmp(local_base_name(root), "conversations") == 0) {
 			p = xasprintf("%s/../sessions", root);
 			scan_children(s, p);
 			free(p);
@@ -700,7 +727,7 @@ local_find(const char *dir, const char *id, struct api_conversation *out, struct
 		want = xstrdup(id);
 	/* Directory names first (cheap): the SDK names them by the hex id, V0 by the sid. */
 	for (size_t i = 0; i < s->count; i++) {
-		const char *b = base_name(s->v[i].dir);
+		const char *b = local_base_name(s->v[i].dir);
 		char *u = undash(b);
 		bool hit = strcasecmp(u ? u : b, want) == 0;
 		bool prefix = !hit && strlen(want) >= 6 && strncasecmp(u ? u : b, want, strlen(want)) == 0;
@@ -743,548 +770,4 @@ local_find(const char *dir, const char *id, struct api_conversation *out, struct
 	free(want);
 	local_scan_free(s);
 	return rc;
-}
-
-/* ------------------------------------------------------------ workspace: walk */
-
-struct ign_rule {
-	char *base;		/* directory of the .gitignore, relative ("" = root) */
-	char *pat;
-	bool neg, dir_only, anchored;
-};
-
-struct walk {
-	const char *root;
-	struct ign_rule *rules;
-	size_t n_rules, cap_rules;
-	struct api_file_list *out;
-	size_t max_files;
-	int max_depth;
-	bool overflow;
-};
-
-static void
-ign_load(struct walk *w, const char *rel_dir)
-{
-	char *p = *rel_dir ? xasprintf("%s/%s/.gitignore", w->root, rel_dir)
-			   : xasprintf("%s/.gitignore", w->root);
-	size_t len;
-	char *text = slurp(p, 1u << 20, &len);
-
-	free(p);
-	if (!text)
-		return;
-	for (char *line = text, *next; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		size_t n = strlen(line);
-		while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
-			line[--n] = '\0';
-		if (!n || line[0] == '#')
-			continue;
-		struct ign_rule r = {0};
-		if (line[0] == '!') {
-			r.neg = true;
-			line++, n--;
-		}
-		if (n && line[n - 1] == '/') {
-			r.dir_only = true;
-			line[--n] = '\0';
-		}
-		if (line[0] == '/') {
-			r.anchored = true;
-			line++;
-		}
-		if (strchr(line, '/'))
-			r.anchored = true;
-		if (!*line)
-			continue;
-		r.base = xstrdup(rel_dir);
-		r.pat = xstrdup(line);
-		if (w->n_rules == w->cap_rules) {
-			w->cap_rules = w->cap_rules ? w->cap_rules * 2 : 32;
-			w->rules = xrealloc(w->rules, w->cap_rules * sizeof(*w->rules));
-		}
-		w->rules[w->n_rules++] = r;
-	}
-	free(text);
-}
-
-static bool
-ignored(const struct walk *w, const char *rel, bool dir)
-{
-	bool result = false;
-
-	for (size_t i = 0; i < w->n_rules; i++) {
-		const struct ign_rule *r = &w->rules[i];
-		size_t bl = strlen(r->base);
-		const char *sub = rel;
-		if (bl) {
-			if (strncmp(rel, r->base, bl) != 0 || rel[bl] != '/')
-				continue;
-			sub = rel + bl + 1;
-		}
-		if (r->dir_only && !dir)
-			continue;
-		bool m = r->anchored ? fnmatch(r->pat, sub, FNM_PATHNAME) == 0
-				     : fnmatch(r->pat, base_name(sub), 0) == 0;
-		if (m)
-			result = !r->neg;
-	}
-	return result;
-}
-
-static void
-walk_dir(struct walk *w, const char *rel, int depth, bool recurse)
-{
-	char *abs = *rel ? xasprintf("%s/%s", w->root, rel) : xstrdup(w->root);
-	DIR *d = opendir(abs);
-	struct dirent *de;
-
-	if (!d) {
-		free(abs);
-		return;
-	}
-	ign_load(w, rel);
-	int dfd = dirfd(d);
-	while (!w->overflow && (de = readdir(d))) {
-		const char *nm = de->d_name;
-		struct stat st;
-		if (!strcmp(nm, ".") || !strcmp(nm, "..") || !strcmp(nm, ".git"))
-			continue;
-		if (fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		/* a link is listed as a link with its target, never followed (it may point
-		 * anywhere, or loop): the export writes it as a link entry */
-		char target[4096];
-		ssize_t tl = -1;
-		if (S_ISLNK(st.st_mode)) {
-			tl = readlinkat(dfd, nm, target, sizeof(target) - 1);
-			if (tl < 0)
-				continue;
-			target[tl] = '\0';
-		} else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			continue;
-		}
-		char *r = *rel ? xasprintf("%s/%s", rel, nm) : xstrdup(nm);
-		bool dir = S_ISDIR(st.st_mode);
-		if (!ignored(w, r, dir)) {
-			if (w->out->count >= w->max_files) {
-				w->overflow = true;
-			} else {
-				api_file_list_add(w->out, r, dir ? API_DIR : API_FILE, dir ? -1 : (int64_t)st.st_size,
-						  (int64_t)st.st_mtime, API_CHANGE_NONE);
-				w->out->items[w->out->count - 1].mode = (unsigned)(st.st_mode & 07777);
-				if (tl >= 0)
-					w->out->items[w->out->count - 1].link = xstrdup(target);
-				if (dir && recurse && depth < w->max_depth)
-					walk_dir(w, r, depth + 1, true);
-			}
-		}
-		free(r);
-	}
-	closedir(d);
-	free(abs);
-}
-
-static int
-file_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct api_file *)a)->path, ((const struct api_file *)b)->path);
-}
-
-/* A relative path that stays inside the root: no "..", not absolute. */
-static bool
-rel_ok(const char *rel)
-{
-	if (!rel || rel[0] == '/')
-		return false;
-	for (const char *p = rel; *p;) {
-		const char *e = strchr(p, '/');
-		size_t n = e ? (size_t)(e - p) : strlen(p);
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return false;
-		p += n;
-		while (*p == '/')
-			p++;
-	}
-	return true;
-}
-
-int
-local_walk(const char *root, const char *dir, bool children_only, int max_depth, size_t max_files,
-	   struct api_file_list *out, struct api_error *err)
-{
-	struct walk w = {.root = root, .out = out, .max_files = max_files, .max_depth = max_depth};
-	const char *rel = dir ? dir : "";
-
-	while (*rel == '/')
-		rel++;
-	if (!is_dir(root)) {
-		api_error_set(err, API_ERR_NOT_FOUND, 0, "the workspace %s does not exist on this machine",
-			      root);
-		return -1;
-	}
-	if (!rel_ok(rel)) {
-		api_error_set(err, API_ERR_USAGE, 0, "%s is outside the workspace", rel);
-		return -1;
-	}
-	if (*rel) {
-		/* the rules of every directory above apply too */
-		char *acc = xstrdup("");
-		ign_load(&w, "");
-		for (const char *p = rel; *p;) {
-			const char *e = strchr(p, '/');
-			size_t n = e ? (size_t)(e - p) : strlen(p);
-			char *next = *acc ? xasprintf("%s/%.*s", acc, (int)n, p) : xstrndup(p, n);
-			free(acc);
-			acc = next;
-			p += n;
-			while (*p == '/')
-				p++;
-			if (*p)
-				ign_load(&w, acc);
-		}
-		free(acc);
-	}
-	walk_dir(&w, rel, 0, !children_only);
-	for (size_t i = 0; i < w.n_rules; i++) {
-		free(w.rules[i].base);
-		free(w.rules[i].pat);
-	}
-	free(w.rules);
-	if (w.overflow) {
-		api_error_set(err, API_ERR_SERVER, 0,
-			      "the workspace has more than %zu files; only that many were listed", max_files);
-		api_file_list_free(out);
-		return -1;
-	}
-	if (out->count > 1)
-		qsort(out->items, out->count, sizeof(*out->items), file_cmp);
-	return 0;
-}
-
-/* ------------------------------------------------------------ workspace: git */
-
-/*
- * A workspace is not ours: its .git/config can name commands that git runs on its own during
- * `status` (core.fsmonitor, clean filters of .gitattributes, hooks). None may run here. So
- * every git we start reads no system or global config, no system attributes, runs no
- * fsmonitor and no hooks, and each filter driver the repository configures is overridden to
- * nothing (a driver with an empty command is no driver). Names are read first with
- * `git config`, which executes nothing.
- */
-static const char *const git_hardening[] = {
-	"-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "-c", "core.untrackedCache=false",
-	"-c", "protocol.allow=never", NULL,
-};
-#define GIT_MAX_FILTERS 16
-
-static int run_git_raw(const char *root, const char *const *pre, const char *const *args, struct strbuf *out,
-		       size_t max);
-
-/* Run git -C root ARGS, hardened as above; its stdout into out (at most max bytes). Returns
- * the exit status, -1 when git could not be started. */
-static int
-run_git(const char *root, const char *const *args, struct strbuf *out, size_t max)
-{
-	static const char *const a_filters[] = {"config", "--null", "--name-only", "--get-regexp", "^filter\\.", NULL};
-	struct strbuf names = {0};
-	const char *pre[ARRAY_SIZE(git_hardening) + 8 * GIT_MAX_FILTERS + 1];
-	char *own[4 * GIT_MAX_FILTERS], *filters[GIT_MAX_FILTERS];
-	size_t n = 0, n_own = 0, n_filters = 0;
-
-	for (size_t i = 0; git_hardening[i]; i++)
-		pre[n++] = git_hardening[i];
-	pre[n] = NULL;
-	/* exit 1 means "no such key": no filters */
-	if (run_git_raw(root, pre, a_filters, &names, 1 << 16) == 0) {
-		for (size_t off = 0; off < names.len && n_filters < GIT_MAX_FILTERS;) {
-			const char *key = names.buf + off;	/* filter.NAME.VAR */
-			size_t kl = strlen(key);
-			off += kl + 1;
-			const char *dot = strrchr(key, '.');
-			if (kl < 8 || !dot || dot <= key + 7)
-				continue;
-			char *name = xstrndup(key + 7, (size_t)(dot - key - 7));
-			bool seen = false;
-			for (size_t k = 0; k < n_filters; k++)
-				seen = seen || strcmp(filters[k], name) == 0;
-			if (!seen) {
-				filters[n_filters] = xstrdup(name);
-				static const char *const vars[] = {"clean", "smudge", "process"};
-				for (size_t v = 0; v < ARRAY_SIZE(vars); v++) {
-					own[n_own] = xasprintf("filter.%s.%s=", name, vars[v]);
-					pre[n++] = "-c";
-					pre[n++] = own[n_own++];
-				}
-				own[n_own] = xasprintf("filter.%s.required=false", name);
-				pre[n++] = "-c";
-				pre[n++] = own[n_own++];
-				n_filters++;
-			}
-			free(name);
-		}
-	}
-	pre[n] = NULL;
-	strbuf_free(&names);
-	int rc = run_git_raw(root, pre, args, out, max);
-	for (size_t k = 0; k < n_own; k++)
-		free(own[k]);
-	for (size_t k = 0; k < n_filters; k++)
-		free(filters[k]);
-	return rc;
-}
-
-static int
-run_git_raw(const char *root, const char *const *pre, const char *const *args, struct strbuf *out, size_t max)
-{
-	const char *argv[ARRAY_SIZE(git_hardening) + 8 * GIT_MAX_FILTERS + 16];
-	size_t n = 0;
-	int p[2];
-	pid_t pid;
-	posix_spawn_file_actions_t fa;
-
-	argv[n++] = "git";
-	for (; *pre && n < ARRAY_SIZE(argv) - 12; pre++)
-		argv[n++] = *pre;
-	argv[n++] = "-C";
-	argv[n++] = root;
-	for (; *args && n < ARRAY_SIZE(argv) - 1; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return -1;
-	/* the environment plus: no optional index writes, never a credential prompt */
-	size_t ne = 0;
-	while (environ && environ[ne])
-		ne++;
-	char **envp = xcalloc(ne + 6, sizeof(*envp));
-	size_t k = 0;
-	for (size_t i = 0; i < ne; i++)
-		if (strncmp(environ[i], "GIT_", 4) != 0)	/* none of the caller's git settings */
-			envp[k++] = environ[i];
-	envp[k++] = (char *)"GIT_OPTIONAL_LOCKS=0";
-	envp[k++] = (char *)"GIT_TERMINAL_PROMPT=0";
-	envp[k++] = (char *)"GIT_CONFIG_NOSYSTEM=1";
-	envp[k++] = (char *)"GIT_CONFIG_GLOBAL=/dev/null";
-	envp[k++] = (char *)"GIT_ATTR_NOSYSTEM=1";
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	int rc = posix_spawnp(&pid, "git", &fa, NULL, (char *const *)argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	free(envp);
-	close(p[1]);
-	if (rc != 0) {
-		close(p[0]);
-		return -1;
-	}
-	char buf[65536];
-	for (;;) {
-		ssize_t r = read(p[0], buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (out->len + (size_t)r <= max)
-			strbuf_append(out, buf, (size_t)r);
-	}
-	close(p[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-int
-local_changes(const char *root, struct api_file_list *out, struct api_error *err)
-{
-	struct strbuf prefix = {0}, st = {0};
-	static const char *const a_prefix[] = {"rev-parse", "--show-prefix", NULL};
-	/* submodules are repositories of their own, with configs of their own: not entered */
-	static const char *const a_status[] = {"status", "--porcelain=v1", "-z", "--untracked-files=all",
-					       "--ignore-submodules=all", "--", ".", NULL};
-
-	if (run_git(root, a_prefix, &prefix, 1 << 16) != 0) {
-		strbuf_free(&prefix);
-		api_error_set(err, API_ERR_NOT_FOUND, 0,
-			      "the workspace is not a git repository (or git is not installed), so there "
-			      "are no changes to list");
-		return -1;
-	}
-	size_t pl = prefix.len;
-	while (pl && (prefix.buf[pl - 1] == '\n' || prefix.buf[pl - 1] == '\r'))
-		pl--;
-	if (run_git(root, a_status, &st, 256u << 20) != 0) {
-		strbuf_free(&prefix);
-		strbuf_free(&st);
-		api_error_set(err, API_ERR_LOCAL, 0, "git status failed in %s", root);
-		return -1;
-	}
-	/* "XY path\0", renames add "\0old path" */
-	for (size_t i = 0; i + 3 < st.len + 1 && i < st.len;) {
-		const char *rec = st.buf + i;
-		size_t rl = strlen(rec);
-		i += rl + 1;
-		if (rl < 4)
-			continue;
-		char x = rec[0], y = rec[1];
-		const char *path = rec + 3;
-		enum api_change ch;
-		if (x == '?' && y == '?')
-			ch = API_CHANGE_UNTRACKED;
-		else if (x == '!')
-			continue;
-		else if (x == 'R' || y == 'R') {
-			ch = API_CHANGE_RENAMED;
-			i += strlen(st.buf + i) + 1;	/* skip the old name */
-		} else if (x == 'D' || y == 'D')
-			ch = API_CHANGE_DELETED;
-		else if (x == 'A')
-			ch = API_CHANGE_ADDED;
-		else
-			ch = API_CHANGE_MODIFIED;
-		if (pl && strncmp(path, prefix.buf, pl) == 0)
-			path += pl;
-		if (*path)
-			api_file_list_add(out, path, API_FILE, -1, -1, ch);
-	}
-	strbuf_free(&prefix);
-	strbuf_free(&st);
-	if (out->count > 1)
-		qsort(out->items, out->count, sizeof(*out->items), file_cmp);
-	return 0;
-}
-
-/* ------------------------------------------------------------ workspace: files */
-
-static int
-open_rel(const char *root, const char *rel, struct api_error *err)
-{
-	while (rel && *rel == '/')
-		rel++;
-	if (!rel_ok(rel) || !*rel) {
-		api_error_set(err, API_ERR_USAGE, 0, "%s is not a file path inside the workspace",
-			      rel ? rel : "(null)");
-		return -1;
-	}
-	char *p = xasprintf("%s/%s", root, rel);
-	/* O_NONBLOCK: a FIFO named like a file must not hang the open (it is refused below as
-	 * not a regular file); reads of a regular file ignore the flag */
-	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	int e = errno;
-	free(p);
-	if (fd < 0) {
-		api_error_set(err, e == ENOENT ? API_ERR_NOT_FOUND : API_ERR_LOCAL, 0, "%s: %s", rel,
-			      e == ENOENT ? "no such file in the workspace" : strerror(e));
-		return -1;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		api_error_set(err, API_ERR_NOT_FOUND, 0, "%s is not a regular file", rel);
-		return -1;
-	}
-	return fd;
-}
-
-int
-local_read_head(const char *root, const char *rel, size_t max, char **text, size_t *len,
-		bool *truncated, struct api_error *err)
-{
-	int fd = open_rel(root, rel, err);
-	size_t got = 0;
-
-	*text = NULL;
-	*len = 0;
-	*truncated = false;
-	if (fd < 0)
-		return -1;
-	char *buf = xmalloc(max + 2);
-	while (got < max + 1) {
-		ssize_t n = read(fd, buf + got, max + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got > max) {
-		*truncated = true;
-		got = max;
-	}
-	buf[got] = '\0';
-	*text = buf;
-	*len = got;
-	return 0;
-}
-
-int
-local_copy_file(const char *root, const char *rel, int fd, int64_t *bytes, struct api_error *err)
-{
-	int in = open_rel(root, rel, err);
-	char buf[65536];
-
-	*bytes = 0;
-	if (in < 0)
-		return -1;
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			api_error_set(err, API_ERR_LOCAL, 0, "cannot read %s: %s", rel, strerror(errno));
-			close(in);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				api_error_set(err, API_ERR_LOCAL, 0, "cannot save %s: %s%s", rel, strerror(errno),
-					      errno == ENOSPC ? "; free some disk space and retry" : "");
-				close(in);
-				return -1;
-			}
-			off += w;
-		}
-		*bytes += n;
-	}
-	close(in);
-	return 0;
-}
-
-int
-local_diff(const char *root, const char *rel, char **text, struct api_error *err)
-{
-	struct strbuf orig = {0};
-	char *spec;
-	size_t len = 0;
-	bool cut = false;
-	char *mod = NULL;
-
-	*text = NULL;
-	if (!rel_ok(rel)) {
-		api_error_set(err, API_ERR_USAGE, 0, "%s is outside the workspace", rel);
-		return -1;
-	}
-	spec = xasprintf("HEAD:./%s", rel);
-	const char *const a_show[] = {"show", spec, NULL};
-	if (run_git(root, a_show, &orig, 64u << 20) != 0)
-		strbuf_reset(&orig);	/* new or untracked: everything is added */
-	free(spec);
-	struct api_error e2;
-	if (local_read_head(root, rel, 64u << 20, &mod, &len, &cut, &e2) != 0)
-		mod = NULL;	/* deleted: everything is removed */
-	*text = udiff_make(orig.buf ? orig.buf : "", mod ? mod : "", rel);
-	strbuf_free(&orig);
-	free(mod);
-	return 0;
 }

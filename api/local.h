@@ -1,5 +1,6 @@
 /*
  * api/local.h: conversations saved on this machine (openhands-api.md section 9).
+ * (api/local.c: conversations and events; api/local_job.c, local_walk.c, local_git.c: workspace.)
  *
  * Owns: finding and reading the OpenHands persistence directories --
  *  - SDK / CLI V1: <dir>/<hex id>/base_state.json (+ meta.json from the
@@ -9,9 +10,10 @@
  * and the conversation's workspace when it exists locally (listing with a rough
  * .gitignore, git changes via `git status`, previews, diffs, copies).
  *
- * Everything here is synchronous local-disk work, kept incremental where a
+ * Conversations and events are read synchronously, kept incremental where a
  * directory can be huge: listing conversations reads only base_state.json and
  * the first and last event files of each; event files are read page by page.
+ * Workspace ops, which can meet a 5 GB file or 200,000 files, run in steps (below).
  * Nothing under the persistence directory is ever written (files are opened
  * read-only; git runs with GIT_OPTIONAL_LOCKS=0 so `git status` leaves the index
  * alone).
@@ -66,22 +68,49 @@ void local_events_read(struct local_events *le, size_t from, size_t n, bool keep
 		       struct api_event_list *out);
 void local_events_free(struct local_events *le);
 
-/* ---- workspace (conv->local_workspace) */
+/* ---- workspace (conv->local_workspace): ops in steps, never a blocking call
+ *
+ * Each op is a job the engine steps from http_perform() (struct http_work, api/http.h): a
+ * file is read or copied a slice at a time, a walk reads a bounded number of entries per
+ * step and sorts in bounded merges, git runs with its output on a non-blocking pipe whose
+ * fd joins http_wait(). One step takes about LOCAL_STEP_US (2 ms), so keys and frames keep
+ * coming while a 5 GB file is copied or 200,000 files are listed. done runs exactly once,
+ * always from a step (never from the start call), unless the job is freed first; the job
+ * stays valid inside done and the caller frees it (also from inside done).
+ * Implemented in api/local_job.c (files), api/local_walk.c, api/local_git.c.
+ */
+struct http;
+struct local_job;
+typedef void (*local_done_fn)(void *ud, struct local_job *job);
+typedef void (*local_progress_fn)(void *ud, int64_t done, int64_t total);
 
 /* The whole tree below root, files and directories, relative paths, sorted; .git is skipped
  * and .gitignore patterns are honoured roughly (no ** and no character classes beyond
  * fnmatch's). Bounded like the cloud walk: more than max_files entries is an error. */
-int local_walk(const char *root, const char *dir, bool children_only, int max_depth,
-	       size_t max_files, struct api_file_list *out, struct api_error *err);
+struct local_job *local_walk_start(struct http *h, const char *root, const char *dir, bool children_only,
+				   int max_depth, size_t max_files, local_done_fn done, void *ud);
 /* Git changes of the working tree (git status), relative to root; API_ERR_NOT_FOUND when
  * root is not in a git repository or git is not installed. */
-int local_changes(const char *root, struct api_file_list *out, struct api_error *err);
+struct local_job *local_changes_start(struct http *h, const char *root, local_done_fn done, void *ud);
 /* The first max bytes of a file. */
-int local_read_head(const char *root, const char *rel, size_t max, char **text, size_t *len,
-		    bool *truncated, struct api_error *err);
-/* Copy a file to fd (from its current position); *bytes gets the size copied. */
-int local_copy_file(const char *root, const char *rel, int fd, int64_t *bytes, struct api_error *err);
-/* Unified diff of a changed file against HEAD. Caller frees *text. */
-int local_diff(const char *root, const char *rel, char **text, struct api_error *err);
+struct local_job *local_head_start(struct http *h, const char *root, const char *rel, size_t max,
+				   local_done_fn done, void *ud);
+/* Copy a file to fd (from its current position); progress after every slice. */
+struct local_job *local_copy_start(struct http *h, const char *root, const char *rel, int fd,
+				   local_progress_fn progress, local_done_fn done, void *ud);
+/* Unified diff of a changed file against HEAD. */
+struct local_job *local_diff_start(struct http *h, const char *root, const char *rel, local_done_fn done,
+				   void *ud);
+
+/* Results, valid inside done. NULL when the op succeeded. */
+const struct api_error *local_job_error(const struct local_job *j);
+/* walk, changes: the list (the caller may take its items and leave it empty). */
+struct api_file_list *local_job_files(struct local_job *j);
+/* head, diff: the text (NUL-terminated); *truncated: head stopped at max. */
+const char *local_job_text(const struct local_job *j, size_t *len, bool *truncated);
+/* copy: the bytes copied. */
+int64_t local_job_bytes(const struct local_job *j);
+/* Stop (a running git is killed and reaped without waiting) and free; done never runs. */
+void local_job_free(struct local_job *j);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api/json.h"
+#include "api/local.h"
 #include "api/udiff.h"
 #include "src/base/util.h"
 
@@ -116,6 +117,7 @@ ws_state_free(void *p)
 {
 	struct ws_state *s = p;
 
+	local_job_free(s->local);	/* stops it: a running git is killed */
 	rt_clear(&s->rt);
 	api_file_list_free(&s->list);
 	free(s->path);

@@ -50,6 +50,7 @@ struct ws_state {
 	char *dir;			/* list_dir: workspace-relative, "" = root */
 	size_t max_bytes;
 	int fd;
+	struct local_job *local;	/* a local conversation: its job, stepped by the engine */
 	/* V0 walk */
 	int dirs_pending;
 	/* V1 commands through bash (the listing, a repository's changes) */

@@ -189,6 +189,25 @@ check "export of the big conversation holds every event" '[ $rc -eq 0 ] && t "le
 snap >"$tmp/after"
 check "nothing under the persistence directory was written" 'cmp -s "$tmp/before" "$tmp/after"'
 
+# ---- a large local file is copied in slices: the loop keeps turning (issue 12 item 4).
+# Progress lines come from the CLI's loop between turns; a copy made whole inside one turn
+# (as before) shows the file either not started or done, never in between.
+truncate -s 805306368 "$WS/huge.bin"
+ohb --local "$C" download "$A" huge.bin -o "$tmp/huge.zip" --progress json
+check "a 768 MiB local file: progress while it is copied (0 < done < size), then the whole file in the ZIP" \
+	'[ $rc -eq 0 ] && $PY -c "
+import json, sys, zipfile
+mid = 0
+for line in open(\"$tmp/err\"):
+    try:
+        p = json.loads(line)
+    except ValueError:
+        continue
+    mid += any(a[\"path\"] == \"huge.bin\" and 0 < a[\"done\"] < 805306368 for a in p.get(\"active\", []))
+z = zipfile.ZipFile(\"$tmp/huge.zip\")
+sys.exit(0 if mid >= 1 and z.getinfo(\"huge.bin\").file_size == 805306368 else 1)"'
+rm -f "$WS/huge.bin" "$tmp/huge.zip"
+
 # ---- events from the fake server
 $PY "$SRC/scenario.py" "$tmp/scen.json" "$tmp/scen-fault.json"
 fake() { # scenario, ports file, log: start a fake server and wait until it is ready
