@@ -41,6 +41,16 @@ struct srcarc_entry {
  */
 struct srcarc *srcarc_open_fd(int fd, char *err, size_t errlen);
 
+/*
+ * The same over a file that is still being written (a tar.gz while it downloads; a ZIP is
+ * refused, its directory is at the end). Whenever the reader is at the file's current end (have
+ * bytes) it calls grow(ud, have), which may block until there are more and returns 1 to read on, 0 when
+ * the file is complete (its end is the end), -1 to stop (the read fails, "stopped"). Meant for
+ * a worker thread (archive/tarstream.c): the loop's thread must never call it.
+ */
+struct srcarc *srcarc_open_growing(int fd, int (*grow)(void *ud, int64_t have), void *ud, char *err,
+				    size_t errlen);
+
 /* Which format srcarc_open_fd() detected. */
 enum srcarc_format srcarc_format(const struct srcarc *a);
 

@@ -515,6 +515,7 @@ export_pump(struct export_job *j, size_t budget)
 		return false;
 	if (budget == 0)
 		budget = EX_DEFAULT_BUDGET;
+	ex_rp_feed(j);
 	while (used < budget && !ex_done_phase(j)) {
 		/* an open events entry goes first: a file re-queued by a retry must not
 		 * start an entry in the middle of it */
@@ -627,6 +628,7 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 		export_free(j);
 		return NULL;
 	}
+	j->zip_compat = opts->zip_compat;
 	struct zipout_opts zo = { .level = -1, .zip64_compat = opts->zip_compat, .default_mtime = j->export_time };
 	j->z = zipout_open(j->planned_path, &zo, msg, sizeof(msg));
 	if (!j->z) {

@@ -71,6 +71,8 @@ enum ex_rp_state {
 	RP_OFF = 0,	/* no server archive (none asked for, or given up: the walk took over) */
 	RP_FETCHING,	/* downloading; nothing is read before the whole file is there (a tar.gz,
 			 * or a ZIP whose streaming stopped) */
+	RP_TAR,		/* a tar.gz arriving: the worker (archive/tarstream.c) reads it and hands
+			 * over staged entries */
 	RP_SCAN,	/* a V0 ZIP arriving: waiting for all of the next local entry (off, need) */
 	RP_RANGE,	/* reading the one local entry the scan found, through a range reader */
 	RP_SCAN_END,	/* the scan reached the central directory: waiting for the download's end */
@@ -85,6 +87,11 @@ struct ex_repack {
 	int64_t done, total;	/* download progress (total -1 unknown) */
 	int64_t started_ms;	/* when it was asked for (the sandbox packs it first, R10) */
 	struct srcarc *rd;	/* RP_RANGE, RP_SEEKABLE: the reader */
+	struct tarstream *ts;	/* RP_TAR: the worker */
+	int64_t fed;		/* RP_TAR: download bytes the worker was told about */
+	bool guessed;		/* prefix is the guess from the listing, not yet confirmed by
+				 * X-Archive-Repo-Root (which comes with the end of the transfer) */
+	bool root_known;	/* prefix is set: guessed, or from the header */
 	bool tar;		/* the reader is a tar: drop the leading "<root>/" component */
 	char *prefix;		/* tar: where the packed directory lies in the workspace ("" = root) */
 	struct ex_file *cur;	/* the entry being staged */
@@ -103,6 +110,7 @@ struct export_job {
 	int64_t staged_bytes, staged_check;	/* archive bytes expanded into spools; next bomb check */
 	char *walk_blind;		/* V0: the walk replaced a failed archive and cannot see ignored files */
 	bool local_failed;		/* a file failed for a local reason (disk full, permission) */
+	bool zip_compat;		/* the ZIP's options, to open it again (export_repack.c) */
 	struct api_client *c;
 	struct api_conversation conv;
 	enum export_mode mode;
@@ -198,6 +206,12 @@ struct ex_file *ex_add_listed(struct export_job *j, const struct api_file *af);
 void ex_add_dir(struct export_job *j, const char *path, unsigned mode);
 void ex_name(struct export_job *j, struct ex_file *f);
 void ex_free_file(struct ex_file *f);
+/* Where the agent-server's archive whose members start with "<top>/" was packed, workspace-
+ * relative ("" the root), by the server's rule over the listing; NULL when it cannot tell. */
+char *ex_guess_repo_root(const struct export_job *j, const char *top, size_t top_len);
+/* Forget every file and directory (a re-pack starting over): names and the ZIP anew. False
+ * (the job failed) when the ZIP cannot be opened again. */
+bool ex_list_restart(struct export_job *j);
 void ex_start_walk(struct export_job *j);
 void ex_prelist_done(void *ud, struct api_file_list *files, const struct api_error *err);
 bool ex_write_empty_dirs(struct export_job *j);	/* true when the archive failed */
@@ -208,6 +222,7 @@ bool ex_rp_ready(const struct export_job *j);	/* the pump has re-pack work now *
 bool ex_rp_reading(const struct export_job *j);	/* a reader is open */
 size_t ex_rp_step(struct export_job *j, size_t budget);
 void ex_rp_stop(struct export_job *j);		/* abort: the download, the reader, the spool */
+void ex_rp_feed(struct export_job *j);		/* the download moved: tell the tar worker */
 size_t ex_stage_step(struct export_job *j, struct ex_file *f, struct srcarc *src, size_t budget, bool *damaged);
 
 /* ---- export_bin.c: V0 binaries */

@@ -415,3 +415,131 @@ ex_write_empty_dirs(struct export_job *j)
 	free(all);
 	return failed;
 }
+
+/* ------------------------------------------------------------ the archive's root */
+
+static bool
+ex_has_repo(char *const *gits, size_t n, const char *dir, size_t dl)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(gits[i]) == dl && !strncmp(gits[i], dir, dl))
+			return true;
+	return false;
+}
+
+/* A directory the server's search may enter: no hidden or vendored component, depth <= 3. */
+static bool
+ex_repo_searchable(const char *path)
+{
+	static const char *const skip[] = {"node_modules", "venv", "site-packages", "vendor"};
+	int depth = 0;
+
+	for (const char *c = path; *c;) {
+		size_t n = strcspn(c, "/");
+
+		if (c[0] == '.')
+			return false;
+		for (size_t k = 0; k < ARRAY_SIZE(skip); k++)
+			if (n == strlen(skip[k]) && !strncmp(c, skip[k], n))
+				return false;
+		depth++;
+		c += n + (c[n] == '/');
+	}
+	return depth <= 3;
+}
+
+/*
+ * The server's _resolve_git_repo_root over our listing (openhands-api-2026.md 2.2): the path
+ * itself when it holds .git, else the one repository found up to depth 3 (hidden and vendored
+ * directories and links skipped, found repositories not entered), else the path. The tar's
+ * first component (the packed directory's name) must agree, which also tells a 2025 server
+ * (no search: always the path) from a 2026 one; when both readings fit, NULL.
+ */
+char *
+ex_guess_repo_root(const struct export_job *j, const char *top, size_t top_len)
+{
+	const char *hook = getenv("OHBROWSE_REPACK_GUESS");	/* test hook: a wrong guess */
+	const struct api_file_list *l = &j->prelist;
+	const char *root = api_workspace_root(j->c, &j->conv), *slash;
+	char **gits = NULL, *found = NULL;
+	size_t n_gits = 0;
+	int count = 0;
+
+	if (hook)
+		return xstrdup(hook);
+	if (!j->have_prelist)
+		return NULL;
+	/* the listing prints every .git (and prunes it): where the repositories are */
+	for (size_t i = 0; i < l->count; i++) {
+		size_t pl = strlen(l->items[i].path);
+		if (!l->items[i].link && pl >= 4 && !strcmp(l->items[i].path + pl - 4, ".git") &&
+		    (pl == 4 || l->items[i].path[pl - 5] == '/')) {
+			gits = xrealloc(gits, (n_gits + 1) * sizeof(*gits));
+			gits[n_gits++] = xstrndup(l->items[i].path, pl > 4 ? pl - 5 : 0);
+		}
+	}
+	bool at_root = ex_has_repo(gits, n_gits, "", 0);
+	for (size_t i = 0; !at_root && i < l->count; i++) {
+		const struct api_file *d = &l->items[i];
+		size_t fl = found ? strlen(found) : 0;
+
+		if (d->type != API_DIR || d->link || !ex_repo_searchable(d->path) ||
+		    !ex_has_repo(gits, n_gits, d->path, strlen(d->path)))
+			continue;
+		if (found && !strncmp(d->path, found, fl) && d->path[fl] == '/')
+			continue;	/* inside a repository already found */
+		if (!found)
+			found = xstrdup(d->path);
+		count++;
+	}
+	for (size_t i = 0; i < n_gits; i++)
+		free(gits[i]);
+	free(gits);
+	if (count != 1) {
+		free(found);
+		found = NULL;
+	}
+	slash = root ? strrchr(root, '/') : NULL;
+	const char *base0 = slash ? slash + 1 : root ? root : "";
+	const char *fs = found ? strrchr(found, '/') : NULL;
+	const char *base1 = fs ? fs + 1 : found;
+	bool is0 = strlen(base0) == top_len && !strncmp(base0, top, top_len);
+	bool is1 = base1 && strlen(base1) == top_len && !strncmp(base1, top, top_len);
+	char *out = is0 && !is1 ? xstrdup("") : is1 && !is0 ? xstrdup(found) : NULL;
+	free(found);
+	return out;
+}
+
+bool
+ex_list_restart(struct export_job *j)
+{
+	char msg[512];
+
+	for (size_t i = 0; i < j->n_files; i++) {
+		ex_file_stop(j, j->files[i]);
+		ex_free_file(j->files[i]);
+	}
+	j->n_files = 0;
+	j->head = 0;
+	j->wf = NULL;
+	for (size_t i = 0; i < j->n_dirs; i++)
+		free(j->dirs[i]);
+	j->n_dirs = 0;
+	names_set_free(j->names);
+	j->names = names_set_new();
+	names_set_reserve(j->names, EX_META_NAME);
+	if (j->ev_state != EV_NONE) {
+		names_set_reserve(j->names, EX_EVENTS_JSON);
+		names_set_reserve(j->names, EX_EVENTS_MD);
+	}
+	j->staged_bytes = 0;
+	j->staged_check = 0;
+	zipout_abort(j->z);	/* removes the .part; the same name is free again */
+	struct zipout_opts zo = { .level = -1, .zip64_compat = j->zip_compat, .default_mtime = j->export_time };
+	j->z = zipout_open(j->planned_path, &zo, msg, sizeof(msg));
+	if (!j->z) {
+		ex_abort(j, EXPORT_FAILED, msg);
+		return false;
+	}
+	return true;
+}

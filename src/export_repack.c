@@ -8,6 +8,9 @@
  * Each entry becomes a file of the job, staged into a spool of its own, so a damaged archive
  * never leaves half an entry in our ZIP; the write head takes the staged files in turn.
  *
+ *   TAR --end--> DONE, or the walk that completes it      (a tar.gz, while it arrives)
+ *   TAR --damage--> FETCHING or SEEKABLE (skipping what was taken)
+ *   TAR --the guessed root was wrong, at the end--> everything taken is dropped, SEEKABLE
  *   FETCHING --downloaded--> SEEKABLE --end--> DONE, or the walk that completes a tar.gz
  *   SCAN --an entry has arrived--> RANGE --entry read--> SCAN     (a V0 ZIP, while it arrives)
  *   SCAN --central directory--> SCAN_END --downloaded--> DONE
@@ -19,6 +22,16 @@
  * A V0 ZIP streams: the real runtime writes it with Python's zipfile, whose local headers
  * carry the sizes, so an entry's end is known from its header alone and it is read
  * (CRC-checked) through a reader over just that byte range once its last byte is here.
+ *
+ * A tar.gz streams too, through a worker thread (archive/tarstream.c: libarchive's reader
+ * pulls its input, so on a file still arriving it must be able to block, and only that thread
+ * may). The worker stages each entry into a spool of its own and hands it over; the loop's
+ * thread takes it here, names it and the write head writes it, so after the last byte only the
+ * last entry and the central directory remain. The names need the directory the server
+ * packed, which its X-Archive-Repo-Root header says only with the end of the transfer: it is
+ * guessed from the listing by the server's own rule (ex_guess_repo_root()) and the tar's
+ * first component, and checked when the header comes; a wrong guess (the workspace changed
+ * between the listing and the packing) starts the re-pack over from the complete spool.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +44,8 @@
 
 #include "archive/spool.h"
 #include "archive/srcarc.h"
+#include "archive/tarstream.h"
+#include "api/http.h"
 #include "src/base/util.h"
 #include "src/export_int.h"
 
@@ -51,7 +66,7 @@ enum ex_rp_outcome {
 };
 
 static size_t ex_rp_advance(struct export_job *j, enum ex_rp_event ev, const struct api_error *err,
-			    size_t budget);
+			    char *root, size_t budget);
 
 /* ------------------------------------------------------------ staging */
 
@@ -368,6 +383,154 @@ ex_rp_scan(struct export_job *j)
 	return RPO_ENTRY;
 }
 
+/* ------------------------------------------------------------ a tar.gz while it arrives */
+
+/* The worker's news wakes the loop: curl_multi_wakeup() may be called from any thread. */
+static void
+ex_rp_wake(void *ud)
+{
+	http_wakeup(ud);
+}
+
+static void
+ex_rp_tar_start(struct export_job *j)
+{
+	int64_t slack = ex_bomb_slack();
+	struct tarstream_opts o = {
+		.cap = j->listed_bytes > 0 ? 2 * j->listed_bytes + slack : -1,	/* as ex_bomb_check */
+		.keep_free = slack,
+		.check_step = slack < EX_BOMB_STEP ? slack : EX_BOMB_STEP,
+		.wake = ex_rp_wake,
+		.wake_ud = api_client_http(j->c),
+	};
+
+	j->arc.ts = tarstream_start(j->arc.fd, true, &o);
+	j->arc.tar = true;
+	j->arc.state = RP_TAR;
+}
+
+static void
+ex_rp_tar_stop(struct export_job *j)
+{
+	tarstream_free(j->arc.ts);
+	j->arc.ts = NULL;
+}
+
+/* The first entry names the packed directory: guess where it lies. False when the guess
+ * cannot be made (streaming stops; the names wait for the header). */
+static bool
+ex_rp_tar_root(struct export_job *j, const struct tarstream_entry *e)
+{
+	const char *p = e->path, *end = e->path + e->path_len;
+
+	while (p < end && (*p == '/' || (*p == '.' && p + 1 < end && p[1] == '/')))
+		p += *p == '/' ? 1 : 2;
+	const char *slash = memchr(p, '/', (size_t)(end - p));
+	char *guess = ex_guess_repo_root(j, p, (size_t)((slash ? slash : end) - p));
+
+	if (!guess)
+		return false;
+	free(j->arc.prefix);
+	j->arc.prefix = guess;
+	j->arc.guessed = true;
+	j->arc.root_known = true;
+	return true;
+}
+
+/* A staged regular entry becomes a SPOOLED file (the manifest candidate stays ACTIVE). */
+static void
+ex_rp_tar_file(struct export_job *j, struct tarstream_entry *e, const struct srcarc_entry *se)
+{
+	char *path = ex_repack_path(j, se);
+	const char *prefix = j->arc.prefix;
+
+	if (!path)
+		return;
+	struct ex_file *f = ex_add_file(j, path, e->size, e->mtime);
+	if (f->pub.state == EXPORT_FILE_EXCLUDED) {
+		free(path);	/* recorded; its bytes were never staged */
+		return;
+	}
+	f->mode = e->mode;
+	ex_name(j, f);
+	f->pub.started_ms = clock_now_ms();
+	if (e->error || e->fd < 0) {
+		ex_set_error(f, EXPORT_FILE_FAILED, e->error ? e->error : "its data was not kept from the archive");
+	} else {
+		f->fd = e->fd;
+		e->fd = -1;
+		f->pub.size = f->pub.done = e->bytes;
+		j->staged_bytes += e->bytes;
+		f->pub.state = EXPORT_FILE_SPOOLED;
+		/* R11: the server's own manifest is its last member, at the top of the archive */
+		if (!strcmp(path + (prefix && *prefix ? strlen(prefix) + 1 : 0), "archive_manifest.json")) {
+			f->pub.state = EXPORT_FILE_ACTIVE;
+			j->arc.manifest = f;
+		}
+	}
+	free(path);
+}
+
+/* The worker crossed the expansion limits in e: that file fails, the rest is walked. */
+static void
+ex_rp_tar_bomb(struct export_job *j, struct tarstream_entry *e, const struct srcarc_entry *se)
+{
+	char *path = ex_repack_path(j, se);
+	char *m = xasprintf("the server's archive expands to more than %s (%lld bytes so far); it "
+			    "is treated as damaged and the files are fetched one by one",
+			    tarstream_disk_full(j->arc.ts) ? "the temporary directory can hold"
+							    : "twice what the listing announced",
+			    (long long)tarstream_expanded(j->arc.ts));
+
+	if (path) {
+		struct ex_file *f = ex_add_file(j, path, e->size, e->mtime);
+		if (f->pub.state != EXPORT_FILE_EXCLUDED) {
+			ex_name(j, f);
+			ex_set_error(f, EXPORT_FILE_FAILED, m);
+		}
+	}
+	free(path);
+	free(m);
+}
+
+/* RP_TAR: take what the worker handed over. */
+static enum ex_rp_outcome
+ex_rp_tar_take(struct export_job *j)
+{
+	struct ex_repack *rp = &j->arc;
+	struct tarstream_entry e = { .fd = -1 };
+	enum tarstream_status st = tarstream_poll(rp->ts, &e);
+	enum ex_rp_outcome out = RPO_MORE;
+
+	if (st == TARSTREAM_NONE)
+		return RPO_WAIT;
+	if (st == TARSTREAM_END)
+		return RPO_END;
+	if (st == TARSTREAM_DAMAGED)
+		return RPO_STOP;
+	struct srcarc_entry se = { .path = e.path, .path_len = e.path_len, .is_file = e.is_file, .kind = e.kind,
+				   .size = e.size, .mtime = e.mtime, .mode = e.mode };
+	if (!rp->root_known && !ex_rp_tar_root(j, &e)) {
+		out = RPO_STOP;	/* nothing taken yet: the seekable reader does it all */
+	} else if (st == TARSTREAM_BOMB) {
+		ex_rp_tar_bomb(j, &e, &se);
+		out = RPO_DAMAGED;
+	} else {
+		rp->entries++;
+		if (rp->manifest) {
+			/* another member follows: not the server's last member, so the user's file */
+			rp->manifest->pub.state = EXPORT_FILE_SPOOLED;
+			rp->manifest = NULL;
+		}
+		if (e.is_file)
+			ex_rp_tar_file(j, &e, &se);
+		else
+			ex_rp_other(j, &se);
+	}
+	tarstream_entry_free(&e);
+	return out;
+}
+
 /* ------------------------------------------------------------ transitions */
 
 /* The whole archive is in the spool: read it through its central directory, after the
@@ -401,6 +564,7 @@ ex_rp_fallback(struct export_job *j)
 	}
 	api_op_cancel(rp->op);
 	rp->op = NULL;
+	ex_rp_tar_stop(j);
 	srcarc_close(rp->rd);
 	rp->rd = NULL;
 	ex_close_fd(&rp->fd);
@@ -490,24 +654,83 @@ ex_rp_download_ended(struct export_job *j, const struct api_error *err)
 		ex_rp_walk_instead(j);
 }
 
+/*
+ * The download ended well: its X-Archive-Repo-Root (actual, taken over; NULL when it sent
+ * none) places the members. Against a guess it is the check: a wrong guess (the workspace
+ * changed between the listing and the packing) drops everything taken and starts over from
+ * the complete spool. False when it did.
+ */
+static bool
+ex_rp_confirm_root(struct export_job *j, char *actual)
+{
+	struct ex_repack *rp = &j->arc;
+	bool guessed = rp->guessed;
+	bool right = !guessed || !strcmp(rp->prefix ? rp->prefix : "", actual ? actual : "");
+
+	if (right || !guessed) {
+		if (actual || guessed) {
+			free(rp->prefix);
+			rp->prefix = actual;
+		}
+		rp->guessed = false;
+		rp->root_known = true;
+		return true;
+	}
+	http_note(api_client_http(j->c), "the agent-server packed %s, not %s as the listing suggested: the archive is "
+		  "re-packed from the start", actual && *actual ? actual : "the workspace root",
+		  *rp->prefix ? rp->prefix : "the root");
+	free(rp->prefix);
+	rp->prefix = actual;
+	rp->guessed = false;
+	ex_rp_tar_stop(j);
+	rp->manifest = NULL;
+	rp->cur = NULL;
+	rp->entries = 0;
+	rp->hardlinks = false;
+	rp->state = RP_FETCHING;
+	ex_list_restart(j);	/* on failure the job is FAILED */
+	return false;
+}
+
 /* The one transition function: every change of j->arc.state happens in here or in the
  * helpers it calls. Returns the bytes of budget used. */
 static size_t
-ex_rp_advance(struct export_job *j, enum ex_rp_event ev, const struct api_error *err, size_t budget)
+ex_rp_advance(struct export_job *j, enum ex_rp_event ev, const struct api_error *err, char *root, size_t budget)
 {
 	struct ex_repack *rp = &j->arc;
 	enum ex_rp_outcome o;
 	size_t used = 0;
 
-	if (rp->state == RP_OFF || rp->state == RP_DONE)
+	if (rp->state == RP_OFF || rp->state == RP_DONE) {
+		free(root);
 		return 0;
-	if (ev == RPE_FAILED || (ev == RPE_DOWNLOADED && rp->state == RP_FETCHING)) {
+	}
+	if (ev == RPE_FAILED) {
+		ex_rp_tar_stop(j);
 		ex_rp_download_ended(j, err);
 		return 0;
 	}
-	if (ev != RPE_STEP)
+	if (ev == RPE_DOWNLOADED) {
+		if (!ex_rp_confirm_root(j, root) && ex_done_phase(j))
+			return 0;
+		if (rp->state == RP_TAR)
+			tarstream_complete(rp->ts);	/* the worker reads to the end */
+		else if (rp->state == RP_FETCHING)
+			ex_rp_download_ended(j, NULL);
 		return 0;	/* downloaded while streaming: the steps take the rest */
+	}
 	switch (rp->state) {
+	case RP_TAR:
+		o = ex_rp_tar_take(j);
+		if (o == RPO_END || o == RPO_STOP || o == RPO_DAMAGED)
+			ex_rp_tar_stop(j);
+		if (o == RPO_END)
+			ex_rp_finished(j);
+		else if (o == RPO_STOP)
+			ex_rp_stream_stop(j);
+		else if (o == RPO_DAMAGED)
+			ex_rp_fallback(j);
+		break;
 	case RP_SCAN:
 		o = ex_rp_scan(j);
 		if (o == RPO_ENTRY)
@@ -564,6 +787,8 @@ ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 {
 	struct export_job *j = ud;
 
+	char *packed = NULL;
+
 	j->arc.op = NULL;
 	if (!err && r && r->repo_root) {
 		/* 2.2: the agent-server packs the one repository below the path it was given, and
@@ -572,10 +797,9 @@ ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 		const char *root = api_workspace_root(j->c, &j->conv);
 		bool inside = root && (!strcmp(r->repo_root, root) ||
 				       (!strncmp(r->repo_root, root, strlen(root)) && r->repo_root[strlen(root)] == '/'));
-		free(j->arc.prefix);
-		j->arc.prefix = inside ? rel : (free(rel), xstrdup(""));
+		packed = inside ? rel : (free(rel), xstrdup(""));
 	}
-	ex_rp_advance(j, err ? RPE_FAILED : RPE_DOWNLOADED, err, 0);
+	ex_rp_advance(j, err ? RPE_FAILED : RPE_DOWNLOADED, err, packed, 0);
 }
 
 bool
@@ -589,10 +813,14 @@ ex_start_archive(struct export_job *j)
 		return false;
 	j->phase = EXPORT_RUNNING;
 	rp->total = -1;
-	/* V0 sends a ZIP (Python's zipfile: sizes in the local headers), so it streams */
+	/* V0 sends a ZIP (Python's zipfile: sizes in the local headers), so it streams; so does
+	 * a V1 tar.gz, through the worker, unless the ZIP goes to standard output (a wrong
+	 * guess of the packed directory could not be taken back there) */
 	rp->state = j->conv.version == API_V0 && !j->conv.local ? RP_SCAN : RP_FETCHING;
 	rp->need = 30;
 	rp->started_ms = clock_now_ms();
+	if (j->conv.version == API_V1 && !j->conv.local && strcmp(j->planned_path, "-") && !getenv("OHBROWSE_NO_TAR_STREAM"))
+		ex_rp_tar_start(j);
 	rp->op = api_fetch_archive(j->c, &j->conv, rp->fd, ex_arc_progress, ex_arc_done, j);
 	return true;
 }
@@ -614,6 +842,8 @@ ex_rp_ready(const struct export_job *j)
 	case RP_RANGE:
 	case RP_SEEKABLE:
 		return true;
+	case RP_TAR:
+		return tarstream_ready(rp->ts);
 	case RP_SCAN:
 		/* finished downloading: a header that is still short means a damaged file */
 		return rp->fd >= 0 && (!rp->op || ex_spool_size(rp->fd) >= rp->need);
@@ -627,7 +857,7 @@ ex_rp_ready(const struct export_job *j)
 size_t
 ex_rp_step(struct export_job *j, size_t budget)
 {
-	return ex_rp_advance(j, RPE_STEP, NULL, budget);
+	return ex_rp_advance(j, RPE_STEP, NULL, NULL, budget);
 }
 
 void
@@ -637,9 +867,22 @@ ex_rp_stop(struct export_job *j)
 
 	api_op_cancel(rp->op);
 	rp->op = NULL;
+	ex_rp_tar_stop(j);	/* before the spool it reads is closed */
 	srcarc_close(rp->rd);
 	rp->rd = NULL;
 	ex_close_fd(&rp->fd);
 	rp->cur = NULL;
 	rp->state = RP_OFF;
+}
+
+/* The download moved: tell the worker (from the pump, not from curl's callbacks). */
+void
+ex_rp_feed(struct export_job *j)
+{
+	struct ex_repack *rp = &j->arc;
+
+	if (rp->state == RP_TAR && rp->done != rp->fed) {
+		rp->fed = rp->done;
+		tarstream_grown(rp->ts);
+	}
 }
