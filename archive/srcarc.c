@@ -243,12 +243,7 @@ srcarc_open(int fd, int (*grow)(void *, int64_t), void *ud, char *err, size_t er
 	a->end = -1;
 	a->grow = grow;
 	a->grow_ud = ud;
-	if (grow && n >= 2 && head[0] == 'P' && head[1] == 'K') {
-		/* a ZIP is read from its central directory, at the end: not while it grows */
-		snprintf(err, errlen, "a ZIP cannot be read while it downloads");
-		free(a);
-		return NULL;
-	} else if (n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) {
+	if (n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) {
 		a->format = SRCARC_ZIP;
 	} else if (n >= 4 && memcmp(head, "PK\x05\x06", 4) == 0) {
 		/* An empty ZIP (the end record comes first). libarchive's seekable reader does not
@@ -269,7 +264,12 @@ srcarc_open(int fd, int (*grow)(void *, int64_t), void *ud, char *err, size_t er
 		return NULL;
 	}
 	srcarc_init_reader(a);
-	if (a->format == SRCARC_ZIP) {
+	if (a->format == SRCARC_ZIP && grow) {
+		/* still arriving: entry by entry from the local headers, each CRC-checked as it
+		 * ends; what this cannot read (sizes only in a data descriptor, damage) is for the
+		 * seekable reader once the file is complete */
+		archive_read_support_format_zip_streamable(a->a);
+	} else if (a->format == SRCARC_ZIP) {
 		/* The central directory is authoritative; the streaming reader trusts local headers. */
 		archive_read_support_format_zip_seekable(a->a);
 	} else {

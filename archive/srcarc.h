@@ -42,11 +42,13 @@ struct srcarc_entry {
 struct srcarc *srcarc_open_fd(int fd, char *err, size_t errlen);
 
 /*
- * The same over a file that is still being written (a tar.gz while it downloads; a ZIP is
- * refused, its directory is at the end). Whenever the reader is at the file's current end (have
+ * The same over a file that is still being written (a server archive while it downloads; a ZIP
+ * is read from its local headers, one entry after another, each CRC-checked, since the central
+ * directory comes last: use srcarc_open_fd() on the whole file for what that cannot read).
+ * Whenever the reader is at the file's current end (have
  * bytes) it calls grow(ud, have), which may block until there are more and returns 1 to read on, 0 when
  * the file is complete (its end is the end), -1 to stop (the read fails, "stopped"). Meant for
- * a worker thread (archive/tarstream.c): the loop's thread must never call it.
+ * a worker thread (archive/arcstream.c): the loop's thread must never call it.
  */
 struct srcarc *srcarc_open_growing(int fd, int (*grow)(void *ud, int64_t have), void *ud, char *err,
 				    size_t errlen);

@@ -221,6 +221,7 @@ ex_start_fetch(struct export_job *j, struct ex_file *f)
 	f->pub.state = EXPORT_FILE_ACTIVE;
 	f->pub.started_ms = clock_now_ms();
 	f->pub.done = 0;
+	f->hashed = false;	/* fetched again (a retry): hashed as it is written */
 	j->active++;
 	f->op = api_fetch_file(j->c, &j->conv, f->pub.path, f->fd, ex_fetch_progress, ex_fetch_done, f);
 }
@@ -299,7 +300,7 @@ ex_write_step(struct export_job *j, struct ex_file *f, size_t budget)
 		}
 		j->wf = f;
 		j->woff = 0;
-		sha256_init(&j->wsha);
+		sha256_init(&j->wsha);	/* (not used when the worker hashed the spool) */
 	}
 	size_t want = budget < EX_BUF_SIZE ? budget : EX_BUF_SIZE;
 	ssize_t n = pread(f->fd, j->buf, want, j->woff);
@@ -319,8 +320,12 @@ ex_write_step(struct export_job *j, struct ex_file *f, size_t budget)
 			ex_zip_failed(j, err);
 			return 0;
 		}
-		sha256_final(&j->wsha, d);
-		sha256_hex(d, f->pub.sha256);
+		if (f->hashed) {
+			memcpy(f->pub.sha256, f->sha, sizeof(f->pub.sha256));
+		} else {
+			sha256_final(&j->wsha, d);
+			sha256_hex(d, f->pub.sha256);
+		}
 		f->pub.size = j->woff;
 		f->pub.state = EXPORT_FILE_WRITTEN;
 		f->pub.finished_ms = clock_now_ms();
@@ -329,7 +334,8 @@ ex_write_step(struct export_job *j, struct ex_file *f, size_t budget)
 		ex_kick(j);	/* the window moved */
 		return 0;
 	}
-	sha256_update(&j->wsha, j->buf, (size_t)n);
+	if (!f->hashed)
+		sha256_update(&j->wsha, j->buf, (size_t)n);
 	if (zipout_write(j->z, j->buf, (size_t)n, err, sizeof(err))) {
 		ex_zip_failed(j, err);
 		return (size_t)n;

@@ -52,6 +52,8 @@ struct ex_file {
 	bool staging;		/* data is being copied into fd from a server archive */
 	unsigned mode;		/* permission bits for the entry; 0 = unknown (0644) */
 	char *link;		/* a symbolic link: written as a link entry, never fetched */
+	bool hashed;		/* the archive worker hashed the spool: its digest is in sha */
+	char sha[65];
 };
 
 enum ex_bin_state { BIN_NONE = 0, BIN_FETCHING, BIN_READY, BIN_FAILED };
@@ -69,13 +71,10 @@ enum ex_ev_wstage { EV_W_JSON = 0, EV_W_MD, EV_W_DONE };
  */
 enum ex_rp_state {
 	RP_OFF = 0,	/* no server archive (none asked for, or given up: the walk took over) */
-	RP_FETCHING,	/* downloading; nothing is read before the whole file is there (a tar.gz,
-			 * or a ZIP whose streaming stopped) */
-	RP_TAR,		/* a tar.gz arriving: the worker (archive/tarstream.c) reads it and hands
-			 * over staged entries */
-	RP_SCAN,	/* a V0 ZIP arriving: waiting for all of the next local entry (off, need) */
-	RP_RANGE,	/* reading the one local entry the scan found, through a range reader */
-	RP_SCAN_END,	/* the scan reached the central directory: waiting for the download's end */
+	RP_FETCHING,	/* downloading; nothing is read before the whole file is there (streaming
+			 * stopped, or never started: -o -, a local workspace) */
+	RP_STREAM,	/* arriving: the worker (archive/arcstream.c) reads it and hands over
+			 * staged entries */
 	RP_SEEKABLE,	/* reading the whole downloaded archive, past what streaming took */
 	RP_DONE,	/* every entry was taken */
 };
@@ -86,9 +85,9 @@ struct ex_repack {
 	int fd;			/* its spool; -1 when none */
 	int64_t done, total;	/* download progress (total -1 unknown) */
 	int64_t started_ms;	/* when it was asked for (the sandbox packs it first, R10) */
-	struct srcarc *rd;	/* RP_RANGE, RP_SEEKABLE: the reader */
-	struct tarstream *ts;	/* RP_TAR: the worker */
-	int64_t fed;		/* RP_TAR: download bytes the worker was told about */
+	struct srcarc *rd;	/* RP_SEEKABLE: the reader */
+	struct arcstream *ts;	/* RP_STREAM: the worker */
+	int64_t fed;		/* RP_STREAM: download bytes the worker was told about */
 	bool guessed;		/* prefix is the guess from the listing, not yet confirmed by
 				 * X-Archive-Repo-Root (which comes with the end of the transfer) */
 	bool root_known;	/* prefix is set: guessed, or from the header */
@@ -98,11 +97,8 @@ struct ex_repack {
 	struct ex_file *manifest;	/* tar: "archive_manifest.json", held until it proves last */
 	bool hardlinks;		/* the tar had hard links: the walk after it fetches their names */
 	bool walked;		/* tar: the walk that adds what the archive left out has run */
-	int64_t off;		/* RP_SCAN: where the next local header starts */
-	int64_t need;		/* RP_SCAN: the spool must hold this many bytes before the next step */
-	size_t entries;		/* local entries streaming took (files and others) */
+	size_t entries;		/* entries streaming took (files and others) */
 	size_t skip;		/* RP_SEEKABLE: entries streaming took, still to skip */
-	struct ex_file *redo;	/* streaming stopped in this entry: the seekable reader re-stages it */
 };
 
 struct export_job {

@@ -1,5 +1,5 @@
-/* archive/tarstream.c: a tar.gz read while it downloads, in a worker thread (see tarstream.h). */
-#include "archive/tarstream.h"
+/* archive/arcstream.c: a tar.gz read while it downloads, in a worker thread (see arcstream.h). */
+#include "archive/arcstream.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,19 +15,20 @@
 #include "archive/names.h"
 #include "archive/spool.h"
 #include "archive/srcarc.h"
+#include "src/base/sha256.h"
 #include "src/base/util.h"
 
 #define TS_BUF (64 * 1024)
 
 struct ts_item {
-	enum tarstream_status st;
-	struct tarstream_entry e;
+	enum arcstream_status st;
+	struct arcstream_entry e;
 };
 
-struct tarstream {
+struct arcstream {
 	int fd;
 	bool strip_root;
-	struct tarstream_opts o;
+	struct arcstream_opts o;
 	pthread_t thread;
 	bool started;
 	int pipe_r, pipe_w;	/* the worker blocks reading pipe_r; the loop writes a byte to wake it */
@@ -46,7 +47,7 @@ struct tarstream {
 
 /* The loop's thread, with mu held: wake the worker if it waits. */
 static void
-ts_kick_locked(struct tarstream *t)
+ts_kick_locked(struct arcstream *t)
 {
 	if (t->waiting) {
 		ssize_t w = write(t->pipe_w, "x", 1);	/* non-blocking: a full pipe wakes it anyway */
@@ -56,7 +57,7 @@ ts_kick_locked(struct tarstream *t)
 
 /* The worker, with mu held: block on the pipe until the loop writes to it. */
 static void
-ts_block_locked(struct tarstream *t)
+ts_block_locked(struct arcstream *t)
 {
 	unsigned char b[64];
 
@@ -72,7 +73,7 @@ ts_block_locked(struct tarstream *t)
 static int
 ts_grow(void *ud, int64_t have)
 {
-	struct tarstream *t = ud;
+	struct arcstream *t = ud;
 	struct stat st;
 	int rc;
 
@@ -86,7 +87,7 @@ ts_grow(void *ud, int64_t have)
 			rc = 0;
 			break;
 		}
-		/* checked with mu held and waiting about to be set: a tarstream_grown() after the
+		/* checked with mu held and waiting about to be set: a arcstream_grown() after the
 		 * bytes were written either is seen here or finds waiting set and wakes us */
 		if (fstat(t->fd, &st) == 0 && (int64_t)st.st_size > have) {
 			rc = 1;
@@ -99,7 +100,7 @@ ts_grow(void *ud, int64_t have)
 }
 
 static bool
-ts_cancelled(struct tarstream *t)
+ts_cancelled(struct arcstream *t)
 {
 	pthread_mutex_lock(&t->mu);
 	bool c = t->cancel;
@@ -109,9 +110,9 @@ ts_cancelled(struct tarstream *t)
 
 /* Queue an item, waiting for room unless it is the final one. False when cancelled. */
 static bool
-ts_push(struct tarstream *t, struct ts_item *it)
+ts_push(struct arcstream *t, struct ts_item *it)
 {
-	bool final = it->st != TARSTREAM_ENTRY;
+	bool final = it->st != ARCSTREAM_ENTRY;
 
 	pthread_mutex_lock(&t->mu);
 	while (!final && !t->cancel && t->q_len >= t->q_cap - 1)
@@ -129,7 +130,7 @@ ts_push(struct tarstream *t, struct ts_item *it)
 }
 
 static void
-ts_finish(struct tarstream *t, enum tarstream_status st, const char *why, struct tarstream_entry *e)
+ts_finish(struct arcstream *t, enum arcstream_status st, const char *why, struct arcstream_entry *e)
 {
 	struct ts_item it = { .st = st };
 
@@ -146,7 +147,7 @@ ts_finish(struct tarstream *t, enum tarstream_status st, const char *why, struct
 
 /* A git credential (names_is_git_credential) is recorded but its data is never staged. */
 static bool
-ts_credential(const struct tarstream *t, const struct srcarc_entry *se)
+ts_credential(const struct arcstream *t, const struct srcarc_entry *se)
 {
 	const char *p = se->path, *end = se->path + se->path_len;
 
@@ -161,7 +162,7 @@ ts_credential(const struct tarstream *t, const struct srcarc_entry *se)
 
 /* The expansion limits, every check_step bytes: false past the cap or near a full disk. */
 static bool
-ts_limits_ok(struct tarstream *t, int fd, int64_t n)
+ts_limits_ok(struct arcstream *t, int fd, int64_t n)
 {
 	struct statvfs vfs;
 	bool ok;
@@ -188,22 +189,29 @@ ts_limits_ok(struct tarstream *t, int fd, int64_t n)
  * local failure: the entry is reported failed, the archive goes on), -1 damaged or stopped,
  * -2 past the limits. */
 static int
-ts_stage(struct tarstream *t, struct srcarc *a, struct tarstream_entry *e)
+ts_stage(struct arcstream *t, struct srcarc *a, struct arcstream_entry *e)
 {
 	char msg[256];
+	struct sha256 sha;
 
 	e->fd = spool_open(msg, sizeof(msg));
 	if (e->fd < 0) {
 		e->error = xstrdup(msg);
 		return 0;
 	}
+	sha256_init(&sha);
 	for (;;) {
 		ssize_t n = srcarc_read(a, t->buf, TS_BUF);
 
 		if (n < 0 || ts_cancelled(t))
 			return -1;
-		if (n == 0)
+		if (n == 0) {
+			uint8_t d[SHA256_DIGEST_LEN];
+			sha256_final(&sha, d);
+			sha256_hex(d, e->sha256);
 			return 0;
+		}
+		sha256_update(&sha, t->buf, (size_t)n);
 		if (!ts_limits_ok(t, e->fd, n))
 			return -2;
 		for (ssize_t off = 0; off < n;) {
@@ -226,12 +234,12 @@ ts_stage(struct tarstream *t, struct srcarc *a, struct tarstream_entry *e)
 static void *
 ts_main(void *arg)
 {
-	struct tarstream *t = arg;
+	struct arcstream *t = arg;
 	char err[512];
 	struct srcarc *a = srcarc_open_growing(t->fd, ts_grow, t, err, sizeof(err));
 
 	if (!a) {
-		ts_finish(t, TARSTREAM_DAMAGED, err, NULL);
+		ts_finish(t, ARCSTREAM_DAMAGED, err, NULL);
 		return NULL;
 	}
 	for (;;) {
@@ -239,15 +247,15 @@ ts_main(void *arg)
 		int rc = srcarc_next(a, &se);
 
 		if (rc < 0) {
-			ts_finish(t, TARSTREAM_DAMAGED, srcarc_error(a), NULL);
+			ts_finish(t, ARCSTREAM_DAMAGED, srcarc_error(a), NULL);
 			break;
 		}
 		if (rc == 0) {
-			ts_finish(t, TARSTREAM_END, NULL, NULL);
+			ts_finish(t, ARCSTREAM_END, NULL, NULL);
 			break;
 		}
-		struct ts_item it = { .st = TARSTREAM_ENTRY };
-		it.e = (struct tarstream_entry){ .path = xstrndup(se.path, se.path_len), .path_len = se.path_len,
+		struct ts_item it = { .st = ARCSTREAM_ENTRY };
+		it.e = (struct arcstream_entry){ .path = xstrndup(se.path, se.path_len), .path_len = se.path_len,
 						 .kind = se.kind, .is_file = se.is_file, .size = se.size,
 						 .mtime = se.mtime, .mode = se.mode, .fd = -1 };
 		int st = se.is_file && !ts_credential(t, &se) ? ts_stage(t, a, &it.e) : 0;
@@ -255,16 +263,16 @@ ts_main(void *arg)
 			if (it.e.fd >= 0)
 				close(it.e.fd);
 			it.e.fd = -1;
-			ts_finish(t, TARSTREAM_BOMB, NULL, &it.e);
+			ts_finish(t, ARCSTREAM_BOMB, NULL, &it.e);
 			break;
 		}
 		if (st < 0) {
-			tarstream_entry_free(&it.e);
-			ts_finish(t, TARSTREAM_DAMAGED, srcarc_error(a), NULL);
+			arcstream_entry_free(&it.e);
+			ts_finish(t, ARCSTREAM_DAMAGED, srcarc_error(a), NULL);
 			break;
 		}
 		if (!ts_push(t, &it)) {
-			tarstream_entry_free(&it.e);
+			arcstream_entry_free(&it.e);
 			break;
 		}
 	}
@@ -272,10 +280,10 @@ ts_main(void *arg)
 	return NULL;
 }
 
-struct tarstream *
-tarstream_start(int fd, bool strip_root, const struct tarstream_opts *o)
+struct arcstream *
+arcstream_start(int fd, bool strip_root, const struct arcstream_opts *o)
 {
-	struct tarstream *t = xcalloc(1, sizeof(*t));
+	struct arcstream *t = xcalloc(1, sizeof(*t));
 	int p[2];
 	sigset_t all, old;
 
@@ -289,7 +297,7 @@ tarstream_start(int fd, bool strip_root, const struct tarstream_opts *o)
 	pthread_mutex_init(&t->mu, NULL);
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		snprintf(t->err, sizeof(t->err), "cannot make a pipe for the archive reader: %s", strerror(errno));
-		t->q[0].st = TARSTREAM_DAMAGED;
+		t->q[0].st = ARCSTREAM_DAMAGED;
 		t->q[0].e.fd = -1;
 		t->q_len = 1;
 		return t;
@@ -304,7 +312,7 @@ tarstream_start(int fd, bool strip_root, const struct tarstream_opts *o)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		snprintf(t->err, sizeof(t->err), "cannot start the archive reader: %s", strerror(rc));
-		t->q[0].st = TARSTREAM_DAMAGED;
+		t->q[0].st = ARCSTREAM_DAMAGED;
 		t->q[0].e.fd = -1;
 		t->q_len = 1;
 		return t;
@@ -314,7 +322,7 @@ tarstream_start(int fd, bool strip_root, const struct tarstream_opts *o)
 }
 
 void
-tarstream_grown(struct tarstream *t)
+arcstream_grown(struct arcstream *t)
 {
 	pthread_mutex_lock(&t->mu);
 	ts_kick_locked(t);
@@ -322,7 +330,7 @@ tarstream_grown(struct tarstream *t)
 }
 
 void
-tarstream_complete(struct tarstream *t)
+arcstream_complete(struct arcstream *t)
 {
 	pthread_mutex_lock(&t->mu);
 	t->complete = true;
@@ -330,10 +338,10 @@ tarstream_complete(struct tarstream *t)
 	pthread_mutex_unlock(&t->mu);
 }
 
-enum tarstream_status
-tarstream_poll(struct tarstream *t, struct tarstream_entry *e)
+enum arcstream_status
+arcstream_poll(struct arcstream *t, struct arcstream_entry *e)
 {
-	enum tarstream_status st = TARSTREAM_NONE;
+	enum arcstream_status st = ARCSTREAM_NONE;
 
 	pthread_mutex_lock(&t->mu);
 	if (t->q_len) {
@@ -351,7 +359,7 @@ tarstream_poll(struct tarstream *t, struct tarstream_entry *e)
 }
 
 bool
-tarstream_ready(struct tarstream *t)
+arcstream_ready(struct arcstream *t)
 {
 	pthread_mutex_lock(&t->mu);
 	bool r = t->q_len > 0;
@@ -360,7 +368,7 @@ tarstream_ready(struct tarstream *t)
 }
 
 void
-tarstream_entry_free(struct tarstream_entry *e)
+arcstream_entry_free(struct arcstream_entry *e)
 {
 	free(e->path);
 	e->path = NULL;
@@ -372,25 +380,25 @@ tarstream_entry_free(struct tarstream_entry *e)
 }
 
 const char *
-tarstream_error(const struct tarstream *t)
+arcstream_error(const struct arcstream *t)
 {
 	return t->err;
 }
 
 int64_t
-tarstream_expanded(const struct tarstream *t)
+arcstream_expanded(const struct arcstream *t)
 {
 	return t->expanded;	/* read after the final item: the worker wrote it before queuing */
 }
 
 bool
-tarstream_disk_full(const struct tarstream *t)
+arcstream_disk_full(const struct arcstream *t)
 {
 	return t->full;
 }
 
 void
-tarstream_free(struct tarstream *t)
+arcstream_free(struct arcstream *t)
 {
 	if (!t)
 		return;
@@ -404,7 +412,7 @@ tarstream_free(struct tarstream *t)
 	if (t->started)
 		pthread_join(t->thread, NULL);
 	for (size_t i = 0; i < t->q_len; i++)
-		tarstream_entry_free(&t->q[(t->q_head + i) % t->q_cap].e);
+		arcstream_entry_free(&t->q[(t->q_head + i) % t->q_cap].e);
 	if (t->pipe_r >= 0)
 		close(t->pipe_r);
 	if (t->pipe_w >= 0)

@@ -1,5 +1,5 @@
 /*
- * archive/tarstream.h: a tar.gz read while it downloads, in a worker thread.
+ * archive/arcstream.h: a tar.gz read while it downloads, in a worker thread.
  *
  * libarchive's reader pulls its input and has no way to say "not yet": on a file that is still
  * arriving it would have to block. So it runs in one worker thread of its own, which blocks
@@ -13,20 +13,20 @@
  * Owns: the worker, its pipe, its reader (archive/srcarc.c) and the spools of entries not yet
  * taken. Invariants: an entry is handed over only once all of its data is staged (a damaged
  * archive never yields half an entry); at most max_ahead entries wait in the queue; every
- * function here is for the loop's thread and returns at once, except tarstream_free(), which
+ * function here is for the loop's thread and returns at once, except arcstream_free(), which
  * stops the worker and joins it (it finishes the step it is in: CPU and a local disk, never the
  * network).
  */
-#ifndef OHBROWSE_ARCHIVE_TARSTREAM_H
-#define OHBROWSE_ARCHIVE_TARSTREAM_H
+#ifndef OHBROWSE_ARCHIVE_ARCSTREAM_H
+#define OHBROWSE_ARCHIVE_ARCSTREAM_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct tarstream;
+struct arcstream;
 
-struct tarstream_opts {
+struct arcstream_opts {
 	int64_t cap;		/* expanded bytes allowed (an archive bomb past them); < 0: no cap */
 	int64_t keep_free;	/* ... and stop when the temporary directory has less free than this */
 	int64_t check_step;	/* check both every this many expanded bytes */
@@ -35,15 +35,15 @@ struct tarstream_opts {
 	void *wake_ud;
 };
 
-enum tarstream_status {
-	TARSTREAM_NONE = 0,	/* nothing new yet */
-	TARSTREAM_ENTRY,	/* *e holds the next entry */
-	TARSTREAM_END,		/* the archive ended cleanly after the last entry */
-	TARSTREAM_DAMAGED,	/* it cannot be read on (tarstream_error() says why) */
-	TARSTREAM_BOMB,		/* *e is the entry that crossed the expansion limits (no data) */
+enum arcstream_status {
+	ARCSTREAM_NONE = 0,	/* nothing new yet */
+	ARCSTREAM_ENTRY,	/* *e holds the next entry */
+	ARCSTREAM_END,		/* the archive ended cleanly after the last entry */
+	ARCSTREAM_DAMAGED,	/* it cannot be read on (arcstream_error() says why) */
+	ARCSTREAM_BOMB,		/* *e is the entry that crossed the expansion limits (no data) */
 };
 
-struct tarstream_entry {
+struct arcstream_entry {
 	char *path;		/* the name as stored (malloc'd; raw bytes, sanitise it) */
 	size_t path_len;
 	const char *kind;	/* as struct srcarc_entry: "file", "directory", "hardlink", ... */
@@ -53,6 +53,8 @@ struct tarstream_entry {
 	int fd;			/* is_file: a spool holding the data, offset 0, the caller's to close;
 				 * -1 when its data was not kept (a git credential, names.h) */
 	int64_t bytes;		/* staged bytes */
+	char sha256[65];	/* is_file with fd: the data's SHA-256 (hex), hashed while staging so
+				 * the loop's thread does not (it is the costliest step of writing) */
 	char *error;		/* is_file: why its data could not be staged (a local failure: the
 				 * entry fails, the archive goes on), else NULL */
 };
@@ -61,25 +63,25 @@ struct tarstream_entry {
  * Start reading the archive that is being written into fd (the spool the download writes;
  * it is only read, with pread). strip_root: the members carry a leading "<root name>/", so
  * the credentials rule applies to what follows it. Never NULL (dies on out of memory); a
- * thread that cannot be started is reported by the first tarstream_poll() as damage.
+ * thread that cannot be started is reported by the first arcstream_poll() as damage.
  */
-struct tarstream *tarstream_start(int fd, bool strip_root, const struct tarstream_opts *o);
+struct arcstream *arcstream_start(int fd, bool strip_root, const struct arcstream_opts *o);
 /* More bytes may be in the file (call it whenever the download moved). */
-void tarstream_grown(struct tarstream *t);
+void arcstream_grown(struct arcstream *t);
 /* The file is complete: its end is the archive's end. */
-void tarstream_complete(struct tarstream *t);
-/* The next piece of news, without waiting. For TARSTREAM_ENTRY and TARSTREAM_BOMB the entry
- * is the caller's: release it with tarstream_entry_free(). */
-enum tarstream_status tarstream_poll(struct tarstream *t, struct tarstream_entry *e);
-/* Whether tarstream_poll() would return something other than TARSTREAM_NONE. */
-bool tarstream_ready(struct tarstream *t);
-void tarstream_entry_free(struct tarstream_entry *e);	/* frees the path, closes the fd */
+void arcstream_complete(struct arcstream *t);
+/* The next piece of news, without waiting. For ARCSTREAM_ENTRY and ARCSTREAM_BOMB the entry
+ * is the caller's: release it with arcstream_entry_free(). */
+enum arcstream_status arcstream_poll(struct arcstream *t, struct arcstream_entry *e);
+/* Whether arcstream_poll() would return something other than ARCSTREAM_NONE. */
+bool arcstream_ready(struct arcstream *t);
+void arcstream_entry_free(struct arcstream_entry *e);	/* frees the path, closes the fd */
 /* DAMAGED: the reader's message, one sentence. */
-const char *tarstream_error(const struct tarstream *t);
+const char *arcstream_error(const struct arcstream *t);
 /* BOMB: the expanded bytes so far, and whether it was the free space (not the cap). */
-int64_t tarstream_expanded(const struct tarstream *t);
-bool tarstream_disk_full(const struct tarstream *t);
+int64_t arcstream_expanded(const struct arcstream *t);
+bool arcstream_disk_full(const struct arcstream *t);
 /* Stop the worker, join it, drop what it had not handed over. NULL is fine. */
-void tarstream_free(struct tarstream *t);
+void arcstream_free(struct arcstream *t);
 
 #endif
