@@ -1,4 +1,4 @@
-/* archive/arcstream.c: a tar.gz read while it downloads, in a worker thread (see arcstream.h). */
+/* archive/arcstream.c: a server archive read while it downloads, in a worker thread (see arcstream.h). */
 #include "archive/arcstream.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /*
- * archive/arcstream.h: a tar.gz read while it downloads, in a worker thread.
+ * archive/arcstream.h: a server archive (tar.gz, or a ZIP from its local headers) read while it
+ * downloads, in a worker thread.
  *
  * libarchive's reader pulls its input and has no way to say "not yet": on a file that is still
  * arriving it would have to block. So it runs in one worker thread of its own, which blocks

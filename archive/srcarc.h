@@ -73,7 +73,8 @@ ssize_t srcarc_read(struct srcarc *a, void *buf, size_t len);
 const char *srcarc_error(const struct srcarc *a);
 
 /*
- * Re-packing a ZIP while it still downloads. Local entries come one after another, each a
+ * Reading a ZIP's entries by their byte ranges while it still downloads (the export used this
+ * before it read arriving archives with srcarc_open_growing() in a worker). Local entries come one after another, each a
  * header, its data and (bit 3) a descriptor; Python's zipfile, which writes V0 zip-directory
  * bodies, puts the sizes in the header, so an entry's end is known from its header alone.
  *

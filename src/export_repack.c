@@ -8,30 +8,26 @@
  * Each entry becomes a file of the job, staged into a spool of its own, so a damaged archive
  * never leaves half an entry in our ZIP; the write head takes the staged files in turn.
  *
- *   TAR --end--> DONE, or the walk that completes it      (a tar.gz, while it arrives)
- *   TAR --damage--> FETCHING or SEEKABLE (skipping what was taken)
- *   TAR --the guessed root was wrong, at the end--> everything taken is dropped, SEEKABLE
- *   FETCHING --downloaded--> SEEKABLE --end--> DONE, or the walk that completes a tar.gz
- *   SCAN --an entry has arrived--> RANGE --entry read--> SCAN     (a V0 ZIP, while it arrives)
- *   SCAN --central directory--> SCAN_END --downloaded--> DONE
- *   SCAN, RANGE --sizes not in the header, damage--> FETCHING (still downloading) or
- *                 SEEKABLE (skipping the entries streaming took)
- *   failed download, unreadable archive, damage in SEEKABLE --> OFF: the walk fetches the
- *                 files not yet taken (what was staged is kept)
+ *   STREAM --end--> DONE, or for a tar the walk that completes it (outside the repository,
+ *            links, empty directories)
+ *   STREAM --an entry it cannot read (damage; a ZIP's sizes only in a data descriptor), or a
+ *            packed directory it cannot guess--> FETCHING, then SEEKABLE skipping what was taken
+ *   STREAM --the guessed packed directory was wrong, seen at the end--> everything taken is
+ *            dropped, FETCHING, SEEKABLE from the first entry
+ *   FETCHING --downloaded--> SEEKABLE --end--> DONE, or the walk that completes a tar
+ *   failed download, unreadable archive, damage in SEEKABLE, a bomb --> OFF: the walk
+ *            fetches the files not yet taken (what was staged is kept)
  *
- * A V0 ZIP streams: the real runtime writes it with Python's zipfile, whose local headers
- * carry the sizes, so an entry's end is known from its header alone and it is read
- * (CRC-checked) through a reader over just that byte range once its last byte is here.
- *
- * A tar.gz streams too, through a worker thread (archive/arcstream.c: libarchive's reader
- * pulls its input, so on a file still arriving it must be able to block, and only that thread
- * may). The worker stages each entry into a spool of its own and hands it over; the loop's
- * thread takes it here, names it and the write head writes it, so after the last byte only the
- * last entry and the central directory remain. The names need the directory the server
- * packed, which its X-Archive-Repo-Root header says only with the end of the transfer: it is
- * guessed from the listing by the server's own rule (ex_guess_repo_root()) and the tar's
- * first component, and checked when the header comes; a wrong guess (the workspace changed
- * between the listing and the packing) starts the re-pack over from the complete spool.
+ * Streaming runs in a worker thread (archive/arcstream.c: libarchive's reader pulls its input,
+ * so on a file still arriving it must be able to block, and only that thread may). The worker
+ * stages each entry into a spool of its own, hashed, and hands it over; the loop's thread takes
+ * it here, names it and the write head writes it, so after the last byte only the last entry
+ * and the central directory remain. A V0 ZIP is read from its local headers (Python's zipfile
+ * puts the sizes there). A tar's names need the directory the server packed, which its
+ * X-Archive-Repo-Root header says only with the end of the transfer: it is guessed from the
+ * listing by the server's own rule (ex_guess_repo_root()) and the tar's first component, and
+ * checked when the header comes; a wrong guess (the workspace changed between the listing and
+ * the packing) starts the re-pack over from the complete spool.
  */
 #include <errno.h>
 #include <fcntl.h>
