@@ -305,8 +305,15 @@ arcstream_start(int fd, bool strip_root, const struct arcstream_opts *o)
 	t->pipe_r = p[0];
 	t->pipe_w = p[1];
 	fcntl(t->pipe_w, F_SETFL, fcntl(t->pipe_w, F_GETFL) | O_NONBLOCK);
-	/* signals stay with the loop's thread: its handlers and self-pipe are the only path */
+	/* signals stay with the loop's thread: its handlers and self-pipe are the only path; a
+	 * fault in the worker itself still reaches the fatal handler (which restores the
+	 * terminal), since a blocked SIGSEGV would kill the process without it */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	int rc = pthread_create(&t->thread, NULL, ts_main, t);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
