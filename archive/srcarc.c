@@ -26,6 +26,10 @@ struct srcarc {
 	enum srcarc_format format;
 	bool at_end;		/* libarchive fails a next_header call after EOF; we keep saying 0 */
 	bool served;		/* a range reader gave its one entry: the next call is the end */
+	/* srcarc_open_growing: the file is still being written; at its current end the reader
+	 * calls grow(grow_ud, have) (see srcarc.h) instead of taking the end for the archive's */
+	int (*grow)(void *ud, int64_t have);
+	void *grow_ud;
 	char *buf;
 	/*
 	 * libarchive 3.6.2 converts names to the *current* locale while reading a header; in the
@@ -64,9 +68,24 @@ srcarc_cb_read(struct archive *ar, void *data, const void **out)
 		if ((int64_t)want > a->end - a->off)
 			want = (size_t)(a->end - a->off);
 	}
-	do
-		n = pread(a->fd, a->buf, want, a->off);
-	while (n < 0 && errno == EINTR);
+	for (;;) {
+		do
+			n = pread(a->fd, a->buf, want, a->off);
+		while (n < 0 && errno == EINTR);
+		if (n != 0 || !a->grow)
+			break;
+		int g = a->grow(a->grow_ud, a->off);
+		if (g < 0) {
+			archive_set_error(ar, ECANCELED, "stopped");
+			return -1;
+		}
+		if (g == 0) {	/* complete: what is there now is all there is */
+			do
+				n = pread(a->fd, a->buf, want, a->off);
+			while (n < 0 && errno == EINTR);
+			break;
+		}
+	}
 	if (n < 0) {
 		archive_set_error(ar, errno, "cannot read the downloaded archive: %s", strerror(errno));
 		return -1;
@@ -156,8 +175,45 @@ srcarc_init_reader(struct srcarc *a)
 		die("out of memory (archive_read_new)");
 }
 
+/* The first bytes for the sniff: a growing file is waited for until it holds them all or is
+ * complete. Returns the count, -1 on an error (errno set). */
+static ssize_t
+srcarc_head(int fd, unsigned char *head, size_t len, int (*grow)(void *, int64_t), void *ud)
+{
+	ssize_t n;
+
+	for (;;) {
+		do
+			n = pread(fd, head, len, 0);
+		while (n < 0 && errno == EINTR);
+		if (n < 0 || (size_t)n == len || !grow)
+			return n;
+		int g = grow(ud, n);
+		if (g < 0) {
+			errno = ECANCELED;
+			return -1;
+		}
+		if (g == 0)
+			grow = NULL;	/* complete: one more read, and that is it */
+	}
+}
+
+static struct srcarc *srcarc_open(int fd, int (*grow)(void *, int64_t), void *ud, char *err, size_t errlen);
+
 struct srcarc *
 srcarc_open_fd(int fd, char *err, size_t errlen)
+{
+	return srcarc_open(fd, NULL, NULL, err, errlen);
+}
+
+struct srcarc *
+srcarc_open_growing(int fd, int (*grow)(void *ud, int64_t have), void *ud, char *err, size_t errlen)
+{
+	return srcarc_open(fd, grow, ud, err, errlen);
+}
+
+static struct srcarc *
+srcarc_open(int fd, int (*grow)(void *, int64_t), void *ud, char *err, size_t errlen)
 {
 	unsigned char head[512];
 	char preview[4 * SRCARC_PREVIEW + 8];
@@ -172,9 +228,7 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read the downloaded archive: %s; retry", strerror(errno));
 		return NULL;
 	}
-	do
-		n = pread(fd, head, sizeof(head), 0);
-	while (n < 0 && errno == EINTR);
+	n = srcarc_head(fd, head, sizeof(head), grow, ud);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot read the downloaded archive: %s; retry", strerror(errno));
 		return NULL;
@@ -187,6 +241,8 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 	a->fd = fd;
 	a->fsize = st.st_size;
 	a->end = -1;
+	a->grow = grow;
+	a->grow_ud = ud;
 	if (n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0) {
 		a->format = SRCARC_ZIP;
 	} else if (n >= 4 && memcmp(head, "PK\x05\x06", 4) == 0) {
@@ -208,7 +264,12 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 		return NULL;
 	}
 	srcarc_init_reader(a);
-	if (a->format == SRCARC_ZIP) {
+	if (a->format == SRCARC_ZIP && grow) {
+		/* still arriving: entry by entry from the local headers, each CRC-checked as it
+		 * ends; what this cannot read (sizes only in a data descriptor, damage) is for the
+		 * seekable reader once the file is complete */
+		archive_read_support_format_zip_streamable(a->a);
+	} else if (a->format == SRCARC_ZIP) {
 		/* The central directory is authoritative; the streaming reader trusts local headers. */
 		archive_read_support_format_zip_seekable(a->a);
 	} else {
@@ -217,8 +278,11 @@ srcarc_open_fd(int fd, char *err, size_t errlen)
 	}
 	archive_read_set_callback_data(a->a, a);
 	archive_read_set_read_callback(a->a, srcarc_cb_read);
-	archive_read_set_seek_callback(a->a, srcarc_cb_seek);
-	archive_read_set_skip_callback(a->a, srcarc_cb_skip);
+	if (!grow) {
+		/* the size is known only for a complete file; a growing one is read straight on */
+		archive_read_set_seek_callback(a->a, srcarc_cb_seek);
+		archive_read_set_skip_callback(a->a, srcarc_cb_skip);
+	}
 	old = srcarc_locale_enter(a);
 	r = archive_read_open1(a->a);
 	srcarc_locale_leave(a, old);

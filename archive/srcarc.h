@@ -41,6 +41,18 @@ struct srcarc_entry {
  */
 struct srcarc *srcarc_open_fd(int fd, char *err, size_t errlen);
 
+/*
+ * The same over a file that is still being written (a server archive while it downloads; a ZIP
+ * is read from its local headers, one entry after another, each CRC-checked, since the central
+ * directory comes last: use srcarc_open_fd() on the whole file for what that cannot read).
+ * Whenever the reader is at the file's current end (have
+ * bytes) it calls grow(ud, have), which may block until there are more and returns 1 to read on, 0 when
+ * the file is complete (its end is the end), -1 to stop (the read fails, "stopped"). Meant for
+ * a worker thread (archive/arcstream.c): the loop's thread must never call it.
+ */
+struct srcarc *srcarc_open_growing(int fd, int (*grow)(void *ud, int64_t have), void *ud, char *err,
+				    size_t errlen);
+
 /* Which format srcarc_open_fd() detected. */
 enum srcarc_format srcarc_format(const struct srcarc *a);
 
@@ -61,7 +73,8 @@ ssize_t srcarc_read(struct srcarc *a, void *buf, size_t len);
 const char *srcarc_error(const struct srcarc *a);
 
 /*
- * Re-packing a ZIP while it still downloads. Local entries come one after another, each a
+ * Reading a ZIP's entries by their byte ranges while it still downloads (the export used this
+ * before it read arriving archives with srcarc_open_growing() in a worker). Local entries come one after another, each a
  * header, its data and (bit 3) a descriptor; Python's zipfile, which writes V0 zip-directory
  * bodies, puts the sizes in the header, so an entry's end is known from its header alone.
  *

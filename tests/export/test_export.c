@@ -67,6 +67,9 @@
 #define V0_HUGE "00000000000000000000000000000d0c"
 #define V0_DESC "00000000000000000000000000000d0d"
 #define V0_HOLD "00000000000000000000000000000d0e"
+#define V1_HOLD "00000000000000000000000000000d0f"
+#define V1_2026 "00000000000000000000000000000d10"
+#define V1_ARCRESET "00000000000000000000000000000d11"
 #define V1_EVENTS "00000000000000000000000000000e01"
 #define V0_EVENTS "00000000000000000000000000000e00"
 #define V0_EVFAIL "00000000000000000000000000000e02"
@@ -165,6 +168,9 @@ scenario_text(void)
 		{ V0_HUGE, "V0", "huge", "" },
 		{ V0_DESC, "V0", "small", ",\"zip_style\":\"descriptor\"" },
 		{ V0_HOLD, "V0", "small", "" },
+		{ V1_HOLD, "V1", "small", ",\"agent\":{\"generation\":2026}" },
+		{ V1_2026, "V1", "small", ",\"agent\":{\"generation\":2026}" },
+		{ V1_ARCRESET, "V1", "small", ",\"agent\":{\"generation\":2026}" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(convs); i++)
 		strbuf_printf(&sb, "%s{\"id\":\"%s\",\"version\":\"%s\",\"status\":\"RUNNING\",\"workspace\":\"%s\"%s}",
@@ -204,6 +210,10 @@ scenario_text(void)
 		    "\"status\":500,\"nth\":0},"
 		    "{\"server\":\"runtime\",\"route\":\"zip-directory\",\"conversation\":\"" V0_HOLD "\","
 		    "\"hold_after\":1000,\"hold_ms\":1500,\"nth\":0},"
+		    "{\"server\":\"agent\",\"route\":\"file-archive\",\"conversation\":\"" V1_HOLD "\","
+		    "\"hold_after\":150000,\"hold_ms\":1500,\"nth\":0},"
+		    "{\"server\":\"agent\",\"route\":\"file-archive\",\"conversation\":\"" V1_ARCRESET "\","
+		    "\"reset_after\":150000,\"nth\":0},"
 		    "{\"server\":\"runtime\",\"route\":\"events\",\"conversation\":\"" V0_EVFAIL "\","
 		    "\"status\":500,\"nth\":0},"
 		    "{\"server\":\"runtime\",\"route\":\"trajectory\",\"conversation\":\"" V0_EVFAIL "\","
@@ -777,12 +787,11 @@ test_v0_archive_descriptor(void **state)
 /* A Python-style ZIP (sizes in the local headers) is re-packed while it downloads: with the
  * download held after 1000 bytes, the entries before that point are already in our ZIP. */
 static void
-test_v0_archive_streams(void **state)
+check_archive_streams(struct env *e, const char *id)
 {
-	struct env *e = *state;
 	struct api_conversation conv;
 	struct export_opts o = { .mode = EXPORT_ALL, .prefer_server_archive = true };
-	struct export_job *j = start(e, V0_HOLD, &o, &conv);
+	struct export_job *j = start(e, id, &o, &conv);
 	int64_t deadline = clock_now_ms() + 30000;
 	bool overlapped = false;
 
@@ -799,7 +808,7 @@ test_v0_archive_streams(void **state)
 	}
 	assert_true(overlapped);
 	char *zip = run_done(e, j);
-	json_t *meta = verify_zip(e, zip, V0_HOLD);
+	json_t *meta = verify_zip(e, zip, id);
 
 	assert_paths(meta, "files", SMALL_ALL);
 	assert_paths(meta, "skipped", "");
@@ -807,6 +816,75 @@ test_v0_archive_streams(void **state)
 	free(zip);
 	export_free(j);
 	api_conversation_free(&conv);
+}
+
+static void
+test_v0_archive_streams(void **state)
+{
+	check_archive_streams(*state, V0_HOLD);
+}
+
+/* The agent-server's tar.gz is re-packed while it downloads too (the worker thread): held
+ * after 150 kB, the entries before that point are already in our ZIP. */
+static void
+test_v1_archive_streams(void **state)
+{
+	check_archive_streams(*state, V1_HOLD);
+}
+
+/* The connection drops part way through the tar.gz (asked for once only, R10): what the
+ * stream took stays, the walk fetches the rest. */
+static void
+test_v1_archive_reset_streaming(void **state)
+{
+	check_archive_route(*state, V1_ARCRESET, SMALL_ALL);
+}
+
+/* Cancelled while the worker reads the arriving tar.gz: it is stopped and joined, nothing of
+ * the archive is left, and no callback touches the job afterwards. */
+static void
+test_v1_archive_cancel_streaming(void **state)
+{
+	struct env *e = *state;
+	struct api_conversation conv;
+	struct export_opts o = { .mode = EXPORT_ALL, .prefer_server_archive = true };
+	struct export_job *j = start(e, V1_HOLD, &o, &conv);
+	char *part = xstrdup(export_part_path(j));
+	struct export_totals t;
+	int64_t until = clock_now_ms() + 10000;
+
+	do {
+		http_perform(e->h);
+		if (!export_pump(j, 256 << 10))
+			wait_once(e);
+		export_totals(j, &t);
+	} while (t.files_written < 1 && clock_now_ms() < until);
+	assert_true(t.files_written >= 1);
+	assert_true(t.bytes_done < t.bytes_total);	/* still held: the worker waits for bytes */
+	export_cancel(j, "user pressed q");
+	export_totals(j, &t);
+	assert_int_equal(t.phase, EXPORT_CANCELLED);
+	assert_int_equal(access(part, F_OK), -1);
+	for (int i = 0; i < 5; i++) {
+		http_perform(e->h);
+		wait_once(e);
+	}
+	assert_int_equal(count_dir(e->dir, ".part") + count_dir(e->dir, ".zip"), 0);
+	free(part);
+	export_free(j);
+	api_conversation_free(&conv);
+}
+
+/* The directory the agent-server packed is known only from the header at the end; a guess
+ * that turns out wrong (OHBROWSE_REPACK_GUESS, as if the workspace changed after the
+ * listing) starts the re-pack over, and the ZIP is the same as with the right one. */
+static void
+test_v1_archive_wrong_guess(void **state)
+{
+	check_archive_route(*state, V1_2026, SMALL_ALL);
+	setenv("OHBROWSE_REPACK_GUESS", "docs", 1);
+	check_archive_route(*state, V1_2026, SMALL_ALL);
+	unsetenv("OHBROWSE_REPACK_GUESS");
 }
 
 static void
@@ -1456,6 +1534,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_v0_archive, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_v0_archive_descriptor, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_v0_archive_streams, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_archive_streams, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_archive_wrong_guess, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_archive_reset_streaming, test_setup, test_teardown),
+		cmocka_unit_test_setup_teardown(test_v1_archive_cancel_streaming, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_archive_unsupported, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_v1_archive_fails, test_setup, test_teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names_v0, test_setup, test_teardown),
