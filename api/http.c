@@ -9,6 +9,7 @@
  * http_perform(), so callers never re-enter curl from a curl callback.
  */
 #include "api/http.h"
+#include "api/http_int.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -23,8 +24,6 @@
 #include "src/base/util.h"
 
 #define ERROR_BODY_MAX (64 * 1024)
-#define WINDOW_MS 1000	/* the servers count the requests of the last second */
-#define MINUTE_MS 60000
 #define HTTP_FLOOR_BPS 1024	/* downloads: slower than this for stall_seconds is a stall */
 #define RETRY_AFTER_MAX_S 3600L	/* read no further; the retry caps the wait at 4 x backoff_max */
 
@@ -33,20 +32,6 @@ enum req_state {
 	REQ_RUNNING,
 	REQ_WAITING,
 	REQ_DONE,
-};
-
-struct host {
-	char *origin;		/* the URL prefix this limit covers (an origin unless registered) */
-	struct http_limit limit;
-	int active;
-	int64_t *starts;	/* completion times within the window (rps slots), see host_next_slot */
-	size_t n_starts;
-	size_t cap_starts;
-	int64_t *minute;	/* completion times within the last minute (per_minute budget) */
-	size_t n_minute;
-	size_t cap_minute;
-	unsigned blocked_pass;	/* start_ready found no slot here in this pass */
-	struct host *next;
 };
 
 struct http_req {
@@ -215,7 +200,6 @@ req_mark_done(struct http_req *r)
 	h->done_tail = r;
 }
 
-static void host_note_done(struct host *o, int64_t now);
 
 static void
 req_detach_easy(struct http_req *r)
@@ -260,15 +244,8 @@ http_free(struct http *h)
 		req_free(r);
 	}
 	free(h->noproxy);
-	while (h->hosts) {
-		struct host *n = h->hosts->next;
-
-		free(h->hosts->origin);
-		free(h->hosts->starts);
-		free(h->hosts->minute);
-		free(h->hosts);
-		h->hosts = n;
-	}
+	host_free_all(h->hosts);
+	h->hosts = NULL;
 	while (h->timers) {
 		struct timer *n = h->timers->next;
 
@@ -291,256 +268,14 @@ http_note(struct http *h, const char *fmt, ...)
 	log_line(h, "* %s", buf);
 }
 
-static int
-hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-char *
-http_unescape(const char *s)
-{
-	struct strbuf sb = {0};
-
-	/* %XX only ("+" stays "+": the agent-server's quote() never writes it for a space) */
-	for (const char *p = s; *p; p++) {
-		int hi, lo;
-		if (*p == '%' && p[1] && p[2] && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0) {
-			strbuf_putc(&sb, (char)(hi << 4 | lo));
-			p += 2;
-		} else {
-			strbuf_putc(&sb, *p);
-		}
-	}
-	return sb.buf ? strbuf_detach(&sb) : xstrdup("");
-}
-
-char *
-http_escape(const char *s)
-{
-	char *e = curl_easy_escape(NULL, s, (int)strlen(s));
-	char *r;
-
-	if (!e)
-		die("out of memory escaping a URL");
-	r = xstrdup(e);
-	curl_free(e);
-	return r;
-}
-
-char *
-http_origin(const char *url)
-{
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
-
-	if (!u)
-		return NULL;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
-		for (char *p = scheme; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		for (char *p = host; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-		out = xasprintf("%s://%s:%s", scheme, host, port);
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
-	return out;
-}
-
-/* An IPv4 literal in 127.0.0.0/8: four decimal parts of at most 255, the first 127. A name
- * that merely starts with "127." (127.attacker.example) is a name, resolved by DNS. */
-static bool
-ipv4_loopback_literal(const char *h)
-{
-	int part = 0;
-	long v = -1;
-
-	for (const char *p = h;; p++) {
-		if (*p >= '0' && *p <= '9') {
-			v = (v < 0 ? 0 : v * 10) + (*p - '0');
-			if (v > 255)
-				return false;
-		} else if (*p == '.' || *p == '\0') {
-			if (v < 0 || (part == 0 && v != 127))
-				return false;
-			part++;
-			v = -1;
-			if (!*p)
-				return part == 4;
-		} else {
-			return false;
-		}
-	}
-}
-
-bool
-http_host_is_loopback(const char *url)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	bool lo = false;
-
-	if (!u)
-		return false;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		lo = strcasecmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-		     strcmp(host, "::1") == 0 || ipv4_loopback_literal(host);
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return lo;
-}
-
-/* "scheme://host:port/path" (explicit port, no query, no trailing '/'): the form limit
- * prefixes are kept and compared in. NULL when unparsable. */
-static char *
-limit_key(const char *url)
-{
-	char *origin = http_origin(url);
-	const char *p = strstr(url, "://");
-
-	if (!origin || !p)
-		return origin;
-	p = strchr(p + 3, '/');
-	size_t n = p ? strcspn(p, "?#") : 0;
-	while (n > 0 && p[n - 1] == '/')
-		n--;
-	char *k = xasprintf("%s%.*s", origin, (int)n, p ? p : "");
-	free(origin);
-	return k;
-}
-
-/* The limit entry for url: exactly `prefix` when given, else the longest registered prefix
- * of url (at a path boundary), else url's origin (created on first use with *limit). */
-static struct host *
-host_get(struct http *h, const char *url, const char *prefix, const struct http_limit *limit)
-{
-	char *key = limit_key(prefix ? prefix : url);
-	struct host *o, *best = NULL;
-	size_t best_len = 0;
-
-	if (!key)
-		key = xstrdup("?");
-	for (o = h->hosts; o; o = o->next) {
-		size_t n = strlen(o->origin);
-		bool match = prefix ? strcmp(o->origin, key) == 0
-				    : strncmp(o->origin, key, n) == 0 && (key[n] == '\0' || key[n] == '/');
-		if (match && n >= best_len) {
-			best = o;
-			best_len = n;
-		}
-	}
-	if (!best && !prefix) {
-		/* unregistered: the origin's own entry */
-		char *origin = http_origin(url);
-		free(key);
-		key = origin ? origin : xstrdup("?");
-		for (o = h->hosts; o && !best; o = o->next)
-			if (strcmp(o->origin, key) == 0)
-				best = o;
-	}
-	if (best) {
-		free(key);
-		return best;
-	}
-	char *origin = key;
-	o = xcalloc(1, sizeof(*o));
-	o->origin = origin;
-	if (limit)
-		o->limit = *limit;
-	if (o->limit.max_conns <= 0)
-		o->limit.max_conns = 6;
-	o->next = h->hosts;
-	h->hosts = o;
-	return o;
-}
-
 void
 http_set_host_limit(struct http *h, const char *url_prefix, struct http_limit limit)
 {
-	struct host *o = host_get(h, url_prefix, url_prefix, &limit);
+	struct host *o = host_get(&h->hosts, url_prefix, url_prefix, &limit);
 
 	o->limit = limit;
 	if (o->limit.max_conns <= 0)
 		o->limit.max_conns = 6;
-}
-
-/*
- * The per-minute budget, counted the same way as the second (a request holds its slot until
- * a minute after it completed): Cloud allows 100 a minute besides 10 a second (2026 §1.1),
- * so a long listing or a polling loop paces itself instead of meeting 429s.
- */
-static int64_t
-minute_next_slot(struct host *o, int64_t now, int64_t next)
-{
-	if (o->limit.per_minute <= 0)
-		return next;
-	size_t keep = 0;
-	for (size_t i = 0; i < o->n_minute; i++)
-		if (now - o->minute[i] < MINUTE_MS)
-			o->minute[keep++] = o->minute[i];
-	o->n_minute = keep;
-	if ((size_t)o->active + o->n_minute < (size_t)o->limit.per_minute)
-		return next;
-	if (o->n_minute == 0)
-		return INT64_MAX;
-	int64_t oldest = o->minute[0];
-	for (size_t i = 1; i < o->n_minute; i++)
-		if (o->minute[i] < oldest)
-			oldest = o->minute[i];
-	return oldest + MINUTE_MS > next ? oldest + MINUTE_MS : next;
-}
-
-static int64_t
-host_next_slot(struct host *o, int64_t now)
-{
-	if (o->limit.rps <= 0)
-		return minute_next_slot(o, now, now);
-	size_t keep = 0;
-	for (size_t i = 0; i < o->n_starts; i++)
-		if (now - o->starts[i] < WINDOW_MS)
-			o->starts[keep++] = o->starts[i];
-	o->n_starts = keep;
-	size_t max = (size_t)o->limit.rps;
-	if (max < 1)
-		max = 1;
-	int64_t next = now;
-	if ((size_t)o->active + o->n_starts >= max) {
-		if (o->n_starts == 0)
-			return INT64_MAX;
-		int64_t oldest = o->starts[0];
-		for (size_t i = 1; i < o->n_starts; i++)
-			if (o->starts[i] < oldest)
-				oldest = o->starts[i];
-		next = oldest + WINDOW_MS;
-	}
-	return minute_next_slot(o, now, next);
-}
-
-static void
-host_note_done(struct host *o, int64_t now)
-{
-	if (o->limit.per_minute > 0) {
-		if (o->n_minute == o->cap_minute) {
-			o->cap_minute = o->cap_minute ? o->cap_minute * 2 : 16;
-			o->minute = xrealloc(o->minute, o->cap_minute * sizeof(*o->minute));
-		}
-		o->minute[o->n_minute++] = now;
-	}
-	if (o->limit.rps <= 0)
-		return;
-	if (o->n_starts == o->cap_starts) {
-		o->cap_starts = o->cap_starts ? o->cap_starts * 2 : 16;
-		o->starts = xrealloc(o->starts, o->cap_starts * sizeof(*o->starts));
-	}
-	o->starts[o->n_starts++] = now;
 }
 
 static bool
@@ -587,7 +322,7 @@ http_submit(struct http *h, const struct http_opts *opts)
 		}
 	}
 	r->log_line = strbuf_detach(&log);
-	r->host = host_get(h, r->url, opts->limit_prefix, &opts->limit);
+	r->host = host_get(&h->hosts, r->url, opts->limit_prefix, &opts->limit);
 	r->state = REQ_QUEUED;
 	r->retry_after_ms = -1;
 	r->prev = h->tail;
