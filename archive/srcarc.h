@@ -93,6 +93,19 @@ int srcarc_zip_local_span(const unsigned char *buf, size_t n, int64_t *total);
  */
 struct srcarc *srcarc_open_zip_range(int fd, int64_t offset, int64_t len, char *err, size_t errlen);
 
+/*
+ * An index of a complete ZIP's central directory (archive/zipindex.c): each entry's name and
+ * byte range, for srcarc_open_zip_range(). NULL when the central directory is missing,
+ * damaged or does not add up (then read the archive with srcarc_open_fd() as before).
+ * size is the file's length.
+ */
+struct srcarc_zip_index;
+struct srcarc_zip_index *srcarc_zip_index_open(int fd, int64_t size);
+/* path's entry (leading "/" and "./" ignored on both sides): 1 with its range, 0 when the
+ * index has no such name. NULL x is an empty index. */
+int srcarc_zip_index_find(const struct srcarc_zip_index *x, const char *path, int64_t *offset, int64_t *len);
+size_t srcarc_zip_index_count(const struct srcarc_zip_index *x);
+void srcarc_zip_index_free(struct srcarc_zip_index *x);
 /* Free the reader (the fd stays open). NULL is fine. */
 void srcarc_close(struct srcarc *a);
 

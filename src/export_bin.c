@@ -3,12 +3,15 @@
  * binary files (415), so they are taken from one zip-directory download, fetched once for
  * all of them when the first one is refused, and staged entry by entry like a re-pack.
  *
- * Owns: that download (bin_op, bin_fd), its reader (bin_src) and the file being staged
- * (bin_cur); enum ex_bin_state says where it is.
+ * Owns: that download (bin_op, bin_fd), the index of its central directory (bin_index: each
+ * binary is found by name and read from its own byte range, so B binaries in an archive of
+ * E entries cost B lookups, not B x E entry headers), its reader (bin_src) and the file being
+ * staged (bin_cur); enum ex_bin_state says where it is.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "archive/spool.h"
 #include "archive/srcarc.h"
@@ -52,6 +55,11 @@ ex_bin_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 		return;
 	}
 	j->bin_from_start = true;
+	if (srcarc_format(j->bin_src) == SRCARC_ZIP) {
+		struct stat st;
+		if (fstat(j->bin_fd, &st) == 0)
+			j->bin_index = srcarc_zip_index_open(j->bin_fd, (int64_t)st.st_size);
+	}
 	j->bin_state = BIN_READY;
 	/* Staging counts each file's own bytes from here. */
 	for (size_t i = 0; i < j->n_files; i++)
@@ -125,12 +133,45 @@ ex_entry_is(const struct srcarc_entry *e, const char *path)
 	return n == strlen(path) && !memcmp(p, path, n);
 }
 
+/* bin_src on path's entry through the index: 1 found, 0 not in the archive (the central
+ * directory is what the seekable reader reads too), -2 the range does not hold it (the
+ * index is dropped and the scan takes over). */
+static int
+ex_bin_locate_indexed(struct export_job *j, const char *path)
+{
+	char msg[256];
+	struct srcarc_entry e;
+	int64_t off, len;
+
+	if (!srcarc_zip_index_find(j->bin_index, path, &off, &len))
+		return 0;
+	struct srcarc *r = srcarc_open_zip_range(j->bin_fd, off, len, msg, sizeof(msg));
+	if (r && srcarc_next(r, &e) > 0 && e.is_file && ex_entry_is(&e, path)) {
+		srcarc_close(j->bin_src);
+		j->bin_src = r;
+		return 1;
+	}
+	srcarc_close(r);
+	srcarc_zip_index_free(j->bin_index);
+	j->bin_index = NULL;
+	srcarc_close(j->bin_src);
+	j->bin_src = srcarc_open_fd(j->bin_fd, msg, sizeof(msg));
+	j->bin_from_start = true;
+	return j->bin_src ? -2 : -1;
+}
+
 /* Position bin_src on path's entry. 1 found, 0 not in the archive, -1 damaged. */
 static int
 ex_bin_locate(struct export_job *j, const char *path)
 {
 	char msg[256];
 	struct srcarc_entry e;
+
+	if (j->bin_index) {
+		int rc = ex_bin_locate_indexed(j, path);
+		if (rc != -2)
+			return rc;
+	}
 
 	for (int pass = 0; pass < 2; pass++) {
 		int rc;
@@ -178,6 +219,8 @@ ex_bin_step(struct export_job *j, size_t budget)
 				j->bin_state = BIN_FAILED;
 				srcarc_close(j->bin_src);
 				j->bin_src = NULL;
+				srcarc_zip_index_free(j->bin_index);
+				j->bin_index = NULL;
 				ex_close_fd(&j->bin_fd);
 				ex_bin_fail_waiting(j);
 			}
@@ -225,5 +268,7 @@ ex_bin_stop(struct export_job *j)
 	j->bin_op = NULL;
 	srcarc_close(j->bin_src);
 	j->bin_src = NULL;
+	srcarc_zip_index_free(j->bin_index);
+	j->bin_index = NULL;
 	ex_close_fd(&j->bin_fd);
 }

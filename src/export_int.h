@@ -153,6 +153,7 @@ struct export_job {
 	int bin_fd;
 	char *bin_error;
 	struct srcarc *bin_src;
+	struct srcarc_zip_index *bin_index;	/* its central directory: each binary found by name */
 	bool bin_from_start;	/* the current search began at the first entry */
 	int64_t bin_done, bin_total;	/* the zip-directory download's progress (total -1 unknown) */
 	struct ex_file *bin_cur;

@@ -449,6 +449,68 @@ test_zip_local_span_descriptor(void **state)
 	unlink(path);
 }
 
+/* The central directory's index: every file found by name and read back from its own byte
+ * range (libarchive's ZIPs carry data descriptors, so a range must reach the next header);
+ * a cut or bogus directory gives no index, never a wrong range. */
+static void
+test_zip_index(void **state)
+{
+	char err[256];
+	int fd = make_archive("zip");
+	struct stat st;
+	uint8_t *out = xmalloc(BIG_LEN + 16);
+
+	assert_int_equal(fstat(fd, &st), 0);
+	struct srcarc_zip_index *x = srcarc_zip_index_open(fd, (int64_t)st.st_size);
+	assert_non_null(x);
+	assert_int_equal(srcarc_zip_index_count(x), ARRAY_SIZE(items));
+	/* backwards, so a scan from the first entry would restart each time */
+	for (size_t k = ARRAY_SIZE(items); k-- > 0;) {
+		int64_t off, len;
+		if (items[k].type != AE_IFREG)
+			continue;
+		assert_int_equal(srcarc_zip_index_find(x, items[k].name, &off, &len), 1);
+		struct srcarc *a = srcarc_open_zip_range(fd, off, len, err, sizeof(err));
+		assert_non_null(a);
+		struct srcarc_entry e;
+		assert_int_equal(srcarc_next(a, &e), 1);
+		assert_int_equal(e.path_len, strlen(items[k].name));
+		assert_memory_equal(e.path, items[k].name, e.path_len);
+		size_t got = 0;
+		ssize_t r;
+		while ((r = srcarc_read(a, out + got, BIG_LEN + 16 - got)) > 0)
+			got += (size_t)r;
+		if (r != 0) print_message("item %zu: %s\n", k, srcarc_error(a));
+		assert_int_equal(r, 0);
+		assert_int_equal(got, items[k].len);
+		for (size_t i = 0; i < got; i++)
+			assert_int_equal(out[i], pattern(k, i));
+		srcarc_close(a);
+	}
+	int64_t off, len;
+	assert_int_equal(srcarc_zip_index_find(x, "./a.txt", &off, &len), 1);
+	assert_int_equal(srcarc_zip_index_find(x, "missing.txt", &off, &len), 0);
+	srcarc_zip_index_free(x);
+
+	/* the end cut off: no end record, no index */
+	assert_null(srcarc_zip_index_open(fd, (int64_t)st.st_size - 30));
+	/* an end record that points past the file */
+	unsigned char eocd[22];
+	assert_int_equal(pread(fd, eocd, sizeof(eocd), st.st_size - 22), 22);
+	assert_int_equal(eocd[0], 0x50);
+	eocd[16] = eocd[17] = eocd[18] = 0xfe;
+	assert_int_equal(pwrite(fd, eocd, sizeof(eocd), st.st_size - 22), 22);
+	assert_null(srcarc_zip_index_open(fd, (int64_t)st.st_size));
+	/* not a ZIP at all, and an empty file */
+	int html = spool_with("<!DOCTYPE html><html></html>", 28);
+	assert_null(srcarc_zip_index_open(html, 28));
+	assert_null(srcarc_zip_index_open(html, 0));
+	assert_int_equal(srcarc_zip_index_find(NULL, "a.txt", &off, &len), 0);
+	close(html);
+	close(fd);
+	free(out);
+}
+
 int
 main(void)
 {
@@ -461,6 +523,7 @@ main(void)
 		cmocka_unit_test(test_bad_crc),
 		cmocka_unit_test(test_zip_local_spans),
 		cmocka_unit_test(test_zip_local_span_descriptor),
+		cmocka_unit_test(test_zip_index),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
