@@ -3,7 +3,7 @@
 # nothing: use a release build, meson setup BUILD -Dbuildtype=release && ninja -C BUILD) and
 # prints one table of figures and ratios. Benchmarks are not tests: nothing here is asserted.
 # Each part can also be run alone: bench/listing.sh BUILD, memory.sh, parallel.sh, ratelimit.sh,
-# archive.sh, tui_latency.sh, local_latency.sh, backup.sh, engine.sh. Takes about 6 minutes on 2 cores; needs ~5.5 GB free in TMPDIR for a moment.
+# archive.sh, tui_latency.sh, local_latency.sh, backup.sh, engine.sh, v0_binaries.sh. Takes about 6 minutes on 2 cores; needs ~5.5 GB free in TMPDIR for a moment.
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +11,7 @@ rows=$(mktemp "${TMPDIR:-/tmp}/ohb-bench-rows.XXXXXX")
 trap 'rm -f "$rows"' EXIT
 trap 'exit 1' INT TERM HUP
 status=0
-for b in listing memory parallel ratelimit archive tui_latency local_latency backup engine; do
+for b in listing memory parallel ratelimit archive tui_latency local_latency backup engine v0_binaries; do
 	echo "== $b" >&2
 	start=$(date +%s)
 	sh "$here/$b.sh" "$BUILD" | tee -a "$rows" | sed -n 's/^ROW\t//p' | tr '\t' '|' | sed 's/^/  /' >&2

@@ -55,7 +55,9 @@ ex_bin_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 		return;
 	}
 	j->bin_from_start = true;
-	if (srcarc_format(j->bin_src) == SRCARC_ZIP) {
+	/* OHBROWSE_NO_ZIP_INDEX=1: the scan only, for bench/v0_binaries.sh to compare */
+	const char *no_index = getenv("OHBROWSE_NO_ZIP_INDEX");
+	if (srcarc_format(j->bin_src) == SRCARC_ZIP && !(no_index && strcmp(no_index, "1") == 0)) {
 		struct stat st;
 		if (fstat(j->bin_fd, &st) == 0)
 			j->bin_index = srcarc_zip_index_open(j->bin_fd, (int64_t)st.st_size);
