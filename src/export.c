@@ -269,6 +269,22 @@ ex_zip_failed(struct export_job *j, const char *err)
 	ex_abort(j, EXPORT_FAILED, err[0] ? err : "cannot write the archive");
 }
 
+/* Up to budget bytes (at most the buffer) of a spool at off into j->buf: the count, 0 at its
+ * end, -1 for nothing this turn (EINTR; or a read error, which has failed the job). */
+ssize_t
+ex_read_back(struct export_job *j, int fd, int64_t off, size_t budget)
+{
+	size_t want = budget < EX_BUF_SIZE ? budget : EX_BUF_SIZE;
+	ssize_t n = pread(fd, j->buf, want, (off_t)off);
+
+	if (n < 0 && errno != EINTR) {
+		char *m = xasprintf("cannot read back a temporary file: %s", strerror(errno));
+		ex_abort(j, EXPORT_FAILED, m);
+		free(m);
+	}
+	return n;
+}
+
 /* Append a slice of f's spool to the ZIP; returns bytes used. */
 static size_t
 ex_write_step(struct export_job *j, struct ex_file *f, size_t budget)
@@ -302,17 +318,10 @@ ex_write_step(struct export_job *j, struct ex_file *f, size_t budget)
 		j->woff = 0;
 		sha256_init(&j->wsha);	/* (not used when the worker hashed the spool) */
 	}
-	size_t want = budget < EX_BUF_SIZE ? budget : EX_BUF_SIZE;
-	ssize_t n = pread(f->fd, j->buf, want, j->woff);
+	ssize_t n = ex_read_back(j, f->fd, j->woff, budget);
 
-	if (n < 0 && errno == EINTR)
+	if (n < 0)
 		return 0;
-	if (n < 0) {
-		char *m = xasprintf("cannot read back a temporary file: %s", strerror(errno));
-		ex_abort(j, EXPORT_FAILED, m);
-		free(m);
-		return 0;
-	}
 	if (n == 0) {
 		uint8_t d[SHA256_DIGEST_LEN];
 

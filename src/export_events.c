@@ -152,17 +152,10 @@ ex_ev_write_step(struct export_job *j, size_t budget)
 			}
 		}
 	}
-	size_t want = budget < EX_BUF_SIZE ? budget : EX_BUF_SIZE;
-	ssize_t n = pread(*fd, j->buf, want, j->ev_off);
+	ssize_t n = ex_read_back(j, *fd, j->ev_off, budget);
 
-	if (n < 0 && errno == EINTR)
+	if (n < 0)
 		return 0;
-	if (n < 0) {
-		char *m = xasprintf("cannot read back a temporary file: %s", strerror(errno));
-		ex_abort(j, EXPORT_FAILED, m);
-		free(m);
-		return 0;
-	}
 	if (n == 0) {
 		if (zipout_end(j->z, err, sizeof(err))) {
 			ex_zip_failed(j, err);

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "api/client.h"
 #include "api/events.h"
@@ -223,6 +224,7 @@ void ex_rp_feed(struct export_job *j);		/* the download moved: tell the tar work
 size_t ex_stage_step(struct export_job *j, struct ex_file *f, struct srcarc *src, size_t budget, bool *damaged);
 
 /* ---- export_bin.c: V0 binaries */
+ssize_t ex_read_back(struct export_job *j, int fd, int64_t off, size_t budget);
 void ex_bin_wait(struct export_job *j, struct ex_file *f);
 bool ex_bin_pending(const struct export_job *j);
 size_t ex_bin_step(struct export_job *j, size_t budget);
