@@ -2331,7 +2331,7 @@ events_title(struct pane *p, struct line *l, int width)
 	if (ev->filter != EVENT_FILTER_ALL)
 		line_addf(l, ROLE_HEADER, " [%s]", event_filter_name(ev->filter));
 	if (ev->search)
-		line_addf(l, ROLE_HEADER, " /%s", ev->search);
+		line_addf(l, ROLE_HEADER, " /%s%s", ev->search, event_list_search_pending(ev) ? " (searching)" : "");
 	if (ev->n_view != ev->count)
 		line_addf(l, ROLE_HEADER, "  %zu of %zu", ev->n_view, ev->count);
 	else
@@ -3914,7 +3914,7 @@ app_idle(struct app *a)
 	if (a->list_op || a->walk_op || a->changes_op || a->preview_op || a->wake_op || a->n_dir_loads ||
 	    a->ev_loading || a->hand.pid || a->hand_op)
 		return false;
-	if (app_export_running(a) || a->pump_more || a->backup)
+	if (app_export_running(a) || a->pump_more || a->backup || event_list_search_pending(&a->events))
 		return false;
 	return http_pending(a->http) == 0;
 }
@@ -4035,7 +4035,7 @@ app_read_keys(struct app *a, bool stdin_woke)
 static long
 app_timeout(struct app *a, bool script_ready)
 {
-	if (script_ready || a->pump_more)
+	if (script_ready || a->pump_more || event_list_search_pending(&a->events))
 		return 0;
 	int64_t now = clock_now_ms();
 	long t = http_next_timeout_ms(a->http);
@@ -4113,6 +4113,9 @@ app_loop(struct app *a)
 		}
 		if (a->quit)
 			break;
+		/* An event search tests its rows a slice per turn (src/model_events.c). */
+		if (event_list_search_pending(&a->events) && event_list_search_step(&a->events, EVENT_SEARCH_SLICE_MS))
+			a->dirty = true;
 		int64_t now = clock_now_ms();
 		if (a->message[0] && now >= a->message_until && !a->script) {
 			a->message[0] = '\0';

@@ -1,4 +1,5 @@
-/* src/model.c: conversation list, file tree and preview data (see model.h). */
+/* src/model.c: conversation list, file tree and preview data (see model.h; the event list is
+ * in model_events.c). */
 #include "src/model.h"
 
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <strings.h>
 
 #include "src/base/util.h"
+#include "src/search.h"
 
 /* ---- conversation list ---- */
 
@@ -43,17 +45,6 @@ conv_list_clear(struct conv_list *l)
 	l->more = false;
 	l->error[0] = '\0';
 	l->generation++;
-}
-
-/* Case-insensitive (ASCII) substring test; strcasestr is a GNU extension. */
-static bool
-model_contains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return true;
-	return n == 0;
 }
 
 /* Sorting needs the list; qsort has no context argument, so keep it here (single-threaded). */
@@ -114,7 +105,7 @@ conv_list_rebuild(struct conv_list *l)
 	l->n_view = 0;
 	for (size_t i = 0; i < l->count; i++) {
 		if (l->filter && *l->filter &&
-		    !model_contains(l->rows[i].title ? l->rows[i].title : "", l->filter))
+		    !search_contains(l->rows[i].title ? l->rows[i].title : "", l->filter))
 			continue;
 		l->view[l->n_view++] = i;
 	}
@@ -297,6 +288,8 @@ file_tree_free(struct file_tree *t)
 	free(t->hash);
 	free(t->filter);
 	free(t->keep);
+	free(t->hits);
+	free(t->hits_for);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -492,14 +485,48 @@ file_tree_set_filter(struct file_tree *t, const char *text)
 	file_tree_rebuild_view(t);
 }
 
+/* t->hits for t->filter: from the last filter's hits when the new one contains it. */
+static void
+file_tree_filter_hits(struct file_tree *t)
+{
+	if (t->hits_for && strcmp(t->hits_for, t->filter) == 0 && t->hits_scanned == t->count)
+		return;
+	const size_t *cand = NULL;
+	size_t n_cand = 0, from = 1;
+	if (t->hits_for && search_narrows(t->hits_for, t->filter)) {
+		cand = t->hits;
+		n_cand = t->n_hits;
+		from = t->hits_scanned;
+	}
+	size_t *hits = xmalloc((n_cand + (t->count - from) + 1) * sizeof(*hits));
+	size_t n = 0;
+	struct search_pattern pat;
+	search_pattern_init(&pat, t->filter);
+	for (size_t i = 0; i < n_cand; i++)
+		if (search_match(&pat, t->nodes[cand[i]].path, (size_t)-1))
+			hits[n++] = cand[i];
+	for (size_t i = from; i < t->count; i++)
+		if (search_match(&pat, t->nodes[i].path, (size_t)-1))
+			hits[n++] = i;
+	search_pattern_free(&pat);
+	free(t->hits);
+	free(t->hits_for);
+	t->hits = hits;
+	t->n_hits = n;
+	t->hits_scanned = t->count;
+	t->hits_for = xstrdup(t->filter);
+}
+
 /* keep[]: the files whose path matches the filter, and every directory above one. */
 static void
 file_tree_filter_marks(struct file_tree *t)
 {
 	t->keep = xrealloc(t->keep, (t->count ? t->count : 1) * sizeof(*t->keep));
 	memset(t->keep, 0, t->count * sizeof(*t->keep));
-	for (size_t i = 1; i < t->count; i++) {
-		if (t->nodes[i].type == API_DIR || !model_contains(t->nodes[i].path, t->filter))
+	file_tree_filter_hits(t);
+	for (size_t h = 0; h < t->n_hits; h++) {
+		size_t i = t->hits[h];
+		if (t->nodes[i].type == API_DIR)
 			continue;
 		for (size_t p = i; p != 0 && !t->keep[p]; p = t->nodes[p].parent)
 			t->keep[p] = true;
@@ -554,13 +581,16 @@ file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const cha
 		if (order[i] == from)
 			cur = i;
 	size_t hit = (size_t)-1;
+	struct search_pattern pat;
+	search_pattern_init(&pat, needle);
 	for (size_t k = skip ? 1 : 0; k <= n && hit == (size_t)-1; k++) {
 		size_t i = dir >= 0 ? (cur + k) % n : (cur + n - k % n) % n;
 		if ((dir >= 0 && cur + k >= n) || (dir < 0 && k > cur))
 			*wrapped = true;
-		if (model_contains(t->nodes[order[i]].name, needle) && nl)
+		if (search_match(&pat, t->nodes[order[i]].name, (size_t)-1))
 			hit = order[i];
 	}
+	search_pattern_free(&pat);
 	free(order);
 	return hit;
 }
@@ -863,149 +893,4 @@ preview_set_lines(struct preview *p, const char *title, const char *text)
 	p->path = xstrdup(title);
 	p->size = -1;
 	preview_set_text(p, text, strlen(text), false, false);
-}
-
-/* ---- events ---- */
-
-void
-event_list_init(struct event_list *l)
-{
-	memset(l, 0, sizeof(*l));
-}
-
-static void
-event_list_drop_rows(struct event_list *l)
-{
-	for (size_t i = 0; i < l->count; i++)
-		api_event_free(&l->rows[i]);
-	free(l->rows);
-	free(l->view);
-	l->rows = NULL;
-	l->view = NULL;
-	l->count = l->cap = l->n_view = l->view_cap = 0;
-}
-
-void
-event_list_free(struct event_list *l)
-{
-	event_list_drop_rows(l);
-	free(l->search);
-	l->search = NULL;
-}
-
-void
-event_list_clear(struct event_list *l)
-{
-	event_list_drop_rows(l);
-	l->state = MODEL_IDLE;
-	l->more = false;
-	l->error[0] = '\0';
-	l->generation++;
-}
-
-const char *
-event_filter_name(enum event_filter f)
-{
-	static const char *const names[EVENT_FILTER_COUNT] = { "all", "messages", "actions", "errors" };
-	return f < EVENT_FILTER_COUNT ? names[f] : "?";
-}
-
-static bool
-event_list_matches(const struct event_list *l, const struct api_event *e)
-{
-	switch (l->filter) {
-	case EVENT_FILTER_MESSAGES:
-		if (e->kind != API_EVENT_USER && e->kind != API_EVENT_AGENT)
-			return false;
-		break;
-	case EVENT_FILTER_ACTIONS:
-		if (e->kind != API_EVENT_ACTION && e->kind != API_EVENT_OBSERVATION)
-			return false;
-		break;
-	case EVENT_FILTER_ERRORS:
-		if (e->kind != API_EVENT_ERROR && e->kind != API_EVENT_CORRUPT)
-			return false;
-		break;
-	default:
-		break;
-	}
-	if (!l->search)
-		return true;
-	/* The summary first: it is short and usually where the word is. */
-	return model_contains(e->summary, l->search) || model_contains(e->text, l->search) ||
-	       (e->type && model_contains(e->type, l->search));
-}
-
-static void
-event_list_view_push(struct event_list *l, size_t row)
-{
-	if (l->n_view == l->view_cap) {
-		l->view_cap = l->view_cap ? l->view_cap * 2 : 256;
-		l->view = xrealloc(l->view, l->view_cap * sizeof(*l->view));
-	}
-	l->view[l->n_view++] = row;
-}
-
-static void
-event_list_rebuild_view(struct event_list *l)
-{
-	l->n_view = 0;
-	for (size_t i = 0; i < l->count; i++)
-		if (event_list_matches(l, &l->rows[i]))
-			event_list_view_push(l, i);
-}
-
-void
-event_list_take(struct event_list *l, struct api_event *rows, size_t n)
-{
-	size_t i = 0;
-	/* rows come de-duplicated from the pager (api_events: by event id) */
-	if (l->count + (n - i) > l->cap) {
-		while (l->count + (n - i) > l->cap)
-			l->cap = l->cap ? l->cap * 2 : 256;
-		l->rows = xrealloc(l->rows, l->cap * sizeof(*l->rows));
-	}
-	for (; i < n; i++) {
-		l->rows[l->count] = rows[i];
-		memset(&rows[i], 0, sizeof(rows[i]));
-		if (event_list_matches(l, &l->rows[l->count]))
-			event_list_view_push(l, l->count);
-		l->count++;
-	}
-}
-
-void
-event_list_set_filter(struct event_list *l, enum event_filter f)
-{
-	l->filter = f < EVENT_FILTER_COUNT ? f : EVENT_FILTER_ALL;
-	event_list_rebuild_view(l);
-}
-
-void
-event_list_set_search(struct event_list *l, const char *text)
-{
-	free(l->search);
-	l->search = text && *text ? xstrdup(text) : NULL;
-	event_list_rebuild_view(l);
-}
-
-struct api_event *
-event_list_at(struct event_list *l, size_t i)
-{
-	return i < l->n_view ? &l->rows[l->view[i]] : NULL;
-}
-
-size_t
-event_list_view_index(const struct event_list *l, size_t row)
-{
-	/* The view is sorted by row index: binary search for the last entry <= row. */
-	size_t lo = 0, hi = l->n_view;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (l->view[mid] <= row)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo > 0 ? lo - 1 : 0;
 }
