@@ -50,6 +50,8 @@ struct conv_list {
 	char *filter;		/* case-insensitive substring of the title, or NULL */
 	enum conv_sort sort;
 	bool reverse;		/* S: the sort order upside down */
+	size_t *id_hash;	/* id -> row index + 1 (open addressing), to drop repeated rows */
+	size_t id_hash_cap;
 };
 
 void conv_list_init(struct conv_list *l);

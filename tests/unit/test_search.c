@@ -2,7 +2,8 @@
  * tests/unit/test_search.c: the browser's searches (src/search.c, the event search of
  * src/model_events.c, the tree filter of src/model.c) give exactly what the old full
  * scan gave (strncasecmp at every byte of every row, on every change), whatever the
- * order of keys, Backspaces, kind filters, arriving pages and half-done slices.
+ * order of keys, Backspaces, kind filters, arriving pages and half-done slices; and the
+ * conversation list's id table drops exactly the repeated rows the old pairwise scan did.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -263,6 +264,49 @@ test_tree_filter(void **state)
 	file_tree_free(&t);
 }
 
+static void
+test_conv_list_ids(void **state)
+{
+	(void)state;
+	struct conv_list l;
+	conv_list_init(&l);
+	char seen[2000] = { 0 };
+	size_t want = 0;
+	for (int page = 0; page < 60; page++) {
+		struct api_conversation rows[50];
+		char ids[50][40];
+		memset(rows, 0, sizeof(rows));
+		for (int i = 0; i < 50; i++) {
+			unsigned k = rnd() % 2000;	/* repeats across and within pages */
+			snprintf(ids[i], sizeof(ids[i]), "%032x", k);
+			rows[i].id = i % 17 == 16 ? NULL : ids[i];	/* rows without an id are never dropped */
+			rows[i].title = ids[i];
+			if (!rows[i].id)
+				want++;
+			else if (!seen[k]) {
+				seen[k] = 1;
+				want++;
+			}
+		}
+		conv_list_append(&l, rows, 50);
+		assert_int_equal(l.count, want);
+	}
+	struct api_conversation c = { 0 };
+	c.id = l.rows[5].id;
+	c.title = "renamed";
+	assert_true(conv_list_update(&l, &c));
+	assert_string_equal(l.rows[5].title, "renamed");
+	c.id = "not there";
+	assert_false(conv_list_update(&l, &c));
+	conv_list_clear(&l);
+	assert_int_equal(l.count, 0);
+	struct api_conversation one = { .id = "0123", .title = "t" };
+	conv_list_append(&l, &one, 1);
+	conv_list_append(&l, &one, 1);
+	assert_int_equal(l.count, 1);
+	conv_list_free(&l);
+}
+
 int
 main(void)
 {
@@ -271,6 +315,7 @@ main(void)
 		cmocka_unit_test(test_event_search),
 		cmocka_unit_test(test_event_search_clear),
 		cmocka_unit_test(test_tree_filter),
+		cmocka_unit_test(test_conv_list_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
