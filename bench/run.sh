@@ -2,8 +2,8 @@
 # bench/run.sh [BUILD]: runs every benchmark against the build in BUILD (default: build; it builds
 # nothing: use a release build, meson setup BUILD -Dbuildtype=release && ninja -C BUILD) and
 # prints one table of figures and ratios. Benchmarks are not tests: nothing here is asserted.
-# Each part can also be run alone: bench/listing.sh BUILD, memory.sh, parallel.sh, ratelimit.sh,
-# archive.sh, tui_latency.sh. Takes about 4 minutes on 2 cores; needs ~1.2 GB free in TMPDIR for a moment.
+# Each part can also be run alone: bench/listing.sh BUILD, memory.sh, parallel.sh, ... (the list
+# below). Takes about 10 minutes on 2 cores; needs ~1.2 GB free in TMPDIR for a moment.
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +11,18 @@ rows=$(mktemp "${TMPDIR:-/tmp}/ohb-bench-rows.XXXXXX")
 trap 'rm -f "$rows"' EXIT
 trap 'exit 1' INT TERM HUP
 status=0
-for b in listing memory parallel ratelimit archive tui_latency backup; do
+# The parts, one a line (add yours on a line of its own): each is bench/NAME.sh BUILD.
+for b in \
+	listing \
+	memory \
+	parallel \
+	ratelimit \
+	archive \
+	tui_latency \
+	backup \
+	search \
+	first_screen \
+	; do
 	echo "== $b" >&2
 	start=$(date +%s)
 	sh "$here/$b.sh" "$BUILD" | tee -a "$rows" | sed -n 's/^ROW\t//p' | tr '\t' '|' | sed 's/^/  /' >&2
