@@ -301,6 +301,7 @@ file_tree_new_node(struct file_tree *t, const char *path, enum api_file_type typ
 		}
 		p->children[p->n_children++] = idx;
 		p->children_sorted = false;
+		t->order_valid = false;
 	}
 	file_tree_hash_grow(t);
 	if (t->hash_cap && file_tree_find(t, path) == (size_t)-1)
@@ -331,6 +332,8 @@ file_tree_free(struct file_tree *t)
 	free(t->keep);
 	free(t->hits);
 	free(t->hits_for);
+	free(t->order);
+	free(t->order_pos);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -486,6 +489,7 @@ file_tree_set_sort(struct file_tree *t, enum file_sort s)
 	t->sort = s < FILE_SORT_COUNT ? s : FILE_SORT_NAME;
 	for (size_t i = 0; i < t->count; i++)
 		t->nodes[i].children_sorted = false;
+	t->order_valid = false;
 	file_tree_rebuild_view(t);
 }
 
@@ -578,9 +582,11 @@ void
 file_tree_rebuild_view(struct file_tree *t)
 {
 	file_tree_totals_compute(t);
-	if (t->sort != FILE_SORT_NAME)	/* sizes and changes may have moved since the last sort */
+	if (t->sort != FILE_SORT_NAME) {	/* sizes and changes may have moved since the last sort */
 		for (size_t i = 0; i < t->count; i++)
 			t->nodes[i].children_sorted = false;
+		t->order_valid = false;
+	}
 	t->view = xrealloc(t->view, t->count * sizeof(*t->view));
 	t->n_view = 0;
 	if (t->filter)
@@ -614,13 +620,22 @@ file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const cha
 	size_t nl = needle ? strlen(needle) : 0;
 	if (nl == 0 || t->count < 2)
 		return (size_t)-1;
-	size_t *order = xmalloc(t->count * sizeof(*order));
-	size_t n = 0;
-	file_tree_visit_all(t, 0, order, &n);
-	size_t cur = 0;
-	for (size_t i = 0; i < n; i++)
-		if (order[i] == from)
-			cur = i;
+	/* The order is kept between keys: walking 200,000 nodes for each key cost more
+	 * than the search (issue 16); adding nodes or sorting again drops it. */
+	if (!t->order_valid) {
+		t->order = xrealloc(t->order, t->count * sizeof(*t->order));
+		t->order_pos = xrealloc(t->order_pos, t->count * sizeof(*t->order_pos));
+		t->n_order = 0;
+		memset(t->order_pos, 0, t->count * sizeof(*t->order_pos));
+		file_tree_visit_all(t, 0, t->order, &t->n_order);
+		t->order_pos[0] = 0;	/* the root is not in the order: searching from it starts at the top */
+		for (size_t i = 0; i < t->n_order; i++)
+			t->order_pos[t->order[i]] = i;
+		t->order_valid = true;
+	}
+	const size_t *order = t->order;
+	size_t n = t->n_order;
+	size_t cur = from < t->count ? t->order_pos[from] : 0;
 	size_t hit = (size_t)-1;
 	struct search_pattern pat;
 	search_pattern_init(&pat, needle);
@@ -632,7 +647,6 @@ file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const cha
 			hit = order[i];
 	}
 	search_pattern_free(&pat);
-	free(order);
 	return hit;
 }
 

@@ -119,6 +119,11 @@ struct file_tree {
 	size_t *hits;
 	size_t n_hits, hits_scanned;
 	char *hits_for;
+	/* file_tree_search's order (every node depth-first, as if all were expanded) and
+	 * each node's place in it, kept until a node is added or the tree sorted again. */
+	size_t *order, *order_pos;
+	size_t n_order;
+	bool order_valid;
 };
 
 void file_tree_init(struct file_tree *t);

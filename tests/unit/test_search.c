@@ -264,6 +264,76 @@ test_tree_filter(void **state)
 	file_tree_free(&t);
 }
 
+/* file_tree_search against the old way: the order walked afresh for every key. */
+static void
+ref_order(const struct file_tree *t, size_t idx, size_t *out, size_t *n)
+{
+	for (size_t i = 0; i < t->nodes[idx].n_children; i++) {
+		out[(*n)++] = t->nodes[idx].children[i];
+		ref_order(t, t->nodes[idx].children[i], out, n);
+	}
+}
+
+static size_t
+ref_search(const struct file_tree *t, size_t from, int dir, bool skip, const char *needle, bool *wrapped)
+{
+	*wrapped = false;
+	size_t *order = xmalloc(t->count * sizeof(*order)), n = 0, cur = 0, hit = (size_t)-1;
+	ref_order(t, 0, order, &n);
+	for (size_t i = 0; i < n; i++)
+		if (order[i] == from)
+			cur = i;
+	for (size_t k = skip ? 1 : 0; k <= n && hit == (size_t)-1; k++) {
+		size_t i = dir >= 0 ? (cur + k) % n : (cur + n - k % n) % n;
+		if ((dir >= 0 && cur + k >= n) || (dir < 0 && k > cur))
+			*wrapped = true;
+		if (ref_contains(t->nodes[order[i]].name, needle))
+			hit = order[i];
+	}
+	free(order);
+	return hit;
+}
+
+static void
+test_tree_search(void **state)
+{
+	(void)state;
+	struct file_tree t;
+	file_tree_init(&t);
+	for (int step = 0; step < 600; step++) {
+		unsigned what = rnd() % 100;
+		if (what < 10 || t.count < 2) {
+			struct api_file_list fl = { 0 };
+			for (int i = 0; i < 8; i++) {
+				char path[64];
+				char *a = rnd_text(2, "abAB"), *b = rnd_text(3, "abcB");
+				snprintf(path, sizeof(path), "%s/%s", a[0] ? a : "x", b[0] ? b : "y");
+				api_file_list_add(&fl, path, API_FILE, (int64_t)(rnd() % 100), -1,
+						  rnd() % 3 ? API_CHANGE_NONE : API_CHANGE_MODIFIED);
+				free(a);
+				free(b);
+			}
+			file_tree_add_list(&t, "", &fl, true);
+			api_file_list_free(&fl);
+		} else if (what < 15) {
+			file_tree_set_sort(&t, (enum file_sort)(rnd() % FILE_SORT_COUNT));
+		}
+		char *needle = rnd_text(2, "abB");
+		if (!needle[0])
+			snprintf(needle, 2, "a");
+		size_t from = rnd() % t.count;
+		int dir = rnd() % 2 ? 1 : -1;
+		bool skip = rnd() % 2, w1, w2;
+		size_t got = file_tree_search(&t, from, dir, skip, needle, &w1);
+		assert_int_equal(got, ref_search(&t, from, dir, skip, needle, &w2));
+		assert_int_equal(w1, w2);
+		if (got != (size_t)-1 && rnd() % 2)
+			file_tree_reveal(&t, got);
+		free(needle);
+	}
+	file_tree_free(&t);
+}
+
 static void
 test_conv_list_ids(void **state)
 {
@@ -315,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_event_search),
 		cmocka_unit_test(test_event_search_clear),
 		cmocka_unit_test(test_tree_filter),
+		cmocka_unit_test(test_tree_search),
 		cmocka_unit_test(test_conv_list_ids),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
