@@ -319,8 +319,10 @@ test_tree_search(void **state)
 			file_tree_set_sort(&t, (enum file_sort)(rnd() % FILE_SORT_COUNT));
 		}
 		char *needle = rnd_text(2, "abB");
-		if (!needle[0])
-			snprintf(needle, 2, "a");
+		if (!needle[0]) {
+			free(needle);
+			needle = xstrdup("a");
+		}
 		size_t from = rnd() % t.count;
 		int dir = rnd() % 2 ? 1 : -1;
 		bool skip = rnd() % 2, w1, w2;
