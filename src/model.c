@@ -302,6 +302,7 @@ file_tree_new_node(struct file_tree *t, const char *path, enum api_file_type typ
 		p->children[p->n_children++] = idx;
 		p->children_sorted = false;
 		t->order_valid = false;
+		t->moved = true;
 	}
 	file_tree_hash_grow(t);
 	if (t->hash_cap && file_tree_find(t, path) == (size_t)-1)
@@ -387,6 +388,7 @@ file_tree_add(struct file_tree *t, const struct api_file *f)
 		idx = file_tree_new_node(t, path, f->type, parent);
 	}
 	struct file_node *n = &t->nodes[idx];
+	t->moved = true;	/* a size, a change or the type may differ now */
 	n->type = f->type;
 	if (f->size >= 0 || n->size < 0)
 		n->size = f->type == API_DIR ? -1 : f->size;
@@ -396,6 +398,8 @@ file_tree_add(struct file_tree *t, const struct api_file *f)
 		n->link = xstrdup(f->link);
 	return idx;
 }
+
+static void file_tree_order_build(struct file_tree *t);
 
 void
 file_tree_add_list(struct file_tree *t, const char *dir, const struct api_file_list *l, bool full)
@@ -416,6 +420,10 @@ file_tree_add_list(struct file_tree *t, const char *dir, const struct api_file_l
 	}
 	t->state = MODEL_DONE;
 	file_tree_rebuild_view(t);
+	/* A whole tree is there to be filtered and searched: sort every directory now, with
+	 * the listing, rather than in the first key of a filter (40 ms at 200,000 files). */
+	if (full)
+		file_tree_order_build(t);
 }
 
 void
@@ -432,6 +440,7 @@ file_tree_apply_changes(struct file_tree *t, const struct api_file_list *changes
 			idx = file_tree_add(t, &f);
 		}
 		t->nodes[idx].change = c->change == API_CHANGE_NONE ? API_CHANGE_MODIFIED : c->change;
+		t->moved = true;
 		for (size_t p = t->nodes[idx].parent; p != 0; p = t->nodes[p].parent)
 			t->nodes[p].has_changes = true;
 	}
@@ -468,18 +477,14 @@ file_tree_totals_compute(struct file_tree *t)
 		n->total = file && n->size > 0 ? n->size : 0;
 		n->total_partial = file && n->size < 0;
 	}
-	for (size_t i = 1; i < t->count; i++) {
-		const struct file_node *n = &t->nodes[i];
-		if (n->type != API_FILE || n->change == API_CHANGE_DELETED)
-			continue;
-		for (size_t p = n->parent;; p = t->nodes[p].parent) {
-			if (n->size > 0)
-				t->nodes[p].total += n->size;
-			if (n->size < 0)
-				t->nodes[p].total_partial = true;
-			if (p == 0)
-				break;
-		}
+	/* A parent is always made before its children (file_tree_ensure_dir), so its index is
+	 * smaller: from the last node back, each node's total is whole when it is added to its
+	 * parent's. One pass, where adding each file to every ancestor cost a walk up per file
+	 * on every rebuild (each key of a filter, issue 16). */
+	for (size_t i = t->count; i-- > 1;) {
+		struct file_node *p = &t->nodes[t->nodes[i].parent];
+		p->total += t->nodes[i].total;
+		p->total_partial = p->total_partial || t->nodes[i].total_partial;
 	}
 }
 
@@ -582,11 +587,15 @@ void
 file_tree_rebuild_view(struct file_tree *t)
 {
 	file_tree_totals_compute(t);
-	if (t->sort != FILE_SORT_NAME) {	/* sizes and changes may have moved since the last sort */
+	/* Sizes and changes may have moved since the last sort: sort again in an order that
+	 * uses them. Only then: re-sorting 200,000 nodes on each key of a filter, an
+	 * expansion or a reveal cost more than the filter itself (issue 16). */
+	if (t->sort != FILE_SORT_NAME && t->moved) {
 		for (size_t i = 0; i < t->count; i++)
 			t->nodes[i].children_sorted = false;
 		t->order_valid = false;
 	}
+	t->moved = false;
 	t->view = xrealloc(t->view, t->count * sizeof(*t->view));
 	t->n_view = 0;
 	if (t->filter)
@@ -613,6 +622,23 @@ file_tree_visit_all(struct file_tree *t, size_t idx, size_t *out, size_t *n)
 	}
 }
 
+/* The order is kept between keys: walking 200,000 nodes for each key cost more than the
+ * search (issue 16); adding nodes or sorting again drops it. */
+static void
+file_tree_order_build(struct file_tree *t)
+{
+	if (t->order_valid)
+		return;
+	t->order = xrealloc(t->order, t->count * sizeof(*t->order));
+	t->order_pos = xrealloc(t->order_pos, t->count * sizeof(*t->order_pos));
+	t->n_order = 0;
+	memset(t->order_pos, 0, t->count * sizeof(*t->order_pos));	/* the root: search from the top */
+	file_tree_visit_all(t, 0, t->order, &t->n_order);
+	for (size_t i = 0; i < t->n_order; i++)
+		t->order_pos[t->order[i]] = i;
+	t->order_valid = true;
+}
+
 size_t
 file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const char *needle, bool *wrapped)
 {
@@ -620,19 +646,7 @@ file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const cha
 	size_t nl = needle ? strlen(needle) : 0;
 	if (nl == 0 || t->count < 2)
 		return (size_t)-1;
-	/* The order is kept between keys: walking 200,000 nodes for each key cost more
-	 * than the search (issue 16); adding nodes or sorting again drops it. */
-	if (!t->order_valid) {
-		t->order = xrealloc(t->order, t->count * sizeof(*t->order));
-		t->order_pos = xrealloc(t->order_pos, t->count * sizeof(*t->order_pos));
-		t->n_order = 0;
-		memset(t->order_pos, 0, t->count * sizeof(*t->order_pos));
-		file_tree_visit_all(t, 0, t->order, &t->n_order);
-		t->order_pos[0] = 0;	/* the root is not in the order: searching from it starts at the top */
-		for (size_t i = 0; i < t->n_order; i++)
-			t->order_pos[t->order[i]] = i;
-		t->order_valid = true;
-	}
+	file_tree_order_build(t);
 	const size_t *order = t->order;
 	size_t n = t->n_order;
 	size_t cur = from < t->count ? t->order_pos[from] : 0;

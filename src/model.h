@@ -124,6 +124,7 @@ struct file_tree {
 	size_t *order, *order_pos;
 	size_t n_order;
 	bool order_valid;
+	bool moved;			/* sizes or changes set since the last sort (size and changed orders sort again) */
 };
 
 void file_tree_init(struct file_tree *t);

@@ -294,12 +294,54 @@ ref_search(const struct file_tree *t, size_t from, int dir, bool skip, const cha
 	return hit;
 }
 
+/* The view of t against a tree built afresh from the same entries, with the same order and
+ * the same directories open: sorting only when sizes or changes moved loses nothing. */
+static void
+check_fresh(struct file_tree *t, const struct api_file_list *all)
+{
+	struct file_tree f;
+	file_tree_init(&f);
+	f.sort = t->sort;
+	file_tree_add_list(&f, "", all, true);
+	for (size_t i = 1; i < t->count; i++) {
+		size_t j = file_tree_find(&f, t->nodes[i].path);
+		assert_true(j != (size_t)-1);
+		f.nodes[j].expanded = t->nodes[i].expanded;
+	}
+	file_tree_rebuild_view(&f);
+	/* The totals: every known size of a file that is not deleted, added to each ancestor. */
+	int64_t *total = xcalloc(t->count, sizeof(*total));
+	bool *partial = xcalloc(t->count, sizeof(*partial));
+	for (size_t i = 1; i < t->count; i++) {
+		const struct file_node *n = &t->nodes[i];
+		if (n->type != API_FILE || n->change == API_CHANGE_DELETED)
+			continue;
+		for (size_t p = i;; p = t->nodes[p].parent) {
+			total[p] += n->size > 0 ? n->size : 0;
+			partial[p] = partial[p] || n->size < 0;
+			if (p == 0)
+				break;
+		}
+	}
+	for (size_t i = 0; i < t->count; i++) {
+		assert_int_equal(t->nodes[i].total, total[i]);
+		assert_int_equal(t->nodes[i].total_partial, partial[i]);
+	}
+	free(total);
+	free(partial);
+	assert_int_equal(f.n_view, t->n_view);
+	for (size_t i = 0; i < t->n_view; i++)
+		assert_string_equal(f.nodes[f.view[i]].path, t->nodes[t->view[i]].path);
+	file_tree_free(&f);
+}
+
 static void
 test_tree_search(void **state)
 {
 	(void)state;
 	struct file_tree t;
 	file_tree_init(&t);
+	struct api_file_list all = { 0 };
 	for (int step = 0; step < 600; step++) {
 		unsigned what = rnd() % 100;
 		if (what < 10 || t.count < 2) {
@@ -308,8 +350,11 @@ test_tree_search(void **state)
 				char path[64];
 				char *a = rnd_text(2, "abAB"), *b = rnd_text(3, "abcB");
 				snprintf(path, sizeof(path), "%s/%s", a[0] ? a : "x", b[0] ? b : "y");
-				api_file_list_add(&fl, path, API_FILE, (int64_t)(rnd() % 100), -1,
-						  rnd() % 3 ? API_CHANGE_NONE : API_CHANGE_MODIFIED);
+				int64_t size = rnd() % 9 ? (int64_t)(rnd() % 100) : -1;
+				enum api_change ch = rnd() % 3 ? API_CHANGE_NONE
+							   : rnd() % 2 ? API_CHANGE_MODIFIED : API_CHANGE_DELETED;
+				api_file_list_add(&fl, path, API_FILE, size, -1, ch);
+				api_file_list_add(&all, path, API_FILE, size, -1, ch);
 				free(a);
 				free(b);
 			}
@@ -317,6 +362,12 @@ test_tree_search(void **state)
 			api_file_list_free(&fl);
 		} else if (what < 15) {
 			file_tree_set_sort(&t, (enum file_sort)(rnd() % FILE_SORT_COUNT));
+		} else if (what < 20) {	/* a directory opened or closed */
+			size_t v = rnd() % t.count;
+			if (t.nodes[v].type == API_DIR) {
+				t.nodes[v].expanded = !t.nodes[v].expanded;
+				file_tree_rebuild_view(&t);
+			}
 		}
 		char *needle = rnd_text(2, "abB");
 		if (!needle[0]) {
@@ -332,7 +383,10 @@ test_tree_search(void **state)
 		if (got != (size_t)-1 && rnd() % 2)
 			file_tree_reveal(&t, got);
 		free(needle);
+		if (step % 10 == 0)
+			check_fresh(&t, &all);
 	}
+	api_file_list_free(&all);
 	file_tree_free(&t);
 }
 
