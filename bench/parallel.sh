@@ -47,7 +47,7 @@ row "500x16 KiB V1, 20 ms" "wall, --parallel 16" "${p_wall} s" "${s_wall} s" "$(
 row "500x16 KiB V1, 20 ms" "peak RSS" "$(mib "$o_rss")" "-" "-" "-"
 # the floor for each phase at 20 ms: one round trip per request in a row, 500 / 16 waves
 note "parallel phases: lookup $ph_lookup ms, listing $ph_list ms, first byte $ph_first ms, transfers $ph_xfer ms, rest $ph_rest ms"
-row "500x16 KiB V1, 20 ms: where the time goes" "lookup (app, agent conversation)" "$ph_lookup ms" "25 ms (1 RTT + app)" "-" "-"
+row "500x16 KiB V1, 20 ms: where the time goes" "lookup (app, agent conversation)" "$ph_lookup ms" "20 ms (1 RTT)" "-" "-"
 row "500x16 KiB V1, 20 ms: where the time goes" "listing (bash start, its events)" "$ph_list ms" "40 ms (2 RTT)" "-" "-"
 row "500x16 KiB V1, 20 ms: where the time goes" "first byte (listing to first file answered)" "$ph_first ms" "20 ms (1 RTT)" "-" "-"
 row "500x16 KiB V1, 20 ms: where the time goes" "transfers (first to last file answered)" "$ph_xfer ms" "$((500 / 16 * 20)) ms (31 more waves)" "$(ratio $((500 / 16 * 20)) "$ph_xfer" 2)" "-"

@@ -8,7 +8,7 @@ set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 rows=$(mktemp "${TMPDIR:-/tmp}/ohb-bench-rows.XXXXXX")
-trap 'rm -f "$rows"' EXIT
+trap 'rm -f "$rows" "$rows.part"' EXIT
 trap 'exit 1' INT TERM HUP
 status=0
 # The parts, one a line (add yours on a line of its own): each is bench/NAME.sh BUILD.
@@ -25,9 +25,15 @@ for b in \
 	; do
 	echo "== $b" >&2
 	start=$(date +%s)
-	sh "$here/$b.sh" "$BUILD" | tee -a "$rows" | sed -n 's/^ROW\t//p' | tr '\t' '|' | sed 's/^/  /' >&2
+	# (not a pipeline: its status would be the last command's, not the part's)
+	sh "$here/$b.sh" "$BUILD" >"$rows.part"
 	rc=$?
-	[ "$rc" -ne 0 ] && status=1
+	cat "$rows.part" >>"$rows"
+	sed -n 's/^ROW\t//p' "$rows.part" | tr '\t' '|' | sed 's/^/  /' >&2
+	if [ "$rc" -ne 0 ]; then
+		status=1
+		echo "   (exit status $rc)" >&2
+	fi
 	echo "   ($(($(date +%s) - start)) s)" >&2
 done
 echo
