@@ -43,6 +43,11 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB\n", k / 1024 }'; }
 start_fake() {
 	name=$1 scen=$2
 	shift 2
+	# A ports file left by the last server of that name says "ready" before the new one
+	# truncates it (the redirection runs in the background child): it would be read as
+	# this server's, empty by the time its URL is read, and ohbrowse would go to the
+	# default server (the "exit 5" of the 1 GiB exports in memory.sh).
+	rm -f "$tmp/$name.ports"
 	"$FAKE" --scenario "$scen" --log "$tmp/$name.log" "$@" >"$tmp/$name.ports" 2>"$tmp/$name.stderr" &
 	pids="$pids $!"
 	FAKE_PID=$!
@@ -56,6 +61,10 @@ start_fake() {
 		sleep 0.1
 	done
 	APP=$(sed -n 's/^app //p' "$tmp/$name.ports")
+	if [ -z "$APP" ]; then
+		echo "bench: fakehands gave no app URL" >&2
+		exit 1
+	fi
 }
 stop_fake() {
 	kill "$FAKE_PID" 2>/dev/null

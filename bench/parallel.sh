@@ -9,8 +9,26 @@ python3 "$BENCH_DIR/gentree.py" flat 500 16384 --latency 20 >"$tmp/flat.json"
 start_fake flat "$tmp/flat.json"
 conv_info $V1
 : >"$tmp/flat.log"
-measure "$tmp/out" "$OHB" --server "$APP" download $V1 --no-server-archive -o "$tmp/o.zip" --progress=none
+measure "$tmp/out" "$OHB" --server "$APP" --verbose download $V1 --no-server-archive -o "$tmp/o.zip" --progress=none
 o_req=$(requests "$tmp/flat.log") o_wall=$WALL o_rss=$RSS
+# Where the time goes (issue 16, item 2), from the fake's log (each line written as the
+# answer goes out, t_ms) and the first request's duration in ohbrowse's --verbose lines.
+phases=$(python3 - "$tmp/flat.log" "$tmp/out.err" "$o_wall" <<'PY'
+import json, re, sys
+log = [json.loads(l) for l in open(sys.argv[1])]
+first = re.search(r'^< .*, (\d+) ms$', open(sys.argv[2]).read(), re.M)
+wall = float(sys.argv[3]) * 1000
+start = log[0]["t_ms"] - (int(first.group(1)) if first else 0)  # the first request's start
+dl = [l["t_ms"] for l in log if "file/download" in l["path"]]
+setup = [l["t_ms"] for l in log if "file/download" not in l["path"]]
+lookup = [l["t_ms"] for l in log if "/bash/" not in l["path"] and "file/download" not in l["path"]]
+listing_end = max(setup)
+print("%.0f %.0f %.0f %.0f %.0f" % (max(lookup) - start, listing_end - max(lookup), min(dl) - listing_end,
+      max(dl) - min(dl), wall - (max(dl) - start)))
+PY
+)
+set -- $phases
+ph_lookup=$1 ph_list=$2 ph_first=$3 ph_xfer=$4 ph_rest=$5
 nf=$("$ZIPCHECK" "$tmp/o.zip" 2>>"$tmp/out.err" | grep -c ' data/f')
 [ "$RC" -eq 0 ] && [ "$nf" -eq 500 ] || note "parallel: ohbrowse exit $RC, $nf files in the archive (expected 500)"
 rm -f "$tmp/o.zip"
@@ -27,4 +45,11 @@ row "500x16 KiB V1, 20 ms" "requests" "$o_req" "$s_req" "-" "-"
 row "500x16 KiB V1, 20 ms" "wall" "${o_wall} s" "${s_wall} s" "$(ratio "$s_wall" "$o_wall")" ">= 8x"
 row "500x16 KiB V1, 20 ms" "wall, --parallel 16" "${p_wall} s" "${s_wall} s" "$(ratio "$s_wall" "$p_wall")" "-"
 row "500x16 KiB V1, 20 ms" "peak RSS" "$(mib "$o_rss")" "-" "-" "-"
+# the floor for each phase at 20 ms: one round trip per request in a row, 500 / 16 waves
+note "parallel phases: lookup $ph_lookup ms, listing $ph_list ms, first byte $ph_first ms, transfers $ph_xfer ms, rest $ph_rest ms"
+row "500x16 KiB V1, 20 ms: where the time goes" "lookup (app, agent conversation)" "$ph_lookup ms" "20 ms (1 RTT)" "-" "-"
+row "500x16 KiB V1, 20 ms: where the time goes" "listing (bash start, its events)" "$ph_list ms" "40 ms (2 RTT)" "-" "-"
+row "500x16 KiB V1, 20 ms: where the time goes" "first byte (listing to first file answered)" "$ph_first ms" "20 ms (1 RTT)" "-" "-"
+row "500x16 KiB V1, 20 ms: where the time goes" "transfers (first to last file answered)" "$ph_xfer ms" "$((500 / 16 * 20)) ms (31 more waves)" "$(ratio $((500 / 16 * 20)) "$ph_xfer" 2)" "-"
+row "500x16 KiB V1, 20 ms: where the time goes" "rest: process start, last body, ZIP close" "$ph_rest ms" "-" "-" "-"
 exit 0

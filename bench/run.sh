@@ -2,21 +2,41 @@
 # bench/run.sh [BUILD]: runs every benchmark against the build in BUILD (default: build; it builds
 # nothing: use a release build, meson setup BUILD -Dbuildtype=release && ninja -C BUILD) and
 # prints one table of figures and ratios. Benchmarks are not tests: nothing here is asserted.
-# Each part can also be run alone: bench/listing.sh BUILD, memory.sh, parallel.sh, ratelimit.sh,
-# archive.sh, tui_latency.sh, local_latency.sh, backup.sh, engine.sh, v0_binaries.sh. Takes about 6 minutes on 2 cores; needs ~5.5 GB free in TMPDIR for a moment.
+# Each part can also be run alone: bench/listing.sh BUILD, memory.sh, parallel.sh, ... (the list
+# below). Takes about 12 minutes on 2 cores; needs ~5.5 GB free in TMPDIR for a moment.
 set -u
 BUILD=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
 rows=$(mktemp "${TMPDIR:-/tmp}/ohb-bench-rows.XXXXXX")
-trap 'rm -f "$rows"' EXIT
+trap 'rm -f "$rows" "$rows.part"' EXIT
 trap 'exit 1' INT TERM HUP
 status=0
-for b in listing memory parallel ratelimit archive tui_latency local_latency backup engine v0_binaries; do
+# The parts, one a line (add yours on a line of its own): each is bench/NAME.sh BUILD.
+for b in \
+	listing \
+	memory \
+	parallel \
+	ratelimit \
+	archive \
+	tui_latency \
+	local_latency \
+	backup \
+	engine \
+	v0_binaries \
+	search \
+	first_screen \
+	; do
 	echo "== $b" >&2
 	start=$(date +%s)
-	sh "$here/$b.sh" "$BUILD" | tee -a "$rows" | sed -n 's/^ROW\t//p' | tr '\t' '|' | sed 's/^/  /' >&2
+	# (not a pipeline: its status would be the last command's, not the part's)
+	sh "$here/$b.sh" "$BUILD" >"$rows.part"
 	rc=$?
-	[ "$rc" -ne 0 ] && status=1
+	cat "$rows.part" >>"$rows"
+	sed -n 's/^ROW\t//p' "$rows.part" | tr '\t' '|' | sed 's/^/  /' >&2
+	if [ "$rc" -ne 0 ]; then
+		status=1
+		echo "   (exit status $rc)" >&2
+	fi
 	echo "   ($(($(date +%s) - start)) s)" >&2
 done
 echo

@@ -1,4 +1,5 @@
-/* src/model.c: conversation list, file tree and preview data (see model.h). */
+/* src/model.c: conversation list, file tree and preview data (see model.h; the event list is
+ * in model_events.c). */
 #include "src/model.h"
 
 #include <stdio.h>
@@ -7,6 +8,19 @@
 #include <strings.h>
 
 #include "src/base/util.h"
+#include "src/search.h"
+
+/* FNV-1a: the ids' and paths' hash for the open-addressing tables below. */
+static uint64_t
+path_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
 
 /* ---- conversation list ---- */
 
@@ -23,6 +37,8 @@ conv_list_drop_rows(struct conv_list *l)
 		api_conversation_free(&l->rows[i]);
 	l->count = 0;
 	l->n_view = 0;
+	if (l->id_hash)
+		memset(l->id_hash, 0, l->id_hash_cap * sizeof(*l->id_hash));
 }
 
 void
@@ -32,6 +48,7 @@ conv_list_free(struct conv_list *l)
 	free(l->rows);
 	free(l->view);
 	free(l->filter);
+	free(l->id_hash);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -43,17 +60,6 @@ conv_list_clear(struct conv_list *l)
 	l->more = false;
 	l->error[0] = '\0';
 	l->generation++;
-}
-
-/* Case-insensitive (ASCII) substring test; strcasestr is a GNU extension. */
-static bool
-model_contains(const char *hay, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (; *hay; hay++)
-		if (strncasecmp(hay, needle, n) == 0)
-			return true;
-	return n == 0;
 }
 
 /* Sorting needs the list; qsort has no context argument, so keep it here (single-threaded). */
@@ -112,32 +118,70 @@ conv_list_rebuild(struct conv_list *l)
 {
 	l->view = xrealloc(l->view, (l->count ? l->count : 1) * sizeof(*l->view));
 	l->n_view = 0;
+	struct search_pattern pat;
+	search_pattern_init(&pat, l->filter);
 	for (size_t i = 0; i < l->count; i++) {
-		if (l->filter && *l->filter &&
-		    !model_contains(l->rows[i].title ? l->rows[i].title : "", l->filter))
+		if (l->filter && !search_match(&pat, l->rows[i].title ? l->rows[i].title : "", (size_t)-1))
 			continue;
 		l->view[l->n_view++] = i;
 	}
+	search_pattern_free(&pat);
 	sort_list = l;
 	if (l->n_view > 1)	/* qsort(NULL, 0) is undefined behaviour */
 		qsort(l->view, l->n_view, sizeof(*l->view), conv_view_cmp);
 	sort_list = NULL;
 }
 
+/* The id table: row index + 1 per slot (0 free), rows without an id left out. Before it,
+ * each page compared every new id with every stored one: 10,000 rows cost 50 million
+ * strcmp() calls over a listing (issue 16, item 4). */
+static size_t
+conv_list_slot(const struct conv_list *l, const char *id)
+{
+	size_t mask = l->id_hash_cap - 1, h = (size_t)path_hash(id) & mask;
+	while (l->id_hash[h] && strcmp(l->rows[l->id_hash[h] - 1].id, id) != 0)
+		h = (h + 1) & mask;
+	return h;
+}
+
+static void
+conv_list_hash_grow(struct conv_list *l)
+{
+	if (l->count * 2 < l->id_hash_cap)
+		return;
+	free(l->id_hash);
+	l->id_hash_cap = l->id_hash_cap ? l->id_hash_cap * 2 : 256;
+	l->id_hash = xcalloc(l->id_hash_cap, sizeof(*l->id_hash));
+	for (size_t i = 0; i < l->count; i++)
+		if (l->rows[i].id)
+			l->id_hash[conv_list_slot(l, l->rows[i].id)] = i + 1;
+}
+
+/* The row index of id, or (size_t)-1. */
+static size_t
+conv_list_find(const struct conv_list *l, const char *id)
+{
+	if (!id || !l->id_hash_cap)
+		return (size_t)-1;
+	size_t h = conv_list_slot(l, id);
+	return l->id_hash[h] ? l->id_hash[h] - 1 : (size_t)-1;
+}
+
 void
 conv_list_append(struct conv_list *l, const struct api_conversation *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		bool dup = false;
-		for (size_t j = 0; j < l->count && !dup; j++)
-			dup = rows[i].id && l->rows[j].id && strcmp(rows[i].id, l->rows[j].id) == 0;
-		if (dup)
+		if (conv_list_find(l, rows[i].id) != (size_t)-1)
 			continue;
 		if (l->count == l->cap) {
 			l->cap = l->cap ? l->cap * 2 : 64;
 			l->rows = xrealloc(l->rows, l->cap * sizeof(*l->rows));
 		}
-		api_conversation_copy(&l->rows[l->count++], &rows[i]);
+		conv_list_hash_grow(l);
+		api_conversation_copy(&l->rows[l->count], &rows[i]);
+		if (rows[i].id)
+			l->id_hash[conv_list_slot(l, rows[i].id)] = l->count + 1;
+		l->count++;
 	}
 	conv_list_rebuild(l);
 }
@@ -180,31 +224,19 @@ conv_list_at(struct conv_list *l, size_t i)
 bool
 conv_list_update(struct conv_list *l, const struct api_conversation *c)
 {
-	for (size_t i = 0; i < l->count; i++) {
-		if (c->id && l->rows[i].id && strcmp(c->id, l->rows[i].id) == 0) {
-			struct api_conversation copy;
-			api_conversation_copy(&copy, c);
-			api_conversation_free(&l->rows[i]);
-			l->rows[i] = copy;
-			conv_list_rebuild(l);
-			return true;
-		}
-	}
-	return false;
+	size_t i = conv_list_find(l, c->id);
+	if (i == (size_t)-1)
+		return false;
+	/* the same id, so the table stays right */
+	struct api_conversation copy;
+	api_conversation_copy(&copy, c);
+	api_conversation_free(&l->rows[i]);
+	l->rows[i] = copy;
+	conv_list_rebuild(l);
+	return true;
 }
 
 /* ---- file tree ---- */
-
-static uint64_t
-path_hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
 
 static void
 file_tree_hash_insert(struct file_tree *t, size_t idx)
@@ -269,6 +301,8 @@ file_tree_new_node(struct file_tree *t, const char *path, enum api_file_type typ
 		}
 		p->children[p->n_children++] = idx;
 		p->children_sorted = false;
+		t->order_valid = false;
+		t->moved = true;
 	}
 	file_tree_hash_grow(t);
 	if (t->hash_cap && file_tree_find(t, path) == (size_t)-1)
@@ -297,6 +331,10 @@ file_tree_free(struct file_tree *t)
 	free(t->hash);
 	free(t->filter);
 	free(t->keep);
+	free(t->hits);
+	free(t->hits_for);
+	free(t->order);
+	free(t->order_pos);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -350,6 +388,7 @@ file_tree_add(struct file_tree *t, const struct api_file *f)
 		idx = file_tree_new_node(t, path, f->type, parent);
 	}
 	struct file_node *n = &t->nodes[idx];
+	t->moved = true;	/* a size, a change or the type may differ now */
 	n->type = f->type;
 	if (f->size >= 0 || n->size < 0)
 		n->size = f->type == API_DIR ? -1 : f->size;
@@ -359,6 +398,8 @@ file_tree_add(struct file_tree *t, const struct api_file *f)
 		n->link = xstrdup(f->link);
 	return idx;
 }
+
+static void file_tree_order_build(struct file_tree *t);
 
 void
 file_tree_add_list(struct file_tree *t, const char *dir, const struct api_file_list *l, bool full)
@@ -379,6 +420,10 @@ file_tree_add_list(struct file_tree *t, const char *dir, const struct api_file_l
 	}
 	t->state = MODEL_DONE;
 	file_tree_rebuild_view(t);
+	/* A whole tree is there to be filtered and searched: sort every directory now, with
+	 * the listing, rather than in the first key of a filter (40 ms at 200,000 files). */
+	if (full)
+		file_tree_order_build(t);
 }
 
 void
@@ -395,6 +440,7 @@ file_tree_apply_changes(struct file_tree *t, const struct api_file_list *changes
 			idx = file_tree_add(t, &f);
 		}
 		t->nodes[idx].change = c->change == API_CHANGE_NONE ? API_CHANGE_MODIFIED : c->change;
+		t->moved = true;
 		for (size_t p = t->nodes[idx].parent; p != 0; p = t->nodes[p].parent)
 			t->nodes[p].has_changes = true;
 	}
@@ -431,18 +477,14 @@ file_tree_totals_compute(struct file_tree *t)
 		n->total = file && n->size > 0 ? n->size : 0;
 		n->total_partial = file && n->size < 0;
 	}
-	for (size_t i = 1; i < t->count; i++) {
-		const struct file_node *n = &t->nodes[i];
-		if (n->type != API_FILE || n->change == API_CHANGE_DELETED)
-			continue;
-		for (size_t p = n->parent;; p = t->nodes[p].parent) {
-			if (n->size > 0)
-				t->nodes[p].total += n->size;
-			if (n->size < 0)
-				t->nodes[p].total_partial = true;
-			if (p == 0)
-				break;
-		}
+	/* A parent is always made before its children (file_tree_ensure_dir), so its index is
+	 * smaller: from the last node back, each node's total is whole when it is added to its
+	 * parent's. One pass, where adding each file to every ancestor cost a walk up per file
+	 * on every rebuild (each key of a filter, issue 16). */
+	for (size_t i = t->count; i-- > 1;) {
+		struct file_node *p = &t->nodes[t->nodes[i].parent];
+		p->total += t->nodes[i].total;
+		p->total_partial = p->total_partial || t->nodes[i].total_partial;
 	}
 }
 
@@ -452,6 +494,7 @@ file_tree_set_sort(struct file_tree *t, enum file_sort s)
 	t->sort = s < FILE_SORT_COUNT ? s : FILE_SORT_NAME;
 	for (size_t i = 0; i < t->count; i++)
 		t->nodes[i].children_sorted = false;
+	t->order_valid = false;
 	file_tree_rebuild_view(t);
 }
 
@@ -492,14 +535,48 @@ file_tree_set_filter(struct file_tree *t, const char *text)
 	file_tree_rebuild_view(t);
 }
 
+/* t->hits for t->filter: from the last filter's hits when the new one contains it. */
+static void
+file_tree_filter_hits(struct file_tree *t)
+{
+	if (t->hits_for && strcmp(t->hits_for, t->filter) == 0 && t->hits_scanned == t->count)
+		return;
+	const size_t *cand = NULL;
+	size_t n_cand = 0, from = 1;
+	if (t->hits_for && search_narrows(t->hits_for, t->filter)) {
+		cand = t->hits;
+		n_cand = t->n_hits;
+		from = t->hits_scanned;
+	}
+	size_t *hits = xmalloc((n_cand + (t->count - from) + 1) * sizeof(*hits));
+	size_t n = 0;
+	struct search_pattern pat;
+	search_pattern_init(&pat, t->filter);
+	for (size_t i = 0; i < n_cand; i++)
+		if (search_match(&pat, t->nodes[cand[i]].path, (size_t)-1))
+			hits[n++] = cand[i];
+	for (size_t i = from; i < t->count; i++)
+		if (search_match(&pat, t->nodes[i].path, (size_t)-1))
+			hits[n++] = i;
+	search_pattern_free(&pat);
+	free(t->hits);
+	free(t->hits_for);
+	t->hits = hits;
+	t->n_hits = n;
+	t->hits_scanned = t->count;
+	t->hits_for = xstrdup(t->filter);
+}
+
 /* keep[]: the files whose path matches the filter, and every directory above one. */
 static void
 file_tree_filter_marks(struct file_tree *t)
 {
 	t->keep = xrealloc(t->keep, (t->count ? t->count : 1) * sizeof(*t->keep));
 	memset(t->keep, 0, t->count * sizeof(*t->keep));
-	for (size_t i = 1; i < t->count; i++) {
-		if (t->nodes[i].type == API_DIR || !model_contains(t->nodes[i].path, t->filter))
+	file_tree_filter_hits(t);
+	for (size_t h = 0; h < t->n_hits; h++) {
+		size_t i = t->hits[h];
+		if (t->nodes[i].type == API_DIR)
 			continue;
 		for (size_t p = i; p != 0 && !t->keep[p]; p = t->nodes[p].parent)
 			t->keep[p] = true;
@@ -510,9 +587,15 @@ void
 file_tree_rebuild_view(struct file_tree *t)
 {
 	file_tree_totals_compute(t);
-	if (t->sort != FILE_SORT_NAME)	/* sizes and changes may have moved since the last sort */
+	/* Sizes and changes may have moved since the last sort: sort again in an order that
+	 * uses them. Only then: re-sorting 200,000 nodes on each key of a filter, an
+	 * expansion or a reveal cost more than the filter itself (issue 16). */
+	if (t->sort != FILE_SORT_NAME && t->moved) {
 		for (size_t i = 0; i < t->count; i++)
 			t->nodes[i].children_sorted = false;
+		t->order_valid = false;
+	}
+	t->moved = false;
 	t->view = xrealloc(t->view, t->count * sizeof(*t->view));
 	t->n_view = 0;
 	if (t->filter)
@@ -539,6 +622,23 @@ file_tree_visit_all(struct file_tree *t, size_t idx, size_t *out, size_t *n)
 	}
 }
 
+/* The order is kept between keys: walking 200,000 nodes for each key cost more than the
+ * search (issue 16); adding nodes or sorting again drops it. */
+static void
+file_tree_order_build(struct file_tree *t)
+{
+	if (t->order_valid)
+		return;
+	t->order = xrealloc(t->order, t->count * sizeof(*t->order));
+	t->order_pos = xrealloc(t->order_pos, t->count * sizeof(*t->order_pos));
+	t->n_order = 0;
+	memset(t->order_pos, 0, t->count * sizeof(*t->order_pos));	/* the root: search from the top */
+	file_tree_visit_all(t, 0, t->order, &t->n_order);
+	for (size_t i = 0; i < t->n_order; i++)
+		t->order_pos[t->order[i]] = i;
+	t->order_valid = true;
+}
+
 size_t
 file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const char *needle, bool *wrapped)
 {
@@ -546,22 +646,21 @@ file_tree_search(struct file_tree *t, size_t from, int dir, bool skip, const cha
 	size_t nl = needle ? strlen(needle) : 0;
 	if (nl == 0 || t->count < 2)
 		return (size_t)-1;
-	size_t *order = xmalloc(t->count * sizeof(*order));
-	size_t n = 0;
-	file_tree_visit_all(t, 0, order, &n);
-	size_t cur = 0;
-	for (size_t i = 0; i < n; i++)
-		if (order[i] == from)
-			cur = i;
+	file_tree_order_build(t);
+	const size_t *order = t->order;
+	size_t n = t->n_order;
+	size_t cur = from < t->count ? t->order_pos[from] : 0;
 	size_t hit = (size_t)-1;
+	struct search_pattern pat;
+	search_pattern_init(&pat, needle);
 	for (size_t k = skip ? 1 : 0; k <= n && hit == (size_t)-1; k++) {
 		size_t i = dir >= 0 ? (cur + k) % n : (cur + n - k % n) % n;
 		if ((dir >= 0 && cur + k >= n) || (dir < 0 && k > cur))
 			*wrapped = true;
-		if (model_contains(t->nodes[order[i]].name, needle) && nl)
+		if (search_match(&pat, t->nodes[order[i]].name, (size_t)-1))
 			hit = order[i];
 	}
-	free(order);
+	search_pattern_free(&pat);
 	return hit;
 }
 
@@ -863,149 +962,4 @@ preview_set_lines(struct preview *p, const char *title, const char *text)
 	p->path = xstrdup(title);
 	p->size = -1;
 	preview_set_text(p, text, strlen(text), false, false);
-}
-
-/* ---- events ---- */
-
-void
-event_list_init(struct event_list *l)
-{
-	memset(l, 0, sizeof(*l));
-}
-
-static void
-event_list_drop_rows(struct event_list *l)
-{
-	for (size_t i = 0; i < l->count; i++)
-		api_event_free(&l->rows[i]);
-	free(l->rows);
-	free(l->view);
-	l->rows = NULL;
-	l->view = NULL;
-	l->count = l->cap = l->n_view = l->view_cap = 0;
-}
-
-void
-event_list_free(struct event_list *l)
-{
-	event_list_drop_rows(l);
-	free(l->search);
-	l->search = NULL;
-}
-
-void
-event_list_clear(struct event_list *l)
-{
-	event_list_drop_rows(l);
-	l->state = MODEL_IDLE;
-	l->more = false;
-	l->error[0] = '\0';
-	l->generation++;
-}
-
-const char *
-event_filter_name(enum event_filter f)
-{
-	static const char *const names[EVENT_FILTER_COUNT] = { "all", "messages", "actions", "errors" };
-	return f < EVENT_FILTER_COUNT ? names[f] : "?";
-}
-
-static bool
-event_list_matches(const struct event_list *l, const struct api_event *e)
-{
-	switch (l->filter) {
-	case EVENT_FILTER_MESSAGES:
-		if (e->kind != API_EVENT_USER && e->kind != API_EVENT_AGENT)
-			return false;
-		break;
-	case EVENT_FILTER_ACTIONS:
-		if (e->kind != API_EVENT_ACTION && e->kind != API_EVENT_OBSERVATION)
-			return false;
-		break;
-	case EVENT_FILTER_ERRORS:
-		if (e->kind != API_EVENT_ERROR && e->kind != API_EVENT_CORRUPT)
-			return false;
-		break;
-	default:
-		break;
-	}
-	if (!l->search)
-		return true;
-	/* The summary first: it is short and usually where the word is. */
-	return model_contains(e->summary, l->search) || model_contains(e->text, l->search) ||
-	       (e->type && model_contains(e->type, l->search));
-}
-
-static void
-event_list_view_push(struct event_list *l, size_t row)
-{
-	if (l->n_view == l->view_cap) {
-		l->view_cap = l->view_cap ? l->view_cap * 2 : 256;
-		l->view = xrealloc(l->view, l->view_cap * sizeof(*l->view));
-	}
-	l->view[l->n_view++] = row;
-}
-
-static void
-event_list_rebuild_view(struct event_list *l)
-{
-	l->n_view = 0;
-	for (size_t i = 0; i < l->count; i++)
-		if (event_list_matches(l, &l->rows[i]))
-			event_list_view_push(l, i);
-}
-
-void
-event_list_take(struct event_list *l, struct api_event *rows, size_t n)
-{
-	size_t i = 0;
-	/* rows come de-duplicated from the pager (api_events: by event id) */
-	if (l->count + (n - i) > l->cap) {
-		while (l->count + (n - i) > l->cap)
-			l->cap = l->cap ? l->cap * 2 : 256;
-		l->rows = xrealloc(l->rows, l->cap * sizeof(*l->rows));
-	}
-	for (; i < n; i++) {
-		l->rows[l->count] = rows[i];
-		memset(&rows[i], 0, sizeof(rows[i]));
-		if (event_list_matches(l, &l->rows[l->count]))
-			event_list_view_push(l, l->count);
-		l->count++;
-	}
-}
-
-void
-event_list_set_filter(struct event_list *l, enum event_filter f)
-{
-	l->filter = f < EVENT_FILTER_COUNT ? f : EVENT_FILTER_ALL;
-	event_list_rebuild_view(l);
-}
-
-void
-event_list_set_search(struct event_list *l, const char *text)
-{
-	free(l->search);
-	l->search = text && *text ? xstrdup(text) : NULL;
-	event_list_rebuild_view(l);
-}
-
-struct api_event *
-event_list_at(struct event_list *l, size_t i)
-{
-	return i < l->n_view ? &l->rows[l->view[i]] : NULL;
-}
-
-size_t
-event_list_view_index(const struct event_list *l, size_t row)
-{
-	/* The view is sorted by row index: binary search for the last entry <= row. */
-	size_t lo = 0, hi = l->n_view;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (l->view[mid] <= row)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo > 0 ? lo - 1 : 0;
 }

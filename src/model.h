@@ -7,7 +7,8 @@
  * and marks on files or whole directories, flattened into the visible rows),
  * the event list of one conversation (rows moved in from the events pager,
  * with a kind filter and a text search producing a view of row indices,
- * maintained incrementally so a page costs only its own rows), and the
+ * maintained incrementally so a page costs only its own rows; implemented in
+ * src/model_events.c, the search in slices), and the
  * preview text. Each list has a generation counter: clearing or
  * switching bumps it, and a completion carrying an older generation must be
  * dropped without touching the model.
@@ -49,6 +50,8 @@ struct conv_list {
 	char *filter;		/* case-insensitive substring of the title, or NULL */
 	enum conv_sort sort;
 	bool reverse;		/* S: the sort order upside down */
+	size_t *id_hash;	/* id -> row index + 1 (open addressing), to drop repeated rows */
+	size_t id_hash_cap;
 };
 
 void conv_list_init(struct conv_list *l);
@@ -110,6 +113,18 @@ struct file_tree {
 	enum file_sort sort;
 	char *filter;			/* only paths containing it (case-insensitive), or NULL */
 	bool *keep;			/* filtering: the node or something below it matches */
+	/* The last filter's hits: the nodes below hits_scanned whose path contains
+	 * hits_for, ascending. Paths never change, so a longer filter that contains
+	 * hits_for tests only these and the nodes added since (issue 16). */
+	size_t *hits;
+	size_t n_hits, hits_scanned;
+	char *hits_for;
+	/* file_tree_search's order (every node depth-first, as if all were expanded) and
+	 * each node's place in it, kept until a node is added or the tree sorted again. */
+	size_t *order, *order_pos;
+	size_t n_order;
+	bool order_valid;
+	bool moved;			/* sizes or changes set since the last sort (size and changed orders sort again) */
 };
 
 void file_tree_init(struct file_tree *t);
@@ -195,6 +210,10 @@ struct event_list {
 	unsigned generation;
 	enum event_filter filter;
 	char *search;		/* case-insensitive substring of the summary or text, or NULL */
+	/* The search's state (src/model_events.c): which rows match the text, which are
+	 * still to test, and the results of recent searches to narrow or go back to. */
+	struct event_search *engine;
+	size_t slice_rows;	/* rows a slice tests at most (0: the time decides); tests stop searches half-way */
 };
 
 void event_list_init(struct event_list *l);
@@ -205,7 +224,17 @@ void event_list_clear(struct event_list *l);
  * the new rows that match. The pager has dropped rows it delivered before. */
 void event_list_take(struct event_list *l, struct api_event *rows, size_t n);
 void event_list_set_filter(struct event_list *l, enum event_filter f);
+/* A search runs in slices (issue 16): this one tests rows for at most
+ * EVENT_SEARCH_SLICE_MS, then the view holds the matches found so far (in row
+ * order) and event_list_search_step() goes on. A text that contains the previous
+ * one (a key typed) tests only the previous matches; going back to a recent text
+ * (Backspace) restores its result. */
 void event_list_set_search(struct event_list *l, const char *text);
+#define EVENT_SEARCH_SLICE_MS 15
+/* Rows are still to be tested against the search. */
+bool event_list_search_pending(const struct event_list *l);
+/* Test rows for up to budget_ms (0: until done); true when the view grew. */
+bool event_list_search_step(struct event_list *l, int budget_ms);
 const char *event_filter_name(enum event_filter f);
 /* The row shown at view index i, or NULL. */
 struct api_event *event_list_at(struct event_list *l, size_t i);

@@ -301,7 +301,7 @@ events_title(struct pane *p, struct line *l, int width)
 	if (ev->filter != EVENT_FILTER_ALL)
 		line_addf(l, ROLE_HEADER, " [%s]", event_filter_name(ev->filter));
 	if (ev->search)
-		line_addf(l, ROLE_HEADER, " /%s", ev->search);
+		line_addf(l, ROLE_HEADER, " /%s%s", ev->search, event_list_search_pending(ev) ? " (searching)" : "");
 	if (ev->n_view != ev->count)
 		line_addf(l, ROLE_HEADER, "  %zu of %zu", ev->n_view, ev->count);
 	else
@@ -456,6 +456,18 @@ events_busy(const struct app *a)
 	return a->ev.ev_loading;
 }
 
+/* An event search tests its rows a slice per turn (src/model_events.c); while it has rows
+ * left the loop does not sleep (pump_more) and the script's :wait waits for it. */
+static bool
+events_pump(struct app *a)
+{
+	if (!event_list_search_pending(&a->ev.events))
+		return false;
+	if (event_list_search_step(&a->ev.events, EVENT_SEARCH_SLICE_MS))
+		a->dirty = true;
+	return event_list_search_pending(&a->ev.events);
+}
+
 static enum view_anim
 events_animating(const struct app *a)
 {
@@ -599,6 +611,7 @@ const struct view_ops view_events = {
 	.place = events_place,
 	.focusable = events_focusable,
 	.busy = events_busy,
+	.pump = events_pump,
 	.animating = events_animating,
 	.tick = events_tick,
 	.timeout = events_timeout,
