@@ -214,6 +214,12 @@ struct api_op *api_fetch_file(struct api_client *c, const struct api_conversatio
  */
 struct api_op *api_fetch_archive(struct api_client *c, const struct api_conversation *conv,
 				 int fd, api_xfer_progress_fn progress, api_xfer_fn done, void *ud);
+/* One directory (workspace-relative) as V1's tar.gz, as api_fetch_archive otherwise; the
+ * agent-server packs the repository it resolves the path to (2.2). V0 and local answer
+ * API_ERR_UNSUPPORTED: they have no archive of a directory. */
+struct api_op *api_fetch_archive_dir(struct api_client *c, const struct api_conversation *conv,
+				     const char *dir, int fd, api_xfer_progress_fn progress,
+				     api_xfer_fn done, void *ud);
 
 /*
  * The server's own export of a V1 conversation, GET /api/v1/app-conversations/{id}/download

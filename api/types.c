@@ -151,6 +151,9 @@ api_file_list_free(struct api_file_list *l)
 		free(l->items[i].link);
 	}
 	free(l->items);
+	for (size_t i = 0; i < l->n_repos; i++)
+		free(l->repos[i]);
+	free(l->repos);
 	memset(l, 0, sizeof(*l));
 }
 

@@ -124,6 +124,10 @@ struct api_file_list {
 	struct api_file *items;
 	size_t count;
 	size_t cap;
+	/* a V1 walk: the directories holding a .git ("" the root), which the listing finds and
+	 * prunes; none from other sources */
+	char **repos;
+	size_t n_repos;
 };
 
 void api_file_list_add(struct api_file_list *l, const char *path, enum api_file_type type,

@@ -319,6 +319,20 @@ api_fetch_archive(struct api_client *c, const struct api_conversation *conv, int
 	return op;
 }
 
+struct api_op *
+api_fetch_archive_dir(struct api_client *c, const struct api_conversation *conv, const char *dir, int fd,
+		      api_xfer_progress_fn progress, api_xfer_fn done, void *ud)
+{
+	struct ws_state *s = ws_new(NULL, NULL, done, ud);
+	struct api_op *op;
+
+	s->progress = progress;
+	s->dir = rel_path(api_workspace_root(c, conv), dir);
+	op = ws_op(c, conv, s, WS_ARCHIVE);
+	s->fd = fd;
+	return op;
+}
+
 /* ---- what both generations share */
 
 bool

@@ -336,6 +336,12 @@ v0_archive_start(struct api_op *op)
 {
 	struct ws_state *s = op->state;
 	struct http_opts o;
+	if (s->dir && *s->dir) {
+		struct api_error e;
+		api_error_set(&e, API_ERR_UNSUPPORTED, 0, "a V0 runtime archives only the whole workspace");
+		ws_fail(op, &e);
+		return;
+	}
 	char *url = xasprintf("%s/zip-directory", s->rt.base);
 
 	rt_opts(&s->rt, &o, url);

@@ -372,6 +372,13 @@ v1_listing_complete(struct api_op *op)
 			continue;
 		ws_list_add_listed(s, f);
 	}
+	if (s->kind == WS_WALK) {
+		/* where the repositories are: the export tells which directory the agent-server's
+		 * archive would pack (2.2) */
+		s->list.repos = s->repos.dirs;
+		s->list.n_repos = s->repos.count;
+		memset(&s->repos, 0, sizeof(s->repos));
+	}
 	ws_deliver_files(op);
 }
 
@@ -700,11 +707,16 @@ v1_archive_start(struct api_op *op)
 {
 	struct ws_state *s = op->state;
 	struct http_opts o;
-	char *e = http_escape(ws_root(op));
-	char *url = xasprintf("%s/api/file/archive?path=%s&format=tar.gz&use_default_excludes=false",
-			      s->rt.base, e);
+	/* a directory of the workspace (api_fetch_archive_dir) or the workspace itself */
+	char *abs = s->dir && *s->dir ? xasprintf("%s/%s", ws_root(op), s->dir) : xstrdup(ws_root(op));
+	char *e = http_escape(abs);
+	/* a directory's archive goes into a selection, whose files come from the listing, which
+	 * never enters .git: the server leaves it out too (2.2's exclude, a bare "NAME/") */
+	char *url = xasprintf("%s/api/file/archive?path=%s&format=tar.gz&use_default_excludes=false%s",
+			      s->rt.base, e, s->dir && *s->dir ? "&exclude=.git%2F" : "");
 
 	free(e);
+	free(abs);
 	rt_opts(&s->rt, &o, url);
 	o.download = true;
 	o.sink_fd = s->fd;

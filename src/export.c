@@ -610,7 +610,8 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 	j->ev_md_fd = -1;
 	api_conversation_copy(&j->conv, conv);
 	j->mode = opts->mode;
-	j->prefer_archive = opts->prefer_server_archive && opts->mode == EXPORT_ALL;
+	/* EXPORT_SELECTED: a selected directory may come as one archive (ex_sel_prelist_done) */
+	j->prefer_archive = opts->prefer_server_archive && (opts->mode == EXPORT_ALL || opts->mode == EXPORT_SELECTED);
 	j->walk_above = opts->walk_above_bytes > 0 ? opts->walk_above_bytes : EX_WALK_ABOVE_BYTES;
 	/* 16: the agent-servers' connection default; V0 runtimes are paced by the limiter anyway */
 	j->max_parallel = opts->max_parallel > 0 ? opts->max_parallel : 16;
@@ -666,10 +667,11 @@ export_start(struct api_client *c, const struct api_conversation *conv, const st
 	if (j->prefer_archive && j->conv.version == API_V1 && !j->conv.local) {
 		/* list first: the size decides between the archive and the walk, and the same
 		 * listing then completes the archive (outside the repository, links, empty dirs) */
-		api_op_hold(&j->list_op, api_walk(c, &j->conv, ex_prelist_done, j));
+		api_op_hold(&j->list_op, api_walk(c, &j->conv, j->mode == EXPORT_SELECTED ? ex_sel_prelist_done
+										      : ex_prelist_done, j));
 		return j;
 	}
-	if (j->prefer_archive && ex_start_archive(j))
+	if (j->prefer_archive && j->mode == EXPORT_ALL && ex_start_archive(j))
 		return j;
 	ex_start_walk(j);
 	return j;
@@ -892,6 +894,7 @@ export_free(struct export_job *j)
 	free(j->dirs);
 	free(j->dir_modes);
 	free(j->arc.prefix);
+	free(j->arc.dir);
 	api_file_list_free(&j->prelist);
 	for (size_t i = 0; i < j->n_sel; i++)
 		free(j->sel[i]);

@@ -93,6 +93,8 @@ struct ex_repack {
 				 * X-Archive-Repo-Root (which comes with the end of the transfer) */
 	bool root_known;	/* prefix is set: guessed, or from the header */
 	bool tar;		/* the reader is a tar: drop the leading "<root>/" component */
+	char *dir;		/* EXPORT_SELECTED: the one directory asked for (workspace-relative),
+				 * NULL: the whole workspace */
 	char *prefix;		/* tar: where the packed directory lies in the workspace ("" = root) */
 	struct ex_file *cur;	/* the entry being staged */
 	struct ex_file *manifest;	/* tar: "archive_manifest.json", held until it proves last */
@@ -212,6 +214,8 @@ char *ex_guess_repo_root(const struct export_job *j, const char *top, size_t top
 bool ex_list_restart(struct export_job *j);
 void ex_start_walk(struct export_job *j);
 void ex_prelist_done(void *ud, struct api_file_list *files, const struct api_error *err);
+void ex_sel_prelist_done(void *ud, struct api_file_list *files, const struct api_error *err);
+bool ex_dir_packs_itself(const struct api_file_list *l, const char *dir);
 bool ex_write_empty_dirs(struct export_job *j);	/* true when the archive failed */
 
 /* ---- export_repack.c: the server archive */

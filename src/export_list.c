@@ -350,6 +350,55 @@ ex_prelist_done(void *ud, struct api_file_list *files, const struct api_error *e
 		ex_start_walk(j);
 }
 
+/*
+ * EXPORT_SELECTED on a V1 agent-server, the listing in: a selected directory the server
+ * packs as itself (ex_dir_packs_itself) comes as one tar.gz of it, re-packed like the
+ * workspace's (export_repack.c; its members "<basename>/..." go back under it), and the walk
+ * over this same listing then fetches the rest of the selection one by one: loose files,
+ * other directories, what the archive left out. 500 files of one directory at 20 ms are one
+ * request instead of 500 (bench/parallel.sh). Only the first such directory: the re-pack
+ * holds one archive.
+ */
+void
+ex_sel_prelist_done(void *ud, struct api_file_list *files, const struct api_error *err)
+{
+	struct export_job *j = ud;
+	const char *dir = NULL;
+	int64_t total = 0;
+
+	j->list_op = NULL;
+	if (err) {
+		ex_list_failed(j, err);
+		return;
+	}
+	for (size_t s = 0; s < j->n_sel && !dir; s++)
+		if (*j->sel[s] && ex_dir_packs_itself(files, j->sel[s]))
+			dir = j->sel[s];
+	for (size_t i = 0; dir && i < files->count; i++) {
+		const struct api_file *af = &files->items[i];
+		size_t dl = strlen(dir);
+		if (af->type == API_FILE && !af->link && af->size > 0 && !strncmp(af->path, dir, dl) && af->path[dl] == '/')
+			total += af->size;
+	}
+	j->prelist = *files;
+	memset(files, 0, sizeof(*files));
+	j->have_prelist = true;
+	j->listed_bytes = total;	/* the bomb limits: what the archive may hold */
+	if (!dir || total > j->walk_above) {
+		ex_start_walk(j);
+		return;
+	}
+	http_note(api_client_http(j->c), "%s holds %lld bytes and is no repository: taking it as one agent-server "
+		  "archive", dir, (long long)total);
+	j->arc.dir = xstrdup(dir);
+	j->arc.walked = false;
+	if (!ex_start_archive(j)) {
+		free(j->arc.dir);
+		j->arc.dir = NULL;
+		ex_start_walk(j);
+	}
+}
+
 struct ex_dir {
 	char *path;	/* first: ex_cmp_str compares it */
 	unsigned mode;
@@ -455,6 +504,70 @@ ex_repo_searchable(const char *path)
  * first component (the packed directory's name) must agree, which also tells a 2025 server
  * (no search: always the path) from a 2026 one; when both readings fit, NULL.
  */
+/* The listing prints every .git (and prunes it): where the repositories are, as the
+ * directories holding them ("" the root), malloc'd; a V1 walk's list carries them in repos
+ * (the .git entries themselves are taken out of it). */
+static char **
+ex_list_gits(const struct api_file_list *l, size_t *n)
+{
+	char **gits = NULL;
+
+	*n = 0;
+	for (size_t i = 0; i < l->n_repos; i++) {
+		gits = xrealloc(gits, (*n + 1) * sizeof(*gits));
+		gits[(*n)++] = xstrdup(l->repos[i]);
+	}
+	for (size_t i = 0; i < l->count; i++) {
+		size_t pl = strlen(l->items[i].path);
+		if (!l->items[i].link && pl >= 4 && !strcmp(l->items[i].path + pl - 4, ".git") &&
+		    (pl == 4 || l->items[i].path[pl - 5] == '/')) {
+			gits = xrealloc(gits, (*n + 1) * sizeof(*gits));
+			gits[(*n)++] = xstrndup(l->items[i].path, pl > 4 ? pl - 5 : 0);
+		}
+	}
+	return gits;
+}
+
+/*
+ * Whether the agent-server, asked for the directory dir (workspace-relative, not the root),
+ * would pack dir itself by its _resolve_git_repo_root (openhands-api-2026.md 2.2): dir holds
+ * no .git of its own (the brief keeps a repository per file: its archive would bring .git,
+ * which the selection's listing never shows), and the search below it, to depth 3 with
+ * hidden and vendored directories and links skipped and found repositories not entered,
+ * finds zero or several repositories, not exactly one (that one would be packed instead).
+ */
+bool
+ex_dir_packs_itself(const struct api_file_list *l, const char *dir)
+{
+	size_t n_gits, dl = strlen(dir);
+	char **gits = ex_list_gits(l, &n_gits), *found = NULL;
+	int count = 0;
+	bool is_dir = false;
+
+	for (size_t i = 0; i < l->count; i++)
+		if (l->items[i].type == API_DIR && !l->items[i].link && !strcmp(l->items[i].path, dir))
+			is_dir = true;
+	bool own = ex_has_repo(gits, n_gits, dir, dl);
+	for (size_t i = 0; is_dir && !own && count < 2 && i < l->count; i++) {
+		const struct api_file *d = &l->items[i];
+		size_t fl = found ? strlen(found) : 0;
+
+		if (d->type != API_DIR || d->link || strncmp(d->path, dir, dl) || d->path[dl] != '/' ||
+		    !ex_repo_searchable(d->path + dl + 1) || !ex_has_repo(gits, n_gits, d->path, strlen(d->path)))
+			continue;
+		if (found && !strncmp(d->path, found, fl) && d->path[fl] == '/')
+			continue;	/* inside a repository already found */
+		if (!found)
+			found = xstrdup(d->path);
+		count++;
+	}
+	for (size_t i = 0; i < n_gits; i++)
+		free(gits[i]);
+	free(gits);
+	free(found);
+	return is_dir && !own && count != 1;
+}
+
 char *
 ex_guess_repo_root(const struct export_job *j, const char *top, size_t top_len)
 {
@@ -467,17 +580,16 @@ ex_guess_repo_root(const struct export_job *j, const char *top, size_t top_len)
 
 	if (hook)
 		return xstrdup(hook);
+	if (j->arc.dir) {
+		/* one selected directory, chosen because the server packs it itself (ex_dir_packs_
+		 * itself()): its members are "<basename>/" */
+		const char *ds = strrchr(j->arc.dir, '/');
+		const char *db = ds ? ds + 1 : j->arc.dir;
+		return strlen(db) == top_len && !strncmp(db, top, top_len) ? xstrdup(j->arc.dir) : NULL;
+	}
 	if (!j->have_prelist)
 		return NULL;
-	/* the listing prints every .git (and prunes it): where the repositories are */
-	for (size_t i = 0; i < l->count; i++) {
-		size_t pl = strlen(l->items[i].path);
-		if (!l->items[i].link && pl >= 4 && !strcmp(l->items[i].path + pl - 4, ".git") &&
-		    (pl == 4 || l->items[i].path[pl - 5] == '/')) {
-			gits = xrealloc(gits, (n_gits + 1) * sizeof(*gits));
-			gits[n_gits++] = xstrndup(l->items[i].path, pl > 4 ? pl - 5 : 0);
-		}
-	}
+	gits = ex_list_gits(l, &n_gits);
 	bool at_root = ex_has_repo(gits, n_gits, "", 0);
 	for (size_t i = 0; !at_root && i < l->count; i++) {
 		const struct api_file *d = &l->items[i];

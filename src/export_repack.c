@@ -164,6 +164,13 @@ ex_repack_path(struct export_job *j, const struct srcarc_entry *e)
 	size_t n = strlen(p);
 	while (n && p[n - 1] == '/')
 		n--;
+	/* a directory's archive asked without .git (api_fetch_archive_dir); a server that packed
+	 * it anyway must not put into a selection what its walk would never show */
+	if (j->arc.dir && (!strncmp(p, ".git/", 5) || (n == 4 && !strncmp(p, ".git", 4)) || strstr(p, "/.git/") ||
+			   (n >= 5 && !strncmp(p + n - 5, "/.git", 5)))) {
+		free(raw);
+		return NULL;
+	}
 	char *out = !n ? NULL : prefix && *prefix ? xasprintf("%s/%.*s", prefix, (int)n, p) : xstrndup(p, n);
 	free(raw);
 	return out;
@@ -228,6 +235,8 @@ ex_rp_other(struct export_job *j, const struct srcarc_entry *e)
 	}
 	if (strcmp(e->kind, "directory") && strcmp(e->kind, "other"))
 		return;	/* links are never in the server's archives; the listing brings them */
+	if (j->mode == EXPORT_SELECTED && !strcmp(e->kind, "directory"))
+		return;	/* a selection holds files only, as its walk does: the same ZIP either way */
 	d = ex_repack_path(j, e);
 	if (d && !strcmp(e->kind, "directory")) {
 		ex_add_dir(j, d, e->mode);
@@ -706,6 +715,9 @@ ex_arc_done(void *ud, const struct api_xfer_result *r, const struct api_error *e
 		bool inside = root && (!strcmp(r->repo_root, root) ||
 				       (!strncmp(r->repo_root, root, strlen(root)) && r->repo_root[strlen(root)] == '/'));
 		packed = inside ? rel : (free(rel), xstrdup(""));
+	} else if (!err && j->arc.dir) {
+		/* no header: the packed directory holds no .git, so it is the path asked for (2.2) */
+		packed = xstrdup(j->arc.dir);
 	}
 	ex_rp_advance(j, err ? RPE_FAILED : RPE_DOWNLOADED, err, packed, 0);
 }
@@ -732,7 +744,11 @@ ex_start_archive(struct export_job *j)
 	rp->started_ms = clock_now_ms();
 	if (v0 || v1)
 		ex_rp_st_start(j);
-	api_op_hold(&rp->op, api_fetch_archive(j->c, &j->conv, rp->fd, ex_arc_progress, ex_arc_done, j));
+	if (rp->dir)
+		api_op_hold(&rp->op, api_fetch_archive_dir(j->c, &j->conv, rp->dir, rp->fd, ex_arc_progress,
+							   ex_arc_done, j));
+	else
+		api_op_hold(&rp->op, api_fetch_archive(j->c, &j->conv, rp->fd, ex_arc_progress, ex_arc_done, j));
 	return true;
 }
 

@@ -221,6 +221,66 @@ check "R7: the walk of that workspace is exact, byte for byte (the newline in a 
 check "the listing was polled incrementally (order__gt), not from the first page every time" \
 	'grep -q "order__gt=" "$tmp/agent.log"'
 
+# ---- a selected directory as one archive (issue 16 item 2; openhands-api-2026.md 2.2)
+DIRS=cccccccccccccccccccccccccccccc30
+DIRS_NOARC=cccccccccccccccccccccccccccccc31
+# reqs_since N KIND: the agent-server requests after log line N: KIND "arc" the archive
+# requests' decoded path=, "dl" the downloaded files' paths (workspace-relative, sorted)
+reqs_since() {
+	$PY - "$tmp/agent.log" "$1" "$2" <<'PYEOF'
+import json, sys, urllib.parse
+log = [json.loads(l) for l in open(sys.argv[1])][int(sys.argv[2]):]
+q = lambda l: urllib.parse.parse_qs(l.get("query") or "")
+if sys.argv[3] == "arc":
+    out = [q(l)["path"][0] for l in log if l["path"] == "/api/file/archive"]
+else:
+    out = sorted(q(l)["path"][0].replace("/workspace/project/", "", 1) for l in log if l["path"] == "/api/file/download")
+print(" ".join(out))
+PYEOF
+}
+# same_zip A B: the same entries, byte for byte, with the same modes (the metadata aside)
+same_zip() {
+	$PY - "$1" "$2" <<'PYEOF' 2>>"$tmp/err"
+import sys, zipfile
+def entries(p):
+    zf = zipfile.ZipFile(p)
+    return {i.filename: (zf.read(i), i.external_attr >> 16) for i in zf.infolist() if i.filename != "conversation_metadata.json"}
+a, b = entries(sys.argv[1]), entries(sys.argv[2])
+if a != b:
+    print("# differ:", sorted(set(a.items()) ^ set(b.items())), file=sys.stderr)
+sys.exit(0 if a == b else 1)
+PYEOF
+}
+n0=$(wc -l <"$tmp/agent.log")
+ohb download $DIRS data -o dir-arc.zip
+rca=$rc
+arcs=$(reqs_since $n0 arc) dls=$(reqs_since $n0 dl)
+ohb download $DIRS data --no-server-archive -o dir-walk.zip
+rcw=$rc
+check "a selected directory that is no repository: one archive of it, per-file only for what it lacked (data/late.txt)" \
+	'[ $rca -eq 0 ] && [ "$arcs" = "/workspace/project/data" ] && [ "$dls" = "data/late.txt" ]'
+check "that ZIP is the per-file one, entry for entry, byte for byte, modes and the link included" \
+	'[ $rcw -eq 0 ] && same_zip dir-arc.zip dir-walk.zip && zpy dir-arc.zip "sorted(Z) == [\"data/a.txt\", \"data/late.txt\", \"data/link\", \"data/run.sh\", \"data/sp ace/\\u00e9.txt\", \"data/sub/deep/b.txt\"]"'
+n0=$(wc -l <"$tmp/agent.log")
+ohb download $DIRS tools -o dir-repo.zip
+arcs=$(reqs_since $n0 arc) dls=$(reqs_since $n0 dl)
+echo "# archives: $arcs; downloads: $dls" >>"$tmp/err"
+check "a directory the server would resolve to its one repository (tools/lib) stays per-file" \
+	'[ $rc -eq 0 ] && [ -z "$arcs" ] && [ "$dls" = "tools/lib/x.c tools/readme.md" ]'
+n0=$(wc -l <"$tmp/agent.log")
+ohb download $DIRS multi top.txt -o dir-multi.zip
+rca=$rc
+arcs=$(reqs_since $n0 arc) dls=$(reqs_since $n0 dl)
+ohb download $DIRS multi top.txt --no-server-archive -o dir-multi-walk.zip
+check "a directory with two repositories below packs itself: one archive of it, .git left out, the loose file per-file" \
+	'[ $rca -eq 0 ] && [ "$arcs" = "/workspace/project/multi" ] && [ "$dls" = "top.txt" ] && same_zip dir-multi.zip dir-multi-walk.zip && zpy dir-multi.zip "not any(\".git\" in k for k in Z) and \"multi/r1/one.c\" in Z"'
+n0=$(wc -l <"$tmp/agent.log")
+ohb download $DIRS_NOARC data -o dir-noarc.zip
+arcs=$(reqs_since $n0 arc) dls=$(reqs_since $n0 dl)
+echo "# archives: $arcs; downloads: $dls" >>"$tmp/err"
+check "no archive route: the directory per-file, the same ZIP" \
+	'[ $rc -eq 0 ] && [ "$arcs" = "/workspace/project/data" ] && [ "$dls" = "data/a.txt data/late.txt data/run.sh data/sp ace/é.txt data/sub/deep/b.txt" ] && same_zip dir-noarc.zip dir-walk.zip'
+
 check "no .part file survives any of the above" '[ -z "$(ls *.part 2>/dev/null)" ]'
 cd "$tmp" || exit 1
 

@@ -226,7 +226,7 @@ file_archive_2026(struct fh_req *r, struct fh_reply *rp, const struct fh_workspa
 	struct fh_conv *c = r->srv->conv;
 	char *root = resolve_repo_root(ws, rel->buf);
 	uint64_t size = 0, input = 0;
-	struct arch_stream *st = arch_targz_2026(ws, root, excludes, &size, &input);
+	struct arch_stream *st = arch_targz_2026(ws, root, excludes, q_get(r, "exclude"), &size, &input);
 	char *abs = *root ? xasprintf("%s/%s", ws->root, root) : xstrdup(ws->root);
 	const char *slash = strrchr(abs, '/');
 	char *name = xasprintf("%s.tar.gz", slash && slash[1] ? slash + 1 : "workspace"), *cd;

@@ -787,9 +787,29 @@ default_excluded_2026(const char *rel, bool is_dir)
 	return hit;
 }
 
+/* One `exclude` pattern of the form "NAME/" (2.2: a bare name matches a component at any
+ * depth; the trailing "/" only directories): whether rel lies in such a directory. The
+ * fake knows no other form of the parameter. */
+static bool
+pattern_excluded(const char *rel, bool is_dir, const char *pat)
+{
+	size_t pl = pat ? strlen(pat) : 0;
+
+	if (pl < 2 || pat[pl - 1] != '/' || memchr(pat, '/', pl - 1))
+		return false;
+	for (const char *c = rel; *c;) {
+		size_t n = strcspn(c, "/");
+		bool last = !c[n];
+		if (n == pl - 1 && !memcmp(c, pat, n) && (!last || is_dir))
+			return true;
+		c += n + !last;
+	}
+	return false;
+}
+
 struct arch_stream *
-arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool excludes, uint64_t *size,
-		uint64_t *input_bytes)
+arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool excludes, const char *exclude,
+		uint64_t *size, uint64_t *input_bytes)
 {
 	static struct fh_node dir_node = { .path = (char *)"", .is_dir = true, .mode = 0755, .mtime = 1732406400 };
 	size_t rl = strlen(rel_root), files = 0;
@@ -815,7 +835,8 @@ arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool exclud
 				sub = n->path + rl + 1;
 			}
 			/* R9: links are never stored; credentials never, even without the defaults */
-			if (n->link || sensitive_git(sub) || (excludes && default_excluded_2026(sub, n->is_dir)))
+			if (n->link || n->archive_skip || sensitive_git(sub) || pattern_excluded(sub, n->is_dir, exclude) ||
+			    (excludes && default_excluded_2026(sub, n->is_dir)))
 				continue;
 			if (!n->is_dir && !strcmp(sub, "archive_manifest.json"))
 				user_manifest = true;
@@ -827,6 +848,8 @@ arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool exclud
 		if (!user_manifest) {
 			/* R11: the last member, sorted keys, indent 2, no timestamps */
 			json_t *ex = json_array();
+			if (exclude)
+				json_array_append_new(ex, json_string(exclude));
 			if (excludes) {
 				static const char *const pats[] = { ".git/", "node_modules/", ".venv/", "venv/",
 								    "__pycache__/", ".mypy_cache/", ".pytest_cache/",

@@ -45,6 +45,8 @@ struct fh_node {
 	char *link;		/* a symbolic link: its target ("link" in the scenario); no content */
 	uint64_t bomb;		/* a lying server: the tar.gz holds this many zero bytes for the
 				 * file, whatever the listing says ("archive_size"; issue 13) */
+	bool archive_skip;	/* the 2026 tar.gz leaves it out, as the real one skips a file that
+				 * vanished or cannot be read while it packs (2.2; "archive_skip") */
 	char *hardlink;		/* a second name of an earlier file ("hardlink": its root-relative
 				 * path; give the same content): Python's tarfile writes it as a
 				 * LNKTYPE member naming that file */
@@ -311,6 +313,7 @@ struct arch_stream *arch_targz(const struct fh_workspace *ws, const char *rel_di
  * (Content-Length), Unix modes, exact credential rule, the real manifest unless the user has
  * one; *input_bytes is the file data packed (for the R10 build time). */
 struct arch_stream *arch_targz_2026(const struct fh_workspace *ws, const char *rel_root, bool excludes,
+				    const char *exclude,
 				    uint64_t *size, uint64_t *input_bytes);
 ssize_t arch_read(struct arch_stream *a, char *buf, size_t max);	/* 0 at end, -1 on error */
 void arch_free(struct arch_stream *a);

@@ -259,6 +259,7 @@ load_workspace(struct fakehands *fh, struct fh_workspace *ws, const char *name, 
 			continue;
 		}
 		n->bomb = (uint64_t)jget_int(f, "archive_size", 0);
+		n->archive_skip = jget_bool(f, "archive_skip", false);
 		if (jget_str(f, "hardlink", NULL))
 			n->hardlink = xstrdup(jget_str(f, "hardlink", NULL));
 		if (jget_str(f, "mode", NULL))
