@@ -5,7 +5,8 @@
  *
  * Owns: adding files (the one door every source goes through, so the git-credentials rule
  * cannot be missed), sorting and naming a batch, the walks (the listing, the files inside
- * .git) and the choice between the agent-server's archive and the walk.
+ * .git) and the choice between the agent-server's archive and the walk, for the whole
+ * workspace and for a selected directory (ex_sel_prelist_done(), ex_dir_packs_itself()).
  */
 #include <stdio.h>
 #include <stdlib.h>

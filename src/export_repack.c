@@ -27,7 +27,10 @@
  * X-Archive-Repo-Root header says only with the end of the transfer: it is guessed from the
  * listing by the server's own rule (ex_guess_repo_root()) and the tar's first component, and
  * checked when the header comes; a wrong guess (the workspace changed between the listing and
- * the packing) starts the re-pack over from the complete spool.
+ * the packing) starts the re-pack over from the complete spool. With arc.dir set the archive
+ * is one selected directory's (ex_sel_prelist_done()): its members go back under that
+ * directory, .git and directory members are left out (a selection holds what its walk
+ * would), and the walk that completes it is the selection's.
  */
 #include <errno.h>
 #include <fcntl.h>
