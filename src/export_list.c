@@ -498,13 +498,6 @@ ex_repo_searchable(const char *path)
 	return depth <= 3;
 }
 
-/*
- * The server's _resolve_git_repo_root over our listing (openhands-api-2026.md 2.2): the path
- * itself when it holds .git, else the one repository found up to depth 3 (hidden and vendored
- * directories and links skipped, found repositories not entered), else the path. The tar's
- * first component (the packed directory's name) must agree, which also tells a 2025 server
- * (no search: always the path) from a 2026 one; when both readings fit, NULL.
- */
 /* The listing prints every .git (and prunes it): where the repositories are, as the
  * directories holding them ("" the root), malloc'd; a V1 walk's list carries them in repos
  * (the .git entries themselves are taken out of it). */
@@ -529,6 +522,38 @@ ex_list_gits(const struct api_file_list *l, size_t *n)
 	return gits;
 }
 
+/* The search of _resolve_git_repo_root below dir (dl 0: the whole workspace), over our
+ * listing: how many repositories it finds (counting stops at 2, all the rule needs), the
+ * first of them in *first (malloc'd; NULL when none). Hidden and vendored directories, links
+ * and what lies inside a repository already found are not entered; depth 3 at most. */
+static int
+ex_repos_below(const struct api_file_list *l, char *const *gits, size_t n_gits, const char *dir, size_t dl,
+	       char **first)
+{
+	char *found = NULL;
+	int count = 0;
+
+	for (size_t i = 0; count < 2 && i < l->count; i++) {
+		const struct api_file *d = &l->items[i];
+		size_t fl = found ? strlen(found) : 0;
+
+		if (d->type != API_DIR || d->link)
+			continue;
+		if (dl && (strncmp(d->path, dir, dl) || d->path[dl] != '/'))
+			continue;
+		if (!ex_repo_searchable(d->path + (dl ? dl + 1 : 0)) ||
+		    !ex_has_repo(gits, n_gits, d->path, strlen(d->path)))
+			continue;
+		if (found && !strncmp(d->path, found, fl) && d->path[fl] == '/')
+			continue;	/* inside a repository already found */
+		if (!found)
+			found = xstrdup(d->path);
+		count++;
+	}
+	*first = found;
+	return count;
+}
+
 /*
  * Whether the agent-server, asked for the directory dir (workspace-relative, not the root),
  * would pack dir itself by its _resolve_git_repo_root (openhands-api-2026.md 2.2): dir holds
@@ -549,19 +574,8 @@ ex_dir_packs_itself(const struct api_file_list *l, const char *dir)
 		if (l->items[i].type == API_DIR && !l->items[i].link && !strcmp(l->items[i].path, dir))
 			is_dir = true;
 	bool own = ex_has_repo(gits, n_gits, dir, dl);
-	for (size_t i = 0; is_dir && !own && count < 2 && i < l->count; i++) {
-		const struct api_file *d = &l->items[i];
-		size_t fl = found ? strlen(found) : 0;
-
-		if (d->type != API_DIR || d->link || strncmp(d->path, dir, dl) || d->path[dl] != '/' ||
-		    !ex_repo_searchable(d->path + dl + 1) || !ex_has_repo(gits, n_gits, d->path, strlen(d->path)))
-			continue;
-		if (found && !strncmp(d->path, found, fl) && d->path[fl] == '/')
-			continue;	/* inside a repository already found */
-		if (!found)
-			found = xstrdup(d->path);
-		count++;
-	}
+	if (is_dir && !own)
+		count = ex_repos_below(l, gits, n_gits, dir, dl, &found);
 	for (size_t i = 0; i < n_gits; i++)
 		free(gits[i]);
 	free(gits);
@@ -569,6 +583,13 @@ ex_dir_packs_itself(const struct api_file_list *l, const char *dir)
 	return is_dir && !own && count != 1;
 }
 
+/*
+ * The server's _resolve_git_repo_root over our listing (openhands-api-2026.md 2.2): the path
+ * itself when it holds .git, else the one repository found up to depth 3 (hidden and vendored
+ * directories and links skipped, found repositories not entered), else the path. The tar's
+ * first component (the packed directory's name) must agree, which also tells a 2025 server
+ * (no search: always the path) from a 2026 one; when both readings fit, NULL.
+ */
 char *
 ex_guess_repo_root(const struct export_job *j, const char *top, size_t top_len)
 {
@@ -591,20 +612,8 @@ ex_guess_repo_root(const struct export_job *j, const char *top, size_t top_len)
 	if (!j->have_prelist)
 		return NULL;
 	gits = ex_list_gits(l, &n_gits);
-	bool at_root = ex_has_repo(gits, n_gits, "", 0);
-	for (size_t i = 0; !at_root && i < l->count; i++) {
-		const struct api_file *d = &l->items[i];
-		size_t fl = found ? strlen(found) : 0;
-
-		if (d->type != API_DIR || d->link || !ex_repo_searchable(d->path) ||
-		    !ex_has_repo(gits, n_gits, d->path, strlen(d->path)))
-			continue;
-		if (found && !strncmp(d->path, found, fl) && d->path[fl] == '/')
-			continue;	/* inside a repository already found */
-		if (!found)
-			found = xstrdup(d->path);
-		count++;
-	}
+	if (!ex_has_repo(gits, n_gits, "", 0))
+		count = ex_repos_below(l, gits, n_gits, "", 0, &found);
 	for (size_t i = 0; i < n_gits; i++)
 		free(gits[i]);
 	free(gits);
