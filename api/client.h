@@ -214,7 +214,7 @@ struct api_op *api_fetch_file(struct api_client *c, const struct api_conversatio
  */
 struct api_op *api_fetch_archive(struct api_client *c, const struct api_conversation *conv,
 				 int fd, api_xfer_progress_fn progress, api_xfer_fn done, void *ud);
-/* One directory (workspace-relative) as V1's tar.gz, as api_fetch_archive otherwise; the
+/* One directory (workspace-relative; NULL: the workspace, api_fetch_archive) as V1's tar.gz; the
  * agent-server packs the repository it resolves the path to (2.2). V0 and local answer
  * API_ERR_UNSUPPORTED: they have no archive of a directory. */
 struct api_op *api_fetch_archive_dir(struct api_client *c, const struct api_conversation *conv,

@@ -307,19 +307,6 @@ api_fetch_file(struct api_client *c, const struct api_conversation *conv, const 
 }
 
 struct api_op *
-api_fetch_archive(struct api_client *c, const struct api_conversation *conv, int fd,
-		  api_xfer_progress_fn progress, api_xfer_fn done, void *ud)
-{
-	struct ws_state *s = ws_new(NULL, NULL, done, ud);
-	struct api_op *op;
-
-	s->progress = progress;
-	op = ws_op(c, conv, s, WS_ARCHIVE);
-	s->fd = fd;
-	return op;
-}
-
-struct api_op *
 api_fetch_archive_dir(struct api_client *c, const struct api_conversation *conv, const char *dir, int fd,
 		      api_xfer_progress_fn progress, api_xfer_fn done, void *ud)
 {
@@ -327,10 +314,17 @@ api_fetch_archive_dir(struct api_client *c, const struct api_conversation *conv,
 	struct api_op *op;
 
 	s->progress = progress;
-	s->dir = rel_path(api_workspace_root(c, conv), dir);
+	s->dir = dir ? rel_path(api_workspace_root(c, conv), dir) : NULL;	/* NULL: the workspace */
 	op = ws_op(c, conv, s, WS_ARCHIVE);
 	s->fd = fd;
 	return op;
+}
+
+struct api_op *
+api_fetch_archive(struct api_client *c, const struct api_conversation *conv, int fd,
+		  api_xfer_progress_fn progress, api_xfer_fn done, void *ud)
+{
+	return api_fetch_archive_dir(c, conv, NULL, fd, progress, done, ud);
 }
 
 /* ---- what both generations share */
